@@ -1,0 +1,3 @@
+from yike_tui.cli import main
+
+raise SystemExit(main())

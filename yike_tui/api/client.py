@@ -1,0 +1,257 @@
+"""``IceClient``: signed ICE RPC calls over one pooled async httpx client.
+
+Per request we only sign (a few HMACs) and parse; connection setup, TLS and the pool are
+shared for the client's lifetime, which is what keeps a 1,000-job pass cheap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from yike_tui.api.credentials import DEFAULT_REGION, Credentials
+from yike_tui.api.errors import ApiError, ErrorKind
+from yike_tui.api.signing import sign_request
+from yike_tui.models import Job, parse_job
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "2020-11-09"
+DEFAULT_ENDPOINT = "https://ice.cn-shanghai.aliyuncs.com"
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=10.0, pool=30.0)
+USER_AGENT = "yike-tui"
+
+
+class EndpointError(ValueError):
+    """An endpoint URL we refuse to use (bad scheme, plain http to a remote host...)."""
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_endpoint(endpoint: str) -> str:
+    """Normalise ``endpoint``; plain http is only allowed to loopback (the simulator)."""
+    parts = urlsplit(endpoint.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise EndpointError(f"endpoint {endpoint!r} is not an http(s) URL with a host")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise EndpointError(
+            f"endpoint {endpoint!r}: plain http is only allowed to loopback; use https"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise EndpointError(f"endpoint {endpoint!r} must not have a path or query")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _transport_error(exc: httpx.HTTPError) -> ApiError:
+    """Turn a transport failure into words a user can act on."""
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return ApiError("Timeout", f"no answer in time ({type(exc).__name__})")
+    if isinstance(exc, httpx.ConnectError):
+        lowered = text.lower()
+        if "certificate" in lowered or "ssl" in lowered:
+            return ApiError("TLSError", f"TLS failed: {text}", kind=ErrorKind.TLS)
+        if any(s in lowered for s in ("name or service", "nodename", "getaddrinfo", "name res")):
+            return ApiError("NameResolutionFailed", f"DNS lookup failed: {text}")
+        return ApiError("ConnectionFailed", f"could not connect: {text}")
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return ApiError("ConnectionReset", f"the connection broke: {text}")
+    return ApiError("NetworkError", text)
+
+
+def _retry_after_seconds(headers: httpx.Headers) -> float | None:
+    raw = headers.get("x-acs-retry-after")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw) / 1000.0)  # milliseconds on the wire
+    except ValueError:
+        return None
+
+
+class IceClient:
+    """Async client for the ICE Yike actions. Use as ``async with IceClient(...) as c``."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        endpoint: str = DEFAULT_ENDPOINT,
+        version: str = API_VERSION,
+        region: str | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        max_connections: int = 32,
+        retries: int = 3,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 8.0,
+        clock: Callable[[], datetime] = _utc_now,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.credentials = credentials
+        self.endpoint = validate_endpoint(endpoint)
+        self.version = version
+        self.region = region or credentials.region or DEFAULT_REGION
+        self.retries = retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._clock = clock
+        self._host = urlsplit(self.endpoint).netloc
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
+        self._http = httpx.AsyncClient(
+            timeout=timeout,
+            limits=limits,
+            transport=transport,
+            trust_env=True,  # proxies and CA bundles from the environment
+            headers={"user-agent": USER_AGENT},
+        )
+        self.requests_sent = 0
+
+    async def __aenter__(self) -> IceClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The shared connection pool, for downloads of output files."""
+        return self._http
+
+    # --- actions -------------------------------------------------------------------------
+
+    async def get_job_payload(self, job_id: str) -> dict[str, Any]:
+        return await self.call("GetYikeStoryboardJob", {"JobId": job_id})
+
+    async def get_job(self, job_id: str) -> Job:
+        payload = await self.get_job_payload(job_id)
+        return parse_job(payload, job_id=job_id, fetched_at=time.time())
+
+    async def resume_job(self, job_id: str) -> str:
+        """Resume a Suspended job; returns the request id."""
+        payload = await self.call("ResumeYikeStoryboardJob", {"JobId": job_id}, retries=0)
+        return str(payload.get("RequestId", ""))
+
+    async def submit_job(self, query: Mapping[str, str], form: Mapping[str, str]) -> str:
+        """Submit a job: ``query`` and ``form`` as the API documents them. Returns the JobId."""
+        # Never retried: a lost answer could mean the job was created, and a retry a twin.
+        payload = await self.call("SubmitYikeStoryboardJob", query, form=form, retries=0)
+        job_id = payload.get("JobId")
+        if not isinstance(job_id, str) or not job_id:
+            raise ApiError("MalformedResponse", "the answer to the submit carried no JobId")
+        return job_id
+
+    # --- transport -----------------------------------------------------------------------
+
+    async def call(
+        self,
+        action: str,
+        params: Mapping[str, str],
+        *,
+        form: Mapping[str, str] | None = None,
+        retries: int | None = None,
+    ) -> dict[str, Any]:
+        """One RPC call with retries for transient failures; returns the decoded JSON body."""
+        attempts = 1 + (self.retries if retries is None else retries)
+        for attempt in range(attempts):
+            try:
+                return await self._call_once(action, params, form)
+            except ApiError as err:
+                if not err.retryable or attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(self._backoff(attempt, err.retry_after))
+        raise AssertionError("unreachable")
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        # Full jitter keeps many clients (or many jobs) from retrying in lockstep.
+        delay = random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
+        return max(delay, retry_after or 0.0)
+
+    async def _call_once(
+        self, action: str, params: Mapping[str, str], form: Mapping[str, str] | None
+    ) -> dict[str, Any]:
+        body = urlencode(form).encode() if form else b""
+        signed = sign_request(
+            method="POST",
+            host=self._host,
+            action=action,
+            version=self.version,
+            params=params,
+            access_key_id=self.credentials.access_key_id,
+            access_key_secret=self.credentials.access_key_secret,
+            security_token=self.credentials.security_token,
+            date=self._clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            nonce=uuid.uuid4().hex,
+            body=body,
+            content_type="application/x-www-form-urlencoded" if form else None,
+        )
+        # The URL carries byte-for-byte the query that was signed.
+        url = f"{self.endpoint}/?{signed.query}" if signed.query else f"{self.endpoint}/"
+        self.requests_sent += 1
+        started = time.perf_counter()
+        try:
+            response = await self._http.post(url, content=body, headers=signed.headers)
+        except httpx.HTTPError as exc:
+            err = _transport_error(exc)
+            log.info("%s %s failed: %s", action, params.get("JobId", ""), err.code)
+            raise err from None
+        log.debug(
+            "%s %s -> %s in %.0f ms",
+            action,
+            params.get("JobId", ""),
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return self._decode(response)
+
+    @staticmethod
+    def _decode(response: httpx.Response) -> dict[str, Any]:
+        try:
+            payload = json.loads(response.content)
+        except ValueError:
+            payload = None
+        status = response.status_code
+        if not isinstance(payload, dict):
+            snippet = response.content[:80].decode("utf-8", "replace")
+            raise ApiError(
+                "MalformedResponse",
+                f"HTTP {status} with a body that is not a JSON object: {snippet!r}",
+                http_status=status,
+            )
+        if status >= 400:
+            err = ApiError.from_body(
+                code=str(payload.get("Code") or f"HTTP{status}"),
+                message=str(payload.get("Message") or ""),
+                http_status=status,
+                request_id=str(payload.get("RequestId") or ""),
+                recommend=str(payload.get("Recommend") or ""),
+            )
+            err.retry_after = _retry_after_seconds(response.headers)
+            raise err
+        return payload

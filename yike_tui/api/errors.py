@@ -1,0 +1,114 @@
+"""One typed error for everything that can go wrong talking to the API.
+
+Callers branch on ``kind`` (what to do about it) rather than on HTTP statuses: the service
+answers throttling with 400 and a missing job with 404 or 400 depending on the action, so
+only the ``Code`` in the body says what happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class ErrorKind(Enum):
+    CREDENTIALS = "credentials"  # bad key, signature, token: will not fix itself
+    PERMISSION = "permission"  # RAM policy missing: will not fix itself
+    NOT_FOUND = "not_found"  # the job does not exist
+    PARAMETER = "parameter"  # the request was wrong
+    THROTTLED = "throttled"  # slow down, then retry
+    TRANSIENT = "transient"  # 5xx, timeouts, resets, garbled bodies: retry later
+    CLOCK = "clock"  # local clock too far from the server's
+    TLS = "tls"  # certificate not trusted: will not fix itself
+
+
+_CODE_KINDS: dict[str, ErrorKind] = {
+    "SignatureDoesNotMatch": ErrorKind.CREDENTIALS,
+    "IncompleteSignature": ErrorKind.CREDENTIALS,
+    "InvalidAccessKeyId.NotFound": ErrorKind.CREDENTIALS,
+    "InvalidAccessKeyId.Inactive": ErrorKind.CREDENTIALS,
+    "InvalidAccessKeyId": ErrorKind.CREDENTIALS,
+    "InvalidSecurityToken.Expired": ErrorKind.CREDENTIALS,
+    "InvalidSecurityToken.Malformed": ErrorKind.CREDENTIALS,
+    "InvalidSecurityToken.MismatchWithAccessKey": ErrorKind.CREDENTIALS,
+    "SignatureNonceUsed": ErrorKind.TRANSIENT,  # a fresh nonce on retry fixes it
+    "InvalidTimeStamp.Expired": ErrorKind.CLOCK,
+    "InvalidTimeStamp.Format": ErrorKind.CLOCK,
+    "Forbidden.RAM": ErrorKind.PERMISSION,
+    "Forbidden": ErrorKind.PERMISSION,
+    "NoPermission": ErrorKind.PERMISSION,
+    "Throttling": ErrorKind.THROTTLED,
+    "Throttling.User": ErrorKind.THROTTLED,
+    "Throttling.Api": ErrorKind.THROTTLED,
+    "InternalError": ErrorKind.TRANSIENT,
+    "ServiceUnavailable": ErrorKind.TRANSIENT,
+    "MissingParameter": ErrorKind.PARAMETER,
+    "InvalidParameter": ErrorKind.PARAMETER,
+    "InvalidAction.NotFound": ErrorKind.PARAMETER,
+    "InvalidVersion": ErrorKind.PARAMETER,
+}
+
+_HINTS: dict[ErrorKind, str] = {
+    ErrorKind.CREDENTIALS: "check the AccessKey id/secret (and STS token) in use: `yike-tui info`",
+    ErrorKind.PERMISSION: "grant the RAM user ice:GetYikeStoryboardJob (AliyunICEReadOnlyAccess)",
+    ErrorKind.NOT_FOUND: "check the JobId; jobs live in region cn-shanghai",
+    ErrorKind.PARAMETER: "the request was rejected as malformed; check the JobId and flags",
+    ErrorKind.THROTTLED: "the service is rate limiting; lower `rate_limit` in config",
+    ErrorKind.TRANSIENT: "temporary; it is retried automatically",
+    ErrorKind.CLOCK: "this machine's clock is off by more than 15 minutes; sync it (NTP)",
+    ErrorKind.TLS: "the server's TLS certificate is not trusted; check --endpoint and proxies",
+}
+
+
+def kind_for(code: str, http_status: int) -> ErrorKind:
+    if code in _CODE_KINDS:
+        return _CODE_KINDS[code]
+    lowered = code.lower()
+    if "notfound" in lowered.replace(".", "").replace("_", "") or http_status == 404:
+        return ErrorKind.NOT_FOUND
+    if lowered.startswith("throttling"):
+        return ErrorKind.THROTTLED
+    if lowered.startswith("forbidden") or http_status == 403:
+        return ErrorKind.PERMISSION
+    if http_status >= 500 or http_status == 0:
+        return ErrorKind.TRANSIENT
+    return ErrorKind.PARAMETER
+
+
+@dataclass(eq=False)  # not frozen: the interpreter sets __traceback__ etc. on exceptions
+class ApiError(Exception):
+    """An error from the service (parsed from its JSON body) or from the transport."""
+
+    code: str
+    message: str
+    http_status: int = 0  # 0: no HTTP answer (timeout, DNS, reset, TLS)
+    request_id: str = ""
+    recommend: str = ""
+    retry_after: float | None = None  # seconds, from x-acs-retry-after
+    kind: ErrorKind = ErrorKind.TRANSIENT
+
+    @classmethod
+    def from_body(
+        cls, code: str, message: str, http_status: int, request_id: str = "", recommend: str = ""
+    ) -> ApiError:
+        return cls(
+            code=code,
+            message=message,
+            http_status=http_status,
+            request_id=request_id,
+            recommend=recommend,
+            kind=kind_for(code, http_status),
+        )
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in (ErrorKind.THROTTLED, ErrorKind.TRANSIENT)
+
+    @property
+    def hint(self) -> str:
+        return _HINTS[self.kind]
+
+    def __str__(self) -> str:
+        where = f" (HTTP {self.http_status})" if self.http_status else ""
+        rid = f" [RequestId {self.request_id}]" if self.request_id else ""
+        return f"{self.code}{where}: {self.message}{rid}"

@@ -1,0 +1,134 @@
+"""Entry point: ``yike-tui [JOBID...]`` opens the TUI, ``yike-tui COMMAND ...`` runs a command.
+
+Parsing is split: the first word that is a known command picks that command's parser; any
+other invocation is the TUI's. Command modules are imported lazily, so ``--version`` and the
+headless commands never pay for Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from yike_tui import __version__
+from yike_tui.commands import COMMANDS
+
+PROG = "yike-tui"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that prints one clear line (not the whole usage) on bad input, exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: {message} (see {self.prog} --help)\n")
+        raise SystemExit(2)
+
+
+def _command_list() -> str:
+    width = max(len(name) for name in COMMANDS)
+    rows = "\n".join(f"  {name.ljust(width)}  {text}" for name, (_, text) in COMMANDS.items())
+    return (
+        f"commands:\n{rows}\n\nRun `{PROG} COMMAND --help` for a command's options.\n"
+        "Exit codes: 0 ok, 1 API or network error, 2 usage error, 3 no usable credentials."
+    )
+
+
+def _tui_parser() -> argparse.ArgumentParser:
+    from yike_tui.commands.common import add_connection_arguments
+
+    parser = _Parser(
+        prog=PROG,
+        description="Watch Alibaba Cloud ICE Yike storyboard jobs live in the terminal.",
+        epilog=_command_list(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("job_ids", nargs="*", metavar="JOBID", help="jobs to watch")
+    parser.add_argument(
+        "--interval", type=_interval, metavar="SECONDS", help="refresh interval (0: manual)"
+    )
+    parser.add_argument(
+        "--readonly", action="store_true", help="disable everything that changes state"
+    )
+    add_connection_arguments(parser)
+    return parser
+
+
+def _interval(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value != 0 and not 1 <= value <= 86400:
+        raise argparse.ArgumentTypeError("interval must be 0 (manual) or 1 to 86400 seconds")
+    return value
+
+
+def _command_parser(name: str, module: ModuleType) -> argparse.ArgumentParser:
+    parser = _Parser(prog=f"{PROG} {name}", description=COMMANDS[name][1])
+    module.add_arguments(parser)
+    return parser
+
+
+def _split(argv: list[str]) -> tuple[str | None, list[str]]:
+    """Find the command word, if any: the first argument that is not an option."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if not arg.startswith("-"):
+            if arg in COMMANDS:
+                return arg, argv[:i] + argv[i + 1 :]
+            break
+    return None, argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list in (["--version"], ["-V"]):  # the fast path: no other import
+        print(f"{PROG} {__version__}")
+        return 0
+    command, rest = _split(args_list)
+    if command is None:
+        parser = _tui_parser()
+        args = parser.parse_args(rest)
+        module = importlib.import_module("yike_tui.ui.launch")
+    else:
+        module = importlib.import_module(COMMANDS[command][0])
+        args = _command_parser(command, module).parse_args(rest)
+    return _run(module, args)
+
+
+def _run(module: ModuleType, args: argparse.Namespace) -> int:
+    from yike_tui.commands.common import (
+        EXIT_CREDENTIALS,
+        EXIT_USAGE,
+        CredentialsUnusable,
+        UsageError,
+        error,
+        setup_logging,
+    )
+
+    debug = bool(getattr(args, "debug", False))
+    setup_logging(debug)
+    try:
+        result: int = module.run(args)
+        return result
+    except UsageError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    except CredentialsUnusable as exc:
+        error(str(exc))
+        return EXIT_CREDENTIALS
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if debug:
+            raise
+        import logging
+
+        logging.getLogger(__name__).exception("unexpected error")
+        error(f"unexpected error: {exc!r} (details in the log; --debug shows the traceback)")
+        return 1

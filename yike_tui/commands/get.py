@@ -1,0 +1,97 @@
+"""``yike-tui get JOBID... [--json]``: fetch each job once and print it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from yike_tui.api.errors import ApiError
+from yike_tui.commands.common import (
+    EXIT_API,
+    EXIT_OK,
+    UsageError,
+    add_connection_arguments,
+    connection,
+    error,
+    make_client,
+    parse_job_ids,
+)
+from yike_tui.models import Job
+from yike_tui.presentation import STATUS_SYMBOL, storyboard_symbol
+from yike_tui.safe_text import clean
+
+HELP = "fetch jobs once and print them"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("job_ids", nargs="*", metavar="JOBID", help="job ids (or --demo)")
+    parser.add_argument("--json", action="store_true", help="one JSON object a line")
+    add_connection_arguments(parser)
+
+
+def format_job(job: Job) -> str:
+    """Human text for one job; every API string passes through ``clean``."""
+    c = clean
+    status = job.status_raw or job.status.value
+    lines = [f"{STATUS_SYMBOL[job.status]} {c(status, one_line=True)}  {c(job.id, one_line=True)}"]
+    lines.append(f"  Title:       {c(job.title, one_line=True) or '(none)'}")
+    total = len(job.storyboards)
+    failed = job.storyboards_failed
+    summary = f"{job.storyboards_done}/{total} done" + (f", {failed} failed" if failed else "")
+    lines.append(f"  Storyboards: {summary}")
+    for sb in job.storyboards:
+        title = f"  {c(sb.title, one_line=True)}" if sb.title else ""
+        mark = " (exception)" if sb.exception else ""
+        lines.append(
+            f"    {storyboard_symbol(sb)} {c(sb.id, one_line=True)}  "
+            f"{c(sb.status_text, one_line=True)}{mark}{title}"
+        )
+        for shot in sb.failed_shots:
+            lines.append(
+                f"        shot {c(shot.shot_id, one_line=True)}: "
+                f"{c(shot.error_code, one_line=True)}"
+            )
+    if job.failed_shots:
+        lines.append(f"  Failed shots: {len(job.failed_shots)}")
+    lines.append(f"  Output:      {c(job.output_url, one_line=True) or '(not yet)'}")
+    if job.srt_url:
+        lines.append(f"  Subtitles:   {c(job.srt_url, one_line=True)}")
+    lines.append(f"  RequestId:   {c(job.request_id, one_line=True)}")
+    for warning in job.warnings:
+        lines.append(f"  warning: {c(warning, one_line=True)}")
+    return "\n".join(lines)
+
+
+def describe_error(job_id: str, err: ApiError) -> str:
+    return f"{job_id}: {err}\n  what to do: {err.hint}"
+
+
+async def _fetch_all(args: argparse.Namespace) -> int:
+    ids = parse_job_ids(args.job_ids)  # bad ids are a usage error before any network
+    if not ids and not args.demo:
+        raise UsageError("give at least one JobId (or --demo)")
+    with connection(args) as conn:
+        ids = ids or conn.demo_job_ids
+        code = EXIT_OK
+        async with make_client(conn) as client:
+            results = await asyncio.gather(
+                *(client.get_job(job_id) for job_id in ids), return_exceptions=True
+            )
+        for job_id, result in zip(ids, results, strict=True):
+            if isinstance(result, ApiError):
+                error(describe_error(job_id, result))
+                code = EXIT_API
+            elif isinstance(result, BaseException):
+                raise result
+            elif args.json:
+                print(json.dumps(result.to_json(), ensure_ascii=False))
+            else:
+                print(format_job(result))
+        sys.stdout.flush()
+        return code
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(_fetch_all(args))
