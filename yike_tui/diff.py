@@ -1,0 +1,106 @@
+"""Pure comparison of two snapshots of one job into a list of ``Event``.
+
+Runs on every fetch of every watched job, so the common case (nothing changed) must cost
+a few tuple comparisons and no allocation beyond the empty list.
+"""
+
+from __future__ import annotations
+
+from yike_tui.events import Event, EventKind
+from yike_tui.models import Job, Storyboard
+
+
+def diff(old: Job | None, new: Job, *, ts: float) -> list[Event]:
+    """Events that turn ``old`` into ``new``, in a fixed order.
+
+    Order: status change, then storyboards in ``new``'s order, then newly failed shots in
+    ``new``'s order, then output ready. ``old is None`` (first sight) gives only JOB_ADDED:
+    a job that is already half done must not flood the log with its whole past.
+    """
+    if old is None:
+        return [
+            Event(
+                EventKind.JOB_ADDED,
+                new.id,
+                ts,
+                {"status": new.status_raw, "title": new.title},
+            )
+        ]
+    if _unchanged(old, new):
+        return []
+
+    events: list[Event] = []
+    if old.status_raw != new.status_raw:
+        events.append(
+            Event(
+                EventKind.STATUS_CHANGED, new.id, ts, {"old": old.status_raw, "new": new.status_raw}
+            )
+        )
+    if old.storyboards != new.storyboards:
+        events.extend(_storyboard_events(old, new, ts))
+    if old.failed_shots != new.failed_shots:
+        events.extend(_shot_events(old, new, ts))
+    if new.output_url and not old.output_url:
+        events.append(Event(EventKind.OUTPUT_READY, new.id, ts, {"url": new.output_url}))
+    return events
+
+
+def _unchanged(old: Job, new: Job) -> bool:
+    # Not ``old == new``: fetched_at and request_id differ on every fetch.
+    return (
+        old.status_raw == new.status_raw
+        and old.output_url == new.output_url
+        and old.storyboards == new.storyboards
+        and old.failed_shots == new.failed_shots
+    )
+
+
+def _storyboard_events(old: Job, new: Job, ts: float) -> list[Event]:
+    before = {sb.id: sb for sb in old.storyboards}
+    events: list[Event] = []
+    for sb in new.storyboards:
+        prev = before.get(sb.id)
+        if prev is None:
+            # One that shows up already failed is reported as failed: that is the news.
+            kind = EventKind.STORYBOARD_FAILED if sb.is_failed else EventKind.STORYBOARD_APPEARED
+            events.append(_storyboard_event(kind, new.id, ts, sb, old_text=""))
+        elif prev != sb:
+            if sb.is_failed and not prev.is_failed:
+                kind = EventKind.STORYBOARD_FAILED
+            elif _state_text(prev) != _state_text(sb):
+                kind = EventKind.STORYBOARD_CHANGED
+            else:
+                continue  # only its title or failed shots changed: shots are reported apart
+            events.append(_storyboard_event(kind, new.id, ts, sb, old_text=_state_text(prev)))
+    return events
+
+
+def _state_text(sb: Storyboard) -> str:
+    """``Editing/CreateFailed``; ``Editing/Creating, exception`` when flagged as an exception."""
+    if not sb.exception:
+        return sb.status_text
+    return "exception" if sb.status_text == "?" else f"{sb.status_text}, exception"
+
+
+def _storyboard_event(
+    kind: EventKind, job_id: str, ts: float, sb: Storyboard, *, old_text: str
+) -> Event:
+    data = {"storyboard_id": sb.id, "title": sb.title, "old": old_text, "new": _state_text(sb)}
+    return Event(kind, job_id, ts, data)
+
+
+def _shot_events(old: Job, new: Job, ts: float) -> list[Event]:
+    seen = {(s.storyboard_id, s.shot_id) for s in old.failed_shots}
+    events: list[Event] = []
+    for shot in new.failed_shots:
+        key = (shot.storyboard_id, shot.shot_id)
+        if key in seen:
+            continue
+        seen.add(key)  # the same shot listed twice in one response is one event
+        data = {
+            "storyboard_id": shot.storyboard_id,
+            "shot_id": shot.shot_id,
+            "error_code": shot.error_code,
+        }
+        events.append(Event(EventKind.SHOT_FAILED, new.id, ts, data))
+    return events
