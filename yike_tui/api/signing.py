@@ -52,9 +52,19 @@ def canonical_request(
     query: str,
     headers: Mapping[str, str],
     body_sha256: str,
+    *,
+    names: Iterable[str] | None = None,
 ) -> tuple[str, str]:
-    """Return ``(canonical_request, signed_headers)`` for an already encoded query."""
-    items = _signed_header_items(headers)
+    """Return ``(canonical_request, signed_headers)`` for an already encoded query.
+
+    ``names`` (a verifier's view) takes exactly those headers, as a request's
+    ``SignedHeaders`` lists them, instead of the ones a signer picks.
+    """
+    if names is None:
+        items = _signed_header_items(headers)
+    else:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        items = sorted((n.lower(), lowered.get(n.lower(), "").strip()) for n in names)
     canonical_headers = "".join(f"{k}:{v}\n" for k, v in items)
     signed_headers = ";".join(k for k, _ in items)
     text = "\n".join(

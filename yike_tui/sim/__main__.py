@@ -1,0 +1,5 @@
+import sys
+
+from yike_tui.sim.cli import main
+
+sys.exit(main())
