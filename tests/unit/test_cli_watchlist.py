@@ -1,0 +1,180 @@
+"""``add``, ``remove`` and ``list`` as a user runs them: files written, output, exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from yike_tui import paths
+from yike_tui.cli import main
+from yike_tui.config import load_config
+from yike_tui.store import Store
+
+
+@pytest.fixture(autouse=True)
+def _no_log_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    # In-process runs must not leave a root log handler pointing into one test's tmp dir.
+    monkeypatch.setattr("yike_tui.commands.common.setup_logging", lambda debug: None)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_add_splits_on_spaces_commas_and_newlines(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "add", "j1,j2", "j3\nj4 j5", "--label", "trailer")
+    assert code == 0
+    assert out == "added 5 job(s)\n"
+    config = load_config()
+    assert config.job_ids == ["j1", "j2", "j3", "j4", "j5"]
+    assert {j.label for j in config.jobs} == {"trailer"}
+
+
+def test_add_reports_each_duplicate(capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "add", "j1")
+    code, out, _ = run(capsys, "add", "j1", "j2")
+    assert code == 0
+    assert out == "already watched: j1\nadded 1 job(s)\n"
+    assert load_config().job_ids == ["j1", "j2"]
+
+
+def test_add_reads_stdin_for_dash(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s1\ns2, s3\n\n"))
+    code, out, _ = run(capsys, "add", "first", "-")
+    assert code == 0 and out == "added 4 job(s)\n"
+    assert load_config().job_ids == ["first", "s1", "s2", "s3"]
+
+
+def test_a_bad_id_is_one_line_exit_2_and_nothing_written(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "add", "good", "bad\x1b]52;c;x\x07")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "JobId" in err and "\x1b" not in err
+    assert not paths.config_file().exists()
+
+
+def test_a_label_with_control_characters_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "add", "j1", "--label", "a\nb")
+    assert code == 2 and "--label" in err
+    assert not paths.config_file().exists()
+
+
+def test_broken_config_gives_its_message_exit_2_and_is_untouched(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = paths.config_file()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"[settings]\ninterval = 'fast'\n")
+    for command in (["add", "j1"], ["remove", "j1"], ["list"]):
+        code, _, err = run(capsys, *command)
+        assert code == 2, command
+        assert "config.toml line 2: settings.interval must be a number, not 'fast'" in err
+    assert path.read_bytes() == b"[settings]\ninterval = 'fast'\n"
+
+
+def test_remove(capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "add", "j1", "j2", "j3")
+    with Store.open() as store:
+        store.save_snapshots([("j2", {"JobId": "j2"}, 1.0, "Running", "t")])
+    code, out, _ = run(capsys, "remove", "j2,nope")
+    assert code == 0
+    assert out == "not watched: nope\nremoved 1 job(s)\n"
+    assert load_config().job_ids == ["j1", "j3"]
+    with Store.open() as store:
+        assert store.last_status() == {}
+
+
+def test_list_empty(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "list")
+    assert code == 0 and "no jobs watched" in out
+    assert run(capsys, "list", "--json") == (0, "", "")
+    assert not paths.state_db().exists()  # listing creates nothing
+
+
+def test_list_shows_last_status_and_cleans_terminal_text(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run(capsys, "add", "j1", "--label", "trailer")
+    run(capsys, "add", "j2")
+    with Store.open() as store:
+        store.save_snapshots([("j1", {}, 1700000000.0, "Succeeded", "Evil \x1b]0;pwned\x07 [/b]")])
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["JOBID", "STATUS", "TITLE", "LABEL", "ADDED"]
+    assert lines[1].startswith("j1") and "Succeeded" in lines[1] and "trailer" in lines[1]
+    assert "\x1b" not in out and "\x07" not in out and "[/b]" in out
+    assert lines[2].split()[:3] == ["j2", "-", "-"]
+
+
+def test_list_json_is_exact(capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "add", "j1", "--label", "trailer ☃")
+    run(capsys, "add", "j2")
+    title = "Evil \x1b]0;pwned\x07"
+    with Store.open() as store:
+        store.save_snapshots([("j1", {}, 1700000000.5, "Succeeded", title)])
+    code, out, _ = run(capsys, "list", "--json")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    added_at = [j.added_at for j in load_config().jobs]
+    assert rows == [
+        {
+            "job_id": "j1",
+            "label": "trailer ☃",
+            "added_at": added_at[0],
+            "status": "Succeeded",
+            "title": title,
+            "fetched_at": "2023-11-14T22:13:20.500Z",
+        },
+        {
+            "job_id": "j2",
+            "label": "",
+            "added_at": added_at[1],
+            "status": None,
+            "title": None,
+            "fetched_at": None,
+        },
+    ]
+
+
+def test_commands_listed_in_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for name in ("add", "remove", "list"):
+        assert f"  {name} " in out
+
+
+def test_add_from_a_pipe_in_a_real_process() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "yike_tui", "add", "-"],
+        input="p1, p2\np3\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "added 3 job(s)\n"
+    assert load_config().job_ids == ["p1", "p2", "p3"]
+
+
+def test_engine_data_layer_and_these_commands_do_not_import_textual() -> None:
+    modules = "events diff config store commands.add commands.remove commands.list_jobs"
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules.split()!r}: importlib.import_module('yike_tui.' + m)\n"
+        "assert not any(n.split('.')[0] == 'textual' for n in sys.modules), 'textual imported'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
