@@ -404,13 +404,14 @@ def _modify(
     path: Path | None,
     change: Callable[[dict[str, Any]], tuple[T, bool]],
     *,
-    appended: Callable[[], str] | None = None,
+    edit_text: Callable[[str], str] | None = None,
 ) -> T:
     """Lock, re-read, apply ``change`` to the raw document, validate, write atomically.
 
-    ``change`` returns (result, changed?). ``appended``, when given, renders the change as
-    text to add at the end of the file, which keeps the user's comments and layout; it is
-    used only when the result parses to exactly the changed document.
+    ``change`` returns (result, changed?). ``edit_text``, when given, makes the same change
+    as a small edit of the file's text, which keeps the user's comments and layout; it is
+    used only when its result parses to exactly the changed document, else the whole
+    document is re-rendered (comments lost, values and unknown keys kept).
     """
     path = path or paths.config_file()
     target = Path(os.path.realpath(path))  # write through a symlinked (dotfiles) config
@@ -423,8 +424,8 @@ def _modify(
             if not changed:
                 return result
             new_text = render(doc)
-            if text and appended is not None:
-                candidate = text + ("" if text.endswith("\n") else "\n") + appended()
+            if text and edit_text is not None:
+                candidate = edit_text(text)
                 if _reads_back_as(candidate, doc):
                     new_text = candidate
             _build(tomllib.loads(new_text), new_text, target)
@@ -491,7 +492,10 @@ def add_jobs(
             added.append(job_id)
         return (added, skipped), bool(added)
 
-    return _modify(path, change, appended=lambda: "\n" + _job_blocks(entries))
+    def append(text: str) -> str:
+        return text + ("" if text.endswith("\n") else "\n") + "\n" + _job_blocks(entries)
+
+    return _modify(path, change, edit_text=append)
 
 
 def remove_jobs(ids: Iterable[str], path: Path | None = None) -> tuple[list[str], list[str]]:
@@ -508,7 +512,36 @@ def remove_jobs(ids: Iterable[str], path: Path | None = None) -> tuple[list[str]
             doc["jobs"] = [entry for entry in jobs if entry.get("id") not in gone]
         return (removed, missing), bool(removed)
 
-    return _modify(path, change)
+    return _modify(path, change, edit_text=lambda text: _drop_job_blocks(text, set(unwanted)))
+
+
+def _drop_job_blocks(text: str, gone: set[str]) -> str:
+    """``text`` without the ``[[jobs]]`` blocks (header to next header) of the ``gone`` ids."""
+    out: list[str] = []
+    block: list[str] = []
+    is_job = False
+
+    def flush() -> None:
+        if not (is_job and _block_job_id("".join(block)) in gone):
+            out.extend(block)
+
+    for line in text.splitlines(keepends=True):
+        header = _HEADER.match(line)
+        if header:
+            flush()
+            block = [line]
+            is_job = header.group(1) == "[[" and header.group(2).strip("\"'") == "jobs"
+        else:
+            block.append(line)
+    flush()
+    return "".join(out)
+
+
+def _block_job_id(block: str) -> Any:
+    try:
+        return tomllib.loads(block)["jobs"][0].get("id")
+    except (tomllib.TOMLDecodeError, KeyError, IndexError, TypeError, AttributeError):
+        return None
 
 
 def update_settings(path: Path | None = None, **changes: Any) -> Settings:

@@ -95,6 +95,28 @@ def test_add_keeps_comments() -> None:
     assert load_config().job_ids == ["a"]
 
 
+def test_remove_keeps_comments_of_other_jobs() -> None:
+    path = paths.config_file()
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "# top\n[settings]\nbell = true # ding\n\n[[jobs]]\nid = 'a'  # keep me\n\n"
+        "[[jobs]]\nid = 'b'\nlabel = 'gone'\n\n[[jobs]]\nid = 'c'\n"
+    )
+    assert remove_jobs(["b"]) == (["b"], [])
+    assert path.read_text() == (
+        "# top\n[settings]\nbell = true # ding\n\n[[jobs]]\nid = 'a'  # keep me\n\n"
+        "[[jobs]]\nid = 'c'\n"
+    )
+
+
+def test_remove_from_an_inline_jobs_array_rewrites_it() -> None:
+    path = paths.config_file()
+    path.parent.mkdir(parents=True)
+    path.write_text('jobs = [{ id = "a" }, { id = "b" }]\n')
+    remove_jobs(["a"])
+    assert load_config().job_ids == ["b"]
+
+
 def test_broken_toml_names_path_and_line_and_is_never_written() -> None:
     path = paths.config_file()
     path.parent.mkdir(parents=True)
