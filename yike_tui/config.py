@@ -572,5 +572,30 @@ def update_settings(path: Path | None = None, **changes: Any) -> Settings:
                 doc.setdefault("settings", {})[key] = value
         return None, bool(changes)
 
-    _modify(path, change)
+    def edit(text: str) -> str:
+        for key, value in changes.items():
+            if key == "keys":
+                for name, key_name in value.items():
+                    text = _set_line(text, "keys", name, key_name)
+            else:
+                text = _set_line(text, "settings", key, value)
+        return text
+
+    _modify(path, change, edit_text=edit)
     return load_config(path).settings
+
+
+def _set_line(text: str, table: str, key: str, value: Any) -> str:
+    """Set ``key`` in ``[table]`` by editing one line (or adding one after the header)."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    assignment = tomli_w.dumps({key: value})
+    at = find_line(text, table, key)
+    if at is not None and _HEADER.match(lines[at - 1]) is None:
+        lines[at - 1] = assignment
+    elif (header := find_line(text, table, None)) is not None:
+        lines.insert(header, assignment)
+    else:
+        lines.append(f"\n[{table}]\n{assignment}")
+    return "".join(lines)

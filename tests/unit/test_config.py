@@ -117,6 +117,26 @@ def test_remove_from_an_inline_jobs_array_rewrites_it() -> None:
     assert load_config().job_ids == ["b"]
 
 
+def test_update_settings_keeps_comments_and_other_values() -> None:
+    path = paths.config_file()
+    path.parent.mkdir(parents=True)
+    path.write_text("# mine\n[settings]\ninterval = 10\n\n[[jobs]]\nid = 'a'\n")
+    settings = update_settings(interval=5, bell=True, keys={"refresh": "ctrl+r"})
+    assert settings.interval == 5 and settings.bell and settings.keys == {"refresh": "ctrl+r"}
+    text = path.read_text()
+    assert text.startswith("# mine\n[settings]\n") and "interval = 5\n" in text
+    assert load_config().job_ids == ["a"]
+
+
+def test_update_settings_rewrites_what_a_line_edit_cannot_express() -> None:
+    path = paths.config_file()
+    path.parent.mkdir(parents=True)
+    path.write_text("settings = { interval = 10, theme = 'nord' }\n")
+    update_settings(interval=3)
+    settings = load_config().settings
+    assert settings.interval == 3 and settings.theme == "nord"
+
+
 def test_broken_toml_names_path_and_line_and_is_never_written() -> None:
     path = paths.config_file()
     path.parent.mkdir(parents=True)
