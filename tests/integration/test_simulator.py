@@ -64,7 +64,12 @@ async def test_every_demo_job_parses_with_its_fate(sim: SimServer) -> None:
         jobs = {jid: await c.get_job(jid) for jid in sim.sim.book.ids}
     assert len(jobs) == len(DEMO_RECIPES) >= 12
     statuses = {j.status for j in jobs.values()}
-    assert statuses >= {JobStatus.RUNNING, JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.SUSPENDED}
+    assert statuses >= {
+        JobStatus.RUNNING,
+        JobStatus.SUCCEEDED,
+        JobStatus.FAILED,
+        JobStatus.SUSPENDED,
+    }
     for job in jobs.values():
         assert job.warnings == (), (job.title, job.warnings)
         assert job.request_id
@@ -304,12 +309,16 @@ def test_fault_spec_parsing() -> None:
 
 async def test_output_download_range_and_expiry() -> None:
     wall = [1_800_000_000.0]
-    async with running_simulator(scenario="demo", clock=FakeClock(), wall=lambda: wall[0], url_ttl=600) as sim:
+    async with running_simulator(
+        scenario="demo", clock=FakeClock(), wall=lambda: wall[0], url_ttl=600
+    ) as sim:
         async with client(sim, clock=lambda: datetime.fromtimestamp(wall[0], UTC)) as c:
             job = await c.get_job(demo_id(sim, "Harbour Lights"))
             full = await c.http.get(job.output_url)
             part = await c.http.get(job.output_url, headers={"Range": "bytes=100-"})
-            past = await c.http.get(job.output_url, headers={"Range": f"bytes={len(full.content)}-"})
+            past = await c.http.get(
+                job.output_url, headers={"Range": f"bytes={len(full.content)}-"}
+            )
             wall[0] += 3600
             expired = await c.http.get(job.output_url)
             fresh = await c.get_job(job.id)

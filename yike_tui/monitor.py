@@ -1,0 +1,381 @@
+"""The refresh engine: what to ask the API and when, and what changed. No UI in here.
+
+One async loop runs passes. A pass fetches the jobs that are due, at most ``concurrency``
+at once and no faster than the rate limit, diffs each answer against the last snapshot
+into events, saves snapshots and events, tells subscribers, then re-arms itself. Passes
+never overlap and a job is never fetched twice at once.
+
+What is due when:
+- running (or unknown-status) jobs every ``interval``; one that just changed sooner;
+- ``Suspended`` jobs every ``SUSPENDED_FACTOR`` intervals;
+- ``Succeeded``/``Failed`` jobs once more to confirm, then never again (a terminal job
+  costs zero requests) unless refreshed by hand; a terminal snapshot from disk counts as
+  confirmed;
+- a job that failed to fetch backs off exponentially (capped); throttling slows the whole
+  engine and recovers gradually; credential, permission and clock errors pause polling
+  until ``retry()``; a job the API does not know is marked and left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from yike_tui.api.errors import ApiError, ErrorKind
+from yike_tui.diff import diff
+from yike_tui.events import Event, EventKind, fetch_failed, fetch_recovered, job_not_found
+from yike_tui.models import Job, JobStatus, parse_job
+from yike_tui.ratelimit import RateLimiter
+from yike_tui.store import Store
+
+log = logging.getLogger(__name__)
+
+SUSPENDED_FACTOR = 10  # suspended jobs change only when someone resumes them
+CHANGED_FACTOR = 0.5  # a job that just changed is likely to change again soon
+BACKOFF_CAP = 600.0  # seconds: the longest a failing job waits between tries
+CONFIRM_DELAY = 5.0  # seconds before the fetch that confirms a terminal status
+FLUSH_EVERY = 0.1  # seconds: how often a long pass hands results to subscribers
+_PAUSING_KINDS = frozenset(
+    {ErrorKind.CREDENTIALS, ErrorKind.PERMISSION, ErrorKind.CLOCK, ErrorKind.TLS}
+)
+
+
+class JobFetcher(Protocol):
+    async def get_job_payload(self, job_id: str) -> dict[str, Any]: ...
+
+
+@dataclass
+class JobState:
+    """Everything the engine knows about one watched job."""
+
+    job_id: str
+    label: str = ""
+    job: Job | None = None
+    payload: dict[str, Any] | None = None  # the raw answer behind ``job``
+    stale: bool = True  # shown from disk, not yet fetched in this run
+    last_checked: float = 0.0  # wall time of the last answer (or failure)
+    last_change: float = 0.0  # wall time of the last event that was not a fetch problem
+    error: ApiError | None = None
+    failures: int = 0  # consecutive failed fetches
+    due: float = 0.0  # engine clock time of the next fetch; inf = never
+    confirmed: bool = False  # terminal status seen twice: never fetched again
+    not_found: bool = False
+    in_flight: bool = False
+
+    @property
+    def status(self) -> JobStatus:
+        return self.job.status if self.job else JobStatus.UNKNOWN
+
+
+@dataclass(frozen=True)
+class Update:
+    """What one batch of work changed: the events and the ids whose state moved."""
+
+    events: list[Event]
+    changed: set[str]
+
+
+@dataclass
+class EngineStatus:
+    paused: bool = False
+    pause_reason: str = ""  # set when an error paused polling; "" when the user paused
+    in_flight: int = 0
+    last_success: float | None = None  # wall time
+    next_pass: float | None = None  # wall time; None when manual or paused
+    last_error: str = ""
+    throttled: bool = False
+    requests: int = 0
+    passes: int = 0
+    peak_in_flight: int = 0
+
+
+@dataclass
+class _Batch:
+    events: list[Event] = field(default_factory=list)
+    changed: set[str] = field(default_factory=set)
+    snapshots: list[tuple[str, dict[str, Any], float, str, str]] = field(default_factory=list)
+
+
+class Monitor:
+    def __init__(
+        self,
+        fetcher: JobFetcher,
+        *,
+        store: Store | None = None,
+        interval: float = 30.0,
+        concurrency: int = 8,
+        rate_limit: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self.fetcher = fetcher
+        self.store = store
+        self.interval = interval
+        self.concurrency = max(1, concurrency)
+        self.clock = clock
+        self.wall = wall
+        self.limiter = limiter or RateLimiter(rate_limit, clock=clock)
+        self.jobs: dict[str, JobState] = {}
+        self.status = EngineStatus()
+        self._subscribers: list[Callable[[Update], None]] = []
+        self._wake = asyncio.Event()
+        self._batch = _Batch()
+        self._last_flush = 0.0
+        self._rng = random.Random()
+
+    # --- watch list ----------------------------------------------------------------------
+
+    def subscribe(self, callback: Callable[[Update], None]) -> None:
+        self._subscribers.append(callback)
+
+    def load_cached(self) -> int:
+        """Fill in the last known state of watched jobs from the store; returns how many."""
+        if self.store is None:
+            return 0
+        loaded = 0
+        for job_id, (payload, fetched_at) in self.store.load_snapshots().items():
+            state = self.jobs.get(job_id)
+            if state is None:
+                continue
+            state.job = parse_job(payload, job_id=job_id, fetched_at=fetched_at)
+            state.payload = payload
+            state.last_checked = fetched_at
+            state.last_change = fetched_at
+            if state.job.status.is_terminal:  # final: shown as it is, never fetched again
+                state.confirmed, state.due, state.stale = True, float("inf"), False
+            loaded += 1
+        return loaded
+
+    def add(self, job_ids: Iterable[str], label: str = "") -> list[str]:
+        """Watch these jobs (those already watched are skipped); they are due at once."""
+        added = []
+        for job_id in job_ids:
+            if job_id in self.jobs:
+                continue
+            self.jobs[job_id] = JobState(job_id, label=label, due=self.clock())
+            added.append(job_id)
+        if added:
+            self._wake.set()
+        return added
+
+    def remove(self, job_ids: Iterable[str]) -> list[str]:
+        removed = [job_id for job_id in job_ids if self.jobs.pop(job_id, None) is not None]
+        if removed:
+            self._emit(Update([], set(removed)))
+        return removed
+
+    # --- control -------------------------------------------------------------------------
+
+    def refresh_now(self, job_id: str | None = None) -> None:
+        """Fetch one job (or every job, terminal ones included) at the next chance."""
+        now = self.clock()
+        targets = [self.jobs[job_id]] if job_id in self.jobs else []
+        if job_id is None:
+            targets = list(self.jobs.values())
+        for state in targets:
+            state.due = now
+            state.confirmed = False
+            state.not_found = False
+        self._wake.set()
+
+    def pause(self) -> None:
+        self.status.paused, self.status.pause_reason = True, ""
+        self._emit(Update([], set()))
+
+    def resume(self) -> None:
+        """Unpause (also after a credentials pause: the user says they fixed it)."""
+        self.status.paused, self.status.pause_reason = False, ""
+        self._wake.set()
+        self._emit(Update([], set()))
+
+    retry = resume
+
+    def set_interval(self, seconds: float) -> None:
+        self.interval = max(0.0, seconds)
+        self._wake.set()
+
+    # --- the loop ------------------------------------------------------------------------
+
+    def due_jobs(self) -> list[JobState]:
+        now = self.clock()
+        return [s for s in self.jobs.values() if s.due <= now and not s.in_flight]
+
+    async def run(self) -> None:
+        """Run passes until cancelled."""
+        while True:
+            if not self.status.paused:
+                await self.run_pass()
+            self._wake.clear()
+            delay = self._sleep_time()
+            self.status.next_pass = None if delay is None else self.wall() + delay
+            self._emit(Update([], set()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    def _sleep_time(self) -> float | None:
+        if self.status.paused:
+            return None
+        upcoming = [s.due for s in self.jobs.values() if s.due != float("inf")]
+        if not upcoming:
+            return None
+        return max(0.05, min(upcoming) - self.clock())
+
+    async def run_pass(self) -> int:
+        """Fetch every due job once; returns how many were fetched."""
+        due = self.due_jobs()
+        # Running jobs first: confirmations and retries of failing jobs can wait a moment.
+        due.sort(key=lambda s: (s.status.is_terminal, s.failures))
+        if not due:
+            return 0
+        queue: asyncio.Queue[JobState] = asyncio.Queue()
+        for state in due:
+            state.in_flight = True
+            queue.put_nowait(state)
+        workers = [
+            asyncio.create_task(self._worker(queue)) for _ in range(min(self.concurrency, len(due)))
+        ]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for task in workers:
+                task.cancel()
+            for state in due:
+                state.in_flight = False
+            self.status.passes += 1
+            self._flush()
+        return len(due)
+
+    async def _worker(self, queue: asyncio.Queue[JobState]) -> None:
+        while not queue.empty() and not self.status.paused:
+            state = queue.get_nowait()
+            if state.job_id not in self.jobs:
+                continue
+            await self.limiter.acquire()
+            if self.status.paused:
+                break
+            await self._fetch(state)
+            if self.wall() - self._last_flush >= FLUSH_EVERY:
+                self._flush()
+
+    async def _fetch(self, state: JobState) -> None:
+        self.status.in_flight += 1
+        self.status.requests += 1
+        self.status.peak_in_flight = max(self.status.peak_in_flight, self.status.in_flight)
+        try:
+            payload = await self.fetcher.get_job_payload(state.job_id)
+        except ApiError as err:
+            self._failed(state, err)
+            return
+        finally:
+            self.status.in_flight -= 1
+        self._answered(state, payload)
+
+    # --- outcomes ------------------------------------------------------------------------
+
+    def _answered(self, state: JobState, payload: dict[str, Any]) -> None:
+        now, wall = self.clock(), self.wall()
+        job = parse_job(payload, job_id=state.job_id, fetched_at=wall)
+        events = diff(state.job if not state.not_found else None, job, ts=wall)
+        if state.error is not None:
+            events.insert(0, fetch_recovered(state.job_id, ts=wall))
+        was_terminal = state.job is not None and state.job.status.is_terminal
+        state.error, state.failures, state.not_found = None, 0, False
+        state.job, state.payload, state.stale, state.last_checked = job, payload, False, wall
+        if events:
+            state.last_change = wall
+        self.limiter.recover()
+        self.status.last_success = wall
+        self.status.throttled = self.limiter.factor < 1.0
+        state.due = self._next_due(state, now, changed=bool(events), was_terminal=was_terminal)
+        batch = self._batch
+        batch.events.extend(events)
+        batch.changed.add(state.job_id)
+        batch.snapshots.append((state.job_id, payload, wall, job.status_raw, job.title))
+
+    def _next_due(self, state: JobState, now: float, *, changed: bool, was_terminal: bool) -> float:
+        status = state.status
+        if status.is_terminal:
+            # Terminal twice in a row (or after a refresh by hand): final, never fetched again.
+            state.confirmed = was_terminal
+            return float("inf") if was_terminal else now + CONFIRM_DELAY
+        state.confirmed = False
+        if self.interval <= 0:
+            return float("inf")  # manual only
+        if status is JobStatus.SUSPENDED:
+            return now + self.interval * SUSPENDED_FACTOR
+        return now + self.interval * (CHANGED_FACTOR if changed else 1.0)
+
+    def _failed(self, state: JobState, err: ApiError) -> None:
+        now, wall = self.clock(), self.wall()
+        first = state.error is None
+        state.error, state.last_checked = err, wall
+        state.failures += 1
+        self.status.last_error = f"{state.job_id[:8]}…: {err.code}: {err.message}"
+        batch = self._batch
+        batch.changed.add(state.job_id)
+        if err.kind is ErrorKind.NOT_FOUND:
+            if not state.not_found:
+                batch.events.append(job_not_found(state.job_id, ts=wall))
+            state.not_found, state.due = True, float("inf")
+            return
+        if first:
+            batch.events.append(
+                fetch_failed(state.job_id, ts=wall, code=err.code, message=err.message)
+            )
+        if err.kind in _PAUSING_KINDS:
+            # Every other request would fail the same way: stop and say why.
+            self.status.paused = True
+            self.status.pause_reason = f"{err.code}: {err.hint}"
+            state.due = now
+            return
+        if err.kind is ErrorKind.THROTTLED:
+            self.limiter.slow_down(err.retry_after)
+            self.status.throttled = True
+        base = self.interval or 30.0
+        backoff = min(BACKOFF_CAP, base * 2 ** (state.failures - 1))
+        state.due = now + self._rng.uniform(0.5, 1.0) * backoff
+
+    # --- output --------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        batch, self._batch = self._batch, _Batch()
+        self._last_flush = self.wall()
+        if self.store is not None and (batch.snapshots or batch.events):
+            try:
+                self.store.save_snapshots(batch.snapshots)
+                self.store.append_events(batch.events)
+            except Exception as exc:  # history is worth a warning, never a crash
+                log.warning("saving state failed: %s", exc)
+                self.status.last_error = f"saving history failed: {exc}"
+        if batch.events or batch.changed:
+            self._emit(Update(batch.events, batch.changed))
+
+    def _emit(self, update: Update) -> None:
+        for callback in list(self._subscribers):
+            try:
+                callback(update)
+            except Exception:  # one broken subscriber must not stop the engine
+                log.exception("subscriber failed")
+
+    # --- summaries -----------------------------------------------------------------------
+
+    def counts(self) -> dict[JobStatus, int]:
+        out: dict[JobStatus, int] = {}
+        for state in self.jobs.values():
+            out[state.status] = out.get(state.status, 0) + 1
+        return out
+
+    def all_terminal(self) -> bool:
+        return bool(self.jobs) and all(
+            s.status.is_terminal or s.not_found for s in self.jobs.values()
+        )
+
+
+__all__ = ["EngineStatus", "EventKind", "JobState", "Monitor", "Update"]
