@@ -8,6 +8,7 @@ headless commands never pay for Textual.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 from collections.abc import Sequence
@@ -124,6 +125,13 @@ def _run(module: ModuleType, args: argparse.Namespace) -> int:
         return EXIT_CREDENTIALS
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): not an error worth a message.
+        import os
+
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:
         if debug:
             raise

@@ -37,3 +37,10 @@ def clean(text: str, *, one_line: bool = False) -> str:
 
 def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def fit(text: str, width: int) -> str:
+    """Cut or pad ``text`` to exactly ``width`` terminal cells (CJK and emoji are two)."""
+    from rich.cells import set_cell_size  # rich comes with textual; imported only when used
+
+    return set_cell_size(text, width)

@@ -10,6 +10,7 @@ from __future__ import annotations
 COMMANDS: dict[str, tuple[str, str]] = {
     "get": ("yike_tui.commands.get", "fetch jobs once and print them"),
     "info": ("yike_tui.commands.info", "show version, paths, endpoint and credential source"),
+    "watch": ("yike_tui.commands.watch", "watch jobs without the TUI, one line per event"),
     "add": ("yike_tui.commands.add", "add jobs to the watch list"),
     "remove": ("yike_tui.commands.remove", "remove jobs from the watch list"),
     "list": ("yike_tui.commands.list_jobs", "list watched jobs with their last known status"),

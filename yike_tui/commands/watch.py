@@ -1,0 +1,155 @@
+"""``yike-tui watch``: the engine without a screen, one line per event.
+
+Human text by default; ``--json`` prints NDJSON (``ts``, ``job_id``, ``kind`` and the
+event's fields). ``--once`` prints each job's state once; ``--until-done`` exits when
+every job is finished: 0 if all succeeded, 1 if any did not. Ctrl-C and SIGTERM stop
+it cleanly with history saved (exit 128 + the signal's number).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+import time
+
+from yike_tui.commands.common import (
+    EXIT_API,
+    EXIT_OK,
+    CredentialsUnusable,
+    add_connection_arguments,
+    parse_job_ids,
+)
+from yike_tui.events import Event
+from yike_tui.models import JobStatus
+from yike_tui.monitor import JobState, Monitor, Update
+from yike_tui.presentation import STATUS_SYMBOL
+from yike_tui.safe_text import clean, fit, truncate
+from yike_tui.session import Session, open_session
+
+HELP = "watch jobs without the TUI, printing one line per event"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from yike_tui.cli import _interval
+
+    parser.add_argument("job_ids", nargs="*", metavar="JOBID", help="jobs (default: watch list)")
+    parser.add_argument("--interval", type=_interval, metavar="SECONDS", help="refresh interval")
+    parser.add_argument("--json", action="store_true", help="NDJSON: one event object a line")
+    parser.add_argument("--once", action="store_true", help="fetch every job once and exit")
+    parser.add_argument(
+        "--until-done", action="store_true", help="exit when all jobs finish (1 if any failed)"
+    )
+    add_connection_arguments(parser)
+
+
+def _title(state: JobState, width: int = 40) -> str:
+    title = state.label or (state.job.title if state.job else "")
+    return fit(truncate(clean(title, one_line=True), width), width)
+
+
+def event_line(event: Event, monitor: Monitor) -> str:
+    state = monitor.jobs.get(event.job_id)
+    clock = time.strftime("%H:%M:%S", time.localtime(event.ts))
+    title = _title(state) if state else ""
+    return f"{clock}  {clean(event.job_id[:12], one_line=True)}  {title}  {event.message}"
+
+
+def state_line(state: JobState) -> str:
+    job = state.job
+    if state.not_found:
+        return f"? NotFound   {clean(state.job_id, one_line=True)}"
+    if job is None:
+        err = state.error
+        why = f"{err.code}: {err.message}" if err else "no answer"
+        return f"! Error      {clean(state.job_id, one_line=True)}  {clean(why, one_line=True)}"
+    status = clean(job.status_raw or job.status.value, one_line=True)
+    done = f"{job.storyboards_done}/{len(job.storyboards)}"
+    shots = f"  {len(job.failed_shots)} failed shots" if job.failed_shots else ""
+    line = (
+        f"{STATUS_SYMBOL[job.status]} {status:<10} {clean(job.id, one_line=True)}  "
+        f"{done:>5} storyboards  {_title(state)}{shots}"
+    )
+    return line.rstrip()
+
+
+def _state_json(state: JobState) -> dict[str, object]:
+    if state.job is None:
+        err = state.error
+        return {
+            "job_id": state.job_id,
+            "kind": "state",
+            "status": "NotFound" if state.not_found else "Error",
+            "error": None if err is None else {"code": err.code, "message": err.message},
+        }
+    return {"kind": "state", **state.job.to_json()}
+
+
+def run(args: argparse.Namespace) -> int:
+    ids = parse_job_ids(args.job_ids)
+    with open_session(args, ids, require_jobs=True) as session:
+        for notice in session.notices:
+            print(f"yike-tui: {clean(notice, one_line=True)}", file=sys.stderr)
+        return asyncio.run(_watch(session, args))
+
+
+async def _watch(session: Session, args: argparse.Namespace) -> int:
+    async with session.make_client() as client:
+        monitor = session.make_monitor(client)
+        if args.once:
+            return await _once(monitor, args.json)
+        stop: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def on_update(update: Update) -> None:
+            for event in update.events:
+                print(_render(event, monitor, args.json), flush=True)
+            if monitor.status.pause_reason and not stop.done():
+                stop.set_exception(CredentialsUnusable(monitor.status.pause_reason))
+            elif args.until_done and monitor.all_terminal() and not stop.done():
+                stop.set_result(_done_code(monitor))
+
+        monitor.subscribe(on_update)
+
+        def on_signal(signum: int) -> None:
+            if not stop.done():
+                stop.set_result(128 + signum)
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, on_signal, sig)
+        engine = asyncio.create_task(monitor.run())
+        try:
+            return await stop
+        finally:
+            engine.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await engine
+
+
+def _render(event: Event, monitor: Monitor, as_json: bool) -> str:
+    if as_json:
+        return json.dumps(event.to_json(), ensure_ascii=False)
+    return event_line(event, monitor)
+
+
+def _done_code(monitor: Monitor) -> int:
+    ok = all(s.status is JobStatus.SUCCEEDED for s in monitor.jobs.values())
+    return EXIT_OK if ok else 1
+
+
+async def _once(monitor: Monitor, as_json: bool) -> int:
+    for state in monitor.jobs.values():
+        state.due = 0.0  # --once means now, even for jobs known to be finished
+    await monitor.run_pass()
+    if monitor.status.pause_reason:
+        raise CredentialsUnusable(monitor.status.pause_reason)
+    for state in monitor.jobs.values():
+        if as_json:
+            print(json.dumps(_state_json(state), ensure_ascii=False))
+        else:
+            print(state_line(state))
+    failed = any(s.job is None for s in monitor.jobs.values())
+    return EXIT_API if failed else EXIT_OK
