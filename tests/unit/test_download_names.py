@@ -24,7 +24,7 @@ def assert_safe(name: str) -> None:
         ("../../etc/passwd", "etc passwd.mp4"),
         ("..\\..\\Windows\\win.ini", "Windows win.ini.mp4"),
         (".hidden", "hidden.mp4"),
-        ("a:b*c?d\"e<f>g|h", "a b c d e f g h.mp4"),
+        ('a:b*c?d"e<f>g|h', "a b c d e f g h.mp4"),
         ("title\nwith\ttabs", "title␊with␉tabs.mp4"),
         ("\x1b]52;c;aGFja2Vk\x07", "␛]52;c;aGFja2Vk␇.mp4"),
         ("evil\u202etxt.exe\u200b", "eviltxt.exe.mp4"),

@@ -1,0 +1,70 @@
+"""Links out of the tool: the Yike web editor for a storyboard, and opening URLs safely."""
+
+from __future__ import annotations
+
+import os
+import sys
+import webbrowser
+from collections.abc import Callable, Mapping
+from urllib.parse import quote, urlsplit
+
+from yike_tui.models import Storyboard
+from yike_tui.presentation import redact_url
+
+EDITOR_BASE = "https://www.yikeai.com/#/storyboard/"
+
+# Where a storyboard stands decides which editor page can show it (ice-api.md).
+_EDITABLE_SUBSTATUSES = frozenset({"CreateSucc", "ProduceSucc"})
+_PARSED_SUBSTATUSES = frozenset({"ParseSucc", "Creating", "CreateFailed"})
+
+
+def editor_url(storyboard: Storyboard) -> str | None:
+    """The editor page for ``storyboard``: editing once created, entities once parsed."""
+    if not storyboard.id:
+        return None
+    sid = quote(storyboard.id, safe="")  # an id from the API must not reshape the URL
+    if (
+        storyboard.sub_status in _EDITABLE_SUBSTATUSES
+        or storyboard.status == "Produced"
+        or storyboard.succeeded
+    ):
+        return f"{EDITOR_BASE}editing?storyboardId={sid}"
+    if storyboard.sub_status in _PARSED_SUBSTATUSES:
+        return f"{EDITOR_BASE}entitiesManagement?storyboardId={sid}"
+    return None
+
+
+def check_url(url: str) -> str:
+    """``url`` if it is an http(s) URL with a host and nothing a shell or terminal could misread."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("only http and https links are opened")
+    if any(ch.isspace() or ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in url):
+        raise ValueError("the link contains spaces or control characters")
+    return url
+
+
+def has_gui_browser(env: Mapping[str, str] = os.environ, platform: str = sys.platform) -> bool:
+    """False where webbrowser would start a text browser inside our own terminal."""
+    if env.get("BROWSER") or platform in ("darwin", "win32"):
+        return True
+    return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
+
+
+def open_url(
+    url: str,
+    *,
+    env: Mapping[str, str] = os.environ,
+    platform: str = sys.platform,
+    opener: Callable[[str], bool] = webbrowser.open,
+) -> str:
+    """Open ``url`` in the browser; returns a one-line message. ValueError for non-http(s)."""
+    check_url(url)
+    shown = redact_url(url)
+    if not has_gui_browser(env, platform):
+        return f"no graphical browser here (over SSH?): copy the link instead ({shown})"
+    try:
+        opened = opener(url)
+    except webbrowser.Error as exc:
+        return f"could not start a browser ({exc}): copy the link instead"
+    return f"opened {shown} in the browser" if opened else "no browser found: copy the link instead"
