@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that measure what users feel and print figures (not tests)."""
