@@ -7,6 +7,7 @@ its own process so its CPU is never counted as ours.
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import gc
 import os
 import signal
@@ -223,7 +224,7 @@ async def timed_passes(
     concurrency: int = CONCURRENCY,
     store: Store | None = None,
     warmup: bool = True,
-    around: Callable[[Callable[[], Any]], Any] | None = None,
+    profiler: cProfile.Profile | None = None,
 ) -> list[PassTiming]:
     """Full refresh passes over ``ids`` with the rate limit lifted, on one warm client.
 
@@ -240,7 +241,13 @@ async def timed_passes(
             monitor.refresh_now()
             gc.collect()
             cpu0, t0 = time.process_time(), time.perf_counter()
-            fetched = await monitor.run_pass()
+            if profiler is not None:
+                profiler.enable()
+            try:
+                fetched = await monitor.run_pass()
+            finally:
+                if profiler is not None:
+                    profiler.disable()
             out.append(PassTiming(time.perf_counter() - t0, time.process_time() - cpu0, fetched))
             errors = [s.error for s in monitor.jobs.values() if s.error is not None]
             if errors:

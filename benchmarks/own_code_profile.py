@@ -1,4 +1,4 @@
-"""CPU per request spent in our own code, from a cProfile of a refresh pass.
+"""CPU per request spent in our own code, from a cProfile of a steady-state refresh pass.
 
 "Ours" is everything but the HTTP stack and the event loop: yike_tui itself (signing,
 parsing, diffing, the engine, the store) and the standard library it calls (hmac, json,
@@ -10,7 +10,6 @@ from our parser counts as ours and urllib.parse from httpx's URL handling does n
 
 from __future__ import annotations
 
-import asyncio
 import cProfile
 import pstats
 import statistics
@@ -19,7 +18,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import Context, Figure, Results, run_passes, sim_process, timed_passes
+from benchmarks.harness import Context, Figure, Results, run_passes, sim_process
 from yike_tui.store import Store
 
 NAME = "own_code_profile"
@@ -83,26 +82,6 @@ def split_profile(
     return ours, theirs, top, dict(groups)
 
 
-async def _profiled_pass(
-    endpoint: str, ids: list[str], store: Store
-) -> tuple[cProfile.Profile, int]:
-    profile = cProfile.Profile()
-    fetched = 0
-
-    async def measured() -> None:
-        nonlocal fetched
-        # A fresh client and engine: their first pass sees every job for the first time.
-        profile.enable()
-        try:
-            timings = await timed_passes(endpoint, ids, 1, store=store, warmup=False)
-        finally:
-            profile.disable()
-        fetched = timings[0].fetched
-
-    await measured()
-    return profile, fetched
-
-
 def run(ctx: Context, results: Results) -> None:
     jobs = ctx.pick(1000, 300)
     runs = ctx.pick(3, 1)
@@ -112,9 +91,9 @@ def run(ctx: Context, results: Results) -> None:
     groups: dict[str, float] = {}
     with sim_process(jobs=jobs) as sim, tempfile.TemporaryDirectory() as tmp:
         store = Store.open(Path(tmp) / "state.db")
-        run_passes(sim.endpoint, sim.ids, 0, store=store)  # the simulator plans its jobs
         for _ in range(runs):
-            profile, fetched = asyncio.run(_profiled_pass(sim.endpoint, sim.ids, store))
+            profile = cProfile.Profile()
+            fetched = run_passes(sim.endpoint, sim.ids, 1, store=store, profiler=profile)[0].fetched
             ours, theirs, top, groups = split_profile(pstats.Stats(profile))
             plain = run_passes(sim.endpoint, sim.ids, 1, store=store)[0]
             profiled.append(ours / fetched * 1000)
