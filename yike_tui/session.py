@@ -11,6 +11,7 @@ import argparse
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from yike_tui.api.client import IceClient
 from yike_tui.commands.common import Connection, UsageError, connection
@@ -43,14 +44,14 @@ class Session:
             max_connections=max(8, self.settings.concurrency),
         )
 
-    def make_monitor(self, client: IceClient) -> Monitor:
-        monitor = Monitor(
-            client,
-            store=self.store,
-            interval=self.settings.interval,
-            concurrency=self.settings.concurrency,
-            rate_limit=self.settings.rate_limit,
-        )
+    def make_monitor(self, client: IceClient, **overrides: Any) -> Monitor:
+        options: dict[str, Any] = {
+            "store": self.store,
+            "interval": self.settings.interval,
+            "concurrency": self.settings.concurrency,
+            "rate_limit": self.settings.rate_limit,
+        }
+        monitor = Monitor(client, **{**options, **overrides})
         for job_id in self.job_ids:
             monitor.add([job_id], label=self.labels.get(job_id, ""))
         monitor.load_cached()

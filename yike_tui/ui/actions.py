@@ -1,0 +1,356 @@
+"""What the keys do. A mixin so the App stays a layout and a router."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import App
+from textual.widgets import Input, Static
+
+from yike_tui import clipboard, config, links, paths
+from yike_tui.api.client import IceClient
+from yike_tui.api.errors import ApiError
+from yike_tui.monitor import JobState, Monitor
+from yike_tui.presentation import redact_url
+from yike_tui.report import render_report
+from yike_tui.session import Session
+from yike_tui.ui.cells import safe
+from yike_tui.ui.screens.add_jobs import AddJobsScreen, AddRequest
+from yike_tui.ui.screens.confirm import ConfirmScreen
+from yike_tui.ui.screens.help import HelpScreen
+from yike_tui.ui.widgets.event_log import EventLog
+from yike_tui.ui.widgets.job_table import JobTable
+from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
+
+CHANGES_STATE = frozenset({"add", "remove", "resume_job"})
+NEEDS_ENGINE = frozenset(
+    {"add", "remove", "refresh", "refresh_all", "pause", "resume_job", "download", "report"}
+)
+
+
+class ActionsMixin(App[int]):
+    """The App's actions; ``YikeApp`` provides the state and the helpers declared here."""
+
+    session: Session | None
+    client: IceClient | None
+    monitor: Monitor | None
+    readonly: bool
+    wall: Callable[[], float]
+    last_copied: str
+    _downloads: dict[str, asyncio.Event]
+
+    def selected_state(self) -> JobState | None:
+        raise NotImplementedError
+
+    def _title_of(self, job_id: str) -> str:
+        raise NotImplementedError
+
+    def _show_selected(self) -> None:
+        raise NotImplementedError
+
+    def _show_empty_state(self) -> None:
+        raise NotImplementedError
+
+    def _refresh_status(self) -> None:
+        raise NotImplementedError
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in CHANGES_STATE and self.readonly:
+            return False  # --readonly: hidden from the footer and the palette
+        return not (action in NEEDS_ENGINE and self.monitor is None)
+
+    # --- copying and opening -------------------------------------------------------------
+
+    def _copy(self, text: str, what: str) -> None:
+        mode = self.session.settings.clipboard if self.session else "auto"
+        result = clipboard.copy(text, mode, write=self._write_terminal)
+        if result.ok:
+            self.last_copied = text
+        shown = redact_url(text) if text.startswith("http") else safe(text, 60)
+        message = f"{what}: {shown}\n{result.message}"
+        self.notify(message, severity="information" if result.ok else "warning", markup=False)
+
+    def _write_terminal(self, data: str) -> None:
+        driver = self._driver
+        if driver is not None:
+            driver.write(data)
+
+    def _storyboard_link(self) -> str | None:
+        tree = self.query_one(StoryboardTree)
+        ref = tree.selected_storyboard if tree.has_focus else None
+        return links.editor_url(ref.storyboard) if ref else None
+
+    def action_copy_url(self) -> None:
+        state = self.selected_state()
+        if state is None:
+            self.notify("No job selected.", severity="warning")
+            return
+        url = state.job.output_url if state.job else ""
+        if not url:
+            status = state.job.status.value if state.job else "not fetched yet"
+            self.notify(
+                f"No output URL yet: the job is {status}.", severity="warning", markup=False
+            )
+            return
+        self._copy(url, "Copied output URL")
+
+    def action_copy_id(self) -> None:
+        if self.query_one(StoryboardTree).has_focus:
+            tree = self.query_one(StoryboardTree)
+            ref = tree.selected_storyboard
+            link = links.editor_url(ref.storyboard) if ref else None
+            if link:
+                self._copy(link, "Copied editor link")
+                return
+            if ref:
+                self.notify(
+                    "This storyboard has no editor page yet (still parsing).", severity="warning"
+                )
+                return
+        state = self.selected_state()
+        if state is not None:
+            self._copy(state.job_id, "Copied job id")
+
+    def action_open(self) -> None:
+        tree_focused = self.query_one(StoryboardTree).has_focus
+        url = self._storyboard_link() if tree_focused else None
+        if tree_focused and url is None:
+            self.notify("This storyboard has no editor page yet.", severity="warning")
+            return
+        if url is None:
+            state = self.selected_state()
+            url = state.job.output_url if state and state.job else ""
+            if not url:
+                self.notify("Nothing to open yet: the job has no output URL.", severity="warning")
+                return
+        self.run_worker(self._open(url), group="open")
+
+    async def _open(self, url: str) -> None:
+        try:
+            message = await asyncio.to_thread(links.open_url, url)
+        except ValueError as exc:
+            message = str(exc)
+        self.notify(message, markup=False)
+
+    # --- watch list ----------------------------------------------------------------------
+
+    def action_add(self) -> None:
+        self.push_screen(AddJobsScreen(), self._added)
+
+    def _added(self, request: AddRequest | None) -> None:
+        if request is None or self.monitor is None:
+            return
+        added = self.monitor.add(request.job_ids, label=request.label)
+        skipped = len(request.job_ids) - len(added)
+        self.query_one(JobTable).sync(added, self.wall())
+        self._show_empty_state()
+        self._show_selected()
+        note = f"Added {len(added)} job(s)" + (f"; {skipped} already watched" if skipped else "")
+        self.notify(note)
+        if self.session and self.session.config_writable and added:
+            self.run_worker(self._save_added(added, request.label), group="config")
+
+    async def _save_added(self, ids: list[str], label: str) -> None:
+        try:
+            await asyncio.to_thread(config.add_jobs, ids, label)
+        except (config.ConfigError, OSError) as exc:
+            self.notify(f"Not saved to the watch list: {exc}", severity="error", markup=False)
+
+    def action_remove(self) -> None:
+        state = self.selected_state()
+        if state is None:
+            return
+        detail = Text(f"{safe(self._title_of(state.job_id), 80)}\n{safe(state.job_id)}")
+
+        def done(yes: bool | None) -> None:
+            if yes and self.monitor is not None:
+                self.monitor.remove([state.job_id])
+                self.query_one(JobTable).remove_job(state.job_id)
+                self._show_empty_state()
+                self._show_selected()
+                self.notify(f"Removed {safe(self._title_of(state.job_id), 60)}", markup=False)
+                if self.session and self.session.config_writable:
+                    self.run_worker(
+                        asyncio.to_thread(config.remove_jobs, [state.job_id]), group="config"
+                    )
+
+        self.push_screen(
+            ConfirmScreen("Remove this job from the watch list?", detail, "Remove"), done
+        )
+
+    # --- engine control ------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        state = self.selected_state()
+        if state is not None and self.monitor is not None:
+            self.monitor.refresh_now(state.job_id)
+            self.notify(
+                f"Refreshing {safe(self._title_of(state.job_id), 60)}", timeout=2, markup=False
+            )
+
+    def action_refresh_all(self) -> None:
+        if self.monitor is not None:
+            if self.monitor.status.pause_reason:
+                self.monitor.retry()
+            self.monitor.refresh_now()
+            self.notify("Refreshing all jobs", timeout=2)
+
+    def action_pause(self) -> None:
+        if self.monitor is None:
+            return
+        if self.monitor.status.paused:
+            self.monitor.resume()
+            self.notify("Auto-refresh resumed", timeout=2)
+        else:
+            self.monitor.pause()
+            self.notify("Auto-refresh paused (p resumes)", timeout=2)
+        self._refresh_status()
+
+    def action_resume_job(self) -> None:
+        state = self.selected_state()
+        if state is None or self.client is None:
+            return
+        if state.job is None or state.job.status.value != "Suspended":
+            self.notify("Only a Suspended job can be resumed.", severity="warning")
+            return
+        detail = Text(f"{safe(self._title_of(state.job_id), 80)}\n{safe(state.job_id)}")
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(self._resume(state.job_id), group="resume")
+
+        self.push_screen(ConfirmScreen("Resume this suspended job?", detail, "Resume"), done)
+
+    async def _resume(self, job_id: str) -> None:
+        assert self.client is not None and self.monitor is not None
+        try:
+            await self.client.resume_job(job_id)
+        except ApiError as err:
+            self.notify(f"Resume failed: {err.code}: {err.message}", severity="error", markup=False)
+            return
+        self.notify(f"Resumed {safe(self._title_of(job_id), 60)}", markup=False)
+        self.monitor.refresh_now(job_id)
+
+    # --- view ----------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.display or box.value:
+            box.value = ""
+            box.display = False
+            self.query_one(JobTable).focus()
+
+    def action_sort(self) -> None:
+        name = self.query_one(JobTable).cycle_sort(self.wall())
+        self.notify(f"Sorted by {name}", timeout=2)
+
+    def action_events(self) -> None:
+        log = self.query_one(EventLog)
+        log.display = not log.display
+        if log.display:
+            log.render_events()
+
+    def action_help(self) -> None:
+        rows = []
+        for binding in [*self.BINDINGS, *JobTable.BINDINGS]:
+            assert not isinstance(binding, tuple | str)
+            active = self._keymap.get(binding.id or "", binding.key) if binding.id else binding.key
+            rows.append((active, binding.description, binding.id or ""))
+        rows += [("↑/↓", "move", ""), ("tab", "next pane", ""), ("enter", "read the detail", ""),
+                 ("ctrl+p", "command palette", "")]  # fmt: skip
+        self.push_screen(HelpScreen(rows))
+
+    def action_report(self) -> None:
+        table = self.query_one(JobTable)
+        jobs = [s.job for s in table.ordered_states() if s.job is not None and table.matches(s)]
+        if not jobs:
+            self.notify("No jobs to report yet.", severity="warning")
+            return
+        self._copy(render_report(jobs, "md"), f"Copied a Markdown report of {len(jobs)} job(s)")
+
+    # --- downloads -----------------------------------------------------------------------
+
+    def action_download(self) -> None:
+        state = self.selected_state()
+        if state is None or self.client is None:
+            return
+        if not state.job or not state.job.output_url:
+            self.notify("Nothing to download yet: the job has no output URL.", severity="warning")
+            return
+        if not hasattr(self, "_downloads"):
+            self._downloads = {}
+        if state.job_id in self._downloads:
+            self.notify("Already downloading this job.", severity="warning")
+            return
+        cancel = asyncio.Event()
+        self._downloads[state.job_id] = cancel
+        self.run_worker(self._download(state.job_id, cancel), group="downloads")
+
+    async def _download(self, job_id: str, cancel: asyncio.Event) -> None:
+        from yike_tui.download import DownloadError, Progress, download
+
+        assert self.client is not None and self.monitor is not None
+        state = self.monitor.jobs[job_id]
+        assert state.job is not None
+        title = state.job.title
+        settings = self.session.settings if self.session else None
+        dest = (
+            Path(settings.downloads_dir)
+            if settings and settings.downloads_dir
+            else paths.downloads_dir()
+        )
+        shown = safe(self._title_of(job_id), 40)
+
+        def progress(p: Progress) -> None:
+            pct = f"{p.fraction * 100:.0f}%" if p.fraction is not None else f"{p.done // 1024} KiB"
+            self._download_status[job_id] = f"⇩ {shown} {pct} {p.speed / 1e6:.1f} MB/s"
+            self._show_downloads()
+
+        client = self.client
+
+        async def fresh_url() -> str:
+            job = await client.get_job(job_id)
+            return job.output_url
+
+        try:
+            path = await download(
+                self.client.http,
+                state.job.output_url,
+                dest,
+                title,
+                job_id,
+                on_progress=progress,
+                refresh_url=fresh_url,
+                cancel=cancel,
+            )
+            self.notify(f"Downloaded {shown}\n{safe(str(path))}", markup=False, timeout=10)
+        except DownloadError as exc:
+            self.notify(f"Download of {shown}: {exc}", severity="error", markup=False)
+        finally:
+            self._downloads.pop(job_id, None)
+            self._download_status.pop(job_id, None)
+            self._show_downloads()
+
+    @property
+    def _download_status(self) -> dict[str, str]:
+        if not hasattr(self, "_download_lines"):
+            self._download_lines: dict[str, str] = {}
+        return self._download_lines
+
+    def _show_downloads(self) -> None:
+        pane = self.query_one("#downloads", Static)
+        lines = list(self._download_status.values())
+        pane.display = bool(lines)
+        pane.update(Text("   ".join(lines) + "   (ctrl+x cancels)" if lines else ""))
+
+    def action_cancel_downloads(self) -> None:
+        for cancel in getattr(self, "_downloads", {}).values():
+            cancel.set()

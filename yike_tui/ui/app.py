@@ -1,0 +1,229 @@
+"""The Textual app: lays out the widgets, runs the engine, routes its updates. Small on
+purpose: widgets own their state, actions live in ``actions.py``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from yike_tui.events import Event
+from yike_tui.monitor import JobState, Monitor, Update
+from yike_tui.session import Session
+from yike_tui.ui import welcome
+from yike_tui.ui.actions import ActionsMixin
+from yike_tui.ui.notifier import Notifier
+from yike_tui.ui.widgets.detail import DetailPane
+from yike_tui.ui.widgets.event_log import EventLog
+from yike_tui.ui.widgets.job_table import JobTable
+from yike_tui.ui.widgets.status_bar import StatusBar, render_status
+from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
+
+NARROW = 110  # columns under which the panes stack
+
+
+def _b(key: str, action: str, description: str, binding_id: str, show: bool = True) -> Binding:
+    return Binding(key, action, description, show=show, id=binding_id)
+
+
+class YikeApp(ActionsMixin):
+    CSS_PATH = Path(__file__).with_name("yike.tcss")
+    TITLE = "yike-tui"
+    AUTO_FOCUS = "#jobs"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        _b("q", "quit", "Quit", "quit"),
+        _b("question_mark", "help", "Help", "help"),
+        _b("c", "copy_url", "Copy URL", "copy_url"),
+        _b("y", "copy_id", "Copy id", "copy_id", show=False),
+        _b("o", "open", "Open", "open"),
+        _b("a", "add", "Add", "add"),
+        _b("d", "remove", "Remove", "remove", show=False),
+        _b("r", "refresh", "Refresh", "refresh"),
+        _b("R", "refresh_all", "Refresh all", "refresh_all", show=False),
+        _b("p", "pause", "Pause", "pause"),
+        _b("slash", "filter", "Filter", "filter"),
+        _b("escape", "clear_filter", "Clear filter", "clear_filter", show=False),
+        _b("s", "sort", "Sort", "sort", show=False),
+        _b("e", "events", "Events", "events"),
+        _b("u", "resume_job", "Resume job", "resume_job", show=False),
+        _b("D", "download", "Download", "download", show=False),
+        _b("ctrl+x", "cancel_downloads", "Cancel downloads", "cancel_downloads", show=False),
+        _b("m", "report", "Copy report", "report", show=False),
+    ]
+
+    def __init__(
+        self,
+        session: Session | None,
+        *,
+        readonly: bool = False,
+        problem: str = "",
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.readonly = readonly
+        self.problem = problem  # why there is no session (e.g. no credentials)
+        self.wall = wall
+        self.client = session.make_client() if session else None
+        self.monitor: Monitor | None = (
+            session.make_monitor(self.client, wall=wall) if session and self.client else None
+        )
+        self.notifier = Notifier()
+        self.last_copied = ""  # what the last copy put on the clipboard (tests read it)
+        self._ticks = 0
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter: text or status (esc clears)", id="filter")
+        with Horizontal(id="main"):
+            yield JobTable(self._states, id="jobs")
+            yield Static(welcome.text(self.session, self.problem), id="welcome", markup=False)
+            with Vertical(id="side"):
+                yield DetailPane(id="detail")
+                yield StoryboardTree(id="tree")
+        yield EventLog(self._title_of, id="events")
+        yield Static("", id="downloads", markup=False)
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.session is not None:
+            self.set_keymap(self.session.settings.keys)
+        self.query_one("#jobs").border_title = "Jobs"
+        self.query_one("#detail").border_title = "Detail"
+        self.query_one("#tree").border_title = "Storyboards"
+        self.query_one("#events").border_title = "Events (e)"
+        self._layout_for(self.size.width)
+        self.query_one(JobTable).sync(self._states().keys(), self.wall())
+        self._show_empty_state()
+        self._show_selected()
+        for notice in self.session.notices if self.session else []:
+            self.notify(notice, title="Note", severity="warning", timeout=15, markup=False)
+        self.set_interval(1.0, self._tick)
+        if self.monitor is not None:
+            if self.session and self.session.store:
+                self.query_one(EventLog).add(reversed(self.session.store.recent_events(200)))
+            self.monitor.subscribe(self._on_engine_update)
+            self.run_worker(self.monitor.run(), group="engine", exclusive=True)
+        self._tick()
+
+    async def on_unmount(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+
+    def on_resize(self) -> None:
+        self._layout_for(self.size.width)
+
+    def _layout_for(self, width: int) -> None:
+        self.query_one("#main").set_class(width < NARROW, "narrow")
+
+    # --- engine updates ----------------------------------------------------------------------
+
+    def _states(self) -> dict[str, JobState]:
+        return self.monitor.jobs if self.monitor else {}
+
+    def _title_of(self, job_id: str) -> str:
+        state = self._states().get(job_id)
+        if state is None:
+            return job_id[:12]
+        return state.label or (state.job.title if state.job else "") or job_id[:12]
+
+    def _on_engine_update(self, update: Update) -> None:
+        table = self.query_one(JobTable)
+        table.sync(update.changed, self.wall())
+        if table.selected_id in update.changed or not table.row_count:
+            self._show_selected()
+        if update.events:
+            self.query_one(EventLog).add(update.events)
+            self._announce(update.events)
+        self._show_empty_state()
+        self._refresh_status()
+
+    def _announce(self, events: Iterable[Event]) -> None:
+        notes = self.notifier.select(list(events), self._title_of)
+        for job_id, title, message, severity in notes:
+            self.notify(message, title=title, severity=severity, timeout=6, markup=False)
+            if job_id:
+                self.query_one(JobTable).flash(job_id)
+        if notes and self.session and self.session.settings.bell:
+            self.bell()
+
+    def _tick(self) -> None:
+        self._ticks += 1
+        self._refresh_status()
+        if self._ticks % 5 == 0:
+            self.query_one(JobTable).refresh_ages(self.wall())
+
+    def _refresh_status(self) -> None:
+        bar = self.query_one(StatusBar)
+        if self.monitor is None or self.session is None:
+            bar.show(Text(" no connection: see the message above · q quits", style="yellow"))
+            return
+        creds = self.session.conn.credentials
+        bar.show(
+            render_status(
+                self.monitor,
+                self.wall(),
+                endpoint=self.session.conn.endpoint,
+                credentials=creds.describe() if hasattr(creds, "describe") else creds.source,
+            )
+        )
+
+    def _show_empty_state(self) -> None:
+        empty = not self._states()
+        self.query_one("#welcome").display = empty
+        self.query_one("#jobs").display = not empty
+        self.query_one("#side").display = not empty
+
+    # --- selection ---------------------------------------------------------------------------
+
+    def on_job_table_highlighted(self, message: JobTable.Highlighted) -> None:
+        self._show_selected()
+
+    def on_data_table_row_selected(self) -> None:
+        self.query_one(DetailPane).focus()  # enter on a row: read its detail
+
+    def selected_state(self) -> JobState | None:
+        job_id = self.query_one(JobTable).selected_id
+        return self._states().get(job_id) if job_id else None
+
+    def _show_selected(self) -> None:
+        state = self.selected_state()
+        self.query_one(DetailPane).show(state, self.wall())
+        self.query_one(StoryboardTree).show(state)
+
+    # --- filter ------------------------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            table = self.query_one(JobTable)
+            table.filter_text = event.value.strip()
+            table.rebuild(self.wall())
+            self._show_selected()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.query_one(JobTable).focus()
+
+    # --- palette -----------------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if binding.action in ("quit",) or not self.check_action(binding.action, ()):
+                continue
+            yield SystemCommand(
+                binding.description,
+                f"key: {binding.key} · binding id: {binding.id}",
+                lambda action=binding.action: self.run_action(action),  # type: ignore[misc]
+            )

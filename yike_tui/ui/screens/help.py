@@ -1,0 +1,39 @@
+"""``?``: every key, as bound right now (config overrides included)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "Close")]
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.rows = rows  # (key, what it does, binding id for config)
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
+        table.add_column("Key", style="bold cyan", no_wrap=True)
+        table.add_column("Does")
+        table.add_column("Binding id (config [keys])", style="dim")
+        for key, description, binding_id in self.rows:
+            table.add_row(key, description, binding_id)
+        with VerticalScroll(classes="dialog", id="help-dialog"):
+            yield Label("yike-tui keys — esc closes", classes="dialog-title")
+            yield Static(table)
+            yield Static(
+                "Mouse works too. Every action is also in the command palette (ctrl+p).\n"
+                'Rebind keys in config.toml under [keys], e.g.  copy_url = "ctrl+y"',
+                classes="dim",
+            )
+
+    def action_close(self) -> None:
+        self.dismiss(None)

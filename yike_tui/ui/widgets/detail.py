@@ -1,0 +1,101 @@
+"""The detail pane: everything known about the selected job, as plain text."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from yike_tui.monitor import JobState
+from yike_tui.presentation import ago
+from yike_tui.safe_text import clean
+from yike_tui.ui import cells
+
+
+def _line(text: Text, label: str, value: str, style: str = "") -> None:
+    text.append(f"{label:<14} " if len(label) < 14 else f"{label}  ", style="bold")
+    text.append(value, style=style)
+    text.append("\n")
+
+
+def render_detail(state: JobState | None, now: float) -> Text:
+    text = Text()
+    if state is None:
+        text.append("No job selected.", style="dim")
+        return text
+    job = state.job
+    _line(text, "Job", cells.safe(state.job_id))
+    if state.label:
+        _line(text, "Label", cells.safe(state.label))
+    status = cells.status_cell(state)
+    text.append(f"{'Status':<14} ", style="bold")
+    text.append_text(status)
+    if state.stale:
+        text.append("  (from disk, not refreshed yet)", style="yellow")
+    text.append("\n")
+    if job is not None:
+        _line(text, "Title", cells.safe(job.title) or "(none)")
+        done, total = job.storyboards_done, len(job.storyboards)
+        _line(text, "Storyboards", f"{done}/{total} done, {job.storyboards_failed} failed")
+        _line(text, "Failed shots", str(len(job.failed_shots)), "red" if job.failed_shots else "")
+        _line(
+            text,
+            "Output",
+            cells.safe(job.output_url) or "(not yet)",
+            "underline" if job.output_url else "dim",
+        )
+        if job.srt_url:
+            _line(text, "Subtitles", cells.safe(job.srt_url))
+        if job.credit is not None and job.credit.total_credit_cost is not None:
+            _line(text, "Credits", f"{job.credit.total_credit_cost:g}")
+        _line(text, "RequestId", cells.safe(job.request_id) or "–", "dim")
+    if state.last_checked:
+        clock = time.strftime("%H:%M:%S", time.localtime(state.last_checked))
+        _line(text, "Checked", f"{ago(now - state.last_checked)} ({clock})")
+    if state.error is not None:
+        err = state.error
+        text.append("\n")
+        _line(text, "Last error", cells.safe(f"{err.code}: {err.message}"), "red")
+        _line(text, "What to do", cells.safe(err.hint))
+        if err.request_id:
+            _line(text, "Error request", cells.safe(err.request_id), "dim")
+    if state.not_found:
+        _line(
+            text,
+            "Note",
+            "the API does not know this JobId; it is not polled again (r retries)",
+            "red",
+        )
+    if job is not None:
+        text.append("\nParameters\n", style="bold underline")
+        for key, value in job.params.items():
+            if key == "ModelParams":
+                continue
+            _line(text, f"  {cells.safe(key, 24)}", cells.safe(value))
+        if job.model_params is not None:
+            text.append("  ModelParams\n", style="bold")
+            pretty = json.dumps(job.model_params, indent=2, ensure_ascii=False)
+            for row in pretty.splitlines():
+                text.append(f"    {clean(row, one_line=True)}\n")
+        elif job.params.get("ModelParams"):
+            _line(text, "  ModelParams", cells.safe(job.params["ModelParams"]))
+        if job.warnings:
+            text.append("\nParse warnings\n", style="bold yellow")
+            for warning in job.warnings:
+                text.append(f"  {clean(warning, one_line=True)}\n", style="yellow")
+    return text
+
+
+class DetailPane(VerticalScroll):
+    """Scrollable, focusable (``enter`` on the table comes here)."""
+
+    can_focus = True
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(Text("No job selected.", style="dim"), id="detail-body", markup=False)
+
+    def show(self, state: JobState | None, now: float) -> None:
+        self.query_one("#detail-body", Static).update(render_detail(state, now))

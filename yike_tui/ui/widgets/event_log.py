@@ -1,0 +1,54 @@
+"""The engine's events, newest first, with times. Toggled with ``e``."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from yike_tui.events import Event, EventKind
+from yike_tui.ui import cells
+
+MAX_EVENTS = 500
+_STYLE = {
+    EventKind.FETCH_FAILED: "red",
+    EventKind.JOB_NOT_FOUND: "red",
+    EventKind.STORYBOARD_FAILED: "red",
+    EventKind.SHOT_FAILED: "red",
+    EventKind.OUTPUT_READY: "green",
+    EventKind.FETCH_RECOVERED: "green",
+    EventKind.STATUS_CHANGED: "bold",
+}
+
+
+class EventLog(VerticalScroll):
+    can_focus = True
+
+    def __init__(self, title_of: Callable[[str], str], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._events: deque[Event] = deque(maxlen=MAX_EVENTS)
+        self._title_of = title_of
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(Text("No events yet.", style="dim"), id="events-body", markup=False)
+
+    def add(self, events: Iterable[Event]) -> None:
+        self._events.extend(events)
+        if self.display:
+            self.render_events()
+
+    def render_events(self) -> None:
+        text = Text()
+        for event in reversed(self._events):
+            stamp = time.strftime("%H:%M:%S", time.localtime(event.ts))
+            text.append(f"{stamp}  ", style="dim")
+            text.append(f"{cells.safe(self._title_of(event.job_id), 28):<28}  ")
+            text.append(event.message, style=_STYLE.get(event.kind, ""))
+            text.append("\n")
+        if not self._events:
+            text = Text("No events yet.", style="dim")
+        self.query_one("#events-body", Static).update(text)

@@ -1,0 +1,196 @@
+"""The job list: a ``DataTable`` keyed by JobId, updated in place.
+
+Rows are never cleared and refilled (that loses the cursor and the scroll position):
+changed jobs get ``update_cell``, new jobs are appended, removed jobs are removed. Order
+changes only when the user sorts or filters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowDoesNotExist
+
+from yike_tui.models import JobStatus
+from yike_tui.monitor import JobState
+from yike_tui.ui import cells
+
+COLUMNS = (  # (key, header, width): about 96 cells in all, cell padding included
+    ("status", "Status", 11),
+    ("title", "Title", 30),
+    ("job", "Job", 10),
+    ("boards", "Boards", 8),
+    ("shots", "Shots✗", 6),
+    ("changed", "Changed", 8),
+    ("checked", "Checked", 9),
+)
+SORTS = ("added", "status", "last change", "title")
+_STATUS_ORDER = {
+    JobStatus.FAILED: 0,
+    JobStatus.SUSPENDED: 1,
+    JobStatus.RUNNING: 2,
+    JobStatus.UNKNOWN: 3,
+    JobStatus.SUCCEEDED: 4,
+}
+
+
+class JobTable(DataTable[Text]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="down"),
+        Binding("k", "cursor_up", "Up", show=False, id="up"),
+        Binding("g", "top", "Top", show=False, id="top"),
+        Binding("G", "bottom", "Bottom", show=False, id="bottom"),
+    ]
+
+    @dataclass
+    class Highlighted(Message):
+        """The selected job changed (or None when the table is empty)."""
+
+        job_id: str | None
+
+    def __init__(self, states: Callable[[], dict[str, JobState]], **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        self._states = states
+        self.filter_text = ""
+        self.sort_index = 0
+        self._flash: dict[str, Text] = {}
+
+    def on_mount(self) -> None:
+        for key, label, width in COLUMNS:
+            self.add_column(label, key=key, width=width)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    @property
+    def selected_id(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        except Exception:  # cursor out of range while rows change
+            return None
+        return key.value
+
+    def matches(self, state: JobState) -> bool:
+        if not self.filter_text:
+            return True
+        needle = self.filter_text.lower()
+        job = state.job
+        haystack = " ".join(
+            (
+                state.job_id,
+                state.label,
+                job.title if job else "",
+                cells.status_word(state),
+            )
+        ).lower()
+        return all(part in haystack for part in needle.split())
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def row_cells(self, state: JobState, now: float) -> list[Text]:
+        return [
+            cells.status_cell(state),
+            cells.title_cell(state),
+            Text(cells.safe(state.job_id[:10])),
+            cells.storyboards_cell(state),
+            cells.failed_cell(state),
+            cells.changed_cell(state, now),
+            cells.checked_cell(state, now),
+        ]
+
+    def sync(self, changed: Iterable[str], now: float) -> None:
+        """Bring the rows of ``changed`` jobs up to date, adding or removing as needed."""
+        states = self._states()
+        for job_id in changed:
+            state = states.get(job_id)
+            present = job_id in self.rows
+            if state is None or not self.matches(state):
+                if present:
+                    self.remove_row(job_id)
+                continue
+            values = self.row_cells(state, now)
+            if not present:
+                self.add_row(*values, key=job_id)
+                continue
+            for (column, _, _), value in zip(COLUMNS, values, strict=True):
+                self.update_cell(job_id, column, value)
+
+    def refresh_ages(self, now: float) -> None:
+        """Re-render the "ago" columns of the rows on screen only."""
+        states = self._states()
+        first = int(self.scroll_y)
+        for row in self.ordered_rows[first : first + self.size.height + 1]:
+            state = states.get(str(row.key.value))
+            if state is not None:
+                self.update_cell(row.key, "changed", cells.changed_cell(state, now))
+                self.update_cell(row.key, "checked", cells.checked_cell(state, now))
+
+    def rebuild(self, now: float) -> None:
+        """Refill in filter and sort order, keeping the cursor on the same job if shown.
+
+        Only a user's sort or filter calls this; refreshes never reorder rows.
+        """
+        keep = self.selected_id
+        self.clear()
+        for state in self.ordered_states():
+            if self.matches(state):
+                self.add_row(*self.row_cells(state, now), key=state.job_id)
+        if keep is not None and keep in self.rows:
+            self.move_cursor(row=self.get_row_index(keep), animate=False)
+
+    def ordered_states(self) -> list[JobState]:
+        states = list(self._states().values())  # insertion order = the order jobs were added
+        name = SORTS[self.sort_index]
+        if name == "status":
+            states.sort(key=lambda s: _STATUS_ORDER[s.status])
+        elif name == "last change":
+            states.sort(key=lambda s: -s.last_change)
+        elif name == "title":
+            states.sort(key=lambda s: (s.label or (s.job.title if s.job else "")).lower())
+        return states
+
+    def cycle_sort(self, now: float) -> str:
+        self.sort_index = (self.sort_index + 1) % len(SORTS)
+        self.rebuild(now)
+        return SORTS[self.sort_index]
+
+    def flash(self, job_id: str) -> None:
+        """Briefly mark a row that just changed in a way worth noticing."""
+        if job_id not in self.rows:
+            return
+        state = self._states().get(job_id)
+        if state is None:
+            return
+        marked = cells.title_cell(state)
+        marked.stylize("reverse")
+        self.update_cell(job_id, "title", marked)
+        self.set_timer(2.0, lambda: self._unflash(job_id))
+
+    def _unflash(self, job_id: str) -> None:
+        state = self._states().get(job_id)
+        if state is not None and job_id in self.rows:
+            self.update_cell(job_id, "title", cells.title_cell(state))
+
+    # --- keys and events -------------------------------------------------------------------
+
+    def action_top(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_bottom(self) -> None:
+        self.move_cursor(row=max(0, self.row_count - 1))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.post_message(self.Highlighted(event.row_key.value))
+
+    def remove_job(self, job_id: str) -> None:
+        with contextlib.suppress(RowDoesNotExist):
+            self.remove_row(job_id)

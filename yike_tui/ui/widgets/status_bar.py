@@ -1,0 +1,63 @@
+"""One line at the bottom that says what is going on, including what is stale."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from yike_tui.models import JobStatus
+from yike_tui.monitor import Monitor
+from yike_tui.presentation import STATUS_SYMBOL, ago
+from yike_tui.ui import cells
+
+
+def render_status(monitor: Monitor, now: float, *, endpoint: str, credentials: str) -> Text:
+    status = monitor.status
+    text = Text()
+    if status.pause_reason:
+        text.append(
+            f" PAUSED: {cells.safe(status.pause_reason, 90)} (R retries) ",
+            style="bold white on red",
+        )
+    elif status.paused:
+        text.append(" PAUSED ", style="bold black on yellow")
+    text.append(f" {cells.safe(endpoint, 48)}", style="dim")
+    text.append(f" · {cells.safe(credentials, 40)}", style="dim")
+    counts = monitor.counts()
+    text.append(" · ")
+    for job_status in (
+        JobStatus.RUNNING,
+        JobStatus.SUCCEEDED,
+        JobStatus.FAILED,
+        JobStatus.SUSPENDED,
+        JobStatus.UNKNOWN,
+    ):
+        if counts.get(job_status):
+            text.append(
+                f"{STATUS_SYMBOL[job_status]}{counts[job_status]} ",
+                style=cells.STATUS_STYLE[job_status],
+            )
+    last = status.last_success
+    text.append("· refreshed ")
+    text.append(ago(now - last) if last else "never", style="" if last else "yellow")
+    interval = monitor.interval
+    if status.next_pass is not None and not status.paused:
+        text.append(f" · next {max(0, int(status.next_pass - now))}s")
+    elif interval <= 0:
+        text.append(" · manual (r/R)")
+    if status.in_flight:
+        text.append(f" · {status.in_flight} in flight", style="cyan")
+    stale_after = 2 * interval if interval > 0 else None
+    cached = any(s.stale for s in monitor.jobs.values())
+    if (stale_after and last and now - last > stale_after) or (cached and not last):
+        text.append(" STALE ", style="bold black on yellow")
+    if status.throttled:
+        text.append(" throttled", style="yellow")
+    if status.last_error:
+        text.append(f" · {cells.safe(status.last_error, 80)}", style="red")
+    return text
+
+
+class StatusBar(Static):
+    def show(self, text: Text) -> None:
+        self.update(text)

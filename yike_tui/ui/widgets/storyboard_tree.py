@@ -1,0 +1,105 @@
+"""Storyboards of the selected job, with failed shots and their error codes under them.
+
+The tree is rebuilt only when the job's storyboards change, and which storyboards are
+expanded is remembered per job, so refreshes never fold what the user opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import Tree
+
+from yike_tui.models import Storyboard
+from yike_tui.monitor import JobState
+from yike_tui.presentation import storyboard_symbol
+from yike_tui.ui import cells
+
+
+@dataclass(frozen=True)
+class StoryboardRef:
+    job_id: str
+    storyboard: Storyboard
+
+
+def storyboard_label(sb: Storyboard) -> Text:
+    symbol = storyboard_symbol(sb)
+    style = "red" if sb.is_failed else ("green" if sb.is_done else "cyan")
+    text = Text(f"{symbol} ", style=style)
+    text.append(cells.safe(sb.id, 24))
+    text.append(f"  {cells.safe(sb.status_text, 32)}", style=style)
+    if sb.exception:
+        text.append("  exception", style="bold red")
+    if sb.title:
+        text.append(f"  {cells.safe(sb.title, 60)}", style="dim")
+    if sb.failed_shots:
+        text.append(f"  ✗{len(sb.failed_shots)} shots", style="red")
+    return text
+
+
+class StoryboardTree(Tree[StoryboardRef | None]):  # shot leaves carry None
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__("Storyboards", **kwargs)  # type: ignore[arg-type]
+        self.show_root = True
+        self._job_id: str | None = None
+        self._shown: tuple[Storyboard, ...] | None = None
+        self._expanded: dict[str, set[str]] = {}  # job id -> expanded storyboard ids
+
+    @property
+    def selected_storyboard(self) -> StoryboardRef | None:
+        node = self.cursor_node
+        while node is not None:
+            if node.data is not None:
+                return node.data
+            node = node.parent
+        return None
+
+    def show(self, state: JobState | None) -> None:
+        job = state.job if state else None
+        job_id = state.job_id if state else None
+        storyboards = job.storyboards if job else ()
+        if job_id == self._job_id and storyboards == self._shown:
+            return  # nothing changed: keep the cursor and the folding exactly as they are
+        self._remember_expansion()
+        cursor_id = self.selected_storyboard.storyboard.id if self.selected_storyboard else None
+        self._job_id, self._shown = job_id, storyboards
+        self.clear()
+        root = self.root
+        if job is None:
+            root.set_label(Text("Storyboards", style="dim"))
+            return
+        root.set_label(Text(f"Storyboards {job.storyboards_done}/{len(storyboards)} done"))
+        failed = {sb.id for sb in storyboards if sb.failed_shots}  # open by default
+        expanded = self._expanded.setdefault(job_id or "", failed)
+        cursor_line = -1
+        for sb in storyboards:
+            ref = StoryboardRef(job.id, sb)
+            if sb.failed_shots:
+                node = root.add(storyboard_label(sb), data=ref, expand=sb.id in expanded)
+            else:
+                node = root.add_leaf(storyboard_label(sb), data=ref)
+            for shot in sb.failed_shots:
+                label = Text(f"shot {cells.safe(shot.shot_id, 16)}: ", style="red")
+                label.append(cells.safe(shot.error_code, 48), style="bold red")
+                node.add_leaf(label, data=None)
+            if sb.id == cursor_id:
+                cursor_line = node.line
+        root.expand()
+        if cursor_line >= 0:
+            self.call_after_refresh(self._restore_cursor, cursor_id)
+
+    def _restore_cursor(self, storyboard_id: str | None) -> None:
+        for node in self.root.children:
+            if node.data is not None and node.data.storyboard.id == storyboard_id:
+                self.move_cursor(node)
+                return
+
+    def _remember_expansion(self) -> None:
+        if self._job_id is None:
+            return
+        self._expanded[self._job_id] = {
+            node.data.storyboard.id
+            for node in self.root.children
+            if node.data is not None and node.is_expanded
+        }
