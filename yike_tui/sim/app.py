@@ -55,8 +55,11 @@ class SimClock:
         return (time.monotonic() - self._t0) * self.speed
 
 
+_ids = random.Random()  # reseeded per simulator: a seeded run gives the same RequestIds
+
+
 def _request_id() -> str:
-    return str(uuid.uuid4()).upper()
+    return str(uuid.UUID(int=_ids.getrandbits(128), version=4)).upper()
 
 
 def _json(data: Any) -> bytes:
@@ -101,6 +104,7 @@ class Simulator:
         self.latency = latency_ms / 1000.0
         self.faults = faults or FaultSpec()
         self.rng = random.Random(seed)
+        _ids.seed(seed)
         self.slow = slow_ms / 1000.0
         self.hang_s = hang_s
         self.url_ttl = url_ttl

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.text import Text
 from textual.app import App
+from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from yike_tui import clipboard, config, links, paths
@@ -261,9 +262,10 @@ class ActionsMixin(App[int]):
     def action_help(self) -> None:
         rows = []
         for binding in [*self.BINDINGS, *JobTable.BINDINGS]:
-            assert not isinstance(binding, tuple | str)
-            active = self._keymap.get(binding.id or "", binding.key) if binding.id else binding.key
-            rows.append((active, binding.description, binding.id or ""))
+            assert isinstance(binding, Binding)
+            key = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
+            shown = self.get_key_display(Binding(key, binding.action))
+            rows.append((shown, binding.description, binding.id or ""))
         rows += [("↑/↓", "move", ""), ("tab", "next pane", ""), ("enter", "read the detail", ""),
                  ("ctrl+p", "command palette", "")]  # fmt: skip
         self.push_screen(HelpScreen(rows))

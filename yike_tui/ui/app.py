@@ -38,6 +38,8 @@ class YikeApp(ActionsMixin):
     CSS_PATH = Path(__file__).with_name("yike.tcss")
     TITLE = "yike-tui"
     AUTO_FOCUS = "#jobs"
+    # The screen gets class -narrow under NARROW columns; the stylesheet stacks the panes.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (NARROW, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         _b("q", "quit", "Quit", "quit"),
         _b("question_mark", "help", "Help", "help"),
@@ -102,7 +104,6 @@ class YikeApp(ActionsMixin):
         self.query_one("#detail").border_title = "Detail"
         self.query_one("#tree").border_title = "Storyboards"
         self.query_one("#events").border_title = "Events (e)"
-        self._layout_for(self.size.width)
         self.query_one(JobTable).sync(self._states().keys(), self.wall())
         self._show_empty_state()
         self._show_selected()
@@ -119,12 +120,6 @@ class YikeApp(ActionsMixin):
     async def on_unmount(self) -> None:
         if self.client is not None:
             await self.client.aclose()
-
-    def on_resize(self) -> None:
-        self._layout_for(self.size.width)
-
-    def _layout_for(self, width: int) -> None:
-        self.query_one("#main").set_class(width < NARROW, "narrow")
 
     # --- engine updates ----------------------------------------------------------------------
 

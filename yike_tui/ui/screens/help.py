@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -23,9 +24,9 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
         table.add_column("Key", style="bold cyan", no_wrap=True)
         table.add_column("Does")
-        table.add_column("Binding id (config [keys])", style="dim")
+        table.add_column(Text("Binding id (config [keys])"), style="dim")
         for key, description, binding_id in self.rows:
-            table.add_row(key, description, binding_id)
+            table.add_row(Text(key), Text(description), Text(binding_id))
         with VerticalScroll(classes="dialog", id="help-dialog"):
             yield Label("yike-tui keys — esc closes", classes="dialog-title")
             yield Static(table)
@@ -33,6 +34,7 @@ class HelpScreen(ModalScreen[None]):
                 "Mouse works too. Every action is also in the command palette (ctrl+p).\n"
                 'Rebind keys in config.toml under [keys], e.g.  copy_url = "ctrl+y"',
                 classes="dim",
+                markup=False,
             )
 
     def action_close(self) -> None:

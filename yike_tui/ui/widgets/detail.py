@@ -33,7 +33,7 @@ def render_detail(state: JobState | None, now: float) -> Text:
     status = cells.status_cell(state)
     text.append(f"{'Status':<14} ", style="bold")
     text.append_text(status)
-    if state.stale:
+    if state.stale and job is not None:
         text.append("  (from disk, not refreshed yet)", style="yellow")
     text.append("\n")
     if job is not None:

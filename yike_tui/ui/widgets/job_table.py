@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets.data_table import ColumnKey, RowDoesNotExist
 
 from yike_tui.models import JobStatus
 from yike_tui.monitor import JobState
@@ -65,6 +65,17 @@ class JobTable(DataTable[Text]):
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
             self.add_column(label, key=key, width=width)
+
+    def on_resize(self) -> None:
+        """Give the title whatever width the other columns leave, so all fit when narrow."""
+        fixed = sum(width for key, _, width in COLUMNS if key != "title")
+        padding = 2 * len(COLUMNS) + 2  # cell padding and the scrollbar
+        title_width = max(12, min(60, self.size.width - fixed - padding))
+        column = self.columns.get(ColumnKey("title"))
+        if column is not None and column.width != title_width:
+            column.width = title_width
+            self._require_update_dimensions = True
+            self.refresh()
 
     # --- reading ---------------------------------------------------------------------------
 

@@ -1,0 +1,84 @@
+"""UI tests drive the real app against the simulator, on a fixed clock."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from yike_tui.api.credentials import Credentials
+from yike_tui.commands.common import Connection
+from yike_tui.config import Settings
+from yike_tui.session import Session
+from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+from yike_tui.store import Store
+from yike_tui.ui.app import YikeApp
+
+FIXED_WALL = 1_795_000_000.0  # 2026-11-18T07:06:40Z: every "ago" and clock in the UI is fixed
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.delenv("TZ")
+    time.tzset()
+
+
+@pytest.fixture
+def sim_clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sim(sim_clock: FakeClock) -> Iterator[SimulatorThread]:
+    with SimulatorThread(scenario="demo", clock=sim_clock) as server:
+        yield server
+
+
+AppFactory = Callable[..., YikeApp]
+
+
+@pytest.fixture
+def make_app(sim: SimulatorThread) -> AppFactory:
+    def factory(
+        ids: list[str] | None = None,
+        *,
+        secret: str = DEMO_ACCESS_KEY_SECRET,
+        readonly: bool = False,
+        demo: bool = False,
+        store: Store | None = None,
+        **settings: object,
+    ) -> YikeApp:
+        creds = Credentials(DEMO_ACCESS_KEY_ID, secret, source="test credentials")
+        options = {"concurrency": 1, "rate_limit": 0.0, "clipboard": "osc52", **settings}
+        session = Session(
+            conn=Connection(sim.endpoint, creds, []),
+            settings=Settings(**options),  # type: ignore[arg-type]
+            job_ids=list(sim.job_ids if ids is None else ids),
+            labels={},
+            store=store,
+            demo=demo,
+        )
+        return YikeApp(session, readonly=readonly, wall=lambda: FIXED_WALL)
+
+    return factory
+
+
+def by_title(sim: SimulatorThread, start: str) -> str:
+    assert sim.server is not None
+    return next(j.id for j in sim.server.sim.book if j.params["Title"].startswith(start))
+
+
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")

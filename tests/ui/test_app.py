@@ -1,0 +1,258 @@
+"""The TUI under Pilot against the simulator: what a user does and sees."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from tests.ui.conftest import AppFactory, FakeClock, by_title
+from yike_tui import config
+from yike_tui.sim import SimulatorThread
+from yike_tui.ui.app import YikeApp
+from yike_tui.ui.widgets.job_table import JobTable
+from yike_tui.ui.widgets.status_bar import StatusBar
+from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
+
+
+async def first_pass(pilot: Pilot[int]) -> None:
+    app = pilot.app
+    assert isinstance(app, YikeApp) and app.monitor is not None
+    for _ in range(200):
+        if app.monitor.status.passes >= 1:
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+def table(app: YikeApp) -> JobTable:
+    return app.query_one(JobTable)
+
+
+def detail_text(app: YikeApp) -> str:
+    return str(app.query_one("#detail-body", Static).render())
+
+
+def status_text(app: YikeApp) -> str:
+    return str(app.query_one(StatusBar).render())
+
+
+async def select(pilot: Pilot[int], job_id: str) -> None:
+    t = table(pilot.app)  # type: ignore[arg-type]
+    t.move_cursor(row=t.get_row_index(job_id))
+    await pilot.pause()
+
+
+async def test_keyboard_navigation_and_detail(make_app: AppFactory, sim: SimulatorThread) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        t = table(app)
+        assert t.row_count == len(sim.job_ids)
+        assert t.selected_id == sim.job_ids[0]
+        await pilot.press("j", "j")
+        assert t.selected_id == sim.job_ids[2]
+        assert "Midnight Courier" in detail_text(app)
+        await pilot.press("G")
+        assert t.selected_id == sim.job_ids[-1]
+        await pilot.press("g")
+        assert t.selected_id == sim.job_ids[0]
+        await pilot.press("k")  # already at the top: stays
+        assert t.selected_id == sim.job_ids[0]
+
+
+async def test_failure_tree_shows_shots_and_keeps_folding(
+    make_app: AppFactory, sim: SimulatorThread
+) -> None:
+    courier = by_title(sim, "Midnight Courier")
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        await select(pilot, courier)
+        tree = app.query_one(StoryboardTree)
+        labels = [str(n.label) for n in tree.root.children]
+        shots = [str(leaf.label) for n in tree.root.children for leaf in n.children]
+        assert len(labels) == 7
+        assert any("CreateFailed" in label and "exception" in label for label in labels)
+        assert "shot 12: NoMediaData" in shots and "shot 3: VideoGenerationTimeout" in shots
+        folded = next(n for n in tree.root.children if n.children)
+        folded.collapse()
+        assert app.monitor is not None
+        app.monitor.refresh_now(courier)
+        await pilot.pause(0.3)
+        again = next(n for n in tree.root.children if n.children)
+        assert not again.is_expanded  # a refresh did not reopen what the user folded
+
+
+async def test_add_and_remove_are_saved_to_the_watch_list(
+    make_app: AppFactory, sim: SimulatorThread
+) -> None:
+    app = make_app(ids=[sim.job_ids[0]])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        pasted = f"{sim.job_ids[1]}\n{sim.job_ids[2]}, {sim.job_ids[0]}"
+        app.screen.query_one("#add-ids").insert(pasted)  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.3)
+        assert table(app).row_count == 3
+        assert config.load_config().job_ids == sim.job_ids[1:3]
+        await select(pilot, sim.job_ids[1])
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause(0.3)
+        assert sim.job_ids[1] not in table(app).rows
+        assert config.load_config().job_ids == [sim.job_ids[2]]
+
+
+async def test_add_modal_rejects_bad_ids(make_app: AppFactory, sim: SimulatorThread) -> None:
+    app = make_app(ids=[sim.job_ids[0]])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        app.screen.query_one("#add-ids").insert("good\x1b[2Jbad")  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "control characters" in str(app.screen.query_one("#add-error", Static).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table(app).row_count == 1
+
+
+async def test_filter_and_clear(make_app: AppFactory, sim: SimulatorThread) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        await pilot.press("slash", *"courier")
+        await pilot.pause()
+        assert table(app).row_count == 1
+        await pilot.press("enter")  # back to the table, filter kept
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table(app).row_count == len(sim.job_ids)
+        assert not app.query_one("#filter", Input).display
+        await pilot.press("slash", *"suspended")
+        await pilot.pause()
+        assert list(table(app).rows) == [by_title(sim, "Paper Cranes")]  # the status word
+
+
+async def test_copy_output_url_and_job_id(make_app: AppFactory, sim: SimulatorThread) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        await select(pilot, sim.job_ids[0])  # running: no URL yet
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.last_copied == ""
+        assert any("No output URL yet" in n.message for n in app._notifications)
+        done = by_title(sim, "Harbour Lights")
+        await select(pilot, done)
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.monitor is not None
+        url = app.monitor.jobs[done].job.output_url  # type: ignore[union-attr]
+        assert app.last_copied == url and "Signature=" in url
+        # The toast names the URL without its signed query.
+        assert not any("Signature=" in n.message for n in app._notifications)
+        await pilot.press("y")
+        assert app.last_copied == done
+
+
+async def test_pause_refresh_and_sort(make_app: AppFactory, sim: SimulatorThread) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        assert app.monitor is not None
+        await pilot.press("p")
+        assert app.monitor.status.paused
+        assert "PAUSED" in status_text(app)
+        await pilot.press("p")
+        assert not app.monitor.status.paused
+        assert sim.server is not None
+        before = sim.server.sim.stats.by_job[sim.job_ids[0]]
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        assert sim.server.sim.stats.by_job[sim.job_ids[0]] == before + 1
+        selected = table(app).selected_id
+        await pilot.press("s")  # by status: failed first
+        await pilot.pause()
+        assert table(app).selected_id == selected  # the cursor follows the job
+        first = table(app).ordered_rows[0].key.value
+        assert app.monitor.jobs[str(first)].status.value == "Failed"
+
+
+async def test_live_change_notifies_once(
+    make_app: AppFactory, sim: SimulatorThread, sim_clock: FakeClock
+) -> None:
+    teaser = by_title(sim, "Quick Teaser")
+    app = make_app(ids=[teaser])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        assert not app._notifications  # first load: no flood
+        sim_clock.t = 5000
+        assert app.monitor is not None
+        app.monitor.refresh_now(teaser)
+        await pilot.pause(0.5)
+        notes = [n.message for n in app._notifications]
+        assert notes == ["Running → Succeeded"]
+        app.monitor.refresh_now(teaser)
+        await pilot.pause(0.5)
+        assert len(app._notifications) == 1
+
+
+async def test_credential_error_shows_in_status_bar(make_app: AppFactory) -> None:
+    app = make_app(secret="not-the-secret")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        text = status_text(app)
+        assert "PAUSED: SignatureDoesNotMatch" in text
+        assert app.is_running
+        await pilot.press("j")  # still responsive
+
+
+async def test_hostile_title_is_shown_inert(make_app: AppFactory, sim: SimulatorThread) -> None:
+    hostile = by_title(sim, "[/bold]")
+    app = make_app(ids=[hostile])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        cell = table(app).get_row(hostile)[1]
+        assert cell.plain.startswith("[/bold][red]BOOM[/red] ␛]52;c;")
+        assert "\x1b" not in cell.plain and "\u202e" not in detail_text(app)
+        assert "␛[2J" in detail_text(app)
+
+
+async def test_narrow_terminal_stacks_panes(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await first_pass(pilot)
+        main = app.query_one("#main")
+        assert app.screen.has_class("-narrow")
+        assert main.styles.layout is not None and main.styles.layout.name == "vertical"
+        await pilot.resize_terminal(160, 45)
+        await pilot.pause()
+        assert not app.screen.has_class("-narrow")
+        assert main.styles.layout is not None and main.styles.layout.name == "horizontal"
+
+
+async def test_readonly_disables_changes(make_app: AppFactory, sim: SimulatorThread) -> None:
+    app = make_app(readonly=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        assert table(app).row_count == len(sim.job_ids)
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0]  # no modal opened
+
+
+async def test_first_run_without_jobs_or_credentials() -> None:
+    app = YikeApp(None, problem="no Alibaba Cloud credentials found. Looked in: ...")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        text = str(app.query_one("#welcome", Static).render())
+        assert "no Alibaba Cloud credentials found" in text
+        assert "yike-tui --demo" in text and "ALIBABA_CLOUD_ACCESS_KEY_ID" in text
+        assert app.query_one("#welcome").display
+        await pilot.press("q")
