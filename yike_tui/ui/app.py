@@ -39,7 +39,7 @@ class YikeApp(ActionsMixin):
     TITLE = "yike-tui"
     AUTO_FOCUS = "#jobs"
     # The screen gets class -narrow under NARROW columns; the stylesheet stacks the panes.
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (NARROW, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         _b("q", "quit", "Quit", "quit"),
         _b("question_mark", "help", "Help", "help"),
