@@ -225,11 +225,13 @@ async def timed_passes(
     store: Store | None = None,
     warmup: bool = True,
     profiler: cProfile.Profile | None = None,
+    keep: list[Monitor] | None = None,
 ) -> list[PassTiming]:
     """Full refresh passes over ``ids`` with the rate limit lifted, on one warm client.
 
     A first pass (discarded when ``warmup``) opens the connections and lets the simulator
     plan its jobs; each measured pass is a steady-state refresh of every job, diffs included.
+    ``keep`` receives the engine, to outlive the client (for memory figures).
     """
     out: list[PassTiming] = []
     async with ice_client(endpoint) as client:
@@ -252,6 +254,8 @@ async def timed_passes(
             errors = [s.error for s in monitor.jobs.values() if s.error is not None]
             if errors:
                 raise RuntimeError(f"{len(errors)} fetches failed, first: {errors[0]}")
+        if keep is not None:
+            keep.append(monitor)  # the caller measures what the engine holds
     return out
 
 
