@@ -116,8 +116,16 @@ async def running_simulator(
 class SimulatorThread:
     """A simulator on its own event loop in a daemon thread, for synchronous callers."""
 
-    def __init__(self, config: SimConfig | None = None, **overrides: Any) -> None:
+    def __init__(
+        self,
+        config: SimConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        **overrides: Any,
+    ) -> None:
         self.config = config or SimConfig(**overrides)
+        self.host, self.port = host, port
         self.server: SimServer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
@@ -129,7 +137,7 @@ class SimulatorThread:
         self._loop = loop
         try:
             self.server = SimServer(build_simulator(self.config))
-            loop.run_until_complete(self.server.start())
+            loop.run_until_complete(self.server.start(self.host, self.port))
         except BaseException as exc:  # reported to the caller of __enter__
             self._error = exc
             self._ready.set()

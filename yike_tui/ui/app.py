@@ -68,6 +68,7 @@ class YikeApp(ActionsMixin):
         readonly: bool = False,
         problem: str = "",
         wall: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.session = session
@@ -76,7 +77,9 @@ class YikeApp(ActionsMixin):
         self.wall = wall
         self.client = session.make_client() if session else None
         self.monitor: Monitor | None = (
-            session.make_monitor(self.client, wall=wall) if session and self.client else None
+            session.make_monitor(self.client, wall=wall, clock=clock)
+            if session and self.client
+            else None
         )
         self.notifier = Notifier()
         self.last_copied = ""  # what the last copy put on the clipboard (tests read it)

@@ -79,8 +79,8 @@ def changed_cell(state: JobState, now: float) -> Text:
 def checked_cell(state: JobState, now: float) -> Text:
     if state.error is not None and not state.not_found:
         return Text("error", style="bold red")  # the code and advice are in the detail pane
-    if state.stale:
-        return Text("stale", style="yellow dim")
+    if state.stale and state.job is not None:
+        return Text("stale", style="yellow")
     if not state.last_checked:
         return Text("–", style="dim")
     return Text(ago(now - state.last_checked), style="dim")

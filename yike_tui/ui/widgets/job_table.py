@@ -22,14 +22,14 @@ from yike_tui.models import JobStatus
 from yike_tui.monitor import JobState
 from yike_tui.ui import cells
 
-COLUMNS = (  # (key, header, width): about 96 cells in all, cell padding included
+COLUMNS = (  # (key, header, width); the title takes what the others leave
     ("status", "Status", 11),
     ("title", "Title", 30),
-    ("job", "Job", 10),
-    ("boards", "Boards", 8),
-    ("shots", "Shots✗", 6),
+    ("job", "Job", 8),
+    ("boards", "Boards", 7),
+    ("shots", "Shots", 5),
     ("changed", "Changed", 8),
-    ("checked", "Checked", 9),
+    ("checked", "Checked", 8),
 )
 SORTS = ("added", "status", "last change", "title")
 _STATUS_ORDER = {
@@ -110,7 +110,7 @@ class JobTable(DataTable[Text]):
         return [
             cells.status_cell(state),
             cells.title_cell(state),
-            Text(cells.safe(state.job_id[:10])),
+            Text(cells.safe(state.job_id[:8])),
             cells.storyboards_cell(state),
             cells.failed_cell(state),
             cells.changed_cell(state, now),

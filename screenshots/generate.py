@@ -1,0 +1,26 @@
+"""Regenerate screenshots/*.svg from the demo:  python -m screenshots.generate"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from screenshots.scenes import SCENES, demo_app, demo_sim
+
+OUT = Path(__file__).parent
+
+
+async def shoot() -> None:
+    for scene in SCENES:
+        with demo_sim() as sim:  # a fresh simulator a scene: same RequestIds every run
+            app = demo_app(sim, key_id=scene.key_id)
+            async with app.run_test(size=scene.size) as pilot:
+                await scene.prepare(pilot)
+                path = app.save_screenshot(filename=f"{scene.name}.svg", path=str(OUT))
+                print(path)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TZ", "UTC")
+    asyncio.run(shoot())

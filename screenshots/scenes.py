@@ -1,0 +1,121 @@
+"""The screens shown in README and checked by the snapshot tests, built from the demo.
+
+Deterministic: the simulator runs on a stopped clock (its jobs frozen 150 s into the
+demo), the app's clock is fixed, the port is fixed, and jobs are fetched one at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from textual.pilot import Pilot
+
+from yike_tui.api.credentials import Credentials
+from yike_tui.commands.common import Connection
+from yike_tui.config import Settings
+from yike_tui.session import Session
+from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+from yike_tui.ui.app import YikeApp
+
+FIXED_WALL = 1_795_000_000.0
+SCENE_PORT = 47_321
+DEMO_TIME = 150.0  # seconds into the demo: some jobs running, some done, one suspended
+
+
+@contextmanager
+def demo_sim(port: int = SCENE_PORT) -> Iterator[SimulatorThread]:
+    with SimulatorThread(scenario="demo", clock=lambda: DEMO_TIME, port=port) as sim:
+        yield sim
+
+
+def demo_app(sim: SimulatorThread, *, key_id: str = DEMO_ACCESS_KEY_ID) -> YikeApp:
+    creds = Credentials(key_id, DEMO_ACCESS_KEY_SECRET, source="built-in demo simulator")
+    session = Session(
+        conn=Connection(sim.endpoint, creds, []),
+        settings=Settings(concurrency=1, rate_limit=0.0, interval=30.0),
+        job_ids=list(sim.job_ids),
+        labels={},
+        store=None,
+        demo=True,
+    )
+    # Both of the app's clocks stand still: "ago" texts and countdowns never change.
+    return YikeApp(session, wall=lambda: FIXED_WALL, clock=lambda: 0.0)
+
+
+async def settled(pilot: Pilot[int]) -> None:
+    """Wait for the first refresh pass, then for the screen to catch up."""
+    app = pilot.app
+    assert isinstance(app, YikeApp) and app.monitor is not None
+    for _ in range(300):
+        if app.monitor.status.passes >= 1:
+            break
+        await pilot.pause(0.02)
+    await pilot.pause(0.1)  # the next pass is 30 s away: nothing moves while we shoot
+    app.clear_notifications()
+    await pilot.pause()
+
+
+async def select_title(pilot: Pilot[int], start: str) -> None:
+    from yike_tui.ui.widgets.job_table import JobTable
+
+    app = pilot.app
+    assert isinstance(app, YikeApp) and app.monitor is not None
+    job_id = next(
+        j
+        for j, s in app.monitor.jobs.items()
+        if s.job is not None and s.job.title.startswith(start)
+    )
+    table = app.query_one(JobTable)
+    table.move_cursor(row=table.get_row_index(job_id))
+    await pilot.pause()
+
+
+@dataclass(frozen=True)
+class Scene:
+    name: str
+    size: tuple[int, int]
+    prepare: Callable[[Pilot[int]], Awaitable[None]]
+    key_id: str = DEMO_ACCESS_KEY_ID  # an unknown key shows the error state
+
+
+async def _main(pilot: Pilot[int]) -> None:
+    await settled(pilot)
+
+
+async def _failures(pilot: Pilot[int]) -> None:
+    await settled(pilot)
+    await select_title(pilot, "Midnight Courier")
+    await pilot.press("tab")  # the storyboard tree
+    await pilot.press("tab")
+    await pilot.pause()
+
+
+async def _help(pilot: Pilot[int]) -> None:
+    await settled(pilot)
+    await pilot.press("question_mark")
+    await pilot.pause()
+
+
+async def _add(pilot: Pilot[int]) -> None:
+    await settled(pilot)
+    await pilot.press("a")
+    await pilot.pause()
+
+
+async def _events(pilot: Pilot[int]) -> None:
+    await settled(pilot)
+    await pilot.press("e")
+    await pilot.pause()
+
+
+SCENES = (
+    Scene("main", (140, 40), _main),
+    Scene("failures", (140, 40), _failures),
+    Scene("help", (100, 34), _help),
+    Scene("add", (100, 30), _add),
+    Scene("events", (140, 40), _events),
+    Scene("narrow-80x24", (80, 24), _main),
+    Scene("error", (140, 30), _main, key_id="LTAI5tNoSuchKeyAnywhere"),
+)

@@ -1,0 +1,26 @@
+"""Snapshots of the main screens (pytest-textual-snapshot); update with --snapshot-update."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from textual.pilot import Pilot
+
+from screenshots.scenes import SCENES, Scene, demo_app, demo_sim
+from yike_tui.sim import SimulatorThread
+
+
+@pytest.fixture
+def frozen_demo() -> Iterator[SimulatorThread]:
+    with demo_sim() as sim:
+        yield sim
+
+
+@pytest.mark.parametrize("scene", SCENES, ids=[s.name for s in SCENES])
+def test_screen(snap_compare, frozen_demo: SimulatorThread, scene: Scene) -> None:  # type: ignore[no-untyped-def]
+    async def prepare(pilot: Pilot[int]) -> None:
+        await scene.prepare(pilot)
+
+    app = demo_app(frozen_demo, key_id=scene.key_id)
+    assert snap_compare(app, terminal_size=scene.size, run_before=prepare)
