@@ -1,0 +1,209 @@
+"""TUI figures, headless through ``App.run_test()``:
+
+- first frame with 5,000 cached jobs: from building the app (its engine loads the state
+  db) to the first frame the screen paints with the table filled;
+- applying 50 changes to the 5,000-job table: an engine update carrying 50 changed jobs
+  (new snapshots with storyboard changes, and their events) until the next frame;
+- RSS of the process with 5,000 jobs × 20 storyboards on screen and in the engine.
+
+Each run is a fresh child process (clean RSS) watching jobs that a simulator process
+serves at 50 ms latency, so the engine starts polling as it would for a user (at the
+default 10 requests/s). The cached snapshots are simulator answers with 20 storyboards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.harness import Context, Figure, Results, demo_credentials, rss_bytes, sim_process
+
+NAME = "tui"
+JOBS = 5000
+STORYBOARDS = 20
+CHANGES = 50
+AGE = 900.0  # seconds into a job: all 20 storyboards exist, some still in production
+LATER = 60.0  # the changed snapshots: one minute of progress later
+UNAVAILABLE = "not measured (TUI not available)"
+NAMES = (
+    f"TUI first frame with {JOBS:,} cached jobs",
+    f"TUI: applying {CHANGES} changes to a {JOBS:,}-job table",
+    f"TUI RSS with {JOBS:,} jobs × {STORYBOARDS} storyboards",
+)
+
+
+def tui_available() -> bool:
+    try:
+        from yike_tui.ui.app import YikeApp  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def payload(job_id: str, index: int, later: float = 0.0) -> dict[str, Any]:
+    """A Running job with 20 storyboards as the simulator answers it (``later`` s on)."""
+    from yike_tui.sim.jobs import Fate
+    from yike_tui.sim.payload import get_job_body
+    from yike_tui.sim.scenarios import Recipe, build_job
+
+    shots = ((3, "7", "NoMediaData"),) if index % 4 == 0 else ()
+    recipe = Recipe(f"Novel #{index}", Fate.FOREVER, STORYBOARDS, AGE, 3600, None, shots)
+    job = build_job(job_id, recipe, random.Random(index), 10_000.0)
+    url = "https://yike-demo.oss-cn-shanghai.aliyuncs.com/out.mp4?Signature=x"
+    return get_job_body(job, 10_000.0 + later, f"req-{index}", lambda _: url, "2020-11-09")
+
+
+def write_db(path: Path, ids: list[str]) -> None:
+    from yike_tui.store import Store
+
+    with Store.open(path) as store:
+        rows = []
+        for index, job_id in enumerate(ids):
+            body = payload(job_id, index)
+            rows.append((job_id, body, time.time(), body["JobStatus"], f"Novel #{index}"))
+        store.save_snapshots(rows)
+
+
+# --- the child: one app, measured -----------------------------------------------------------
+
+
+async def _child(endpoint: str, db: Path, ids: list[str]) -> dict[str, Any]:
+    from yike_tui.commands.common import Connection
+    from yike_tui.config import Settings
+    from yike_tui.diff import diff
+    from yike_tui.models import parse_job
+    from yike_tui.monitor import Update
+    from yike_tui.session import Session
+    from yike_tui.store import Store
+    from yike_tui.ui.app import YikeApp
+    from yike_tui.ui.widgets.job_table import JobTable
+
+    store = Store.open(db)
+    session = Session(
+        conn=Connection(endpoint, demo_credentials(), []),
+        settings=Settings(clipboard="off"),
+        job_ids=ids,
+        labels={},
+        store=store,
+        demo=False,
+    )
+    frames: list[float] = []
+    started = time.perf_counter()
+    app = YikeApp(session)
+    display = app._display
+
+    def timed_display(screen: Any, renderable: Any) -> None:
+        display(screen, renderable)
+        frames.append(time.perf_counter())
+
+    app._display = timed_display  # type: ignore[method-assign]
+    out: dict[str, Any] = {}
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        table = app.query_one(JobTable)
+        if table.row_count != len(ids):
+            raise RuntimeError(f"table has {table.row_count} rows, expected {len(ids)}")
+        out["first_frame_ms"] = ((frames[0] if frames else time.perf_counter()) - started) * 1000
+        monitor = app.monitor
+        assert monitor is not None
+        monitor.pause()  # from here on, only our updates change the table
+        await pilot.pause(0.3)
+
+        applied = []
+        for round_ in range(5):
+            batch = ids[round_ * CHANGES : (round_ + 1) * CHANGES]
+            events, wall = [], time.time()
+            for job_id in batch:
+                state = monitor.jobs[job_id]
+                body = payload(job_id, ids.index(job_id), later=LATER)
+                new = parse_job(body, job_id=job_id, fetched_at=wall)
+                events += diff(state.job, new, ts=wall)
+                state.job, state.payload, state.last_checked = new, body, wall
+            frames.clear()
+            t0 = time.perf_counter()
+            monitor._emit(Update(events, set(batch)))  # what the engine does after a fetch
+            await pilot.pause(0.2)
+            if not frames:
+                raise RuntimeError("no frame after the update")
+            applied.append((frames[0] - t0) * 1000)
+            out["events_per_update"] = len(events)
+        out["apply_ms"] = applied
+        gc.collect()
+        out["rss_mb"] = rss_bytes() / 1e6
+    store.close()
+    return out
+
+
+def measure(endpoint: str, db: Path, ids_file: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.tui", endpoint, str(db), str(ids_file)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"TUI child failed: {done.stderr.strip()[-800:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run(ctx: Context, results: Results) -> None:
+    if not tui_available():
+        for name in NAMES:
+            results.add(Figure(name, [], "", text=UNAVAILABLE))
+        return
+    runs = ctx.pick(3, 1)
+    with sim_process(jobs=JOBS, latency_ms=50) as sim, tempfile.TemporaryDirectory() as tmp:
+        db, ids_file = Path(tmp) / "state.db", Path(tmp) / "ids.txt"
+        write_db(db, sim.ids)
+        ids_file.write_text("\n".join(sim.ids))
+        samples = [measure(sim.endpoint, db, ids_file) for _ in range(runs)]
+    first = [s["first_frame_ms"] for s in samples]
+    apply = [statistics.median(s["apply_ms"]) for s in samples]
+    rss = [s["rss_mb"] for s in samples]
+    results.add(
+        Figure(
+            NAMES[0],
+            first,
+            "ms",
+            target="≤ 1 s",
+            reference="app built (engine loads the db) → first frame painted, 160×48",
+            passed=statistics.median(first) <= 1000,
+        )
+    )
+    results.add(
+        Figure(
+            NAMES[1],
+            apply,
+            "ms",
+            target="≤ 50 ms",
+            reference=(
+                f"engine update with {CHANGES} changed jobs and "
+                f"{samples[-1]['events_per_update']} events → next frame"
+            ),
+            passed=statistics.median(apply) <= 50,
+        )
+    )
+    results.add(
+        Figure(
+            NAMES[2],
+            rss,
+            "MB",
+            target="≤ 200 MB",
+            reference="whole process RSS, engine paused after the first frame",
+            passed=statistics.median(rss) <= 200,
+        )
+    )
+
+
+if __name__ == "__main__":
+    ids = Path(sys.argv[3]).read_text().split()
+    print(json.dumps(asyncio.run(_child(sys.argv[1], Path(sys.argv[2]), ids))))
