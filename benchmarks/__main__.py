@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only and name != args.only:
             continue
         print(f"== {name}", flush=True)
+        t0 = time.perf_counter()
         module = importlib.import_module(f"benchmarks.{name}")
         try:
             module.run(ctx, results)
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             results.crashed.append(name)
             results.add(Figure(name, [], "", text=f"crashed: {type(exc).__name__}: {exc}"))
+        print(f"   ({time.perf_counter() - t0:.1f} s)", flush=True)
     elapsed = time.perf_counter() - started
 
     print()

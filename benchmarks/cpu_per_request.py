@@ -28,7 +28,7 @@ NAME = "cpu_per_request"
 
 def run(ctx: Context, results: Results) -> None:
     jobs = ctx.pick(1000, 300)
-    runs = ctx.pick(5, 2)
+    runs = ctx.pick(5, 1)
     with sim_process(jobs=jobs) as sim:
         ours = [t.cpu / t.fetched * 1000 for t in run_passes(sim.endpoint, sim.ids, runs)]
         sdk: list[float] = []

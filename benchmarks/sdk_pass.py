@@ -36,7 +36,7 @@ def run(ctx: Context, results: Results) -> None:
         for name in (LOOP_NAME, POOL_NAME):
             results.add(Figure(name, [], "", text=SDK_MISSING))
         return
-    jobs = ctx.pick(JOBS, 500)
+    jobs = ctx.pick(JOBS, 300)
     runs = ctx.pick(3, 1)
     sample = ctx.pick(100, 20)
     with sim_process(jobs=jobs, latency_ms=LATENCY_MS) as sim:

@@ -66,7 +66,7 @@ def run(ctx: Context, results: Results) -> None:
         path = Path(tmp) / "state.db"
         ids = write_db(path, payloads, JOBS)
         size = sum(p.stat().st_size for p in Path(tmp).iterdir())
-        samples = [load_once(path, ids) for _ in range(ctx.pick(7, 3))]
+        samples = [load_once(path, ids) for _ in range(ctx.pick(7, 2))]
     results.add(
         Figure(
             f"startup: state of {JOBS:,} jobs loaded from disk",

@@ -43,7 +43,7 @@ def run(ctx: Context, results: Results) -> None:
     extra: list[float] = []
     notes = ""
     for _ in range(runs):
-        with sim_process(jobs=ctx.pick(300, 100), extra=["--speed", "100"]) as sim:
+        with sim_process(jobs=ctx.pick(300, 60), extra=["--speed", "100"]) as sim:
             requests = asyncio.run(soak(sim.endpoint, sim.ids))
             stats = sim.stats(detail=True)
         after = stats["after_terminal_by_job"]
