@@ -3,6 +3,9 @@ purpose: widgets own their state, actions live in ``actions.py``."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -113,12 +116,23 @@ class YikeApp(ActionsMixin):
         for notice in self.session.notices if self.session else []:
             self.notify(notice, title="Note", severity="warning", timeout=15, markup=False)
         self.set_interval(1.0, self._tick)
+        self._handle_signals()
         if self.monitor is not None:
             if self.session and self.session.store:
                 self.query_one(EventLog).add(reversed(self.session.store.recent_events(200)))
             self.monitor.subscribe(self._on_engine_update)
             self.run_worker(self.monitor.run(), group="engine", exclusive=True)
         self._tick()
+
+    def _handle_signals(self) -> None:
+        """SIGTERM and SIGHUP (the tmux pane or SSH session went away) quit like ``q`` does:
+        the engine is cancelled, history flushed and the terminal restored."""
+        if self.is_headless:
+            return
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self.exit, None, 128 + signum)
 
     async def on_unmount(self) -> None:
         if self.client is not None:
