@@ -412,3 +412,36 @@ async def _fresh_url(refresh_url: Callable[[], Awaitable[str]]) -> str:
     if urlsplit(url).scheme not in ("http", "https"):
         raise DownloadError(f"the fresh output URL is not http(s): {redact_url(url)}")
     return url
+
+
+# --- words for people ----------------------------------------------------------------------
+
+
+def human_bytes(n: float) -> str:
+    """``512 B``, ``1.5 KB``, ``12.3 MB``, ``1.02 GB`` (powers of 1000, like file managers)."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(n) < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.3g} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")
+
+
+def human_duration(seconds: float) -> str:
+    """``0:07``, ``12:30``, ``1:02:03``."""
+    s = int(seconds + 0.5)
+    hours, rest = divmod(s, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def describe_progress(progress: Progress) -> str:
+    """``5.2 MB / 11.6 MB  3.1 MB/s  0:04 left`` (parts unknown yet are left out)."""
+    size = human_bytes(progress.done)
+    if progress.total is not None:
+        size += f" / {human_bytes(progress.total)}"
+    parts = [size]
+    if progress.speed > 0:
+        parts.append(f"{human_bytes(progress.speed)}/s")
+    if progress.eta is not None:
+        parts.append(f"{human_duration(progress.eta)} left")
+    return "  ".join(parts)

@@ -14,5 +14,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "add": ("yike_tui.commands.add", "add jobs to the watch list"),
     "remove": ("yike_tui.commands.remove", "remove jobs from the watch list"),
     "list": ("yike_tui.commands.list_jobs", "list watched jobs with their last known status"),
+    "download": ("yike_tui.commands.download", "download jobs' output videos"),
+    "resume": ("yike_tui.commands.resume", "resume suspended jobs"),
+    "submit": ("yike_tui.commands.submit", "submit a new storyboard job and watch it"),
+    "report": ("yike_tui.commands.report", "print a report of jobs as Markdown, CSV or JSON"),
     "sim": ("yike_tui.sim.cli", "run the ICE simulator on loopback"),
 }

@@ -1,0 +1,106 @@
+"""``yike-tui report [JOBID...] [--format md|csv|json] [--cached]``: a table to paste."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from yike_tui import paths
+from yike_tui.api.client import IceClient
+from yike_tui.api.errors import ApiError
+from yike_tui.commands.common import (
+    EXIT_API,
+    EXIT_OK,
+    UsageError,
+    add_connection_arguments,
+    connection,
+    error,
+    make_client,
+    parse_job_ids,
+)
+from yike_tui.commands.watchlist import config_errors
+from yike_tui.config import load_config
+from yike_tui.models import Job, parse_job
+from yike_tui.report import FORMATS, render_report
+from yike_tui.safe_text import clean
+
+HELP = "print a report of jobs as Markdown, CSV or JSON"
+CONCURRENCY = 8
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "job_ids", nargs="*", metavar="JOBID", help="jobs to report (default: the watch list)"
+    )
+    parser.add_argument("--format", choices=FORMATS, default="md", help="default: md")
+    parser.add_argument(
+        "--cached", action="store_true", help="use the last fetched state; no network"
+    )
+    add_connection_arguments(parser)
+
+
+def _watched_ids() -> list[str]:
+    with config_errors():
+        return load_config().job_ids
+
+
+def cached_jobs(ids: list[str]) -> tuple[list[Job], list[str]]:
+    """Jobs from the state db, and the ids it has nothing for."""
+    snapshots = {}
+    if paths.state_db().exists():  # reporting must not create the state db
+        from yike_tui.store import Store
+
+        with Store.open(prune=False) as store:
+            if store.notice:
+                error(store.notice)
+            snapshots = store.load_snapshots()
+    jobs, missing = [], []
+    for job_id in ids:
+        if job_id in snapshots:
+            payload, fetched_at = snapshots[job_id]
+            jobs.append(parse_job(payload, job_id=job_id, fetched_at=fetched_at))
+        else:
+            missing.append(job_id)
+    return jobs, missing
+
+
+async def fresh_jobs(client: IceClient, ids: list[str]) -> tuple[list[Job], list[str]]:
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def fetch(job_id: str) -> Job | None:
+        async with gate:
+            try:
+                return await client.get_job(job_id)
+            except ApiError as err:
+                error(f"{clean(job_id, one_line=True)}: {err}")
+                return None
+
+    results = await asyncio.gather(*(fetch(job_id) for job_id in ids))
+    jobs = [job for job in results if job is not None]
+    failed = [job_id for job_id, job in zip(ids, results, strict=True) if job is None]
+    return jobs, failed
+
+
+async def _fetch(args: argparse.Namespace, ids: list[str]) -> tuple[list[Job], list[str]]:
+    with connection(args) as conn:
+        ids = ids or conn.demo_job_ids
+        async with make_client(conn) as client:
+            return await fresh_jobs(client, ids)
+
+
+def run(args: argparse.Namespace) -> int:
+    ids = parse_job_ids(args.job_ids)
+    if not ids and not args.demo:
+        ids = _watched_ids()
+        if not ids:
+            raise UsageError("no JobIds given and the watch list is empty (`yike-tui add JOBID`)")
+    if args.cached:
+        if args.demo:
+            raise UsageError("--cached reads the state db; the demo keeps none")
+        jobs, missing = cached_jobs(ids)
+        for job_id in missing:
+            error(f"{clean(job_id, one_line=True)}: nothing cached yet; run without --cached")
+    else:
+        jobs, missing = asyncio.run(_fetch(args, ids))
+    print(render_report(jobs, args.format), end="")
+    return EXIT_OK if not missing else EXIT_API

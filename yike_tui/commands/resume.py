@@ -1,0 +1,68 @@
+"""``yike-tui resume JOBID...``: continue Suspended jobs, then show where each stands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from yike_tui.api.client import IceClient
+from yike_tui.api.errors import ApiError
+from yike_tui.commands.common import (
+    EXIT_API,
+    EXIT_OK,
+    UsageError,
+    add_connection_arguments,
+    connection,
+    error,
+    make_client,
+    parse_job_ids,
+)
+from yike_tui.models import Job
+from yike_tui.presentation import STATUS_SYMBOL
+from yike_tui.safe_text import clean
+
+HELP = "resume suspended jobs (ResumeYikeStoryboardJob)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("job_ids", nargs="+", metavar="JOBID", help="the jobs to resume")
+    add_connection_arguments(parser)
+
+
+def status_line(job: Job) -> str:
+    status = clean(job.status_raw or job.status.value, one_line=True)
+    title = clean(job.title, one_line=True) or "(no title)"
+    return f"{STATUS_SYMBOL[job.status]} {status}  {clean(job.id, one_line=True)}  {title}"
+
+
+async def _resume_one(client: IceClient, job_id: str) -> bool:
+    shown = clean(job_id, one_line=True)
+    try:
+        request_id = await client.resume_job(job_id)
+    except ApiError as err:
+        # The service's own words: "The job is Running; only a Suspended job can be resumed."
+        error(f"{shown}: not resumed: {err}")
+        return False
+    try:
+        job = await client.get_job(job_id)  # the new status, straight away
+    except ApiError as err:
+        print(f"resumed {shown} [RequestId {clean(request_id, one_line=True)}]")
+        error(f"{shown}: resumed, but fetching its new status failed: {err}")
+        return True
+    print(f"resumed: {status_line(job)}")
+    return True
+
+
+async def _resume_all(args: argparse.Namespace) -> int:
+    ids = parse_job_ids(args.job_ids)
+    if not ids:
+        raise UsageError("give at least one JobId")
+    with connection(args) as conn:
+        async with make_client(conn) as client:
+            # One at a time: an action that changes state reads best in the order given.
+            results = [await _resume_one(client, job_id) for job_id in ids]
+    return EXIT_OK if all(results) else EXIT_API
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(_resume_all(args))

@@ -1,0 +1,149 @@
+"""Check and build a ``SubmitYikeStoryboardJob`` request. Pure: nothing is sent from here.
+
+The API takes some parameters in the query string and others in a form body (ice-api.md);
+``build_submit`` puts each where it belongs, and refuses bad input before anything is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+QUERY_PARAMS = frozenset(
+    {
+        "AspectRatio",
+        "ExecMode",
+        "ModelParams",
+        "NarrationVoiceId",
+        "Resolution",
+        "ShotPromptMode",
+        "SkipFailureShot",
+        "Title",
+        "UserData",
+        "VideoModel",
+    }
+)
+FORM_PARAMS = frozenset({"FileURL", "ShotSplitMode", "SourceType", "StyleId"})
+EXEC_MODES = ("FullPipeline", "StoryboardOnly")
+MAX_TITLE_BYTES = 128
+MAX_VALUE_CHARS = 256
+MAX_URL_CHARS = 4096
+
+_ASPECT_RATIO = re.compile(r"^\d{1,2}:\d{1,2}$")
+
+
+class SubmitInvalid(ValueError):
+    """Input that must not be sent; ``str()`` is one line naming the flag."""
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    query: dict[str, str] = field(default_factory=dict)
+    form: dict[str, str] = field(default_factory=dict)
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in text)
+
+
+def _plain(flag: str, value: str, limit: int = MAX_VALUE_CHARS) -> str:
+    if not value.strip():
+        raise SubmitInvalid(f"{flag} is empty")
+    if _has_control(value):
+        raise SubmitInvalid(f"{flag} must not contain control characters or newlines")
+    if len(value) > limit:
+        raise SubmitInvalid(f"{flag} is {len(value)} characters long; the most is {limit}")
+    return value
+
+
+def check_title(title: str) -> str:
+    _plain("--title", title, limit=MAX_TITLE_BYTES)
+    size = len(title.encode("utf-8"))
+    if size > MAX_TITLE_BYTES:
+        raise SubmitInvalid(
+            f"--title is {size} bytes of UTF-8; the most is {MAX_TITLE_BYTES} "
+            f"(a CJK character takes 3)"
+        )
+    return title
+
+
+def check_file_url(url: str) -> str:
+    _plain("--file-url", url, limit=MAX_URL_CHARS)
+    if any(ch.isspace() for ch in url):
+        raise SubmitInvalid("--file-url must not contain spaces (percent-encode them as %20)")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SubmitInvalid(f"--file-url must be an http(s) URL with a host, not {url[:80]!r}")
+    return url
+
+
+def check_model_params(text: str) -> str:
+    """Valid JSON object text, sent compact."""
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise SubmitInvalid(f"--model-params is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise SubmitInvalid(
+            f'--model-params must be a JSON object like {{"AudioEnable": false}}, '
+            f"not a {type(value).__name__}"
+        )
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def build_submit(
+    *,
+    file_url: str,
+    title: str,
+    source_type: str = "Novel",
+    style_id: str | None = None,
+    aspect_ratio: str | None = None,
+    resolution: str | None = None,
+    video_model: str | None = None,
+    voice: str | None = None,
+    exec_mode: str | None = None,
+    skip_failure_shot: bool = False,
+    model_params: str | None = None,
+) -> SubmitRequest:
+    """The request for these flags, or SubmitInvalid naming the first bad one."""
+    params: dict[str, str] = {
+        "FileURL": check_file_url(file_url),
+        "Title": check_title(title),
+        "SourceType": _plain("--source-type", source_type),
+    }
+    optional = {
+        "StyleId": ("--style-id", style_id),
+        "AspectRatio": ("--aspect-ratio", aspect_ratio),
+        "Resolution": ("--resolution", resolution),
+        "VideoModel": ("--video-model", video_model),
+        "NarrationVoiceId": ("--voice", voice),
+    }
+    for name, (flag, value) in optional.items():
+        if value is not None:
+            params[name] = _plain(flag, value)
+    if aspect_ratio is not None and not _ASPECT_RATIO.match(aspect_ratio):
+        raise SubmitInvalid(f"--aspect-ratio must look like 16:9, not {aspect_ratio!r}")
+    if exec_mode is not None:
+        if exec_mode not in EXEC_MODES:
+            raise SubmitInvalid(
+                f"--exec-mode must be {' or '.join(EXEC_MODES)}, not {exec_mode[:40]!r}"
+            )
+        params["ExecMode"] = exec_mode
+    if skip_failure_shot:
+        params["SkipFailureShot"] = "true"
+    if model_params is not None:
+        params["ModelParams"] = check_model_params(model_params)
+    return split_params(params)
+
+
+def split_params(params: dict[str, str]) -> SubmitRequest:
+    """Put each parameter where the API reads it: the query string or the form body."""
+    unknown = set(params) - QUERY_PARAMS - FORM_PARAMS
+    if unknown:
+        raise SubmitInvalid(f"unknown parameter(s): {', '.join(sorted(unknown))}")
+    return SubmitRequest(
+        query={k: v for k, v in params.items() if k in QUERY_PARAMS},
+        form={k: v for k, v in params.items() if k in FORM_PARAMS},
+    )
