@@ -43,6 +43,7 @@ from yike_tui.safe_text import clean, fit
 HELP = "download jobs' output videos"
 PARALLEL = 3  # files at once: enough to fill a link, few enough to show each bar
 REDRAW_EVERY = 0.1  # seconds
+DETAILS_WIDTH = len("99.9 MB / 99.9 MB  9.9 MB/s  9:59 left")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -109,11 +110,12 @@ class ProgressBoard:
 
 
 def _bar_line(name: str, progress: Progress, width: int) -> str:
+    # Fixed columns, so the bar does not jump about as the numbers change length.
     details = describe_progress(progress)
     fraction = progress.fraction
     percent = f"{fraction * 100:3.0f}%" if fraction is not None else " ..."
-    name_width = max(12, min(40, width // 3))
-    bar_width = max(10, width - name_width - len(details) - len(percent) - 8)
+    name_width = max(12, min(40, width // 4))
+    bar_width = max(10, width - name_width - DETAILS_WIDTH - len(percent) - 5)
     filled = int(bar_width * (fraction or 0.0))
     bar = "█" * filled + "░" * (bar_width - filled)
     return f"{fit(name, name_width)} {bar} {percent}  {details}"
