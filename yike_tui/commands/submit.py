@@ -79,7 +79,7 @@ async def _submit(args: argparse.Namespace, request: SubmitRequest) -> str | Non
 
 def _watch(job_id: str, args: argparse.Namespace) -> int:
     try:
-        from yike_tui.ui.launch import run_tui  # type: ignore[attr-defined,unused-ignore]
+        from yike_tui.ui.launch import run_tui  # Textual only when the TUI is wanted
     except ImportError:
         print(f"to watch it: yike-tui {job_id}", file=sys.stderr)
         return EXIT_OK
