@@ -129,6 +129,8 @@ class Monitor:
         self._batch = _Batch()
         self._last_flush = 0.0
         self._rng = random.Random()
+        if hasattr(fetcher, "pacer"):  # an IceClient: its retries wait for the limiter too
+            fetcher.pacer = self._pace
 
     # --- watch list ----------------------------------------------------------------------
 
@@ -200,6 +202,9 @@ class Monitor:
     def set_interval(self, seconds: float) -> None:
         self.interval = max(0.0, seconds)
         self._wake.set()
+
+    async def _pace(self) -> None:
+        await self.limiter.acquire()
 
     # --- the loop ------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -129,6 +129,9 @@ class IceClient:
             headers={"user-agent": USER_AGENT},
         )
         self.requests_sent = 0
+        # Awaited before every retry: the Monitor sets its rate limiter here, so retries count
+        # against the same per-second limit as first tries (it paces the first tries itself).
+        self.pacer: Callable[[], Awaitable[None]] | None = None
 
     async def __aenter__(self) -> IceClient:
         return self
@@ -186,6 +189,8 @@ class IceClient:
                 if not err.retryable or attempt == attempts - 1:
                     raise
                 await asyncio.sleep(self._backoff(attempt, err.retry_after))
+                if self.pacer is not None:
+                    await self.pacer()
         raise AssertionError("unreachable")
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:

@@ -1,0 +1,1 @@
+"""Hardening: soak under faults, fuzzed and hostile input, secrets, signals, network."""
