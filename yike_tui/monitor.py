@@ -56,7 +56,6 @@ class JobState:
 
     job_id: str
     label: str = ""
-    job: Job | None = None
     payload: dict[str, Any] | None = None  # the raw answer behind ``job``
     stale: bool = True  # shown from disk, not yet fetched in this run
     last_checked: float = 0.0  # wall time of the last answer (or failure)
@@ -67,10 +66,32 @@ class JobState:
     confirmed: bool = False  # terminal status seen twice: never fetched again
     not_found: bool = False
     in_flight: bool = False
+    _job: Job | None = None
+    _unparsed: bool = False  # ``payload`` came from disk and is parsed on first use
+
+    @property
+    def job(self) -> Job | None:
+        # Parsing thousands of cached answers at start-up would delay the first frame; a
+        # cached job is parsed when something first looks at it.
+        if self._unparsed and self.payload is not None:
+            self._job = parse_job(self.payload, job_id=self.job_id, fetched_at=self.last_checked)
+            self._unparsed = False
+        return self._job
+
+    @job.setter
+    def job(self, job: Job | None) -> None:
+        self._job, self._unparsed = job, False
+
+    def set_cached(self, payload: dict[str, Any], fetched_at: float) -> None:
+        self.payload, self.last_checked, self.last_change = payload, fetched_at, fetched_at
+        self._job, self._unparsed = None, True
 
     @property
     def status(self) -> JobStatus:
-        return self.job.status if self.job else JobStatus.UNKNOWN
+        if self._unparsed and self.payload is not None:
+            raw = self.payload.get("JobStatus")
+            return JobStatus.from_raw(raw) if isinstance(raw, str) else JobStatus.UNKNOWN
+        return self._job.status if self._job else JobStatus.UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -146,11 +167,8 @@ class Monitor:
             state = self.jobs.get(job_id)
             if state is None:
                 continue
-            state.job = parse_job(payload, job_id=job_id, fetched_at=fetched_at)
-            state.payload = payload
-            state.last_checked = fetched_at
-            state.last_change = fetched_at
-            if state.job.status.is_terminal:  # final: shown as it is, never fetched again
+            state.set_cached(payload, fetched_at)
+            if state.status.is_terminal:  # final: shown as it is, never fetched again
                 state.confirmed, state.due, state.stale = True, float("inf"), False
             loaded += 1
         return loaded
@@ -290,7 +308,7 @@ class Monitor:
         events = diff(state.job if not state.not_found else None, job, ts=wall)
         if state.error is not None:
             events.insert(0, fetch_recovered(state.job_id, ts=wall))
-        was_terminal = state.job is not None and state.job.status.is_terminal
+        was_terminal = state.status.is_terminal and (state.job is not None)
         state.error, state.failures, state.not_found = None, 0, False
         state.job, state.payload, state.stale, state.last_checked = job, payload, False, wall
         if events:

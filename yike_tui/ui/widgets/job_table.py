@@ -32,6 +32,9 @@ COLUMNS = (  # (key, header, width); the title takes what the others leave
     ("checked", "Checked", 8),
 )
 SORTS = ("added", "status", "last change", "title")
+FIRST_CHUNK = 200  # rows added before the first frame: more than any screen shows
+LATER_CHUNK = 500  # rows added per step after that, keys stay answered in between
+FIRST_FRAME_GRACE = 0.1  # seconds before the later chunks start
 _STATUS_ORDER = {
     JobStatus.FAILED: 0,
     JobStatus.SUSPENDED: 1,
@@ -60,7 +63,8 @@ class JobTable(DataTable[Text]):
         self._states = states
         self.filter_text = ""
         self.sort_index = 0
-        self._flash: dict[str, Text] = {}
+        self._shown: dict[str, list[Text]] = {}  # the cells on screen, to skip unchanged ones
+        self._pending: set[str] = set()  # rows waiting to be added in a later chunk
 
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
@@ -118,21 +122,55 @@ class JobTable(DataTable[Text]):
         ]
 
     def sync(self, changed: Iterable[str], now: float) -> None:
-        """Bring the rows of ``changed`` jobs up to date, adding or removing as needed."""
+        """Bring the rows of ``changed`` jobs up to date, adding or removing as needed.
+
+        Only cells whose content changed are touched. When thousands of rows are new (a
+        start with a big watch list), a screenful is added at once and the rest in chunks
+        after the first frame, so the table shows up at once.
+        """
         states = self._states()
+        new: list[str] = []
         for job_id in changed:
             state = states.get(job_id)
             present = job_id in self.rows
             if state is None or not self.matches(state):
                 if present:
-                    self.remove_row(job_id)
+                    self.remove_job(job_id)
+                continue
+            if not present:
+                if job_id not in self._pending:
+                    new.append(job_id)
                 continue
             values = self.row_cells(state, now)
-            if not present:
-                self.add_row(*values, key=job_id)
+            shown = self._shown.get(job_id, [])
+            for index, ((column, _, _), value) in enumerate(zip(COLUMNS, values, strict=True)):
+                if index >= len(shown) or shown[index] != value:
+                    self.update_cell(job_id, column, value)
+            self._shown[job_id] = values
+        if new:
+            self._add_rows(new[:FIRST_CHUNK], now)
+            rest = new[FIRST_CHUNK:]
+            if rest:
+                self._pending.update(rest)
+                # A timer, not call_after_refresh: the first frame must be painted first.
+                self.set_timer(FIRST_FRAME_GRACE, lambda: self._add_later(rest, now))
+
+    def _add_rows(self, job_ids: list[str], now: float) -> None:
+        states = self._states()
+        for job_id in job_ids:
+            self._pending.discard(job_id)
+            state = states.get(job_id)
+            if state is None or job_id in self.rows or not self.matches(state):
                 continue
-            for (column, _, _), value in zip(COLUMNS, values, strict=True):
-                self.update_cell(job_id, column, value)
+            values = self.row_cells(state, now)
+            self.add_row(*values, key=job_id)
+            self._shown[job_id] = values
+
+    def _add_later(self, job_ids: list[str], now: float) -> None:
+        self._add_rows(job_ids[:LATER_CHUNK], now)
+        rest = job_ids[LATER_CHUNK:]
+        if rest:
+            self.set_timer(0.01, lambda: self._add_later(rest, now))
 
     def refresh_ages(self, now: float) -> None:
         """Re-render the "ago" columns of the rows on screen only."""
@@ -141,8 +179,7 @@ class JobTable(DataTable[Text]):
         for row in self.ordered_rows[first : first + self.size.height + 1]:
             state = states.get(str(row.key.value))
             if state is not None:
-                self.update_cell(row.key, "changed", cells.changed_cell(state, now))
-                self.update_cell(row.key, "checked", cells.checked_cell(state, now))
+                self.sync([state.job_id], now)
 
     def rebuild(self, now: float) -> None:
         """Refill in filter and sort order, keeping the cursor on the same job if shown.
@@ -151,9 +188,9 @@ class JobTable(DataTable[Text]):
         """
         keep = self.selected_id
         self.clear()
-        for state in self.ordered_states():
-            if self.matches(state):
-                self.add_row(*self.row_cells(state, now), key=state.job_id)
+        self._shown.clear()
+        self._pending.clear()
+        self._add_rows([s.job_id for s in self.ordered_states()], now)
         if keep is not None and keep in self.rows:
             self.move_cursor(row=self.get_row_index(keep), animate=False)
 
@@ -203,5 +240,6 @@ class JobTable(DataTable[Text]):
         self.post_message(self.Highlighted(event.row_key.value))
 
     def remove_job(self, job_id: str) -> None:
+        self._shown.pop(job_id, None)
         with contextlib.suppress(RowDoesNotExist):
             self.remove_row(job_id)
