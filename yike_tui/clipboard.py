@@ -56,7 +56,11 @@ def osc52_sequence(text: str, env: Mapping[str, str]) -> tuple[str, str]:
     payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
     osc = f"\x1b]52;c;{payload}\x07"
     if env.get("TMUX"):  # checked first: tmux sets TERM=screen* too
-        return "osc52-tmux", "\x1bPtmux;" + osc.replace("\x1b", "\x1b\x1b") + "\x1b\\"
+        # Plain OSC 52 is what tmux itself takes with `set-clipboard on` (its buffer, and on
+        # to the outer terminal); the passthrough copy reaches the outer terminal when only
+        # `allow-passthrough on` is set. Both carry the same text, so both may land.
+        wrapped = "\x1bPtmux;" + osc.replace("\x1b", "\x1b\x1b") + "\x1b\\"
+        return "osc52-tmux", osc + wrapped
     if env.get("STY") or env.get("TERM", "").startswith("screen"):
         pieces = [osc[i : i + _SCREEN_CHUNK] for i in range(0, len(osc), _SCREEN_CHUNK)]
         return "osc52-screen", "".join(f"\x1bP{piece}\x1b\\" for piece in pieces)

@@ -41,10 +41,10 @@ def test_plain_osc52_is_exactly_the_base64_of_the_text() -> None:
     assert base64.b64decode(B64).decode() == TEXT  # nothing added or trimmed
 
 
-def test_tmux_wrapping_doubles_every_escape() -> None:
+def test_tmux_gets_plain_and_passthrough_with_every_escape_doubled() -> None:
     method, seq = osc52_sequence("hi", {"TMUX": "/tmp/tmux-0/default,1,0", "TERM": "screen"})
     assert method == "osc52-tmux"
-    assert seq == "\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"
+    assert seq == "\x1b]52;c;aGk=\x07" + "\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"
 
 
 def test_screen_wrapping_passes_the_sequence_in_small_dcs_pieces() -> None:
@@ -118,7 +118,7 @@ def test_auto_falls_back_to_osc52_when_the_tool_fails(tmp_path: Path) -> None:
     env = {"DISPLAY": ":0", "PATH": str(tmp_path / "bin"), "TMUX": "t"}
     result = copy("hi", "auto", env=env, write=terminal, platform="linux")
     assert result.ok and result.method == "osc52-tmux"
-    assert terminal.written == ["\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"]
+    assert terminal.written == ["\x1b]52;c;aGk=\x07\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"]
 
 
 def test_native_mode_without_a_tool_says_so() -> None:
