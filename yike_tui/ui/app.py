@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -150,6 +151,10 @@ class YikeApp(ActionsMixin):
         return state.label or (state.job.title if state.job else "") or job_id[:12]
 
     def _on_engine_update(self, update: Update) -> None:
+        with contextlib.suppress(NoMatches):  # the engine may report while the app shuts down
+            self._apply_update(update)
+
+    def _apply_update(self, update: Update) -> None:
         table = self.query_one(JobTable)
         table.sync(update.changed, self.wall())
         if table.selected_id in update.changed or not table.row_count:
@@ -171,9 +176,10 @@ class YikeApp(ActionsMixin):
 
     def _tick(self) -> None:
         self._ticks += 1
-        self._refresh_status()
-        if self._ticks % 5 == 0:
-            self.query_one(JobTable).refresh_ages(self.wall())
+        with contextlib.suppress(NoMatches):  # a last tick while the app shuts down
+            self._refresh_status()
+            if self._ticks % 5 == 0:
+                self.query_one(JobTable).refresh_ages(self.wall())
 
     def _refresh_status(self) -> None:
         bar = self.query_one(StatusBar)
