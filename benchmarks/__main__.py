@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:
             traceback.print_exc()
             results.crashed.append(name)
-            results.add(Figure(name, [], "", text=f"crashed: {type(exc).__name__}: {exc}"))
+            why = (str(exc).strip().splitlines() or [""])[-1][:200]
+            results.add(Figure(name, [], "", text=f"crashed: {type(exc).__name__}: {why}"))
         print(f"   ({time.perf_counter() - t0:.1f} s)", flush=True)
     elapsed = time.perf_counter() - started
 

@@ -145,6 +145,14 @@ class Watchdog:
         self.monitor: Monitor | None = None
         self.repolled: list[str] = []
 
+    @property
+    def pacer(self) -> Any:
+        return self.client.pacer
+
+    @pacer.setter
+    def pacer(self, value: Any) -> None:  # the Monitor paces the client's retries
+        self.client.pacer = value
+
     async def get_job_payload(self, job_id: str) -> dict[str, Any]:
         state = self.monitor.jobs.get(job_id) if self.monitor else None
         if state is not None and state.confirmed:
@@ -173,7 +181,7 @@ def shape(job: Job) -> tuple[Any, ...]:
     )
 
 
-async def soak(cfg: SoakConfig, *, progress: bool = False) -> SoakResult:
+async def soak(cfg: SoakConfig) -> SoakResult:
     result = SoakResult(jobs=cfg.jobs)
     started = time.monotonic()
     sim_clock = SimClock()
@@ -189,7 +197,7 @@ async def soak(cfg: SoakConfig, *, progress: bool = False) -> SoakResult:
     with contextlib.ExitStack() as stack:
         sim = stack.enter_context(sim_thread)
         assert sim.server is not None
-        sim.server.sim.nonces = NonceCache(max_entries=20_000)  # the simulator's own memory
+        sim.server.sim.nonces = NonceCache(max_entries=2_000)  # the simulator's own memory
         store_dir = cfg.store_dir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         store = Store.open(store_dir / "soak.sqlite3")
         stack.callback(store.close)
@@ -239,7 +247,8 @@ async def soak(cfg: SoakConfig, *, progress: bool = False) -> SoakResult:
             while (now := time.monotonic()) - phase_start < cfg.fault_seconds:
                 sim_clock.t += (now - last) * cfg.speed
                 last = now
-                if not warm and now - phase_start >= cfg.warmup_s:
+                answered = all(s.job or s.error for s in monitor.jobs.values())
+                if not warm and answered and now - phase_start >= cfg.warmup_s:
                     gc.collect()
                     result.rss_warm_kib, warm = rss_kib(), True
                 if warm:
@@ -247,9 +256,9 @@ async def soak(cfg: SoakConfig, *, progress: bool = False) -> SoakResult:
                 if engine.done():
                     break
                 await asyncio.sleep(0.1)
-                if progress and int(now - phase_start) % 5 == 0 and now - last < 0.11:
-                    pass
             result.fault_phase_s = time.monotonic() - phase_start
+            if not warm:  # never warm: the whole run is warm-up, growth is not judged
+                result.rss_warm_kib = rss_kib()
 
             # Phase 2: faults off, clock frozen; let the pass in flight end, then two intervals.
             reply = await control.post("/_sim/faults", params={"spec": ""})
@@ -273,7 +282,9 @@ async def soak(cfg: SoakConfig, *, progress: bool = False) -> SoakResult:
                 clock.skip(cfg.interval)
                 await monitor.run_pass()
 
-            # The verdict, at the frozen simulator clock.
+            # The verdict, at the frozen simulator clock (RSS first: the truth is big).
+            gc.collect()
+            result.rss_end_kib = rss_kib()
             truth = (await control.get("/_sim/truth")).json()
             stats = (await control.get("/_sim/stats")).json()
             for job_id in sim.job_ids:
@@ -285,8 +296,6 @@ async def soak(cfg: SoakConfig, *, progress: bool = False) -> SoakResult:
                 got = shape(state.job)
                 if want != got:
                     result.mismatches.append(f"{job_id}: engine {got[0]}, truth {want[0]}")
-            gc.collect()
-            result.rss_end_kib = rss_kib()
             result.rss_peak_kib = max([*rss_samples, result.rss_end_kib])
             result.passes = monitor.status.passes
             result.engine_requests = monitor.status.requests

@@ -1,5 +1,9 @@
-"""Startup: the last known state of 5,000 jobs loaded from disk (open the state db, read
-every snapshot, parse every job), the way the engine does it before its first request.
+"""Startup: the last known state of 5,000 jobs loaded from disk, before any request.
+
+Two rows: the engine as it starts (open the state db, read every snapshot, build every
+job's state; a cached answer is parsed when something first looks at it), and the same
+with every job parsed (``Store.load_snapshots`` + ``parse_job`` for all 5,000), which is
+the cost the lazy parse spreads out.
 
 The snapshots are real simulator answers (3 to 20 storyboards each), written once under
 5,000 ids; each run opens the db afresh.
@@ -45,13 +49,17 @@ class _NoFetch:
         raise AssertionError("startup must not fetch")
 
 
-def load_once(path: Path, ids: list[str]) -> float:
+def load_once(path: Path, ids: list[str], parse_all: bool) -> float:
     gc.collect()
     t0 = time.perf_counter()
     store = Store.open(path)
     monitor = Monitor(_NoFetch(), store=store)
     monitor.add(ids)
     loaded = monitor.load_cached()
+    if parse_all:
+        parsed = sum(state.job is not None for state in monitor.jobs.values())
+        if parsed != len(ids):
+            raise RuntimeError(f"parsed {parsed} of {len(ids)} jobs")
     elapsed = time.perf_counter() - t0
     store.close()
     if loaded != len(ids):
@@ -62,18 +70,30 @@ def load_once(path: Path, ids: list[str]) -> float:
 def run(ctx: Context, results: Results) -> None:
     with sim_process(jobs=DISTINCT) as sim:
         payloads = asyncio.run(fetch_payloads(sim.endpoint, sim.ids))
+    runs = ctx.pick(7, 2)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "state.db"
         ids = write_db(path, payloads, JOBS)
         size = sum(p.stat().st_size for p in Path(tmp).iterdir())
-        samples = [load_once(path, ids) for _ in range(ctx.pick(7, 2))]
+        lazy = [load_once(path, ids, parse_all=False) for _ in range(runs)]
+        full = [load_once(path, ids, parse_all=True) for _ in range(runs)]
     results.add(
         Figure(
-            f"startup: state of {JOBS:,} jobs loaded from disk",
-            samples,
+            f"startup: engine state of {JOBS:,} cached jobs loaded from disk",
+            lazy,
             "ms",
             target="< 200 ms",
-            reference=f"Store.open + load_snapshots + parse_job; db {size / 1e6:.1f} MB",
-            passed=statistics.median(samples) < 200,
+            reference=f"Store.open + load_cached (parse on first use); db {size / 1e6:.1f} MB",
+            passed=statistics.median(lazy) < 200,
+        )
+    )
+    results.add(
+        Figure(
+            f"startup: the same with all {JOBS:,} jobs parsed",
+            full,
+            "ms",
+            target="< 200 ms",
+            reference="Store.open + load_snapshots + parse_job for every job",
+            passed=statistics.median(full) < 200,
         )
     )
