@@ -107,6 +107,7 @@ class YikeApp(ActionsMixin):
     def on_mount(self) -> None:
         if self.session is not None:
             self.set_keymap(self.session.settings.keys)
+            self._apply_theme(self.session.settings.theme)
         self.query_one("#jobs").border_title = "Jobs"
         self.query_one("#detail").border_title = "Detail"
         self.query_one("#tree").border_title = "Storyboards"
@@ -124,6 +125,13 @@ class YikeApp(ActionsMixin):
             self.monitor.subscribe(self._on_engine_update)
             self.run_worker(self.monitor.run(), group="engine", exclusive=True)
         self._tick()
+
+    def _apply_theme(self, name: str) -> None:
+        if name in self.available_themes:
+            self.theme = name
+        else:
+            known = ", ".join(sorted(self.available_themes))
+            self.notify(f"Unknown theme {name!r} in config; known: {known}", severity="warning")
 
     def _handle_signals(self) -> None:
         """SIGTERM and SIGHUP (the tmux pane or SSH session went away) quit like ``q`` does:
