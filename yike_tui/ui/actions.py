@@ -27,9 +27,7 @@ from yike_tui.ui.widgets.job_table import JobTable
 from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
 
 CHANGES_STATE = frozenset({"add", "remove", "resume_job"})
-NEEDS_ENGINE = frozenset(
-    {"add", "remove", "refresh", "refresh_all", "pause", "resume_job", "download", "report"}
-)
+WITHOUT_ENGINE = frozenset({"quit", "help", "command_palette"})
 
 
 class ActionsMixin(App[int]):
@@ -61,7 +59,9 @@ class ActionsMixin(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in CHANGES_STATE and self.readonly:
             return False  # --readonly: hidden from the footer and the palette
-        return not (action in NEEDS_ENGINE and self.monitor is None)
+        if self.monitor is None:
+            return action in WITHOUT_ENGINE  # the welcome screen: nothing else means anything
+        return True
 
     # --- copying and opening -------------------------------------------------------------
 

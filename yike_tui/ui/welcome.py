@@ -14,7 +14,8 @@ def text(session: Session | None, problem: str) -> Text:
         out.append(problem.strip() + "\n\n", style="yellow")
     out.append("No jobs are being watched yet.\n\n")
     out.append("Add jobs\n", style="bold")
-    out.append("  press  a  and paste one or many JobIds (a spreadsheet column works), or\n")
+    if not problem:
+        out.append("  press  a  and paste one or many JobIds (a spreadsheet column works), or\n")
     out.append("  run    yike-tui add JOBID...   or   yike-tui JOBID...\n\n")
     out.append("Credentials are looked for in\n", style="bold")
     out.append("  ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET\n")
