@@ -272,6 +272,8 @@ class Monitor:
             for state in due:
                 state.in_flight = False
             self.status.passes += 1
+            if not any(s.error is not None and not s.not_found for s in self.jobs.values()):
+                self.status.last_error = ""  # every job answered: nothing is wrong any more
             self._flush()
         return len(due)
 
