@@ -2,17 +2,23 @@
 
 A plain token bucket allows a burst of its capacity on top of the rate, so a server that
 counts per second can see nearly twice the limit. Spacing starts evenly, with a small
-margin, keeps every sliding one-second window at or under the limit. ``slow_down`` and
-``recover`` let throttling answers stretch the spacing and let it heal gradually.
+margin, keeps every sliding one-second window at or under the limit. Spacing alone is a
+schedule, though: when the event loop stalls, overdue starts go out together and a window
+can hold more than the limit, so the starts of the last second are also counted and a
+start waits while that count is at the limit. ``slow_down`` and ``recover`` let throttling
+answers stretch the spacing and let it heal gradually.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 _MARGIN = 1.02  # 2% slack for scheduling jitter between our clock and the server's
+_WINDOW = 1.0 * _MARGIN  # the counted window, a little over a second for the same reason
 
 
 class RateLimiter:
@@ -29,6 +35,7 @@ class RateLimiter:
         self._sleep = sleep
         self._next = 0.0
         self._hold_until = 0.0
+        self._starts: deque[float] = deque()  # starts within the last _WINDOW seconds
 
     @property
     def effective_rate(self) -> float:
@@ -42,6 +49,18 @@ class RateLimiter:
             self._next = start + _MARGIN / (self.rate * self.factor)
         if start > now:
             await self._sleep(start - now)
+        if self.rate <= 0:
+            return
+        cap = max(1, math.floor(self.rate))
+        starts = self._starts
+        while True:
+            now = self._clock()
+            while starts and now - starts[0] >= _WINDOW - 1e-9:  # float slack
+                starts.popleft()
+            if len(starts) < cap:
+                starts.append(now)
+                return
+            await self._sleep(starts[0] + _WINDOW - now)
 
     def slow_down(self, retry_after: float | None = None) -> None:
         """The server throttled us: halve the pace and honour its retry-after."""

@@ -34,3 +34,42 @@ async def test_retries_count_against_the_rate_limit() -> None:
             await monitor.run_pass()
     assert sent.total > 60  # retries happened
     assert sent.max <= limit
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+async def test_a_stalled_loop_does_not_burst_over_the_limit() -> None:
+    """Overdue starts after a stall go out no faster than the limit allows."""
+    import asyncio
+
+    from yike_tui.ratelimit import RateLimiter
+
+    clock = _Clock()
+
+    async def sleep(seconds: float) -> None:
+        target = clock.t + seconds
+        while clock.t < target:
+            await asyncio.sleep(0)
+
+    limiter = RateLimiter(10, clock=clock, sleep=sleep)
+    starts: list[float] = []
+
+    async def one() -> None:
+        await limiter.acquire()
+        starts.append(clock.t)
+
+    async def drive() -> None:
+        while len(starts) < 30:
+            # Half a second in, the loop stalls for 0.3 s: overdue starts pile up.
+            clock.t += 0.3 if abs(clock.t - 0.5) < 0.005 else 0.01
+            await asyncio.sleep(0)
+
+    await asyncio.gather(drive(), *(one() for _ in range(30)))
+    worst = max(sum(1 for u in starts if t <= u < t + 1.0) for t in starts)
+    assert worst <= 10
