@@ -23,6 +23,7 @@ import httpx
 from yike_tui.api.credentials import DEFAULT_REGION, Credentials
 from yike_tui.api.errors import ApiError, ErrorKind
 from yike_tui.api.signing import sign_request
+from yike_tui.api.transport import LeanTransport, proxy_applies
 from yike_tui.models import Job, parse_job
 
 log = logging.getLogger(__name__)
@@ -118,16 +119,23 @@ class IceClient:
         self.backoff_cap = backoff_cap
         self._clock = clock
         self._host = urlsplit(self.endpoint).netloc
-        limits = httpx.Limits(
+        self._limits = httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         )
+        self._timeout = timeout
+        if transport is None and not proxy_applies(self.endpoint):
+            # Lean keep-alive transport for the many small API calls (see transport.py);
+            # downloads get httpx's own streaming transport from ``http``.
+            transport = LeanTransport(max_connections=max_connections)
+        self._lean = isinstance(transport, LeanTransport)
         self._http = httpx.AsyncClient(
             timeout=timeout,
-            limits=limits,
+            limits=self._limits,
             transport=transport,
             trust_env=True,  # proxies and CA bundles from the environment
             headers={"user-agent": USER_AGENT},
         )
+        self._downloads: httpx.AsyncClient | None = None
         self.requests_sent = 0
         # Awaited before every retry: the Monitor sets its rate limiter here, so retries count
         # against the same per-second limit as first tries (it paces the first tries itself).
@@ -141,11 +149,22 @@ class IceClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self._downloads is not None:
+            await self._downloads.aclose()
 
     @property
     def http(self) -> httpx.AsyncClient:
-        """The shared connection pool, for downloads of output files."""
-        return self._http
+        """An httpx client with streaming and environment proxies, for output files."""
+        if not self._lean:
+            return self._http
+        if self._downloads is None:
+            self._downloads = httpx.AsyncClient(
+                timeout=self._timeout,
+                limits=self._limits,
+                trust_env=True,
+                headers={"user-agent": USER_AGENT},
+            )
+        return self._downloads
 
     # --- actions -------------------------------------------------------------------------
 
@@ -221,7 +240,14 @@ class IceClient:
         self.requests_sent += 1
         started = time.perf_counter()
         try:
-            response = await self._http.post(url, content=body, headers=signed.headers)
+            response = await self._http.post(
+                url,
+                content=body,
+                headers=signed.headers,
+                # Only a read may be re-sent on a fresh connection when a kept-alive one
+                # turns out closed: a submit must never risk running twice.
+                extensions={"idempotent": action.startswith("Get")},
+            )
         except httpx.HTTPError as exc:
             err = _transport_error(exc)
             log.info("%s %s failed: %s", action, params.get("JobId", ""), err.code)

@@ -1,0 +1,180 @@
+"""The lean API transport over real sockets: keep-alive, stale connections, framing, TLS."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import ssl
+import subprocess
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from yike_tui.api.client import IceClient
+from yike_tui.api.credentials import Credentials
+from yike_tui.api.errors import ApiError, ErrorKind
+from yike_tui.api.transport import LeanTransport, proxy_applies
+from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, running_simulator
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+JOB = b'{"RequestId":"r","JobId":"j","JobStatus":"Running"}'
+
+
+@asynccontextmanager
+async def raw_server(
+    handler: Handler, ssl_context: ssl.SSLContext | None = None
+) -> AsyncIterator[int]:
+    server = await asyncio.start_server(handler, "127.0.0.1", 0, ssl=ssl_context)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+
+
+async def read_request(reader: asyncio.StreamReader) -> bytes:
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    return head + await reader.readexactly(length)
+
+
+def answer(body: bytes, *extra: str) -> bytes:
+    headers = "".join(f"{h}\r\n" for h in extra)
+    return f"HTTP/1.1 200 OK\r\ncontent-length: {len(body)}\r\n{headers}\r\n".encode() + body
+
+
+async def test_keeps_one_connection_alive_across_requests() -> None:
+    async with running_simulator(scenario="demo") as sim:
+        creds = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)
+        async with IceClient(creds, endpoint=sim.endpoint) as client:
+            for job_id in sim.sim.book.ids:
+                await client.get_job(job_id)
+            connections = len(sim.connections)
+    assert connections == 1  # thirteen requests, one TCP connection
+
+
+async def test_stale_connection_is_retried_for_reads_only() -> None:
+    answered = 0
+
+    async def one_answer_per_connection(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        nonlocal answered
+        await read_request(reader)
+        answered += 1
+        writer.write(answer(JOB))  # keep-alive promised...
+        await writer.drain()
+        await read_request(reader)
+        writer.close()  # ...but the next request on it gets no answer
+
+    async with raw_server(one_answer_per_connection) as port:
+        async with httpx.AsyncClient(transport=LeanTransport()) as http:
+            url = f"http://127.0.0.1:{port}/"
+            await http.post(url)
+            read = await http.post(url, extensions={"idempotent": True})
+            assert read.status_code == 200 and answered == 2  # re-sent on a new connection
+            # A submit on a connection found dead is not re-sent: it could run twice.
+            with pytest.raises(httpx.ReadError):
+                await http.post(url, extensions={"idempotent": False})
+    assert answered == 2
+
+
+async def test_chunked_and_close_delimited_answers() -> None:
+    async def chunked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+            b'5\r\n{"a":\r\n3\r\n12}\r\n0\r\n\r\n'
+        )
+        await read_request(reader)
+        writer.write(b'HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n{"b":2}')
+        await writer.drain()
+        writer.close()
+
+    async with raw_server(chunked) as port, httpx.AsyncClient(transport=LeanTransport()) as http:
+        one = await http.post(f"http://127.0.0.1:{port}/")
+        two = await http.post(f"http://127.0.0.1:{port}/")
+    assert one.json() == {"a": 12}
+    assert two.json() == {"b": 2}
+
+
+async def test_garbage_and_hangups_become_typed_errors() -> None:
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"NOT HTTP AT ALL\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    async def hangup(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.close()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        await asyncio.sleep(5)
+
+    creds = Credentials("LTAIxxxxxxxxxxxx", "s")
+    for handler, code in (
+        (garbage, "ConnectionReset"),
+        (hangup, "ConnectionReset"),
+        (silent, "Timeout"),
+    ):
+        async with raw_server(handler) as port:
+            client = IceClient(creds, endpoint=f"http://127.0.0.1:{port}", retries=0,
+                               timeout=httpx.Timeout(0.3))  # fmt: skip
+            async with client:
+                with pytest.raises(ApiError) as err:
+                    await client.get_job("j")
+            assert err.value.code == code, handler.__name__
+
+
+async def test_untrusted_certificate_is_a_clear_tls_error(tmp_path: Path) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl CLI not available to make a self-signed certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    async def never(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    async with raw_server(never, context) as port:
+        client = IceClient(Credentials("LTAIxxxxxxxxxxxx", "s"), endpoint=f"https://127.0.0.1:{port}",
+                           retries=0)  # fmt: skip
+        async with client:
+            with pytest.raises(ApiError) as err:
+                await client.get_job("j")
+    assert err.value.kind is ErrorKind.TLS
+    assert "certificate" in err.value.message.lower()
+
+
+async def test_dns_failure_in_words() -> None:
+    client = IceClient(Credentials("LTAIxxxxxxxxxxxx", "s"), endpoint="https://nonexistent.invalid",
+                       retries=0)  # fmt: skip
+    async with client:
+        with pytest.raises(ApiError) as err:
+            await client.get_job("j")
+    assert err.value.code == "NameResolutionFailed"
+    assert "nonexistent.invalid" in err.value.message
+
+
+def test_environment_proxy_switches_to_httpx_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert not proxy_applies("https://ice.cn-shanghai.aliyuncs.com")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert proxy_applies("https://ice.cn-shanghai.aliyuncs.com")
+    client = IceClient(Credentials("LTAIxxxxxxxxxxxx", "s"))
+    assert not isinstance(client._http._transport, LeanTransport)  # httpx carries proxies
+    monkeypatch.setenv("NO_PROXY", "aliyuncs.com")
+    assert not proxy_applies("https://ice.cn-shanghai.aliyuncs.com")

@@ -1,0 +1,244 @@
+"""A lean HTTP/1.1 keep-alive transport for the API calls, under httpx's client API.
+
+Why: a refresh pass is thousands of tiny request/response pairs to one host. httpx's
+default transport (httpcore over anyio) spends most of a request's CPU in layers this use
+does not need (a generic pool scanned on every request, anyio stream wrappers, async
+library detection). This transport keeps only what the API calls need: a small pool of
+asyncio stream connections per host, h11 for strict HTTP/1.1 framing, whole bodies read
+at once (API answers are small; downloads use httpx's own transport), TLS with httpx's
+default verifying context. It raises httpx's own exceptions, so callers cannot tell.
+
+Not used when an environment proxy applies to the endpoint: httpx honours proxies only
+with its own transport (see ``IceClient``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+import urllib.request
+from collections import deque
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import h11
+import httpx
+
+_READ_CHUNK = 65536
+
+
+def proxy_applies(url: str) -> bool:
+    """Whether an environment proxy (``HTTPS_PROXY``, ``ALL_PROXY``, minus ``NO_PROXY``)
+    covers ``url``: then httpx's own transport must carry it, as only it speaks proxy."""
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    if not (proxies.get(parts.scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass(parts.hostname or "")
+
+
+@dataclass(eq=False)  # identity: connections live in a set
+class _Conn:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    h11: h11.Connection
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.writer.close()
+
+
+class _StaleConnection(Exception):
+    """A kept-alive connection the server had already closed: safe to retry on a new one."""
+
+
+class LeanTransport(httpx.AsyncBaseTransport):
+    def __init__(self, *, max_connections: int = 16, verify: bool | ssl.SSLContext = True) -> None:
+        self._idle: dict[tuple[str, str, int], deque[_Conn]] = {}
+        self._slots = asyncio.Semaphore(max_connections) if max_connections > 0 else None
+        self._verify = verify
+        self._ssl: ssl.SSLContext | None = None
+        self._open: set[_Conn] = set()
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            verify = self._verify
+            self._ssl = (
+                verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify)
+            )
+        return self._ssl
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        timeouts = request.extensions.get("timeout", {})
+        pool_timeout = timeouts.get("pool")
+        if self._slots is not None:
+            try:
+                await asyncio.wait_for(self._slots.acquire(), pool_timeout)
+            except TimeoutError:
+                raise httpx.PoolTimeout("no free connection in time", request=request) from None
+        try:
+            return await self._send(request, timeouts)
+        finally:
+            if self._slots is not None:
+                self._slots.release()
+
+    async def _send(
+        self, request: httpx.Request, timeouts: dict[str, float | None]
+    ) -> httpx.Response:
+        url = request.url
+        key = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
+        idle = self._idle.setdefault(key, deque())
+        while idle:
+            conn = idle.pop()
+            if conn.reader.at_eof() or conn.writer.is_closing():
+                self._forget(conn)
+                continue
+            try:
+                return await self._exchange(conn, key, request, timeouts, reused=True)
+            except _StaleConnection:
+                if not request.extensions.get("idempotent"):
+                    raise httpx.ReadError(
+                        "the connection broke before an answer", request=request
+                    ) from None
+                continue  # the server closed it while idle: try the next one or a new one
+        conn = await self._connect(key, request, timeouts.get("connect"))
+        try:
+            return await self._exchange(conn, key, request, timeouts, reused=False)
+        except _StaleConnection:
+            raise httpx.RemoteProtocolError(
+                "server closed the connection without answering", request=request
+            ) from None
+
+    async def _connect(
+        self, key: tuple[str, str, int], request: httpx.Request, timeout: float | None
+    ) -> _Conn:
+        scheme, host, port = key
+        context = self._ssl_context() if scheme == "https" else None
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(
+                    host, port, ssl=context, server_hostname=host if context else None,
+                    limit=_READ_CHUNK * 16,
+                ),
+                timeout,
+            )  # fmt: skip
+        except TimeoutError:
+            raise httpx.ConnectTimeout(
+                f"connecting to {host}:{port} timed out", request=request
+            ) from None
+        except ssl.SSLError as exc:
+            why = getattr(exc, "verify_message", "") or exc.reason or str(exc)
+            raise httpx.ConnectError(
+                f"TLS failed ({why}) [SSL certificate]", request=request
+            ) from None
+        except socket.gaierror as exc:
+            raise httpx.ConnectError(
+                f"name resolution failed for {host}: {exc.strerror} [getaddrinfo]", request=request
+            ) from None
+        except OSError as exc:
+            raise httpx.ConnectError(
+                f"{exc.strerror or exc} ({host}:{port})", request=request
+            ) from None
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn = _Conn(reader, writer, h11.Connection(h11.CLIENT))
+        self._open.add(conn)
+        return conn
+
+    async def _exchange(
+        self,
+        conn: _Conn,
+        key: tuple[str, str, int],
+        request: httpx.Request,
+        timeouts: dict[str, float | None],
+        *,
+        reused: bool,
+    ) -> httpx.Response:
+        body = request.content  # API requests are built in memory: never a stream
+        target = request.url.raw_path  # path + query, byte-for-byte as signed
+        headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"transfer-encoding"]
+        try:
+            data = conn.h11.send(h11.Request(method=request.method, target=target, headers=headers))
+            if body:
+                data = (data or b"") + (conn.h11.send(h11.Data(data=body)) or b"")
+            data = (data or b"") + (conn.h11.send(h11.EndOfMessage()) or b"")
+        except h11.LocalProtocolError as exc:
+            self._forget(conn)
+            raise httpx.LocalProtocolError(str(exc), request=request) from None
+        try:
+            conn.writer.write(data)  # one write: no delayed-ACK stall between pieces
+            await asyncio.wait_for(conn.writer.drain(), timeouts.get("write"))
+            status, resp_headers, content = await asyncio.wait_for(
+                self._read_response(conn), timeouts.get("read")
+            )
+        except TimeoutError:
+            self._forget(conn)
+            raise httpx.ReadTimeout("no answer in time", request=request) from None
+        except _StaleConnection:
+            self._forget(conn)
+            if reused:
+                raise
+            raise httpx.RemoteProtocolError(
+                "server closed the connection", request=request
+            ) from None
+        except (ConnectionError, OSError) as exc:
+            self._forget(conn)
+            if reused and not isinstance(exc, TimeoutError):
+                raise _StaleConnection from None
+            raise httpx.ReadError(f"the connection broke: {exc}", request=request) from None
+        except h11.RemoteProtocolError as exc:
+            self._forget(conn)
+            raise httpx.RemoteProtocolError(
+                f"malformed HTTP answer: {exc}", request=request
+            ) from None
+        if conn.h11.our_state is h11.DONE and conn.h11.their_state is h11.DONE:
+            conn.h11.start_next_cycle()
+            self._idle.setdefault(key, deque()).append(conn)
+        else:
+            self._forget(conn)
+        return httpx.Response(
+            status,
+            headers=resp_headers,
+            content=content,
+            extensions={"http_version": b"HTTP/1.1"},
+            request=request,
+        )
+
+    async def _read_response(self, conn: _Conn) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        status = 0
+        headers: list[tuple[bytes, bytes]] = []
+        chunks: list[bytes] = []
+        got_anything = False
+        while True:
+            event = conn.h11.next_event()
+            if event is h11.NEED_DATA:
+                data = await conn.reader.read(_READ_CHUNK)
+                if not data and not got_anything:
+                    raise _StaleConnection
+                got_anything = True
+                conn.h11.receive_data(data)
+                continue
+            if isinstance(event, h11.InformationalResponse):
+                continue
+            if isinstance(event, h11.Response):
+                status, headers = event.status_code, list(event.headers)
+            elif isinstance(event, h11.Data):
+                chunks.append(bytes(event.data))
+            elif isinstance(event, h11.EndOfMessage):
+                return status, headers, b"".join(chunks)
+            elif isinstance(event, h11.ConnectionClosed):
+                raise h11.RemoteProtocolError("connection closed mid-answer")
+
+    def _forget(self, conn: _Conn) -> None:
+        conn.close()
+        self._open.discard(conn)
+
+    async def aclose(self) -> None:
+        for conn in list(self._open):
+            conn.close()
+        self._open.clear()
+        self._idle.clear()
