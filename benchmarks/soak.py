@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,26 +139,40 @@ class WindowCounter:
 
 
 class Watchdog:
-    """The engine's fetcher: the real client, plus a check that no confirmed job is fetched."""
+    """The engine's fetcher: the real client, plus what the soak checks on the way.
+
+    Counts every request where it leaves the engine (first tries here, retries in the pacer
+    the Monitor hands the client), and flags any fetch of a job already confirmed terminal.
+    """
 
     def __init__(self, client: IceClient) -> None:
         self.client = client
         self.monitor: Monitor | None = None
         self.repolled: list[str] = []
+        self.sent = WindowCounter()
+
+    async def get_job_payload(self, job_id: str) -> dict[str, Any]:
+        state = self.monitor.jobs.get(job_id) if self.monitor else None
+        if state is not None and state.confirmed:
+            self.repolled.append(job_id)
+        self.sent.hit(time.monotonic())
+        return await self.client.get_job_payload(job_id)
 
     @property
     def pacer(self) -> Any:
         return self.client.pacer
 
     @pacer.setter
-    def pacer(self, value: Any) -> None:  # the Monitor paces the client's retries
-        self.client.pacer = value
+    def pacer(self, pace: Callable[[], Awaitable[None]] | None) -> None:
+        if pace is None:
+            self.client.pacer = None
+            return
 
-    async def get_job_payload(self, job_id: str) -> dict[str, Any]:
-        state = self.monitor.jobs.get(job_id) if self.monitor else None
-        if state is not None and state.confirmed:
-            self.repolled.append(job_id)
-        return await self.client.get_job_payload(job_id)
+        async def counted() -> None:  # a retry goes out right after this
+            await pace()
+            self.sent.hit(time.monotonic())
+
+        self.client.pacer = counted
 
 
 def rss_kib() -> int:
@@ -204,11 +219,6 @@ async def soak(cfg: SoakConfig) -> SoakResult:
         control = httpx.AsyncClient(base_url=sim.endpoint, trust_env=False, timeout=30)
         creds = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, source="soak")
         timeout = httpx.Timeout(cfg.client_timeout, connect=cfg.client_timeout)
-        sent = WindowCounter()
-
-        async def on_request(request: httpx.Request) -> None:
-            sent.hit(time.monotonic())
-
         async with (
             control,
             IceClient(
@@ -219,7 +229,6 @@ async def soak(cfg: SoakConfig) -> SoakResult:
                 max_connections=max(8, cfg.concurrency),
             ) as client,
         ):
-            client.http.event_hooks["request"] = [on_request]
             clock = EngineClock()
             fetcher = Watchdog(client)
             monitor = Monitor(
@@ -299,8 +308,8 @@ async def soak(cfg: SoakConfig) -> SoakResult:
             result.rss_peak_kib = max([*rss_samples, result.rss_end_kib])
             result.passes = monitor.status.passes
             result.engine_requests = monitor.status.requests
-            result.sent_requests = sent.total
-            result.max_sent_in_1s = sent.max
+            result.sent_requests = fetcher.sent.total
+            result.max_sent_in_1s = fetcher.sent.max
             result.server_requests = stats["requests"]
             result.max_server_in_1s = stats["max_requests_in_any_1s_window"]
             result.faults_injected = stats["faults_injected"]
