@@ -155,6 +155,14 @@ class Job:
 _MAX_UNESCAPE_DEPTH = 3
 
 
+def _loads(text: str) -> Any:
+    """``json.loads`` that reports nesting too deep for the parser (``[[[[...``) as bad JSON."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
 def _decode_json_string(value: str) -> Any:
     """Decode JSON that may be escaped more than once (``[\\"st_1\\"]``).
 
@@ -164,11 +172,11 @@ def _decode_json_string(value: str) -> Any:
     text = value.strip()
     for _ in range(_MAX_UNESCAPE_DEPTH):
         try:
-            decoded = json.loads(text)
+            decoded = _loads(text)
         except ValueError:
             if '\\"' not in text:
                 raise
-            text = json.loads(f'"{text}"')
+            text = _loads(f'"{text}"')
             continue
         if isinstance(decoded, str) and decoded.strip()[:1] in ("[", "{"):
             text = decoded.strip()  # the JSON was a string holding JSON: go one level down

@@ -265,7 +265,7 @@ class IceClient:
     def _decode(response: httpx.Response) -> dict[str, Any]:
         try:
             payload = json.loads(response.content)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a body nested absurdly deep
             payload = None
         status = response.status_code
         if not isinstance(payload, dict):
