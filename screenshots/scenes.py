@@ -52,6 +52,7 @@ async def settled(pilot: Pilot[int]) -> None:
         if app.monitor.status.passes >= 1:
             break
         await pilot.pause(0.02)
+    app.flush_updates()
     await pilot.pause(0.1)  # the next pass is 30 s away: nothing moves while we shoot
     app.clear_notifications()
     await pilot.pause()

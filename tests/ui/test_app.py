@@ -21,6 +21,7 @@ async def first_pass(pilot: Pilot[int]) -> None:
         if app.monitor.status.passes >= 1:
             break
         await pilot.pause(0.02)
+    app.flush_updates()
     await pilot.pause()
 
 
@@ -193,11 +194,11 @@ async def test_live_change_notifies_once(
         sim_clock.t = 5000
         assert app.monitor is not None
         app.monitor.refresh_now(teaser)
-        await pilot.pause(0.5)
+        await pilot.pause(1.3)  # updates are drawn at most once a second
         notes = [n.message for n in app._notifications]
         assert notes == ["Running → Succeeded"]
         app.monitor.refresh_now(teaser)
-        await pilot.pause(0.5)
+        await pilot.pause(1.3)
         assert len(app._notifications) == 1
 
 

@@ -32,6 +32,8 @@ from yike_tui.ui.widgets.status_bar import StatusBar, render_status
 from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
 
 NARROW = 110  # columns under which the panes stack
+UI_BATCH = 1.0  # seconds: engine updates closer together than this are drawn together
+AGES_EVERY = 10  # ticks (seconds) between redraws of the "3m ago" columns
 
 
 def _b(key: str, action: str, description: str, binding_id: str, show: bool = True) -> Binding:
@@ -88,6 +90,9 @@ class YikeApp(ActionsMixin):
         self.notifier = Notifier()
         self.last_copied = ""  # what the last copy put on the clipboard (tests read it)
         self._ticks = 0
+        self._pending_changed: set[str] = set()
+        self._pending_events: list[Event] = []
+        self._last_apply = 0.0
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -159,6 +164,23 @@ class YikeApp(ActionsMixin):
         return state.label or (state.job.title if state.job else "") or job_id[:12]
 
     def _on_engine_update(self, update: Update) -> None:
+        # Every table change repaints all visible rows, so a burst of answers is drawn at
+        # most once a second: the first at once, the rest together on the next tick.
+        self._pending_changed |= update.changed
+        self._pending_events.extend(update.events)
+        if time.monotonic() - self._last_apply >= UI_BATCH:
+            self._apply_pending()
+
+    def flush_updates(self) -> None:
+        """Draw what the engine reported but the once-a-second batching still holds."""
+        self._apply_pending()
+
+    def _apply_pending(self) -> None:
+        if not self._pending_changed and not self._pending_events:
+            return
+        update = Update(self._pending_events, self._pending_changed)
+        self._pending_events, self._pending_changed = [], set()
+        self._last_apply = time.monotonic()
         with contextlib.suppress(NoMatches):  # the engine may report while the app shuts down
             self._apply_update(update)
 
@@ -184,9 +206,10 @@ class YikeApp(ActionsMixin):
 
     def _tick(self) -> None:
         self._ticks += 1
+        self._apply_pending()
         with contextlib.suppress(NoMatches):  # a last tick while the app shuts down
             self._refresh_status()
-            if self._ticks % 5 == 0:
+            if self._ticks % AGES_EVERY == 0:
                 self.query_one(JobTable).refresh_ages(self.wall())
 
     def _refresh_status(self) -> None:
