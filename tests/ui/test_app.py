@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -257,3 +259,57 @@ async def test_first_run_without_jobs_or_credentials() -> None:
         assert "yike-tui --demo" in text and "ALIBABA_CLOUD_ACCESS_KEY_ID" in text
         assert app.query_one("#welcome").display
         await pilot.press("q")
+
+
+async def test_download_resume_and_report_from_the_tui(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
+) -> None:
+    done, paused = by_title(sim, "Harbour Lights"), by_title(sim, "Paper Cranes")
+    app = make_app(ids=[done, paused], downloads_dir=str(tmp_path))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        await select(pilot, done)
+        await pilot.press("D")
+        for _ in range(100):
+            if list(tmp_path.glob("*.mp4")):
+                break
+            await pilot.pause(0.05)
+        saved = list(tmp_path.glob("*.mp4"))
+        assert [p.name for p in saved] == ["Harbour Lights — Episode 1.mp4"]
+        assert saved[0].read_bytes()[4:8] == b"ftyp"
+        await select(pilot, paused)
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press("y")  # confirm
+        await pilot.pause(1.5)
+        assert app.monitor is not None
+        assert app.monitor.jobs[paused].status.value == "Running"
+        await pilot.press("m")
+        assert app.last_copied.startswith("|") and "Harbour Lights" in app.last_copied
+
+
+async def test_storyboard_node_copies_its_editor_link(
+    make_app: AppFactory, sim: SimulatorThread
+) -> None:
+    courier = by_title(sim, "Midnight Courier")
+    app = make_app(ids=[courier])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        tree = app.query_one(StoryboardTree)
+        tree.focus()
+        await pilot.pause()
+        await pilot.press("down")  # the first storyboard
+        await pilot.press("y")
+        assert app.last_copied.startswith(
+            "https://www.yikeai.com/#/storyboard/editing?storyboardId=st_"
+        )
+
+
+async def test_keys_rebind_from_config_and_show_in_the_palette(make_app: AppFactory) -> None:
+    app = make_app(keys={"copy_id": "ctrl+y"})
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        await pilot.press("ctrl+y")
+        assert app.last_copied == table(app).selected_id
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert {"Copy URL", "Refresh all", "Resume job", "Download"} <= set(titles)
