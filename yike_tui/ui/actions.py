@@ -39,7 +39,8 @@ class ActionsMixin(App[int]):
     readonly: bool
     wall: Callable[[], float]
     last_copied: str
-    _downloads: dict[str, asyncio.Event]
+    _downloads: dict[str, asyncio.Event]  # job id -> cancel, while downloading
+    _download_lines: dict[str, str]  # job id -> its progress line
 
     def selected_state(self) -> JobState | None:
         raise NotImplementedError
@@ -287,8 +288,6 @@ class ActionsMixin(App[int]):
         if not state.job or not state.job.output_url:
             self.notify("Nothing to download yet: the job has no output URL.", severity="warning")
             return
-        if not hasattr(self, "_downloads"):
-            self._downloads = {}
         if state.job_id in self._downloads:
             self.notify("Already downloading this job.", severity="warning")
             return
@@ -313,7 +312,7 @@ class ActionsMixin(App[int]):
 
         def progress(p: Progress) -> None:
             pct = f"{p.fraction * 100:.0f}%" if p.fraction is not None else f"{p.done // 1024} KiB"
-            self._download_status[job_id] = f"⇩ {shown} {pct} {p.speed / 1e6:.1f} MB/s"
+            self._download_lines[job_id] = f"⇩ {shown} {pct} {p.speed / 1e6:.1f} MB/s"
             self._show_downloads()
 
         client = self.client
@@ -338,21 +337,15 @@ class ActionsMixin(App[int]):
             self.notify(f"Download of {shown}: {exc}", severity="error", markup=False)
         finally:
             self._downloads.pop(job_id, None)
-            self._download_status.pop(job_id, None)
+            self._download_lines.pop(job_id, None)
             self._show_downloads()
-
-    @property
-    def _download_status(self) -> dict[str, str]:
-        if not hasattr(self, "_download_lines"):
-            self._download_lines: dict[str, str] = {}
-        return self._download_lines
 
     def _show_downloads(self) -> None:
         pane = self.query_one("#downloads", Static)
-        lines = list(self._download_status.values())
+        lines = list(self._download_lines.values())
         pane.display = bool(lines)
         pane.update(Text("   ".join(lines) + "   (ctrl+x cancels)" if lines else ""))
 
     def action_cancel_downloads(self) -> None:
-        for cancel in getattr(self, "_downloads", {}).values():
+        for cancel in self._downloads.values():
             cancel.set()

@@ -90,6 +90,8 @@ class YikeApp(ActionsMixin):
         self.notifier = Notifier()
         self.last_copied = ""  # what the last copy put on the clipboard (tests read it)
         self._ticks = 0
+        self._downloads = {}
+        self._download_lines = {}
         self._pending_changed: set[str] = set()
         self._pending_events: list[Event] = []
         self._last_apply = 0.0
@@ -223,7 +225,7 @@ class YikeApp(ActionsMixin):
                 self.monitor,
                 self.wall(),
                 endpoint=self.session.conn.endpoint,
-                credentials=creds.describe() if hasattr(creds, "describe") else creds.source,
+                credentials=creds.describe(),
             )
         )
 
