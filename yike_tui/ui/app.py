@@ -48,6 +48,8 @@ class YikeApp(ActionsMixin):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         _b("q", "quit", "Quit", "quit"),
+        # Ctrl-C quits, as in every other terminal monitor (Textual only hints at ctrl+q).
+        _b("ctrl+c", "quit", "Quit", "quit_ctrl_c", show=False),
         _b("question_mark", "help", "Help", "help"),
         _b("c", "copy_url", "Copy URL", "copy_url"),
         _b("y", "copy_id", "Copy id", "copy_id", show=False),
