@@ -181,7 +181,7 @@ async def test_pause_refresh_and_sort(make_app: AppFactory, sim: SimulatorThread
         await pilot.press("s")  # by status: failed first
         await pilot.pause()
         assert table(app).selected_id == selected  # the cursor follows the job
-        first = table(app).ordered_rows[0].key.value
+        first = table(app).row_ids[0]
         assert app.monitor.jobs[str(first)].status.value == "Failed"
 
 

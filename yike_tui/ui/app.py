@@ -242,7 +242,7 @@ class YikeApp(ActionsMixin):
     def on_job_table_highlighted(self, message: JobTable.Highlighted) -> None:
         self._show_selected()
 
-    def on_data_table_row_selected(self) -> None:
+    def on_job_table_selected(self) -> None:
         self.query_one(DetailPane).focus()  # enter on a row: read its detail
 
     def selected_state(self) -> JobState | None:

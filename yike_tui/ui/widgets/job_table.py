@@ -1,22 +1,31 @@
-"""The job list: a ``DataTable`` keyed by JobId, updated in place.
+"""The job list: a table drawn line by line, keyed by JobId, updated in place.
 
-Rows are never cleared and refilled (that loses the cursor and the scroll position):
-changed jobs get ``update_cell``, new jobs are appended, removed jobs are removed. Order
-changes only when the user sorts or filters.
+Why not ``DataTable``: it keys every cell's render cache on one table-wide counter, so any
+``update_cell`` repaints every visible cell, and adding a row measures each of its cells.
+With thousands of jobs and a few answers a second that was most of the app's CPU. Here
+each row is rendered once into a cached ``Strip``; a changed job invalidates only its own
+line, the cursor repaints two lines, and adding 5,000 rows costs a list append each.
+
+Rows are never cleared and refilled on refresh: the cursor and the scroll position stay
+put, new jobs are appended, and the order changes only when the user sorts or filters.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, RowDoesNotExist
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from yike_tui.models import JobStatus
 from yike_tui.monitor import JobState
@@ -31,10 +40,8 @@ COLUMNS = (  # (key, header, width); the title takes what the others leave
     ("changed", "Changed", 8),
     ("checked", "Checked", 8),
 )
+GAP = 2  # blank cells between columns
 SORTS = ("added", "status", "last change", "title")
-FIRST_CHUNK = 200  # rows added before the first frame: more than any screen shows
-LATER_CHUNK = 500  # rows added per step after that, keys stay answered in between
-FIRST_FRAME_GRACE = 0.1  # seconds before the later chunks start
 _STATUS_ORDER = {
     JobStatus.FAILED: 0,
     JobStatus.SUSPENDED: 1,
@@ -42,15 +49,42 @@ _STATUS_ORDER = {
     JobStatus.UNKNOWN: 3,
     JobStatus.SUCCEEDED: 4,
 }
+_FIXED_WIDTH = sum(width for key, _, width in COLUMNS if key != "title")
 
 
-class JobTable(DataTable[Text]):
+class JobTable(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False, id="down"),
-        Binding("k", "cursor_up", "Up", show=False, id="up"),
-        Binding("g", "top", "Top", show=False, id="top"),
-        Binding("G", "bottom", "Bottom", show=False, id="bottom"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="down"),
+        Binding("home,g", "top", "Top", show=False, id="top"),
+        Binding("end,G", "bottom", "Bottom", show=False, id="bottom"),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("enter", "select", "Detail", show=False),
     ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "job-table--header",
+        "job-table--cursor",
+        "job-table--even-row",
+    }
+    DEFAULT_CSS = """
+    JobTable {
+        background: $surface;
+        & > .job-table--header { text-style: bold; background: $panel; }
+        & > .job-table--even-row { background: $surface-lighten-1 50%; }
+        & > .job-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+        }
+        &:focus > .job-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+    }
+    """
+
+    cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)
 
     @dataclass
     class Highlighted(Message):
@@ -58,57 +92,66 @@ class JobTable(DataTable[Text]):
 
         job_id: str | None
 
+    @dataclass
+    class Selected(Message):
+        """Enter (or a click) on a job: the user wants its detail."""
+
+        job_id: str
+
     def __init__(self, states: Callable[[], dict[str, JobState]], **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)  # type: ignore[arg-type]
         self._states = states
         self.filter_text = ""
         self.sort_index = 0
-        self._shown: dict[str, list[Text]] = {}  # the cells on screen, to skip unchanged ones
-        self._pending: set[str] = set()  # rows waiting to be added in a later chunk
+        self._order: list[str] = []  # job ids in display order
+        self._index: dict[str, int] = {}
+        self._cells: dict[str, list[Text]] = {}
+        self._strips: dict[str, Strip] = {}  # rendered rows, without cursor or zebra style
+        self._flashing: set[str] = set()
+        self._title_width = 30
+        self._now = 0.0  # wall time the cells are drawn for ("3m ago")
 
-    def on_mount(self) -> None:
-        for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+    # --- what the rest of the app reads ----------------------------------------------------
 
-    def on_resize(self) -> None:
-        """Give the title whatever width the other columns leave, so all fit when narrow."""
-        fixed = sum(width for key, _, width in COLUMNS if key != "title")
-        padding = 2 * len(COLUMNS) + 2  # cell padding and the scrollbar
-        title_width = max(12, min(60, self.size.width - fixed - padding))
-        column = self.columns.get(ColumnKey("title"))
-        if column is not None and column.width != title_width:
-            column.width = title_width
-            self._require_update_dimensions = True
-            self.refresh()
+    @property
+    def row_count(self) -> int:
+        return len(self._order)
 
-    # --- reading ---------------------------------------------------------------------------
+    @property
+    def rows(self) -> dict[str, int]:
+        """Job id -> row index, in display order."""
+        return self._index
+
+    @property
+    def row_ids(self) -> list[str]:
+        return list(self._order)
+
+    def get_row_index(self, job_id: str) -> int:
+        return self._index[job_id]
+
+    def get_row(self, job_id: str) -> list[Text]:
+        cells_ = self._cells.get(job_id)
+        if cells_ is None:
+            state = self._states()[job_id]
+            cells_ = self._cells[job_id] = self.row_cells(state, self._now)
+        return cells_
 
     @property
     def selected_id(self) -> str | None:
-        if not self.row_count:
+        if not self._order:
             return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except Exception:  # cursor out of range while rows change
-            return None
-        return key.value
+        return self._order[min(self.cursor_row, len(self._order) - 1)]
 
     def matches(self, state: JobState) -> bool:
         if not self.filter_text:
             return True
-        needle = self.filter_text.lower()
         job = state.job
         haystack = " ".join(
-            (
-                state.job_id,
-                state.label,
-                job.title if job else "",
-                cells.status_word(state),
-            )
+            (state.job_id, state.label, job.title if job else "", cells.status_word(state))
         ).lower()
-        return all(part in haystack for part in needle.split())
+        return all(part in haystack for part in self.filter_text.lower().split())
 
-    # --- writing ---------------------------------------------------------------------------
+    # --- keeping rows up to date -----------------------------------------------------------
 
     def row_cells(self, state: JobState, now: float) -> list[Text]:
         return [
@@ -124,62 +167,50 @@ class JobTable(DataTable[Text]):
     def sync(self, changed: Iterable[str], now: float) -> None:
         """Bring the rows of ``changed`` jobs up to date, adding or removing as needed.
 
-        Only cells whose content changed are touched. When thousands of rows are new (a
-        start with a big watch list), a screenful is added at once and the rest in chunks
-        after the first frame, so the table shows up at once.
+        Cells are built when a row is drawn, not here: 5,000 jobs from disk cost 5,000
+        list appends before the first frame, and a changed job off screen costs nothing.
         """
+        self._now = now
         states = self._states()
-        new: list[str] = []
+        appended = False
         for job_id in changed:
             state = states.get(job_id)
-            present = job_id in self.rows
-            if state is None or not self.matches(state):
-                if present:
+            if state is None or (self.filter_text and not self.matches(state)):
+                if job_id in self._index:
                     self.remove_job(job_id)
                 continue
-            if not present:
-                if job_id not in self._pending:
-                    new.append(job_id)
-                continue
-            values = self.row_cells(state, now)
-            shown = self._shown.get(job_id, [])
-            for index, ((column, _, _), value) in enumerate(zip(COLUMNS, values, strict=True)):
-                if index >= len(shown) or shown[index] != value:
-                    self.update_cell(job_id, column, value)
-            self._shown[job_id] = values
-        if new:
-            self._add_rows(new[:FIRST_CHUNK], now)
-            rest = new[FIRST_CHUNK:]
-            if rest:
-                self._pending.update(rest)
-                # A timer, not call_after_refresh: the first frame must be painted first.
-                self.set_timer(FIRST_FRAME_GRACE, lambda: self._add_later(rest, now))
+            if job_id not in self._index:
+                self._index[job_id] = len(self._order)
+                self._order.append(job_id)
+                appended = True
+            else:
+                self._cells.pop(job_id, None)
+                self._strips.pop(job_id, None)
+                self.refresh_line(self._index[job_id] + 1)
+        if appended:
+            self._resized()
+            if len(self._order) == 1 or self.cursor_row >= len(self._order):
+                self.cursor_row = min(self.cursor_row, len(self._order) - 1)
 
-    def _add_rows(self, job_ids: list[str], now: float) -> None:
-        states = self._states()
-        for job_id in job_ids:
-            self._pending.discard(job_id)
-            state = states.get(job_id)
-            if state is None or job_id in self.rows or not self.matches(state):
-                continue
-            values = self.row_cells(state, now)
-            self.add_row(*values, key=job_id)
-            self._shown[job_id] = values
-
-    def _add_later(self, job_ids: list[str], now: float) -> None:
-        self._add_rows(job_ids[:LATER_CHUNK], now)
-        rest = job_ids[LATER_CHUNK:]
-        if rest:
-            self.set_timer(0.01, lambda: self._add_later(rest, now))
+    def remove_job(self, job_id: str) -> None:
+        if job_id not in self._index:
+            return
+        selected = self.selected_id
+        self._order.remove(job_id)
+        self._reindex()
+        self._cells.pop(job_id, None)
+        self._strips.pop(job_id, None)
+        if selected is not None and selected in self._index:
+            self.cursor_row = self._index[selected]
+        else:  # the selected job went: stay on the same line
+            self.cursor_row = max(0, min(self.cursor_row, len(self._order) - 1))
+        self._resized()
+        self.refresh()
 
     def refresh_ages(self, now: float) -> None:
         """Re-render the "ago" columns of the rows on screen only."""
-        states = self._states()
-        first = int(self.scroll_y)
-        for row in self.ordered_rows[first : first + self.size.height + 1]:
-            state = states.get(str(row.key.value))
-            if state is not None:
-                self.sync([state.job_id], now)
+        first = int(self.scroll_offset.y)
+        self.sync(self._order[first : first + self.size.height], now)
 
     def rebuild(self, now: float) -> None:
         """Refill in filter and sort order, keeping the cursor on the same job if shown.
@@ -187,12 +218,15 @@ class JobTable(DataTable[Text]):
         Only a user's sort or filter calls this; refreshes never reorder rows.
         """
         keep = self.selected_id
-        self.clear()
-        self._shown.clear()
-        self._pending.clear()
-        self._add_rows([s.job_id for s in self.ordered_states()], now)
-        if keep is not None and keep in self.rows:
-            self.move_cursor(row=self.get_row_index(keep), animate=False)
+        shown = [s for s in self.ordered_states() if self.matches(s)]
+        self._order = [s.job_id for s in shown]
+        self._reindex()
+        self._now = now
+        self._cells.clear()
+        self._strips.clear()
+        self.cursor_row = self._index.get(keep, 0) if keep is not None else 0
+        self._resized()
+        self.refresh()
 
     def ordered_states(self) -> list[JobState]:
         states = list(self._states().values())  # insertion order = the order jobs were added
@@ -212,34 +246,136 @@ class JobTable(DataTable[Text]):
 
     def flash(self, job_id: str) -> None:
         """Briefly mark a row that just changed in a way worth noticing."""
-        if job_id not in self.rows:
+        if job_id not in self._index:
             return
-        state = self._states().get(job_id)
-        if state is None:
-            return
-        marked = cells.title_cell(state)
-        marked.stylize("reverse")
-        self.update_cell(job_id, "title", marked)
+        self._flashing.add(job_id)
+        self._strips.pop(job_id, None)
+        self.refresh_line(self._index[job_id] + 1)
         self.set_timer(2.0, lambda: self._unflash(job_id))
 
     def _unflash(self, job_id: str) -> None:
-        state = self._states().get(job_id)
-        if state is not None and job_id in self.rows:
-            self.update_cell(job_id, "title", cells.title_cell(state))
+        self._flashing.discard(job_id)
+        self._strips.pop(job_id, None)
+        if job_id in self._index:
+            self.refresh_line(self._index[job_id] + 1)
 
-    # --- keys and events -------------------------------------------------------------------
+    def _reindex(self) -> None:
+        self._index = {job_id: n for n, job_id in enumerate(self._order)}
+
+    def _resized(self) -> None:
+        self.virtual_size = Size(self._row_width(), len(self._order) + 1)
+
+    # --- drawing ---------------------------------------------------------------------------
+
+    def _row_width(self) -> int:
+        return _FIXED_WIDTH + self._title_width + GAP * len(COLUMNS)
+
+    def on_resize(self, event: events.Resize) -> None:
+        available = self.scrollable_content_region.width - GAP * len(COLUMNS) - _FIXED_WIDTH
+        width = max(12, min(60, available))
+        if width != self._title_width:
+            self._title_width = width
+            self._strips.clear()
+            self.refresh()
+        self._resized()
+
+    def _widths(self) -> list[int]:
+        return [self._title_width if key == "title" else width for key, _, width in COLUMNS]
+
+    def _line(self, texts: list[Text]) -> Strip:
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        for text, width in zip(texts, self._widths(), strict=True):
+            piece = text.copy()
+            piece.truncate(width, overflow="ellipsis", pad=True)
+            line.append_text(piece)
+            line.append(" " * GAP)
+        segments = list(line.render(self.app.console))
+        return Strip(segments, line.cell_len)
+
+    def _row_strip(self, job_id: str) -> Strip:
+        strip = self._strips.get(job_id)
+        if strip is None:
+            texts = self.get_row(job_id)
+            if job_id in self._flashing:
+                texts = list(texts)
+                texts[1] = texts[1].copy()
+                texts[1].stylize("reverse")
+            strip = self._line(texts)
+            self._strips[job_id] = strip
+        return strip
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        if y == 0:  # the header never scrolls away
+            header = [Text(label) for _, label, _ in COLUMNS]
+            style = self.get_component_rich_style("job-table--header")
+            return self._finish(self._line(header), scroll_x, width, style)
+        index = scroll_y + y - 1
+        if index >= len(self._order):
+            return Strip.blank(width, self.rich_style)
+        job_id = self._order[index]
+        if index == self.cursor_row:
+            style = self.get_component_rich_style("job-table--cursor")
+        elif index % 2:
+            style = self.get_component_rich_style("job-table--even-row")
+        else:
+            style = Style()
+        strip = self._row_strip(job_id).apply_meta({"row": index})
+        return self._finish(strip, scroll_x, width, style)
+
+    def _finish(self, strip: Strip, scroll_x: int, width: int, style: Style) -> Strip:
+        base = self.rich_style + style
+        strip = strip.crop_extend(scroll_x, scroll_x + width, base)
+        return Strip(Segment.apply_style(strip, base), strip.cell_length)
+
+    # --- the cursor ------------------------------------------------------------------------
+
+    def validate_cursor_row(self, row: int) -> int:
+        return max(0, min(row, len(self._order) - 1)) if self._order else 0
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        self.refresh_line(old + 1)
+        self.refresh_line(new + 1)
+        self._scroll_cursor_into_view()
+        self.post_message(self.Highlighted(self.selected_id))
+
+    def move_cursor(self, *, row: int, animate: bool = False) -> None:
+        self.cursor_row = row
+
+    def _scroll_cursor_into_view(self) -> None:
+        visible = max(1, self.scrollable_content_region.height - 1)  # minus the header
+        top = int(self.scroll_offset.y)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False)
+        elif self.cursor_row >= top + visible:
+            self.scroll_to(y=self.cursor_row - visible + 1, animate=False)
+
+    def action_cursor_up(self) -> None:
+        self.cursor_row -= 1
+
+    def action_cursor_down(self) -> None:
+        self.cursor_row += 1
 
     def action_top(self) -> None:
-        self.move_cursor(row=0)
+        self.cursor_row = 0
 
     def action_bottom(self) -> None:
-        self.move_cursor(row=max(0, self.row_count - 1))
+        self.cursor_row = len(self._order) - 1
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        event.stop()
-        self.post_message(self.Highlighted(event.row_key.value))
+    def action_page_up(self) -> None:
+        self.cursor_row -= max(1, self.scrollable_content_region.height - 2)
 
-    def remove_job(self, job_id: str) -> None:
-        self._shown.pop(job_id, None)
-        with contextlib.suppress(RowDoesNotExist):
-            self.remove_row(job_id)
+    def action_page_down(self) -> None:
+        self.cursor_row += max(1, self.scrollable_content_region.height - 2)
+
+    def action_select(self) -> None:
+        if self.selected_id is not None:
+            self.post_message(self.Selected(self.selected_id))
+
+    def on_click(self, event: events.Click) -> None:
+        row = event.style.meta.get("row")
+        if isinstance(row, int):
+            if row == self.cursor_row and event.chain >= 2:
+                self.action_select()
+            self.cursor_row = row
