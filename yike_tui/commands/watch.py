@@ -2,8 +2,8 @@
 
 Human text by default; ``--json`` prints NDJSON (``ts``, ``job_id``, ``kind`` and the
 event's fields). ``--once`` prints each job's state once; ``--until-done`` exits when
-every job is finished: 0 if all succeeded, 1 if any did not. Ctrl-C and SIGTERM stop
-it cleanly with history saved (exit 128 + the signal's number).
+every job is finished: 0 if all succeeded, 1 if any did not. Ctrl-C, SIGTERM and SIGHUP
+stop it cleanly with history saved (exit 128 + the signal's number).
 """
 
 from __future__ import annotations
@@ -118,7 +118,8 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
                 stop.set_result(128 + signum)
 
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        # SIGHUP too: the SSH session or tmux pane went away; stop as cleanly as on Ctrl-C.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.add_signal_handler(sig, on_signal, sig)
         engine = asyncio.create_task(monitor.run())
         try:
