@@ -36,7 +36,11 @@ def ago(seconds: float) -> str:
 
 def redact_url(url: str) -> str:
     """The URL without its query string: signed OSS URLs carry their secret there."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL urllib can split (``https://x]y``): cut at '?' by hand
+        head, sep, _ = url.partition("?")
+        return f"{head}?…" if sep else url
     if not parts.query:
         return url
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "…", ""))
