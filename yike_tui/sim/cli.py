@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 HELP = "run the ICE simulator on loopback"
+MAX_JOBS = 100_000
 
 
 def _positive(kind: type[float] | type[int], what: str):  # type: ignore[no-untyped-def]
@@ -30,6 +31,30 @@ def _positive(kind: type[float] | type[int], what: str):  # type: ignore[no-unty
     return parse
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--port must be a number, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"--port must be 0 (any free port) to 65535, got {port}")
+    return port
+
+
+def _jobs(text: str) -> int:
+    jobs = _positive(int, "--jobs")(text)
+    if not 1 <= jobs <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"--jobs must be 1 to {MAX_JOBS:,}, got {jobs}")
+    return int(jobs)
+
+
+def _speed(text: str) -> float:
+    speed = _positive(float, "--speed")(text)
+    if speed <= 0:
+        raise argparse.ArgumentTypeError("--speed must be above 0 (1 is real time)")
+    return float(speed)
+
+
 def _faults(text: str) -> object:
     from yike_tui.sim.faults import FaultSpec, FaultSpecError
 
@@ -41,17 +66,13 @@ def _faults(text: str) -> object:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
-    parser.add_argument(
-        "--port", type=_positive(int, "--port"), default=0, help="0 = any free port"
-    )
+    parser.add_argument("--port", type=_port, default=0, help="0 = any free port")
     parser.add_argument("--scenario", choices=("demo", "load", "empty"), default="demo")
     parser.add_argument(
-        "--jobs", type=_positive(int, "--jobs"), default=1000, help="jobs for --scenario load"
+        "--jobs", type=_jobs, default=1000, help="jobs for --scenario load (1 to 100,000)"
     )
     parser.add_argument("--ids-file", type=Path, help="write the job ids there, one a line")
-    parser.add_argument(
-        "--speed", type=_positive(float, "--speed"), default=1.0, help="clock speed factor"
-    )
+    parser.add_argument("--speed", type=_speed, default=1.0, help="clock speed factor (above 0)")
     parser.add_argument("--latency-ms", type=_positive(float, "--latency-ms"), default=0.0)
     parser.add_argument(
         "--faults", type=_faults, help="e.g. throttle=0.05,error500=0.02,timeout=0.01"
