@@ -301,6 +301,10 @@ class Monitor:
         except ApiError as err:
             self._failed(state, err)
             return
+        except Exception as exc:  # a bug below us must cost one fetch, not the whole engine
+            log.exception("fetching %s failed unexpectedly", state.job_id)
+            self._failed(state, ApiError("ClientError", f"{type(exc).__name__}: {exc}"))
+            return
         finally:
             self.status.in_flight -= 1
         self._answered(state, payload)

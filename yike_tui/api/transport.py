@@ -186,9 +186,9 @@ class LeanTransport(httpx.AsyncBaseTransport):
                 "server closed the connection", request=request
             ) from None
         except (ConnectionError, OSError) as exc:
+            # A reset is an answer of sorts (the server saw the request): never re-sent here;
+            # the client's own retry, paced by the rate limiter, decides.
             self._forget(conn)
-            if reused and not isinstance(exc, TimeoutError):
-                raise _StaleConnection from None
             raise httpx.ReadError(f"the connection broke: {exc}", request=request) from None
         except h11.RemoteProtocolError as exc:
             self._forget(conn)
