@@ -206,6 +206,21 @@ class Monitor:
             state.not_found = False
         self._wake.set()
 
+    async def fetch_now(self, job_id: str) -> JobState:
+        """Fetch one job right away (paced like any request) and report it; for actions
+        that need the newest answer, e.g. a fresh signed output URL."""
+        state = self.jobs[job_id]
+        while state.in_flight:  # never two requests in flight for one job
+            await asyncio.sleep(0.05)
+        state.in_flight = True
+        try:
+            await self.limiter.acquire()
+            await self._fetch(state)
+        finally:
+            state.in_flight = False
+            self._flush()
+        return state
+
     def pause(self) -> None:
         self.status.paused, self.status.pause_reason = True, ""
         self._emit(Update([], set()))

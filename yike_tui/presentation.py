@@ -44,3 +44,11 @@ def redact_url(url: str) -> str:
     if not parts.query:
         return url
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "…", ""))
+
+
+REDACTED_QUERY = "?…"
+
+
+def is_redacted(url: str) -> bool:
+    """A URL whose signed query was cut (as kept on disk): it must be fetched afresh to use."""
+    return url.endswith(REDACTED_QUERY)

@@ -16,12 +16,13 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from yike_tui import paths
 from yike_tui.events import Event, EventKind
+from yike_tui.presentation import redact_url
 
 SCHEMA_VERSION = 1
 LOCK_TIMEOUT = 2.0  # seconds to wait for another process's write before going in-memory
@@ -123,6 +124,29 @@ def _move_aside(path: Path) -> Path:
     return dest
 
 
+_SIGNED_FIELDS = ("OutputUrl", "SrtFileUrl")
+
+
+def _unsigned(payload: dict[str, Any]) -> dict[str, Any]:
+    """The answer with the query of every signed URL in ``JobResult`` cut off."""
+    result = payload.get("JobResult")
+    if not isinstance(result, dict):
+        return payload
+    signed = {
+        key: redact_url(value)
+        for key, value in result.items()
+        if key in _SIGNED_FIELDS and isinstance(value, str) and "?" in value
+    }
+    if not signed:
+        return payload
+    return {**payload, "JobResult": {**result, **signed}}
+
+
+def _unsigned_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """An event's fields with signed URLs (``output_ready``'s ``url``) cut like snapshots."""
+    return {k: redact_url(v) if k == "url" and isinstance(v, str) else v for k, v in data.items()}
+
+
 class Store:
     """Open with ``Store.open()``. Methods are safe to call from several threads."""
 
@@ -188,9 +212,19 @@ class Store:
     # --- snapshots ------------------------------------------------------------------------
 
     def save_snapshots(self, items: Iterable[tuple[str, dict[str, Any], float, str, str]]) -> None:
-        """Upsert (job_id, raw response payload, fetched_at, status, title) in one transaction."""
+        """Upsert (job_id, raw response payload, fetched_at, status, title) in one transaction.
+
+        Signed output URLs are kept without their query (the signature is a secret, and it
+        expires anyway): a cached job shows that output exists; using it fetches a fresh URL.
+        """
         rows = [
-            (job_id, json.dumps(payload, separators=(",", ":"), ensure_ascii=False), ts, st, title)
+            (
+                job_id,
+                json.dumps(_unsigned(payload), separators=(",", ":"), ensure_ascii=False),
+                ts,
+                st,
+                title,
+            )
             for job_id, payload, ts, st, title in items
         ]
         if not rows:
@@ -240,7 +274,7 @@ class Store:
 
     def append_events(self, events: Iterable[Event]) -> None:
         rows = [
-            (e.ts, e.job_id, e.kind.value, json.dumps(dict(e.data), ensure_ascii=False))
+            (e.ts, e.job_id, e.kind.value, json.dumps(_unsigned_data(e.data), ensure_ascii=False))
             for e in events
         ]
         if rows:

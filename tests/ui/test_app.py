@@ -313,3 +313,32 @@ async def test_keys_rebind_from_config_and_show_in_the_palette(make_app: AppFact
         assert app.last_copied == table(app).selected_id
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert {"Copy URL", "Refresh all", "Resume job", "Download"} <= set(titles)
+
+
+async def test_cached_output_url_is_fetched_afresh_to_copy(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
+) -> None:
+    from yike_tui.store import Store
+
+    done = by_title(sim, "Harbour Lights")
+    store = Store.open(tmp_path / "state.sqlite3")
+    app = make_app(ids=[done], store=store)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+    raw = (tmp_path / "state.sqlite3").read_bytes() + b"".join(
+        p.read_bytes() for p in tmp_path.glob("state.sqlite3-*")
+    )
+    assert b"output.mp4" in raw and b"Signature=" not in raw  # the signature never hits disk
+
+    app = make_app(ids=[done], store=store)  # a restart: the job comes from disk
+    assert sim.server is not None
+    before = sim.server.sim.stats.by_job[done]
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause(0.3)
+        assert sim.server.sim.stats.by_job[done] == before  # finished: not polled again
+        assert "not kept on disk" in detail_text(app)
+        await pilot.press("c")
+        await pilot.pause(0.5)
+        assert "Signature=" in app.last_copied  # fetched afresh, then copied
+        assert sim.server.sim.stats.by_job[done] == before + 1
+    store.close()

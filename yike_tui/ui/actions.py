@@ -15,7 +15,7 @@ from yike_tui import clipboard, config, links, paths
 from yike_tui.api.client import IceClient
 from yike_tui.api.errors import ApiError
 from yike_tui.monitor import JobState, Monitor
-from yike_tui.presentation import redact_url
+from yike_tui.presentation import is_redacted, redact_url
 from yike_tui.report import render_report
 from yike_tui.session import Session
 from yike_tui.ui.cells import safe
@@ -93,11 +93,29 @@ class ActionsMixin(App[int]):
         url = state.job.output_url if state.job else ""
         if not url:
             status = state.job.status.value if state.job else "not fetched yet"
-            self.notify(
-                f"No output URL yet: the job is {status}.", severity="warning", markup=False
-            )
+            message = f"No output URL yet: the job is {status}."
+            self.notify(message, severity="warning", markup=False)
+            return
+        if is_redacted(url):
+            self.run_worker(self._copy_fresh(state.job_id), group="copy")
             return
         self._copy(url, "Copied output URL")
+
+    async def _copy_fresh(self, job_id: str) -> None:
+        url = await self._fresh_output_url(job_id)
+        if url:
+            self._copy(url, "Copied output URL")
+
+    async def _fresh_output_url(self, job_id: str) -> str:
+        """The output URL from a fetch made now: the signed link is never kept on disk."""
+        assert self.monitor is not None
+        state = await self.monitor.fetch_now(job_id)
+        url = state.job.output_url if state.job else ""
+        if state.error is not None or not url or is_redacted(url):
+            why = f"{state.error.code}: {state.error.message}" if state.error else "no URL"
+            self.notify(f"Could not get a fresh output URL ({why})", severity="error", markup=False)
+            return ""
+        return url
 
     def action_copy_id(self) -> None:
         if self.query_one(StoryboardTree).has_focus:
@@ -122,15 +140,21 @@ class ActionsMixin(App[int]):
         if tree_focused and url is None:
             self.notify("This storyboard has no editor page yet.", severity="warning")
             return
+        job_id = ""
         if url is None:
             state = self.selected_state()
             url = state.job.output_url if state and state.job else ""
-            if not url:
+            if not url or state is None:
                 self.notify("Nothing to open yet: the job has no output URL.", severity="warning")
                 return
-        self.run_worker(self._open(url), group="open")
+            job_id = state.job_id
+        self.run_worker(self._open(url, job_id), group="open")
 
-    async def _open(self, url: str) -> None:
+    async def _open(self, url: str, job_id: str = "") -> None:
+        if job_id and is_redacted(url):
+            url = await self._fresh_output_url(job_id)
+            if not url:
+                return
         try:
             message = await asyncio.to_thread(links.open_url, url)
         except ValueError as exc:
@@ -321,10 +345,16 @@ class ActionsMixin(App[int]):
             job = await client.get_job(job_id)
             return job.output_url
 
+        url = state.job.output_url
+        if is_redacted(url):
+            url = await self._fresh_output_url(job_id)
+            if not url:
+                self._downloads.pop(job_id, None)
+                return
         try:
             path = await download(
                 self.client.http,
-                state.job.output_url,
+                url,
                 dest,
                 title,
                 job_id,

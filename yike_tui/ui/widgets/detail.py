@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from yike_tui.monitor import JobState
-from yike_tui.presentation import ago
+from yike_tui.presentation import ago, is_redacted
 from yike_tui.safe_text import clean
 from yike_tui.ui import cells
 
@@ -47,6 +47,9 @@ def render_detail(state: JobState | None, now: float) -> Text:
             cells.safe(job.output_url) or "(not yet)",
             "underline" if job.output_url else "dim",
         )
+        if is_redacted(job.output_url):
+            note = "the signed link is not kept on disk: c, o or D fetch a fresh one"
+            _line(text, "", note, "dim")
         if job.srt_url:
             _line(text, "Subtitles", cells.safe(job.srt_url))
         if job.credit is not None and job.credit.total_credit_cost is not None:
