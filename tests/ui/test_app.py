@@ -342,3 +342,14 @@ async def test_cached_output_url_is_fetched_afresh_to_copy(
         assert "Signature=" in app.last_copied  # fetched afresh, then copied
         assert sim.server.sim.stats.by_job[done] == before + 1
     store.close()
+
+
+async def test_mouse_click_selects_a_row(make_app: AppFactory, sim: SimulatorThread) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        # Inside the border: line 1 is the header, line 2 the first job, line 4 the third.
+        await pilot.click("#jobs", offset=(10, 4))
+        await pilot.pause()
+        assert table(app).selected_id == sim.job_ids[2]
+        assert "Midnight Courier" in detail_text(app)
