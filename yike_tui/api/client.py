@@ -128,6 +128,8 @@ class IceClient:
             # downloads get httpx's own streaming transport from ``http``.
             transport = LeanTransport(max_connections=max_connections)
         self._lean = isinstance(transport, LeanTransport)
+        self._lean_transport = transport if isinstance(transport, LeanTransport) else None
+        self._timeout_dict = timeout.as_dict()
         self._http = httpx.AsyncClient(
             timeout=timeout,
             limits=self._limits,
@@ -239,15 +241,25 @@ class IceClient:
         url = f"{self.endpoint}/?{signed.query}" if signed.query else f"{self.endpoint}/"
         self.requests_sent += 1
         started = time.perf_counter()
+        # Only a read may be re-sent on a fresh connection when a kept-alive one turns out
+        # closed: a submit must never risk running twice.
+        extensions = {"idempotent": action.startswith("Get")}
         try:
-            response = await self._http.post(
-                url,
-                content=body,
-                headers=signed.headers,
-                # Only a read may be re-sent on a fresh connection when a kept-alive one
-                # turns out closed: a submit must never risk running twice.
-                extensions={"idempotent": action.startswith("Get")},
-            )
+            if self._lean_transport is not None:
+                # Straight to the transport: the client layer's cookies, auth, redirects and
+                # header merging are nothing these signed calls need (0.1 ms a request).
+                request = httpx.Request(
+                    "POST",
+                    url,
+                    headers={**signed.headers, "user-agent": USER_AGENT},
+                    content=body,
+                    extensions={**extensions, "timeout": self._timeout_dict},
+                )
+                response = await self._lean_transport.handle_async_request(request)
+            else:
+                response = await self._http.post(
+                    url, content=body, headers=signed.headers, extensions=extensions
+                )
         except httpx.HTTPError as exc:
             err = _transport_error(exc)
             log.info("%s %s failed: %s", action, params.get("JobId", ""), err.code)
