@@ -178,3 +178,35 @@ def test_environment_proxy_switches_to_httpx_transport(monkeypatch: pytest.Monke
     assert not isinstance(client._http._transport, LeanTransport)  # httpx carries proxies
     monkeypatch.setenv("NO_PROXY", "aliyuncs.com")
     assert not proxy_applies("https://ice.cn-shanghai.aliyuncs.com")
+
+
+async def test_trusted_certificate_works_end_to_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real endpoint is https: a certificate the system trusts (here via SSL_CERT_FILE,
+    which httpx's context honours) must give a verified connection that answers."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl CLI not available to make a certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    async def answer_twice(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for _ in range(2):
+            await read_request(reader)
+            writer.write(answer(JOB, "content-type: application/json"))
+            await writer.drain()
+
+    async with raw_server(answer_twice, context) as port:
+        creds = Credentials("LTAIxxxxxxxxxxxx", "s")
+        async with IceClient(creds, endpoint=f"https://localhost:{port}", retries=0) as client:
+            first = await client.get_job("j")
+            second = await client.get_job("j")  # over the same verified connection
+    assert first.status.value == second.status.value == "Running"
