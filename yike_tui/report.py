@@ -15,7 +15,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 from yike_tui.models import Job
-from yike_tui.presentation import STATUS_SYMBOL
+from yike_tui.presentation import REDACTED_QUERY, STATUS_SYMBOL, is_redacted
 from yike_tui.safe_text import clean
 
 Format = Literal["md", "csv", "json"]
@@ -47,6 +47,11 @@ def _md_text(text: str) -> str:
 
 
 def _md_url(url: str) -> str:
+    if is_redacted(url):  # from --cached: the signed query is never kept on disk
+        return (
+            _md_text(url[: -len(REDACTED_QUERY)])
+            + " (signed link not cached: report without --cached)"
+        )
     if urlsplit(url).scheme not in ("http", "https"):
         return _md_text(url)
     # An autolink shows the URL as is; percent-encode what would end it or split the cell.

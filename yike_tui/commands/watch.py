@@ -47,7 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _title(state: JobState, width: int = 40) -> str:
-    title = state.label or (state.job.title if state.job else "")
+    title = state.job.title if state.job else ""
+    if state.label:
+        title = f"{title} · {state.label}" if title else state.label
     return fit(truncate(clean(title, one_line=True), width), width)
 
 

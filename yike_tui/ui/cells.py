@@ -49,8 +49,11 @@ def status_cell(state: JobState) -> Text:
 
 
 def title_cell(state: JobState) -> Text:
-    title = state.label or (state.job.title if state.job else "")
-    return Text(safe(title, MAX_TITLE) or "(untitled)", style="" if title else "dim")
+    title = state.job.title if state.job else ""
+    text = Text(safe(title, MAX_TITLE) or "(untitled)", style="" if title else "dim")
+    if state.label:  # the user's own tag, after the title so sorting and scanning still work
+        text.append(f" · {safe(state.label, 24)}", style="dim italic")
+    return text
 
 
 def storyboards_cell(state: JobState) -> Text:
