@@ -24,6 +24,7 @@ from yike_tui.monitor import JobState, Monitor, Update
 from yike_tui.session import Session
 from yike_tui.ui import welcome
 from yike_tui.ui.actions import ActionsMixin
+from yike_tui.ui.keys import APP_KEYS
 from yike_tui.ui.notifier import Notifier
 from yike_tui.ui.widgets.detail import DetailPane
 from yike_tui.ui.widgets.event_log import EventLog
@@ -36,38 +37,13 @@ UI_BATCH = 1.0  # seconds: engine updates closer together than this are drawn to
 AGES_EVERY = 10  # ticks (seconds) between redraws of the "3m ago" columns
 
 
-def _b(key: str, action: str, description: str, binding_id: str, show: bool = True) -> Binding:
-    return Binding(key, action, description, show=show, id=binding_id)
-
-
 class YikeApp(ActionsMixin):
     CSS_PATH = Path(__file__).with_name("yike.tcss")
     TITLE = "yike-tui"
     AUTO_FOCUS = "#jobs"
     # The screen gets class -narrow under NARROW columns; the stylesheet stacks the panes.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]  # noqa: RUF012
-    BINDINGS: ClassVar[list[BindingType]] = [
-        _b("q", "quit", "Quit", "quit"),
-        # Ctrl-C quits, as in every other terminal monitor (Textual only hints at ctrl+q).
-        _b("ctrl+c", "quit", "Quit", "quit_ctrl_c", show=False),
-        _b("question_mark", "help", "Help", "help"),
-        _b("c", "copy_url", "Copy URL", "copy_url"),
-        _b("y", "copy_id", "Copy id", "copy_id", show=False),
-        _b("o", "open", "Open", "open"),
-        _b("a", "add", "Add", "add"),
-        _b("d", "remove", "Remove", "remove", show=False),
-        _b("r", "refresh", "Refresh", "refresh"),
-        _b("R", "refresh_all", "Refresh all", "refresh_all", show=False),
-        _b("p", "pause", "Pause", "pause"),
-        _b("slash", "filter", "Filter", "filter"),
-        _b("escape", "clear_filter", "Clear filter", "clear_filter", show=False),
-        _b("s", "sort", "Sort", "sort", show=False),
-        _b("e", "events", "Events", "events"),
-        _b("u", "resume_job", "Resume job", "resume_job", show=False),
-        _b("D", "download", "Download", "download", show=False),
-        _b("ctrl+x", "cancel_downloads", "Cancel downloads", "cancel_downloads", show=False),
-        _b("m", "report", "Copy report", "report", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(APP_KEYS)
 
     def __init__(
         self,

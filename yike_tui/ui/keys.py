@@ -1,0 +1,33 @@
+"""Every app-wide key, with the binding id that config.toml's ``[keys]`` rebinds."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+
+def _b(key: str, action: str, description: str, binding_id: str, show: bool = True) -> Binding:
+    return Binding(key, action, description, show=show, id=binding_id)
+
+
+APP_KEYS: tuple[Binding, ...] = (
+    _b("q", "quit", "Quit", "quit"),
+    # Ctrl-C quits, as in every other terminal monitor (Textual only hints at ctrl+q).
+    _b("ctrl+c", "quit", "Quit", "quit_ctrl_c", show=False),
+    _b("question_mark", "help", "Help", "help"),
+    _b("c", "copy_url", "Copy URL", "copy_url"),
+    _b("y", "copy_id", "Copy id", "copy_id", show=False),
+    _b("o", "open", "Open", "open"),
+    _b("a", "add", "Add", "add"),
+    _b("d", "remove", "Remove", "remove", show=False),
+    _b("r", "refresh", "Refresh", "refresh"),
+    _b("R", "refresh_all", "Refresh all", "refresh_all", show=False),
+    _b("p", "pause", "Pause", "pause"),
+    _b("slash", "filter", "Filter", "filter"),
+    _b("escape", "clear_filter", "Clear filter", "clear_filter", show=False),
+    _b("s", "sort", "Sort", "sort", show=False),
+    _b("e", "events", "Events", "events"),
+    _b("u", "resume_job", "Resume job", "resume_job", show=False),
+    _b("D", "download", "Download", "download", show=False),
+    _b("ctrl+x", "cancel_downloads", "Cancel downloads", "cancel_downloads", show=False),
+    _b("m", "report", "Copy report", "report", show=False),
+)
