@@ -107,6 +107,7 @@ class Update:
 class EngineStatus:
     paused: bool = False
     pause_reason: str = ""  # set when an error paused polling; "" when the user paused
+    pause_kind: ErrorKind | None = None  # the kind of that error
     in_flight: int = 0
     last_success: float | None = None  # wall time
     next_pass: float | None = None  # wall time; None when manual or paused
@@ -382,6 +383,7 @@ class Monitor:
             # Every other request would fail the same way: stop and say why.
             self.status.paused = True
             self.status.pause_reason = f"{err.code}: {err.hint}"
+            self.status.pause_kind = err.kind
             state.due = now
             return
         if err.kind is ErrorKind.THROTTLED:

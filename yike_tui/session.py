@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from yike_tui.api.client import IceClient
+from yike_tui.api.credentials import Credentials, CredentialsError, resolve
 from yike_tui.commands.common import Connection, UsageError, connection
 from yike_tui.config import Config, ConfigError, Settings, load_config
 from yike_tui.monitor import Monitor
@@ -30,6 +31,7 @@ class Session:
     demo: bool
     config_error: str = ""  # set when config.toml could not be used; then it is never written
     notices: list[str] = field(default_factory=list)
+    profile: str | None = None  # --profile, to look the credentials up again
 
     @property
     def config_writable(self) -> bool:
@@ -43,6 +45,26 @@ class Session:
             retries=1,
             max_connections=max(8, self.settings.concurrency),
         )
+
+    def changed_credentials(self) -> Credentials | None:
+        """Credentials looked up again, when they differ from those in use (the user fixed
+        them after a credentials error); None when unchanged, unusable or in the demo."""
+        if self.demo:
+            return None
+        try:
+            fresh = resolve(profile=self.profile)
+        except CredentialsError:
+            return None
+        current = self.conn.credentials
+        same = (fresh.access_key_id, fresh.access_key_secret, fresh.security_token) == (
+            current.access_key_id,
+            current.access_key_secret,
+            current.security_token,
+        )
+        if same:
+            return None
+        self.conn.credentials = fresh
+        return fresh
 
     def make_monitor(self, client: IceClient, **overrides: Any) -> Monitor:
         options: dict[str, Any] = {
@@ -98,7 +120,17 @@ def open_session(
         if store is not None and store.notice:
             notices.append(store.notice)
         try:
-            yield Session(conn, settings, ids, labels, store, demo, config_error, notices)
+            yield Session(
+                conn,
+                settings,
+                ids,
+                labels,
+                store,
+                demo,
+                config_error,
+                notices,
+                profile=getattr(args, "profile", None),
+            )
         finally:
             if store is not None:
                 store.close()

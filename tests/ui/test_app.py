@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -353,3 +354,25 @@ async def test_mouse_click_selects_a_row(make_app: AppFactory, sim: SimulatorThr
         await pilot.pause()
         assert table(app).selected_id == sim.job_ids[2]
         assert "Midnight Courier" in detail_text(app)
+
+
+async def test_fixed_credentials_are_picked_up_without_a_restart(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
+
+    app = make_app(secret="a-typo-in-the-secret")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        assert app.monitor is not None and app.monitor.status.pause_reason
+        # The user fixes their credentials (here: the environment) while the app runs.
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
+        await app._retry_if_credentials_changed()  # what the app does every 10 s while refused
+        for _ in range(100):
+            if app.monitor.status.last_success:
+                break
+            await pilot.pause(0.05)
+        assert not app.monitor.status.paused
+        assert app.monitor.status.last_success is not None
+        assert any("Credentials changed" in n.message for n in app._notifications)

@@ -19,6 +19,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from yike_tui.api.errors import ErrorKind
 from yike_tui.events import Event
 from yike_tui.monitor import JobState, Monitor, Update
 from yike_tui.session import Session
@@ -35,6 +36,7 @@ from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
 NARROW = 110  # columns under which the panes stack
 UI_BATCH = 1.0  # seconds: engine updates closer together than this are drawn together
 AGES_EVERY = 10  # ticks (seconds) between redraws of the "3m ago" columns
+CREDENTIALS_EVERY = 10  # ticks between looks at the credentials while they are refused
 
 
 class YikeApp(ActionsMixin):
@@ -191,6 +193,25 @@ class YikeApp(ActionsMixin):
             self._refresh_status()
             if self._ticks % AGES_EVERY == 0:
                 self.query_one(JobTable).refresh_ages(self.wall())
+        if self._ticks % CREDENTIALS_EVERY == 0 and self._credentials_paused():
+            self.run_worker(self._retry_if_credentials_changed(), group="credentials")
+
+    def _credentials_paused(self) -> bool:
+        status = self.monitor.status if self.monitor else None
+        refused = (ErrorKind.CREDENTIALS, ErrorKind.PERMISSION)
+        return bool(status and status.pause_reason and status.pause_kind in refused)
+
+    async def _retry_if_credentials_changed(self) -> None:
+        """While the API refuses the credentials, notice when the user fixes them (a new
+        `aliyun configure`, an edited credentials.ini) and carry on by itself."""
+        if self.session is None or self.client is None or self.monitor is None:
+            return
+        fresh = await asyncio.to_thread(self.session.changed_credentials)
+        if fresh is None:
+            return
+        self.client.credentials = fresh
+        self.monitor.retry()
+        self.notify(f"Credentials changed ({fresh.describe()}): retrying", markup=False)
 
     def _refresh_status(self) -> None:
         bar = self.query_one(StatusBar)
