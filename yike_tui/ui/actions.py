@@ -288,11 +288,13 @@ class ActionsMixin(App[int]):
         rows = []
         for binding in [*self.BINDINGS, *JobTable.BINDINGS]:
             assert isinstance(binding, Binding)
-            key = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
-            shown = self.get_key_display(Binding(key, binding.action))
+            keys = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
+            shown = " / ".join(
+                self.get_key_display(Binding(key.strip(), binding.action))
+                for key in keys.split(",")
+            )
             rows.append((shown, binding.description, binding.id or ""))
-        rows += [("↑/↓", "move", ""), ("tab", "next pane", ""), ("enter", "read the detail", ""),
-                 ("ctrl+p", "command palette", "")]  # fmt: skip
+        rows += [("tab", "next pane", ""), ("ctrl+p", "command palette", "")]
         self.push_screen(HelpScreen(rows))
 
     def action_report(self) -> None:

@@ -21,7 +21,9 @@ class HelpScreen(ModalScreen[None]):
         self.rows = rows  # (key, what it does, binding id for config)
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
+        table = Table(
+            box=None, pad_edge=False, show_header=True, header_style="bold", padding=(0, 2)
+        )
         table.add_column("Key", style="bold cyan", no_wrap=True)
         table.add_column("Does")
         table.add_column(Text("Binding id (config [keys])"), style="dim")
