@@ -69,10 +69,32 @@ def _is_corruption(exc: sqlite3.Error) -> bool:
 
 
 def _connect(target: str) -> sqlite3.Connection:
+    """Open ``target``, waiting out another process that is opening or writing it.
+
+    Two yike-tui processes started together race to create the db and switch it to WAL;
+    SQLite answers such a race with an immediate "locked" (its busy timeout does not cover
+    a journal-mode switch), so the open is simply tried again for a little while.
+    """
+    deadline = time.monotonic() + 3 * LOCK_TIMEOUT
+    while True:
+        try:
+            return _connect_once(target)
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _connect_once(target: str) -> sqlite3.Connection:
     conn = sqlite3.connect(target, timeout=LOCK_TIMEOUT, check_same_thread=False)
     try:
         if target != ":memory:":
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            current = conn.execute("PRAGMA journal_mode").fetchone()
+            if current is not None and str(current[0]).lower() == "wal":
+                mode = current  # already WAL (the usual case): no lock needed to switch
+            else:
+                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()
             if mode is None or str(mode[0]).lower() != "wal":
                 raise sqlite3.OperationalError("cannot switch to WAL mode")
             conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: safe, no fsync per write
