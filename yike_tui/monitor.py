@@ -234,10 +234,6 @@ class Monitor:
 
     retry = resume
 
-    def set_interval(self, seconds: float) -> None:
-        self.interval = max(0.0, seconds)
-        self._wake.set()
-
     async def _pace(self) -> None:
         await self.limiter.acquire()
 

@@ -24,7 +24,7 @@ from yike_tui.ui.screens.confirm import ConfirmScreen
 from yike_tui.ui.screens.help import HelpScreen
 from yike_tui.ui.widgets.event_log import EventLog
 from yike_tui.ui.widgets.job_table import JobTable
-from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
+from yike_tui.ui.widgets.storyboard_tree import StoryboardRef, StoryboardTree
 
 CHANGES_STATE = frozenset({"add", "remove", "resume_job"})
 WITHOUT_ENGINE = frozenset({"quit", "help", "command_palette"})
@@ -80,9 +80,13 @@ class ActionsMixin(App[int]):
         if driver is not None:
             driver.write(data)
 
-    def _storyboard_link(self) -> str | None:
+    def _focused_storyboard(self) -> StoryboardRef | None:
+        """The storyboard under the tree's cursor, when the tree is the focused pane."""
         tree = self.query_one(StoryboardTree)
-        ref = tree.selected_storyboard if tree.has_focus else None
+        return tree.selected_storyboard if tree.has_focus else None
+
+    def _storyboard_link(self) -> str | None:
+        ref = self._focused_storyboard()
         return links.editor_url(ref.storyboard) if ref else None
 
     def action_copy_url(self) -> None:
@@ -118,18 +122,15 @@ class ActionsMixin(App[int]):
         return url
 
     def action_copy_id(self) -> None:
-        if self.query_one(StoryboardTree).has_focus:
-            tree = self.query_one(StoryboardTree)
-            ref = tree.selected_storyboard
-            link = links.editor_url(ref.storyboard) if ref else None
+        ref = self._focused_storyboard()
+        if ref is not None:
+            link = links.editor_url(ref.storyboard)
             if link:
                 self._copy(link, "Copied editor link")
-                return
-            if ref:
-                self.notify(
-                    "This storyboard has no editor page yet (still parsing).", severity="warning"
-                )
-                return
+            else:
+                message = "This storyboard has no editor page yet (still parsing)."
+                self.notify(message, severity="warning")
+            return
         state = self.selected_state()
         if state is not None:
             self._copy(state.job_id, "Copied job id")
