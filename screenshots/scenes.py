@@ -44,15 +44,22 @@ def demo_app(sim: SimulatorThread, *, key_id: str = DEMO_ACCESS_KEY_ID) -> YikeA
     return YikeApp(session, wall=lambda: FIXED_WALL, clock=lambda: 0.0)
 
 
-async def settled(pilot: Pilot[int]) -> None:
-    """Wait for the first refresh pass, then for the screen to catch up."""
+async def first_pass(pilot: Pilot[int], polls: int = 300) -> YikeApp:
+    """Wait for the engine's first refresh pass and draw what it found."""
     app = pilot.app
     assert isinstance(app, YikeApp) and app.monitor is not None
-    for _ in range(300):
+    for _ in range(polls):
         if app.monitor.status.passes >= 1:
             break
         await pilot.pause(0.02)
     app.flush_updates()
+    await pilot.pause()
+    return app
+
+
+async def settled(pilot: Pilot[int]) -> None:
+    """Wait for the first refresh pass, then for the screen to catch up."""
+    app = await first_pass(pilot)
     await pilot.pause(0.1)  # the next pass is 30 s away: nothing moves while we shoot
     app.clear_notifications()
     await pilot.pause()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.hardening.cli_run import run
 from yike_tui import paths
-from yike_tui.cli import main
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 
 BAD_CONFIGS = {
@@ -27,15 +27,6 @@ def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
         monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
         monkeypatch.setenv("YIKE_TUI_ENDPOINT", server.endpoint)
         yield server
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def write_config(text: str) -> bytes:

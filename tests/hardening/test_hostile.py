@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.hardening.cli_run import run
 from yike_tui.api.credentials import Credentials
-from yike_tui.cli import main
 from yike_tui.commands.common import Connection
 from yike_tui.config import Settings
 from yike_tui.session import Session
@@ -77,15 +77,6 @@ def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield url
     server.shutdown()
     server.server_close()
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def assert_inert(text: str) -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.hardening.cli_run import run as run_cli
 from yike_tui import paths
 from yike_tui.api.credentials import Credentials
-from yike_tui.cli import main
 from yike_tui.commands.common import Connection
 from yike_tui.config import Settings
 from yike_tui.session import Session
@@ -38,12 +38,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     for handler in [h for h in root.handlers if getattr(h, "_yike_tui", False)]:
         root.removeHandler(handler)
         handler.close()
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    return run_cli(argv, capsys)
 
 
 def files_text() -> dict[str, str]:

@@ -8,6 +8,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from screenshots.scenes import first_pass
 from tests.ui.conftest import AppFactory, FakeClock, by_title
 from yike_tui import config
 from yike_tui.sim import SimulatorThread
@@ -15,17 +16,6 @@ from yike_tui.ui.app import YikeApp
 from yike_tui.ui.widgets.job_table import JobTable
 from yike_tui.ui.widgets.status_bar import StatusBar
 from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
-
-
-async def first_pass(pilot: Pilot[int]) -> None:
-    app = pilot.app
-    assert isinstance(app, YikeApp) and app.monitor is not None
-    for _ in range(200):
-        if app.monitor.status.passes >= 1:
-            break
-        await pilot.pause(0.02)
-    app.flush_updates()
-    await pilot.pause()
 
 
 def table(app: YikeApp) -> JobTable:
