@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from textual.pilot import Pilot
 
+from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.commands.common import Connection
 from yike_tui.config import Settings
@@ -44,25 +45,42 @@ def demo_app(sim: SimulatorThread, *, key_id: str = DEMO_ACCESS_KEY_ID) -> YikeA
     return YikeApp(session, wall=lambda: FIXED_WALL, clock=lambda: 0.0)
 
 
-async def first_pass(pilot: Pilot[int], polls: int = 300) -> YikeApp:
+async def first_pass(pilot: Pilot[int]) -> YikeApp:
     """Wait for the engine's first refresh pass and draw what it found."""
     app = pilot.app
     assert isinstance(app, YikeApp) and app.monitor is not None
-    for _ in range(polls):
-        if app.monitor.status.passes >= 1:
-            break
-        await pilot.pause(0.02)
+    monitor = app.monitor
+    await wait_for(pilot, lambda: monitor.status.passes >= 1, "the first refresh pass")
     app.flush_updates()
     await pilot.pause()
     return app
 
 
 async def settled(pilot: Pilot[int]) -> None:
-    """Wait for the first refresh pass, then for the screen to catch up."""
+    """Wait until the screen shows the first pass and its aftermath, and nothing will move:
+    both clocks stand still and the next pass is 30 s away, so the shot is the same every
+    time, however busy the machine."""
     app = await first_pass(pilot)
-    await pilot.pause(0.1)  # the next pass is 30 s away: nothing moves while we shoot
+    monitor = app.monitor
+    assert monitor is not None
+
+    # Once a pass is over the engine schedules the next one (or, refused, pauses), and the
+    # status bar says which.
+    def scheduled() -> bool:
+        status = monitor.status
+        return status.next_pass is not None or bool(status.pause_reason)
+
+    await wait_for(pilot, scheduled, "the next pass scheduled or a pause")
+    word = "PAUSED" if monitor.status.pause_reason else "next "
+    await wait_for(pilot, lambda: word in status_line(app), f"the status bar to say {word!r}")
     app.clear_notifications()
     await pilot.pause()
+
+
+def status_line(app: YikeApp) -> str:
+    from yike_tui.ui.widgets.status_bar import StatusBar
+
+    return str(app.query_one(StatusBar).render())
 
 
 async def select_title(pilot: Pilot[int], start: str) -> None:

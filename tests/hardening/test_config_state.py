@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.hardening.cli_run import run
+from tests.wait import wait_for
 from yike_tui import paths
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 
@@ -93,8 +94,11 @@ async def test_tui_starts_with_a_notice_on_a_broken_config(sim: SimulatorThread)
     with open_session(args, [sim.job_ids[0]]) as session:
         app = YikeApp(session)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause(0.2)
+            await wait_for(pilot, lambda: app._notifications, "the notice")
             notes = [str(n.message) for n in app._notifications]
             assert any("config not used" in n and "config.toml" in n for n in notes)
-            await pilot.press("j")  # alive and answering keys
-            assert app.is_running
+            monitor = app.monitor
+            assert monitor is not None
+            await wait_for(pilot, lambda: monitor.status.passes, "the first refresh pass")
+            await pilot.press("e")  # alive and answering keys: the event log opens
+            assert app.query_one("#events").display

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.hardening.cli_run import run
+from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.commands.common import Connection
 from yike_tui.config import Settings
@@ -137,19 +138,18 @@ async def test_tui_shows_hostile_data_inert_and_keeps_its_layout(endpoint: str) 
     )
     app = YikeApp(session)
     async with app.run_test(size=(120, 36)) as pilot:
-        assert app.monitor is not None
-        for _ in range(100):
-            if app.monitor.status.passes:
-                break
-            await pilot.pause(0.05)
-        await pilot.pause(0.2)
+        monitor = app.monitor
+        assert monitor is not None
+        await wait_for(pilot, lambda: monitor.status.passes, "the first refresh pass")
+        app.flush_updates()
+        await pilot.pause()
         table = app.query_one(JobTable)
         assert table.row_count == len(ids)
         assert table.virtual_size.height <= len(ids) + 1  # one line a row  # no row grew
         shots = []
         for key in ("j", "j", "j", "k", "e", "e", "question_mark", "escape"):
             await pilot.press(key)
-            await pilot.pause(0.05)
+            await pilot.pause()
             shots.append(app.export_screenshot())
         status = str(app.query_one(StatusBar).render())
         assert len(app.screen_stack) == 1 and app.is_running

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.hardening.cli_run import run as run_cli
+from tests.wait import wait_for
 from yike_tui import paths
 from yike_tui.api.credentials import Credentials
 from yike_tui.commands.common import Connection
@@ -88,14 +89,12 @@ async def test_no_secret_anywhere(sim: SimulatorThread, capsys: pytest.CaptureFi
     app = YikeApp(session)
     screens = []
     async with app.run_test(size=(160, 45)) as pilot:
-        assert app.monitor is not None
-        for _ in range(100):
-            if app.monitor.status.passes:
-                break
-            await pilot.pause(0.05)
+        monitor = app.monitor
+        assert monitor is not None
+        await wait_for(pilot, lambda: monitor.status.passes, "the first refresh pass")
         for key in ("j", "enter", "e", "e", "question_mark", "escape"):
             await pilot.press(key)
-            await pilot.pause(0.05)
+            await pilot.pause()
             screens.append(app.export_screenshot())
     assert session.store is not None
     session.store.close()

@@ -3,17 +3,22 @@ the terminal restored; two instances on the same files are safe."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from tests.wait import DEADLINE
 from yike_tui import paths
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 
@@ -39,49 +44,94 @@ def event_rows() -> int:
         return int(db.execute("SELECT count(*) FROM events").fetchone()[0])
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
-def test_watch_exits_cleanly_with_history_saved(sim: SimulatorThread, signum: int) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "yike_tui", "watch", "--json", *sim.job_ids[:3]],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=child_env(sim),
-    )
-    assert proc.stdout is not None
-    first = proc.stdout.readline()  # the first event: the engine is running
-    assert '"job_added"' in first
-    proc.send_signal(signum)
-    out, err = proc.communicate(timeout=20)
-    assert proc.returncode == 128 + signum, err
-    assert "Traceback" not in err and err.strip() == ""
-    printed = [line for line in [first, *out.splitlines()] if line.strip()]
-    assert event_rows() == len(printed) >= 1  # every event shown is in the state db
+class Child:
+    """A child process whose stdout is read line by line on a thread, so a test waits for a
+    line with a deadline instead of blocking on it; killed at the end whatever happened."""
 
-
-def test_two_watchers_on_the_same_files(sim: SimulatorThread) -> None:
-    """Both run, both write history (WAL), neither reports a broken db."""
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "yike_tui", "watch", "--json", *sim.job_ids],
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "yike_tui", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=child_env(sim),
+            env=env,
         )
-        for _ in range(2)
-    ]
-    for proc in procs:
-        assert proc.stdout is not None and '"job_added"' in proc.stdout.readline()
-    time.sleep(0.3)
-    for proc in procs:
-        proc.send_signal(signal.SIGTERM)
-    printed = 2  # the first line of each
-    for proc in procs:
-        out, err = proc.communicate(timeout=20)
-        assert proc.returncode == 128 + signal.SIGTERM
-        assert "cannot be used" not in err and "moved" not in err and "Traceback" not in err
-        printed += len([line for line in out.splitlines() if line.strip()])
+        self.lines: queue.Queue[str] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def line(self, timeout: float = DEADLINE) -> str:
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no line from {self.proc.args} in {timeout:g} s") from None
+
+    def finish(self, timeout: float = DEADLINE) -> tuple[list[str], str]:
+        """Wait for the exit; every line printed (after those already taken) and stderr."""
+        assert self.proc.stderr is not None
+        err = self.proc.stderr.read()
+        self.proc.wait(timeout=timeout)
+        self._reader.join(timeout=timeout)
+        rest = []
+        while not self.lines.empty():
+            rest.append(self.lines.get_nowait())
+        return rest, err
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@contextmanager
+def children(*argv: list[str], env: dict[str, str]) -> Iterator[list[Child]]:
+    started: list[Child] = []
+    try:
+        for args in argv:
+            started.append(Child(args, env))
+        yield started
+    finally:
+        for child in started:
+            child.kill()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_watch_exits_cleanly_with_history_saved(sim: SimulatorThread, signum: int) -> None:
+    with children(["watch", "--json", *sim.job_ids[:3]], env=child_env(sim)) as (watch,):
+        first = watch.line()  # the first event: the engine is running
+        assert '"job_added"' in first
+        watch.proc.send_signal(signum)
+        out, err = watch.finish()
+        assert watch.proc.returncode == 128 + signum, err
+        assert "Traceback" not in err and err.strip() == ""
+        printed = [line for line in [first, *out] if line.strip()]
+        assert event_rows() == len(printed) >= 1  # every event shown is in the state db
+
+
+def test_two_watchers_on_the_same_files(sim: SimulatorThread) -> None:
+    """Both run, both write history (WAL), neither reports a broken db. Each watches its
+    own jobs, so each one's first line is its own first sight of them."""
+    half = len(sim.job_ids) // 2
+    argv = (["watch", "--json", *sim.job_ids[:half]], ["watch", "--json", *sim.job_ids[half:]])
+    with children(*argv, env=child_env(sim)) as procs:
+        firsts = [child.line() for child in procs]
+        assert all('"job_added"' in line for line in firsts), firsts
+        for child in procs:
+            child.proc.send_signal(signal.SIGTERM)
+        printed = len(firsts)
+        for child in procs:
+            out, err = child.finish()
+            assert child.proc.returncode == 128 + signal.SIGTERM, err
+            assert "cannot be used" not in err and "moved" not in err and "Traceback" not in err
+            printed += len([line for line in out if line.strip()])
     assert event_rows() >= printed  # every event either one printed is in the db
     assert not list(Path(paths.state_dir()).glob("*.corrupt-*"))
 
@@ -113,14 +163,21 @@ def test_tui_quits_on_sigterm_and_restores_the_terminal(sim: SimulatorThread) ->
                 if until and until in output:
                     return
 
-    read_for(20, until=b"Jobs")  # the first frame is up
-    assert b"\x1b[?1049h" in output  # it entered the alternate screen
-    os.kill(pid, signal.SIGTERM)
-    read_for(10)
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
+    try:
+        read_for(DEADLINE, until=b"Jobs")
+        assert b"Jobs" in output, "the first frame never came"
+        assert b"\x1b[?1049h" in output  # it entered the alternate screen
+        os.kill(pid, signal.SIGTERM)
+        read_for(DEADLINE)  # until the pty closes: the child is gone
+        _, status = os.waitpid(pid, 0)
+    finally:
+        with contextlib.suppress(ChildProcessError, ProcessLookupError):
+            if os.waitpid(pid, os.WNOHANG) == (0, 0):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        os.close(fd)
     assert os.WIFEXITED(status), status  # exited, not killed by the signal
-    assert os.WEXITSTATUS(status) in (0, 128 + signal.SIGTERM)
+    assert os.WEXITSTATUS(status) == 128 + signal.SIGTERM
     tail = output[output.rfind(b"\x1b[?1049h") :]
     assert b"\x1b[?1049l" in tail  # ...and left it: the terminal is restored
     assert b"Traceback" not in output

@@ -3,6 +3,7 @@ crash, no flood of modals or toasts."""
 
 from __future__ import annotations
 
+from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.commands.common import Connection
 from yike_tui.config import Settings
@@ -42,17 +43,21 @@ async def test_tui_rides_out_faults() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
             assert app.monitor is not None
             table = app.query_one(JobTable)
-            for step in range(40):
-                await pilot.pause(0.1)
+            monitor = app.monitor
+
+            def errors_shown_while_working() -> bool:
                 status = str(app.query_one(StatusBar).render())
-                seen_errors += [code for code in CODES if code in status]
-                if step == 20:  # a key press is handled while faults rain
-                    await pilot.press("j", "j")
-                    assert table.cursor_row == 2
-                    await pilot.press("p")
-                    assert app.monitor.status.paused
-                    await pilot.press("p")
-                    assert not app.monitor.status.paused
+                seen_errors.extend(code for code in CODES if code in status)
+                return bool(seen_errors) and monitor.status.requests >= 50
+
+            await wait_for(pilot, errors_shown_while_working, "errors in the status bar")
+            # A key press is handled while faults rain.
+            await pilot.press("j", "j")
+            assert table.cursor_row == 2
+            await pilot.press("p")
+            assert app.monitor.status.paused
+            await pilot.press("p")
+            assert not app.monitor.status.paused
             assert app.is_running and len(app.screen_stack) == 1  # no crash, no modal
             assert table.row_count == 200
             assert app.monitor.status.requests >= 50  # the engine kept working

@@ -10,6 +10,7 @@ from textual.widgets import Input, Static
 
 from screenshots.scenes import first_pass
 from tests.ui.conftest import AppFactory, FakeClock, by_title
+from tests.wait import wait_for
 from yike_tui import config
 from yike_tui.sim import SimulatorThread
 from yike_tui.ui.app import YikeApp
@@ -70,9 +71,14 @@ async def test_failure_tree_shows_shots_and_keeps_folding(
         assert "shot 12: NoMediaData" in shots and "shot 3: VideoGenerationTimeout" in shots
         folded = next(n for n in tree.root.children if n.children)
         folded.collapse()
-        assert app.monitor is not None
-        app.monitor.refresh_now(courier)
-        await pilot.pause(0.3)
+        assert app.monitor is not None and sim.server is not None
+        stats, before = sim.server.sim.stats.by_job, sim.server.sim.stats.by_job[courier]
+        app.monitor.refresh_now(courier)  # every answer redraws the selected job's tree
+        monitor = app.monitor
+        await wait_for(pilot, lambda: stats[courier] > before, "the refresh to reach the server")
+        await wait_for(pilot, lambda: not monitor.jobs[courier].in_flight, "its answer")
+        app.flush_updates()
+        await pilot.pause()
         again = next(n for n in tree.root.children if n.children)
         assert not again.is_expanded  # a refresh did not reopen what the user folded
 
@@ -88,15 +94,13 @@ async def test_add_and_remove_are_saved_to_the_watch_list(
         pasted = f"{sim.job_ids[1]}\n{sim.job_ids[2]}, {sim.job_ids[0]}"
         app.screen.query_one("#add-ids").insert(pasted)  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
-        await pilot.pause(0.3)
-        assert table(app).row_count == 3
+        await wait_for(pilot, lambda: table(app).row_count == 3, "the two new rows")
         assert config.load_config().job_ids == sim.job_ids[1:3]
         await select(pilot, sim.job_ids[1])
         await pilot.press("d")
-        await pilot.pause()
+        await wait_for(pilot, lambda: len(app.screen_stack) == 2, "the confirmation")
         await pilot.press("y")
-        await pilot.pause(0.3)
-        assert sim.job_ids[1] not in table(app).rows
+        await wait_for(pilot, lambda: sim.job_ids[1] not in table(app).rows, "the row removed")
         assert config.load_config().job_ids == [sim.job_ids[2]]
 
 
@@ -164,10 +168,11 @@ async def test_pause_refresh_and_sort(make_app: AppFactory, sim: SimulatorThread
         await pilot.press("p")
         assert not app.monitor.status.paused
         assert sim.server is not None
-        before = sim.server.sim.stats.by_job[sim.job_ids[0]]
+        stats, first_job = sim.server.sim.stats.by_job, sim.job_ids[0]
+        before = stats[first_job]
         await pilot.press("r")
-        await pilot.pause(0.3)
-        assert sim.server.sim.stats.by_job[sim.job_ids[0]] == before + 1
+        await wait_for(pilot, lambda: stats[first_job] > before, "the selected job refreshed")
+        assert stats[first_job] == before + 1
         selected = table(app).selected_id
         await pilot.press("s")  # by status: failed first
         await pilot.pause()
@@ -185,14 +190,20 @@ async def test_live_change_notifies_once(
         await first_pass(pilot)
         assert not app._notifications  # first load: no flood
         sim_clock.t = 5000
-        assert app.monitor is not None
-        app.monitor.refresh_now(teaser)
-        await pilot.pause(1.3)  # updates are drawn at most once a second
+        monitor = app.monitor
+        assert monitor is not None and sim.server is not None
+        monitor.refresh_now(teaser)
+        # Updates are drawn at most once a second: the next tick shows it.
+        await wait_for(pilot, lambda: app._notifications, "the toast")
         notes = [n.message for n in app._notifications]
         assert notes == ["Running → Succeeded"]
-        app.monitor.refresh_now(teaser)
-        await pilot.pause(1.3)
-        assert len(app._notifications) == 1
+        stats, before = sim.server.sim.stats.by_job, sim.server.sim.stats.by_job[teaser]
+        monitor.refresh_now(teaser)
+        await wait_for(pilot, lambda: stats[teaser] > before, "the second refresh")
+        await wait_for(pilot, lambda: not monitor.jobs[teaser].in_flight, "its answer")
+        app.flush_updates()
+        await pilot.pause()
+        assert len(app._notifications) == 1  # the same change is not announced twice
 
 
 async def test_credential_error_shows_in_status_bar(make_app: AppFactory) -> None:
@@ -202,7 +213,9 @@ async def test_credential_error_shows_in_status_bar(make_app: AppFactory) -> Non
         text = status_text(app)
         assert "PAUSED: SignatureDoesNotMatch" in text
         assert app.is_running
-        await pilot.press("j")  # still responsive
+        first = table(app).selected_id
+        await pilot.press("j")  # still responsive: the cursor moves
+        assert table(app).selected_id != first and table(app).selected_id is not None
 
 
 async def test_hostile_title_is_shown_inert(make_app: AppFactory, sim: SimulatorThread) -> None:
@@ -261,10 +274,7 @@ async def test_download_resume_and_report_from_the_tui(
         await first_pass(pilot)
         await select(pilot, done)
         await pilot.press("D")
-        for _ in range(100):
-            if list(tmp_path.glob("*.mp4")):
-                break
-            await pilot.pause(0.05)
+        await wait_for(pilot, lambda: list(tmp_path.glob("*.mp4")), "the video saved")
         saved = list(tmp_path.glob("*.mp4"))
         assert [p.name for p in saved] == ["Harbour Lights — Episode 1.mp4"]
         assert saved[0].read_bytes()[4:8] == b"ftyp"
@@ -272,9 +282,11 @@ async def test_download_resume_and_report_from_the_tui(
         await pilot.press("u")
         await pilot.pause()
         await pilot.press("y")  # confirm
-        await pilot.pause(1.5)
-        assert app.monitor is not None
-        assert app.monitor.jobs[paused].status.value == "Running"
+        monitor = app.monitor
+        assert monitor is not None
+        await wait_for(
+            pilot, lambda: monitor.jobs[paused].status.value == "Running", "the job resumed"
+        )
         await pilot.press("m")
         assert app.last_copied.startswith("|") and "Harbour Lights" in app.last_copied
 
@@ -321,17 +333,23 @@ async def test_cached_output_url_is_fetched_afresh_to_copy(
     )
     assert b"output.mp4" in raw and b"Signature=" not in raw  # the signature never hits disk
 
-    app = make_app(ids=[done], store=store)  # a restart: the job comes from disk
+    # A restart: the finished job comes from disk, beside a running one that must be polled.
+    running = sim.job_ids[0]
+    app = make_app(ids=[done, running], store=store)
     assert sim.server is not None
-    before = sim.server.sim.stats.by_job[done]
+    stats = sim.server.sim.stats.by_job
+    before = stats[done]
     async with app.run_test(size=(160, 45)) as pilot:
-        await pilot.pause(0.3)
-        assert sim.server.sim.stats.by_job[done] == before  # finished: not polled again
+        monitor = app.monitor
+        assert monitor is not None
+        await wait_for(pilot, lambda: monitor.status.passes >= 1, "a refresh pass")
+        assert monitor.jobs[running].job is not None  # the pass ran and polled the running job
+        assert stats[done] == before  # ...but not the finished one: its answer is final
         assert "not kept on disk" in detail_text(app)
         await pilot.press("c")
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: app.last_copied, "the URL copied")
         assert "Signature=" in app.last_copied  # fetched afresh, then copied
-        assert sim.server.sim.stats.by_job[done] == before + 1
+        assert stats[done] == before + 1
     store.close()
 
 
@@ -359,10 +377,8 @@ async def test_fixed_credentials_are_picked_up_without_a_restart(
         monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
         monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
         await app._retry_if_credentials_changed()  # what the app does every 10 s while refused
-        for _ in range(100):
-            if app.monitor.status.last_success:
-                break
-            await pilot.pause(0.05)
+        monitor = app.monitor
+        await wait_for(pilot, lambda: monitor.status.last_success, "a successful answer")
         assert not app.monitor.status.paused
         assert app.monitor.status.last_success is not None
         assert any("Credentials changed" in n.message for n in app._notifications)

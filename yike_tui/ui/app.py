@@ -148,6 +148,12 @@ class YikeApp(ActionsMixin):
     def _on_engine_update(self, update: Update) -> None:
         # Every table change repaints all visible rows, so a burst of answers is drawn at
         # most once a second: the first at once, the rest together on the next tick.
+        if not update.changed and not update.events:
+            # Only the engine's status moved (a pass ended, paused, resumed): one line to
+            # redraw, so the status bar says it now rather than at the next tick.
+            with contextlib.suppress(NoMatches):
+                self._refresh_status()
+            return
         self._pending_changed |= update.changed
         self._pending_events.extend(update.events)
         if time.monotonic() - self._last_apply >= UI_BATCH:
