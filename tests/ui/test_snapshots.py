@@ -10,6 +10,9 @@ from textual.pilot import Pilot
 from screenshots.scenes import SCENES, Scene, demo_app, demo_sim
 from yike_tui.sim import SimulatorThread
 
+# The scenes' simulator listens on one fixed port (it shows in the status bar): one worker.
+pytestmark = pytest.mark.xdist_group("scene-port")
+
 
 @pytest.fixture
 def frozen_demo() -> Iterator[SimulatorThread]:
