@@ -142,7 +142,11 @@ class Watchdog:
     """The engine's fetcher: the real client, plus what the soak checks on the way.
 
     Counts every request where it leaves the engine (first tries here, retries in the pacer
-    the Monitor hands the client), and flags any fetch of a job already confirmed terminal.
+    the Monitor hands the client), each at the moment the rate limiter granted it (a send
+    follows its grant with no wait between): the window is then counted on the limiter's
+    own clock, which the soak skips forward, and a send that bypassed the limiter would
+    reuse an old grant's moment and overfill a window. Also flags any fetch of a job
+    already confirmed terminal.
     """
 
     def __init__(self, client: IceClient) -> None:
@@ -155,8 +159,11 @@ class Watchdog:
         state = self.monitor.jobs.get(job_id) if self.monitor else None
         if state is not None and state.confirmed:
             self.repolled.append(job_id)
-        self.sent.hit(time.monotonic())
+        self.sent.hit(self._granted())
         return await self.client.get_job_payload(job_id)
+
+    def _granted(self) -> float:
+        return self.monitor.limiter.last_start if self.monitor else time.monotonic()
 
     @property
     def pacer(self) -> Any:
@@ -170,7 +177,7 @@ class Watchdog:
 
         async def counted() -> None:  # a retry goes out right after this
             await pace()
-            self.sent.hit(time.monotonic())
+            self.sent.hit(self._granted())
 
         self.client.pacer = counted
 
@@ -350,8 +357,9 @@ def report(cfg: SoakConfig, r: SoakResult) -> str:
     return "\n".join(lines)
 
 
-def verdict(cfg: SoakConfig, r: SoakResult) -> list[str]:
-    """What failed; empty when the soak held."""
+def verdict(cfg: SoakConfig, r: SoakResult, *, judge_memory: bool = True) -> list[str]:
+    """What failed; empty when the soak held. Memory growth depends on the machine and the
+    allocator, so the test leaves it to the benchmark (``judge_memory=False``)."""
     problems = []
     if r.engine_crashed:
         problems.append(f"engine crashed: {r.engine_crashed}")
@@ -363,7 +371,7 @@ def verdict(cfg: SoakConfig, r: SoakResult) -> list[str]:
         problems.append(f"{r.max_sent_in_1s} requests in one second > {cfg.rate_limit:g}")
     if r.repolled_after_confirmation:
         problems.append(f"confirmed jobs re-polled: {r.repolled_after_confirmation[:3]}")
-    if r.rss_growth >= 0.10:
+    if judge_memory and r.rss_growth >= 0.10:
         problems.append(f"RSS grew {r.rss_growth:.1%} after warm-up")
     return problems
 

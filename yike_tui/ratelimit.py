@@ -36,6 +36,7 @@ class RateLimiter:
         self._next = 0.0
         self._hold_until = 0.0
         self._starts: deque[float] = deque()  # starts within the last _WINDOW seconds
+        self.last_start = 0.0  # when the latest start was granted, on ``clock``
 
     @property
     def effective_rate(self) -> float:
@@ -59,6 +60,7 @@ class RateLimiter:
                 starts.popleft()
             if len(starts) < cap:
                 starts.append(now)
+                self.last_start = now
                 return
             await self._sleep(starts[0] + _WINDOW - now)
 

@@ -19,8 +19,9 @@ async def test_soak_under_faults_then_truth() -> None:
     assert not result.engine_crashed
     assert not result.jobs_without_answer  # no watched job lost
     assert not result.mismatches  # every job equals the simulator's truth
+    # Counted at the limiter's grants, on its clock: a request that bypassed it would show.
     assert result.max_sent_in_1s <= cfg.rate_limit
     assert not result.repolled_after_confirmation
     assert result.confirmed_terminal > 0  # ...and there were confirmed jobs to re-poll
-    assert result.rss_growth < 0.10
-    assert verdict(cfg, result) == []
+    # Memory growth is machine-dependent: python -m benchmarks.soak judges it, not the suite.
+    assert verdict(cfg, result, judge_memory=False) == []
