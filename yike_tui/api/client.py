@@ -2,6 +2,11 @@
 
 Per request we only sign (a few HMACs) and parse; connection setup, TLS and the pool are
 shared for the client's lifetime, which is what keeps a 1,000-job pass cheap.
+
+Every answer is bounded: its size (``MAX_ANSWER_BYTES``, on either transport), the time for
+the whole of it (``answer_deadline``), the wait a throttling answer asks for
+(``max_retry_after``), and, for a one-shot command, the time left before its deadline
+(``give_up_in``). A redirect is an error, never followed.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import asyncio
 import ipaddress
 import json
 import logging
+import math
 import random
 import time
 import uuid
@@ -21,17 +27,28 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from yike_tui.api.credentials import DEFAULT_REGION, Credentials
-from yike_tui.api.errors import ApiError, ErrorKind
+from yike_tui.api.errors import ApiError, ErrorKind, api_text
 from yike_tui.api.signing import sign_request
-from yike_tui.api.transport import LeanTransport, proxy_applies
+from yike_tui.api.transport import (
+    AnswerTooLarge,
+    LeanTransport,
+    UnwantedEncoding,
+    proxy_applies,
+    read_capped,
+)
 from yike_tui.models import Job, parse_job
+from yike_tui.presentation import redact_url
 
 log = logging.getLogger(__name__)
 
 API_VERSION = "2020-11-09"
 DEFAULT_ENDPOINT = "https://ice.cn-shanghai.aliyuncs.com"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=10.0, pool=30.0)
+DEFAULT_ANSWER_DEADLINE = 30.0  # seconds for a whole call: a slow drip must not hold it
+MAX_RETRY_AFTER = 60.0  # seconds: the longest wait a throttling answer gets honoured
 USER_AGENT = "yike-tui"
+# Compression was never needed for answers of a few KiB, and a compressed one is a bomb.
+_ACCEPT = {"user-agent": USER_AGENT, "accept-encoding": "identity"}
 
 
 class EndpointError(ValueError):
@@ -68,6 +85,21 @@ def _utc_now() -> datetime:
 def _transport_error(exc: httpx.HTTPError) -> ApiError:
     """Turn a transport failure into words a user can act on."""
     text = str(exc) or type(exc).__name__
+    if isinstance(exc, AnswerTooLarge):
+        return ApiError(
+            "AnswerTooLarge",
+            f"{text}; the rest was not read",
+            advice="the endpoint sent far more than an API answer; check --endpoint and proxies",
+        )
+    if isinstance(exc, UnwantedEncoding):
+        return ApiError("MalformedResponse", text)
+    if isinstance(exc, httpx.LocalProtocolError):
+        # Its text quotes the offending header, which may be a credential: never shown.
+        return ApiError(
+            "RequestInvalid",
+            "the request could not be sent: a header value is not valid HTTP",
+            kind=ErrorKind.PARAMETER,
+        )
     if isinstance(exc, httpx.TimeoutException):
         return ApiError("Timeout", f"no answer in time ({type(exc).__name__})")
     if isinstance(exc, httpx.ConnectError):
@@ -82,14 +114,26 @@ def _transport_error(exc: httpx.HTTPError) -> ApiError:
     return ApiError("NetworkError", text)
 
 
-def _retry_after_seconds(headers: httpx.Headers) -> float | None:
+def _retry_after_seconds(headers: httpx.Headers, cap: float) -> float | None:
+    """The wait the server asks for, in seconds, at most ``cap``; None (our own backoff)
+    when it is missing or not a sane number (``inf``, ``nan``, negative, garbage)."""
     raw = headers.get("x-acs-retry-after")
     if raw is None:
         return None
     try:
-        return max(0.0, float(raw) / 1000.0)  # milliseconds on the wire
+        millis = float(raw)  # milliseconds on the wire
     except ValueError:
         return None
+    if not math.isfinite(millis) or millis < 0:
+        return None
+    return min(cap, millis / 1000.0)
+
+
+def _where_it_pointed(location: str | None) -> str:
+    """A redirect's target, fit to show: one line, bounded, its query (a signature?) cut."""
+    if not location:
+        return "nowhere (no Location)"
+    return api_text(redact_url(location[:2000]), 200)
 
 
 class IceClient:
@@ -109,6 +153,8 @@ class IceClient:
         backoff_cap: float = 8.0,
         clock: Callable[[], datetime] = _utc_now,
         transport: httpx.AsyncBaseTransport | None = None,
+        answer_deadline: float = DEFAULT_ANSWER_DEADLINE,
+        max_retry_after: float = MAX_RETRY_AFTER,
     ) -> None:
         self.credentials = credentials
         self.endpoint = validate_endpoint(endpoint)
@@ -117,6 +163,11 @@ class IceClient:
         self.retries = retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.answer_deadline = answer_deadline
+        self.max_retry_after = max_retry_after
+        # Event-loop time after which no retry is started and no wait is honoured: set by
+        # one-shot commands (``give_up_in``) so a throttled job fails fast, not at the end.
+        self.give_up_at: float | None = None
         self._clock = clock
         self._host = urlsplit(self.endpoint).netloc
         self._limits = httpx.Limits(
@@ -153,6 +204,15 @@ class IceClient:
         await self._http.aclose()
         if self._downloads is not None:
             await self._downloads.aclose()
+
+    def give_up_in(self, seconds: float) -> None:
+        """A one-shot deadline: no retry or server-asked wait reaches past ``seconds``."""
+        self.give_up_at = asyncio.get_running_loop().time() + seconds
+
+    def _time_left(self) -> float:
+        if self.give_up_at is None:
+            return math.inf
+        return self.give_up_at - asyncio.get_running_loop().time()
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -207,9 +267,19 @@ class IceClient:
             try:
                 return await self._call_once(action, params, form)
             except ApiError as err:
+                left = self._time_left()
+                if err.retry_after is not None and err.retry_after > left:
+                    # Past the deadline: not waited for here, nor by the engine's limiter
+                    # (which would hold the healthy jobs beside this one).
+                    err.message += f" (asked to wait {err.retry_after:g} s, past the deadline)"
+                    err.retry_after = None
+                    raise
                 if not err.retryable or attempt == attempts - 1:
                     raise
-                await asyncio.sleep(self._backoff(attempt, err.retry_after))
+                delay = self._backoff(attempt, err.retry_after)
+                if delay >= left:
+                    raise
+                await asyncio.sleep(delay)
                 if self.pacer is not None:
                     await self.pacer()
         raise AssertionError("unreachable")
@@ -244,22 +314,15 @@ class IceClient:
         # Only a read may be re-sent on a fresh connection when a kept-alive one turns out
         # closed: a submit must never risk running twice.
         extensions = {"idempotent": action.startswith("Get")}
+        headers = {**signed.headers, **_ACCEPT}
         try:
-            if self._lean_transport is not None:
-                # Straight to the transport: the client layer's cookies, auth, redirects and
-                # header merging are nothing these signed calls need (0.1 ms a request).
-                request = httpx.Request(
-                    "POST",
-                    url,
-                    headers={**signed.headers, "user-agent": USER_AGENT},
-                    content=body,
-                    extensions={**extensions, "timeout": self._timeout_dict},
-                )
-                response = await self._lean_transport.handle_async_request(request)
-            else:
-                response = await self._http.post(
-                    url, content=body, headers=signed.headers, extensions=extensions
-                )
+            async with asyncio.timeout(self.answer_deadline):
+                status, answer_headers, content = await self._send(url, headers, body, extensions)
+        except TimeoutError:
+            log.info("%s %s failed: no whole answer in time", action, params.get("JobId", ""))
+            raise ApiError(
+                "Timeout", f"no whole answer within {self.answer_deadline:g} s"
+            ) from None
         except httpx.HTTPError as exc:
             err = _transport_error(exc)
             log.info("%s %s failed: %s", action, params.get("JobId", ""), err.code)
@@ -268,33 +331,63 @@ class IceClient:
             "%s %s -> %s in %.0f ms",
             action,
             params.get("JobId", ""),
-            response.status_code,
+            status,
             (time.perf_counter() - started) * 1000,
         )
-        return self._decode(response)
+        return self._decode(status, answer_headers, content)
 
-    @staticmethod
-    def _decode(response: httpx.Response) -> dict[str, Any]:
+    async def _send(
+        self, url: str, headers: dict[str, str], body: bytes, extensions: dict[str, Any]
+    ) -> tuple[int, httpx.Headers, bytes]:
+        if self._lean_transport is not None:
+            # Straight to the transport: the client layer's cookies, auth, redirects and
+            # header merging are nothing these signed calls need (0.1 ms a request).
+            request = httpx.Request(
+                "POST",
+                url,
+                headers=headers,
+                content=body,
+                extensions={**extensions, "timeout": self._timeout_dict},
+            )
+            response = await self._lean_transport.handle_async_request(request)
+            return response.status_code, response.headers, response.content
+        # httpx's own transport (a proxy applies): streamed, so the size cap holds there too.
+        async with self._http.stream(
+            "POST", url, content=body, headers=headers, extensions=extensions
+        ) as streamed:
+            return streamed.status_code, streamed.headers, await read_capped(streamed)
+
+    def _decode(self, status: int, headers: httpx.Headers, content: bytes) -> dict[str, Any]:
+        if 300 <= status < 400:
+            # Never followed (the signature is for this host) and never read as a job.
+            where = _where_it_pointed(headers.get("location"))
+            raise ApiError(
+                "Redirected",
+                f"the endpoint answered with a redirect to {where}; it is not followed",
+                http_status=status,
+                kind=ErrorKind.PARAMETER,
+                advice="use the API's own address in --endpoint (or YIKE_TUI_ENDPOINT)",
+            )
         try:
-            payload = json.loads(response.content)
+            payload = json.loads(content)
         except (ValueError, RecursionError):  # RecursionError: a body nested absurdly deep
             payload = None
-        status = response.status_code
         if not isinstance(payload, dict):
-            snippet = response.content[:80].decode("utf-8", "replace")
+            snippet = content[:80].decode("utf-8", "replace")
             raise ApiError(
                 "MalformedResponse",
                 f"HTTP {status} with a body that is not a JSON object: {snippet!r}",
                 http_status=status,
             )
         if status >= 400:
+            # API text goes into one-line messages: CR/LF and other controls made visible.
             err = ApiError.from_body(
-                code=str(payload.get("Code") or f"HTTP{status}"),
-                message=str(payload.get("Message") or ""),
+                code=api_text(payload.get("Code") or f"HTTP{status}", 100),
+                message=api_text(payload.get("Message") or ""),
                 http_status=status,
-                request_id=str(payload.get("RequestId") or ""),
-                recommend=str(payload.get("Recommend") or ""),
+                request_id=api_text(payload.get("RequestId") or "", 100),
+                recommend=api_text(payload.get("Recommend") or ""),
             )
-            err.retry_after = _retry_after_seconds(response.headers)
+            err.retry_after = _retry_after_seconds(headers, self.max_retry_after)
             raise err
         return payload

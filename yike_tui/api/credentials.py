@@ -37,6 +37,31 @@ class CredentialsError(Exception):
     """No usable credentials; the message says what was tried and what to do."""
 
 
+# The longest value of each part we accept: ids are ~30 characters, secrets ~30, STS tokens
+# a few hundred to a couple of thousand.
+_MAX_LENGTH = {"AccessKey id": 128, "AccessKey secret": 256, "security token": 8192}
+
+
+def _check_value(what: str, value: str, source: str) -> None:
+    """Refuse a credential that cannot be one: it would go into a header (where CR/LF
+    splits it and non-ASCII breaks the request) and be retried as a network error. The
+    message never quotes the value, only where it came from."""
+    where = f" from {source}" if source else ""
+    if not value:
+        raise CredentialsError(f"the {what}{where} is empty")
+    if len(value) > _MAX_LENGTH[what]:
+        raise CredentialsError(
+            f"the {what}{where} is {len(value)} characters long (at most "
+            f"{_MAX_LENGTH[what]}): not a credential; copy it again"
+        )
+    bad = next((i for i, ch in enumerate(value) if not "!" <= ch <= "~"), None)
+    if bad is not None:
+        raise CredentialsError(
+            f"the {what}{where} has a character that is not visible ASCII (a line break, a "
+            f"space, a control or non-ASCII character) at position {bad + 1}: copy it again"
+        )
+
+
 def mask(value: str) -> str:
     """``LTAI5tAbCdEfGh1234`` -> ``LTAI****1234``: enough to recognise, not to use."""
     if len(value) <= 8:
@@ -51,6 +76,12 @@ class Credentials:
     security_token: str | None = field(default=None, repr=False)
     source: str = ""  # where they came from, for `yike-tui info` and the status bar
     region: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_value("AccessKey id", self.access_key_id, self.source)
+        _check_value("AccessKey secret", self.access_key_secret, self.source)
+        if self.security_token is not None:
+            _check_value("security token", self.security_token, self.source)
 
     def __repr__(self) -> str:
         token = ", security_token=****" if self.security_token else ""

@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from yike_tui.safe_text import clean, truncate
+
+MAX_TEXT = 300  # characters of API text kept in an error (a Message can be megabytes)
+
 
 class ErrorKind(Enum):
     CREDENTIALS = "credentials"  # bad key, signature, token: will not fix itself
@@ -60,6 +64,12 @@ _HINTS: dict[ErrorKind, str] = {
 }
 
 
+def api_text(value: object, limit: int = MAX_TEXT) -> str:
+    """Text from an answer made fit for a one-line message: control characters (CR, LF...)
+    as visible stand-ins, cut at ``limit``."""
+    return truncate(clean(str(value), one_line=True), limit)
+
+
 def kind_for(code: str, http_status: int) -> ErrorKind:
     if code in _CODE_KINDS:
         return _CODE_KINDS[code]
@@ -86,6 +96,7 @@ class ApiError(Exception):
     recommend: str = ""
     retry_after: float | None = None  # seconds, from x-acs-retry-after
     kind: ErrorKind = ErrorKind.TRANSIENT
+    advice: str = ""  # what to do, when the kind's general hint does not fit
 
     @classmethod
     def from_body(
@@ -106,9 +117,11 @@ class ApiError(Exception):
 
     @property
     def hint(self) -> str:
-        return _HINTS[self.kind]
+        return self.advice or _HINTS[self.kind]
 
     def __str__(self) -> str:
+        # Always one line: a Message with CR/LF must not fake a line of our own output.
         where = f" (HTTP {self.http_status})" if self.http_status else ""
-        rid = f" [RequestId {self.request_id}]" if self.request_id else ""
-        return f"{self.code}{where}: {self.message}{rid}"
+        rid = f" [RequestId {clean(self.request_id, one_line=True)}]" if self.request_id else ""
+        code, message = clean(self.code, one_line=True), clean(self.message, one_line=True)
+        return f"{code}{where}: {message}{rid}"

@@ -8,6 +8,10 @@ asyncio stream connections per host, h11 for strict HTTP/1.1 framing, whole bodi
 at once (API answers are small; downloads use httpx's own transport), TLS with httpx's
 default verifying context. It raises httpx's own exceptions, so callers cannot tell.
 
+An answer is hostile until bounded: at most ``MAX_ANSWER_BYTES`` are read (an endless
+chunked body is cut there, not when the read timeout ends) and a compressed answer, which
+was never asked for, is refused (4 MiB of gzip would be 4 GiB once decoded).
+
 Not used when an environment proxy applies to the endpoint: httpx honours proxies only
 with its own transport (see ``IceClient``).
 """
@@ -27,6 +31,49 @@ import h11
 import httpx
 
 _READ_CHUNK = 65536
+MAX_ANSWER_BYTES = 4 * 1024 * 1024  # a job's answer is a few KiB; a huge one is hostile
+
+
+class AnswerTooLarge(httpx.TransportError):
+    """An answer larger than ``MAX_ANSWER_BYTES``: the rest is not read."""
+
+
+class UnwantedEncoding(httpx.DecodingError):
+    """A compressed answer though the request said ``accept-encoding: identity``."""
+
+
+def check_answer_head(headers: list[tuple[bytes, bytes]], request: httpx.Request) -> None:
+    """Refuse an answer from its headers alone: announced too large, or compressed."""
+    for name, value in headers:
+        name = name.lower()
+        if name == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
+            raise UnwantedEncoding(
+                "the answer is compressed though no compression was asked for", request=request
+            )
+        big = (
+            name == b"content-length" and value.strip().isdigit() and int(value) > MAX_ANSWER_BYTES
+        )
+        if big:
+            raise too_large(request)
+
+
+def too_large(request: httpx.Request) -> AnswerTooLarge:
+    return AnswerTooLarge(
+        f"the answer is larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB", request=request
+    )
+
+
+async def read_capped(response: httpx.Response) -> bytes:
+    """The body of a streamed httpx answer, refused past ``MAX_ANSWER_BYTES``."""
+    check_answer_head(response.headers.raw, response.request)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_raw():
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise too_large(response.request)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def proxy_applies(url: str) -> bool:
@@ -173,8 +220,11 @@ class LeanTransport(httpx.AsyncBaseTransport):
             conn.writer.write(data)  # one write: no delayed-ACK stall between pieces
             await asyncio.wait_for(conn.writer.drain(), timeouts.get("write"))
             status, resp_headers, content = await asyncio.wait_for(
-                self._read_response(conn), timeouts.get("read")
+                self._read_response(conn, request), timeouts.get("read")
             )
+        except (AnswerTooLarge, UnwantedEncoding):
+            self._forget(conn)  # the rest of the answer is still on the wire
+            raise
         except TimeoutError:
             self._forget(conn)
             raise httpx.ReadTimeout("no answer in time", request=request) from None
@@ -195,6 +245,9 @@ class LeanTransport(httpx.AsyncBaseTransport):
             raise httpx.RemoteProtocolError(
                 f"malformed HTTP answer: {exc}", request=request
             ) from None
+        except BaseException:
+            self._forget(conn)  # cancelled mid-answer (the caller's deadline): never reused
+            raise
         if conn.h11.our_state is h11.DONE and conn.h11.their_state is h11.DONE:
             conn.h11.start_next_cycle()
             self._idle.setdefault(key, deque()).append(conn)
@@ -208,10 +261,13 @@ class LeanTransport(httpx.AsyncBaseTransport):
             request=request,
         )
 
-    async def _read_response(self, conn: _Conn) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    async def _read_response(
+        self, conn: _Conn, request: httpx.Request
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         status = 0
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
+        size = 0
         got_anything = False
         while True:
             event = conn.h11.next_event()
@@ -226,7 +282,11 @@ class LeanTransport(httpx.AsyncBaseTransport):
                 continue
             if isinstance(event, h11.Response):
                 status, headers = event.status_code, list(event.headers)
+                check_answer_head(headers, request)
             elif isinstance(event, h11.Data):
+                size += len(event.data)
+                if size > MAX_ANSWER_BYTES:
+                    raise too_large(request)
                 chunks.append(bytes(event.data))
             elif isinstance(event, h11.EndOfMessage):
                 return status, headers, b"".join(chunks)

@@ -1,10 +1,15 @@
-"""``yike-tui get JOBID... [--json]``: fetch each job once and print it."""
+"""``yike-tui get JOBID... [--json]``: fetch each job once and print it.
+
+A one-shot command has an overall deadline (``--timeout``): whatever has not answered by
+then is reported as such, with what did answer, and the exit code is 1.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import math
 import sys
 
 from yike_tui.api.errors import ApiError
@@ -23,11 +28,43 @@ from yike_tui.presentation import STATUS_SYMBOL, storyboard_symbol
 from yike_tui.safe_text import clean
 
 HELP = "fetch jobs once and print them"
+DEFAULT_TIMEOUT = 60.0  # seconds a one-shot command may take in all
+MAX_TIMEOUT = 3600.0
+
+
+def timeout_seconds(text: str) -> float:
+    """``--timeout``: a number of seconds, above 0 and at most an hour."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text[:40]!r}") from None
+    if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT):
+        raise argparse.ArgumentTypeError(f"--timeout must be above 0 and at most {MAX_TIMEOUT:g}")
+    return value
+
+
+def add_timeout_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=timeout_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up {what} after this long in all (default {DEFAULT_TIMEOUT:g})",
+    )
+
+
+def deadline_error(seconds: float) -> ApiError:
+    return ApiError(
+        "Deadline",
+        f"no answer within the {seconds:g} s --timeout",
+        advice="the API is slow or asks to wait; try again later or give a longer --timeout",
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("job_ids", nargs="*", metavar="JOBID", help="job ids (or --demo)")
     parser.add_argument("--json", action="store_true", help="one JSON object a line")
+    add_timeout_argument(parser, "on jobs that have not answered")
     add_connection_arguments(parser)
 
 
@@ -65,7 +102,8 @@ def format_job(job: Job) -> str:
 
 
 def describe_error(job_id: str, err: ApiError) -> str:
-    return f"{job_id}: {err}\n  what to do: {err.hint}"
+    # One line a job: the error's text is already one line (API text made visible).
+    return f"{job_id}: {err} (what to do: {err.hint})"
 
 
 async def _fetch_all(args: argparse.Namespace) -> int:
@@ -76,8 +114,18 @@ async def _fetch_all(args: argparse.Namespace) -> int:
         ids = ids or conn.demo_job_ids
         code = EXIT_OK
         async with make_client(conn) as client:
+            client.give_up_in(args.timeout)  # no retry or asked-for wait past the deadline
+            deadline = asyncio.get_running_loop().time() + args.timeout
+
+            async def fetch(job_id: str) -> Job:
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        return await client.get_job(job_id)
+                except TimeoutError:
+                    raise deadline_error(args.timeout) from None
+
             results = await asyncio.gather(
-                *(client.get_job(job_id) for job_id in ids), return_exceptions=True
+                *(fetch(job_id) for job_id in ids), return_exceptions=True
             )
         for job_id, result in zip(ids, results, strict=True):
             if isinstance(result, ApiError):

@@ -3,7 +3,9 @@
 Human text by default; ``--json`` prints NDJSON (``ts``, ``job_id``, ``kind`` and the
 event's fields). ``--once`` prints each job's state once; ``--until-done`` exits when
 every job is finished: 0 if all succeeded, 1 if any did not. Ctrl-C, SIGTERM and SIGHUP
-stop it cleanly with history saved (exit 128 + the signal's number).
+stop it cleanly with history saved (exit 128 + the signal's number). ``--once`` has an
+overall deadline (``--timeout``): the jobs that answered are printed, the others as not
+answered, and the exit code is 1.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from yike_tui.commands.common import (
     EXIT_OK,
     CredentialsUnusable,
     add_connection_arguments,
+    error,
     parse_job_ids,
 )
+from yike_tui.commands.get import add_timeout_argument, deadline_error
 from yike_tui.events import Event
 from yike_tui.models import JobStatus
 from yike_tui.monitor import JobState, Monitor, Update
@@ -43,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--until-done", action="store_true", help="exit when all jobs finish (1 if any failed)"
     )
+    add_timeout_argument(parser, "with --once")
     add_connection_arguments(parser)
 
 
@@ -102,7 +107,8 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
     async with session.make_client() as client:
         monitor = session.make_monitor(client)
         if args.once:
-            return await _once(monitor, args.json)
+            client.give_up_in(args.timeout)  # no retry or asked-for wait past the deadline
+            return await _once(monitor, args.json, args.timeout)
         stop: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
         def on_update(update: Update) -> None:
@@ -143,16 +149,28 @@ def _done_code(monitor: Monitor) -> int:
     return EXIT_OK if ok else 1
 
 
-async def _once(monitor: Monitor, as_json: bool) -> int:
+async def _once(monitor: Monitor, as_json: bool, timeout: float) -> int:
+    before = {}
     for state in monitor.jobs.values():
         state.due = 0.0  # --once means now, even for jobs known to be finished
-    await monitor.run_pass()
+        before[state.job_id] = state.last_checked
+    try:
+        async with asyncio.timeout(timeout):
+            await monitor.run_pass()
+    except TimeoutError:
+        pass  # what answered is reported below; the rest as not answered
     if monitor.status.pause_reason:
         raise CredentialsUnusable(monitor.status.pause_reason)
+    late = [s.job_id for s in monitor.jobs.values() if s.last_checked == before[s.job_id]]
     for state in monitor.jobs.values():
+        if state.job_id in late:
+            # Not a cached answer passed off as fresh: said plainly that none came.
+            state = JobState(state.job_id, label=state.label, error=deadline_error(timeout))
         if as_json:
             print(json.dumps(_state_json(state), ensure_ascii=False))
         else:
             print(state_line(state))
-    failed = any(s.job is None for s in monitor.jobs.values())
+    if late:
+        error(f"{len(late)} of {len(monitor.jobs)} jobs gave no answer within {timeout:g} s")
+    failed = bool(late) or any(s.job is None for s in monitor.jobs.values())
     return EXIT_API if failed else EXIT_OK
