@@ -1,8 +1,11 @@
 """Download an output file: resumable, verified, never overwriting, URL secrets kept out of logs.
 
 The bytes go to ``<final>.part`` and the file appears under its final name only once its
-size matches what the server announced. An interrupted or cancelled download leaves the
-``.part`` behind, and the next call for the same name resumes it with ``Range``. Signed OSS
+size matches what the server announced (no announced size: it stays a ``.part``). The
+``.part`` is never a symlink and is locked by one writer across processes (``part_file``).
+An interrupted or cancelled download leaves the ``.part`` behind, tied to its job and the
+object's ETag / Last-Modified; the next call for the same job resumes it with ``Range`` and
+``If-Range``, so a changed object starts over. A transfer that stalls is stopped. Signed OSS
 URLs expire: a 403 asks the caller for a fresh URL once (a new ``GetYikeStoryboardJob``).
 """
 
@@ -11,27 +14,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import re
-import threading
 import time
 import unicodedata
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import httpx
 
+from yike_tui.part_file import Origin, PartFile, claim, validator
+from yike_tui.part_file import numbered as numbered  # re-exported: callers name files with it
+from yike_tui.part_file import part_path as part_path
 from yike_tui.presentation import redact_url
 from yike_tui.safe_text import clean
 
 log = logging.getLogger(__name__)
 
 MAX_NAME_BYTES = 120  # well under the 255-byte limit of common filesystems, suffixes included
-CHUNK = 64 * 1024
 ATTEMPTS = 3  # streams per download that may end short before we give up (resuming each time)
 PROGRESS_EVERY = 0.1  # seconds between progress callbacks
+STALL_TIMEOUT = 30.0  # seconds: less than STALL_BYTES in that long and the download stops
+STALL_BYTES = 16 * 1024  # ~550 B/s at the default timeout: a trickle, not a slow link
+MAX_UNSIZED = 16 * 1024**3  # bytes written with no announced size before we stop
+ERROR_BODY_MAX = 64 * 1024  # bytes of a refusal's body read for its error code
 
 _RESERVED = re.compile(r'[/\\:*?"<>|]')  # path separators and what Windows refuses in names
 _DOTS = re.compile(r"\.{2,}")
@@ -143,61 +150,6 @@ def safe_filename(title: str, job_id: str, ext: str = ".mp4") -> str:
     raise AssertionError("unreachable: the last fallback is never empty")
 
 
-def numbered(name: str, n: int) -> str:
-    """``Title.mp4`` -> ``Title (2).mp4``."""
-    if n < 2:
-        return name
-    stem, dot, ext = name.rpartition(".")
-    return f"{stem} ({n}).{ext}" if dot and stem else f"{name} ({n})"
-
-
-def part_path(final: Path) -> Path:
-    return final.with_name(final.name + ".part")
-
-
-_claimed: set[Path] = set()
-_claimed_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def _claim(dest_dir: Path, name: str) -> Iterator[Path]:
-    """Pick the first of ``name``, ``name (2)``... not on disk nor being written by us."""
-    with _claimed_lock:
-        n = 1
-        while True:
-            candidate = dest_dir / numbered(name, n)
-            if candidate not in _claimed and not candidate.exists():
-                _claimed.add(candidate)
-                break
-            n += 1
-    try:
-        yield candidate
-    finally:
-        with _claimed_lock:
-            _claimed.discard(candidate)
-
-
-def _publish(part: Path, final: Path) -> Path:
-    """Give the finished ``part`` its final name without ever replacing an existing file."""
-    n = 1
-    name = final.name
-    while True:
-        target = final.with_name(numbered(name, n))
-        try:
-            os.link(part, target)  # fails if target exists: no overwrite, even in a race
-        except FileExistsError:
-            n += 1
-            continue
-        except OSError:  # a filesystem without hard links
-            if target.exists():
-                n += 1
-                continue
-            os.replace(part, target)
-            return target
-        part.unlink()
-        return target
-
-
 def _extension(url: str) -> str:
     suffix = PurePosixPath(urlsplit(url).path).suffix
     return suffix.lower() if _EXT.match(suffix) else ".mp4"
@@ -225,76 +177,149 @@ def _storage_error(body: bytes) -> str:
     return clean(match.group(1).decode("utf-8", "replace"), one_line=True) if match else ""
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
+async def _error_code(response: httpx.Response) -> str:
+    """The OSS error code in a refusal's body, read only up to ``ERROR_BODY_MAX``."""
+    body = b""
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) >= ERROR_BODY_MAX:
+            break
+    return _storage_error(body[:ERROR_BODY_MAX])
+
+
+class _Changed(Exception):
+    """The object is not the version the ``.part`` holds: it was emptied, start over."""
+
+
+def _unsatisfied(response: httpx.Response, part: PartFile, have: int, fresh: Origin) -> int:
+    """A 416 to our resume: the ``.part`` is complete already, or longer than the object."""
+    match = _UNSATISFIED_RANGE.match(response.headers.get("content-range", "").strip())
+    if match is None:
+        raise DownloadError(
+            f"the server refused to resume without saying how big the file is; "
+            f"{part.path.name} is kept"
+        )
+    total = int(match.group(1))
+    if part.origin is not None and fresh.if_range and fresh.if_range != part.origin.if_range:
+        part.restart()
+        raise _Changed
+    if have > total:
+        part.discard()
+        raise DownloadError(
+            f"size mismatch: the partial file held {have} bytes but the output is "
+            f"{total}; it was discarded, run again to start over"
+        )
+    return total
 
 
 async def _stream_once(
     http: httpx.AsyncClient,
     url: str,
-    part: Path,
+    part: PartFile,
+    job_id: str,
     meter: SpeedMeter,
     report: Callable[[Progress, bool], None],
     cancel: asyncio.Event | None,
+    stall_timeout: float,
 ) -> int | None:
-    """One GET into ``part`` (resuming what it holds); returns the announced total size."""
-    have = _size(part)
-    headers = {"Range": f"bytes={have}-"} if have else {}
-    async with http.stream("GET", url, headers=headers) as response:
-        status = response.status_code
-        if status == 403:
-            detail = _storage_error(await response.aread())
-            raise _Expired(detail or "HTTP 403")
-        if status == 416:  # nothing after ``have``: complete already, or a .part too long
-            match = _UNSATISFIED_RANGE.match(response.headers.get("content-range", "").strip())
-            total = int(match.group(1)) if match else None
-            if total is not None and have > total:
-                part.unlink()
-                raise DownloadError(
-                    f"size mismatch: the partial file held {have} bytes but the output is "
-                    f"{total}; it was discarded, run again to start over"
+    """One GET into ``part``; returns the announced total size (None if not announced).
+
+    What ``part`` holds is resumed only when it is this job's and the server's ETag (or
+    Last-Modified) is known: ``If-Range`` makes a server whose object changed send it all.
+    """
+    have = part.size()
+    origin = part.origin
+    if have and (origin is None or origin.job_id != job_id or not origin.if_range):
+        part.restart()  # bytes we cannot tie to a version of the object: never resumed
+        have = 0
+    headers = {"Range": f"bytes={have}-", "If-Range": origin.if_range} if have and origin else {}
+    loop = asyncio.get_running_loop()
+    try:
+        # The guard is pushed back each time STALL_BYTES more arrive: a server that trickles
+        # (1 byte a second beats any per-read timeout) is stopped after ``stall_timeout``.
+        async with asyncio.timeout(stall_timeout) as guard:
+            async with http.stream("GET", url, headers=headers) as response:
+                status = response.status_code
+                fresh = Origin(
+                    job_id,
+                    validator(response.headers.get("etag")),
+                    validator(response.headers.get("last-modified")),
                 )
-            return total if total is not None else have
-        if status == 206:
-            info = _parse_content_range(response.headers.get("content-range", ""))
-            if info is None:
-                raise DownloadError("the server answered a range request without Content-Range")
-            start, _, total = info
-            if start > have:
-                raise DownloadError(f"the server resumed at byte {start}, not {have}")
-            mode, offset = "r+b", start
-        elif status == 200:  # a server that ignores Range sends everything again
-            length = response.headers.get("content-length")
-            total = int(length) if length and length.isdigit() else None
-            mode, offset = "wb", 0
-        else:
-            raise DownloadError(f"the server answered HTTP {status} for {redact_url(url)}")
-        if mode == "r+b" and not part.exists():
-            part.touch()
-        with open(part, mode) as out:
-            out.seek(offset)
-            out.truncate()
-            done = offset
-            report(meter.progress(done, total), True)
-            async for chunk in response.aiter_bytes(CHUNK):
-                out.write(chunk)
-                done += len(chunk)
-                meter.add(len(chunk))
-                report(meter.progress(done, total), False)
-                if cancel is not None and cancel.is_set():
-                    raise DownloadCancelled(_CANCELLED)
-        return total
+                if status == 403:
+                    raise _Expired(await _error_code(response) or "HTTP 403")
+                if status == 416 and have:
+                    return _unsatisfied(response, part, have, fresh)
+                if status == 206:
+                    info = _parse_content_range(response.headers.get("content-range", ""))
+                    if info is None:
+                        raise DownloadError(
+                            "the server answered a range request without Content-Range"
+                        )
+                    offset, _, total = info
+                    if offset > have:
+                        raise DownloadError(f"the server resumed at byte {offset}, not {have}")
+                    if offset and origin is not None and fresh.if_range != origin.if_range:
+                        part.restart()  # If-Range ignored: these bytes are another version's
+                        raise _Changed
+                elif status == 200:  # everything: Range ignored, or the object changed
+                    length = response.headers.get("content-length")
+                    total = int(length) if length and length.isdigit() else None
+                    offset = 0
+                else:
+                    raise DownloadError(f"the server answered HTTP {status} for {redact_url(url)}")
+                if offset == 0:
+                    part.record(fresh)  # before the first byte: a crash leaves it tied
+                out = part.file
+                out.seek(offset)
+                out.truncate()
+                done = offset
+                limit = total if total is not None else MAX_UNSIZED
+                window = 0
+                report(meter.progress(done, total), True)
+                async for chunk in response.aiter_bytes():
+                    out.write(chunk)
+                    done += len(chunk)
+                    if done > limit:
+                        return _too_long(part, done, total)
+                    window += len(chunk)
+                    if window >= STALL_BYTES:
+                        guard.reschedule(loop.time() + stall_timeout)
+                        window = 0
+                    meter.add(len(chunk))
+                    report(meter.progress(done, total), False)
+                    if cancel is not None and cancel.is_set():
+                        raise DownloadCancelled(_CANCELLED)
+                return total
+    except TimeoutError:
+        if not guard.expired():
+            raise
+        raise DownloadError(
+            f"the download stalled (less than {human_bytes(STALL_BYTES)} in "
+            f"{stall_timeout:g} s); {part.path.name} is kept: run again to resume"
+        ) from None
+
+
+def _too_long(part: PartFile, done: int, total: int | None) -> int:
+    if total is None:
+        raise DownloadError(
+            f"more than {human_bytes(MAX_UNSIZED)} without an announced size; stopped, "
+            f"{part.path.name} is kept"
+        )
+    part.discard()
+    raise DownloadError(
+        f"size mismatch: received {done} bytes but the server announced {total}; "
+        "the partial file was discarded"
+    )
 
 
 async def _transfer(
     http: httpx.AsyncClient,
     url: str,
-    part: Path,
+    part: PartFile,
+    job_id: str,
     on_progress: Callable[[Progress], None] | None,
     cancel: asyncio.Event | None,
+    stall_timeout: float,
 ) -> None:
     """Stream until ``part`` holds the whole file, resuming short answers a few times."""
     meter = SpeedMeter()
@@ -309,25 +334,40 @@ async def _transfer(
     problem = ""
     for _ in range(ATTEMPTS):
         try:
-            total = await _stream_once(http, url, part, meter, report, cancel)
+            total = await _stream_once(
+                http, url, part, job_id, meter, report, cancel, stall_timeout
+            )
         except httpx.HTTPError as exc:
             problem = _scrub(f"{type(exc).__name__}: {exc}", url)
             log.info("download of %s broke off: %s", redact_url(url), problem)
             continue
-        size = _size(part)
-        if total is None or size == total:
+        except _Changed:
+            problem = "the file changed on the server"
+            log.info("download of %s: the file changed on the server; starting over", job_id)
+            continue
+        size = part.size()
+        if total is None:  # no Content-Length nor Content-Range total: it may be cut short
+            raise DownloadError(
+                f"the server did not say how big the file is, so the {human_bytes(size)} "
+                f"received may not be all of it; kept as {part.path.name}, not saved as "
+                "finished"
+            )
+        if size == total:
             report(meter.progress(size, total), True)
             return
         if size > total:
-            part.unlink()
+            part.discard()
             raise DownloadError(
                 f"size mismatch: received {size} bytes but the server announced {total}; "
                 "the partial file was discarded"
             )
         problem = f"the transfer ended at {size} of {total} bytes"
+    if part.origin is not None and part.origin.if_range:
+        then = "run again to resume"
+    else:
+        then = "run again to start over (the server gives no ETag or Last-Modified to resume by)"
     raise DownloadError(
-        f"incomplete after {ATTEMPTS} attempts ({problem}); {part.name} is kept: "
-        "run again to resume"
+        f"incomplete after {ATTEMPTS} attempts ({problem}); {part.path.name} is kept: {then}"
     )
 
 
@@ -362,6 +402,7 @@ async def download(
     on_progress: Callable[[Progress], None] | None = None,
     refresh_url: Callable[[], Awaitable[str]] | None = None,
     cancel: asyncio.Event | None = None,
+    stall_timeout: float = STALL_TIMEOUT,
 ) -> Path:
     """Download ``url`` into ``dest_dir`` under a safe name from ``filename_hint``; the path.
 
@@ -375,29 +416,33 @@ async def download(
     except OSError as exc:
         raise DownloadError(f"cannot create {dest_dir}: {exc.strerror or exc}") from None
     name = safe_filename(filename_hint, job_id, _extension(url))
-    with _claim(dest_dir, name) as final:
-        part = part_path(final)
-        log.info("download %s: %s -> %s", job_id, redact_url(url), final)
-        refreshed = False
-        while True:
-            try:
-                await _cancellable(_transfer(http, url, part, on_progress, cancel), cancel)
-                break
-            except _Expired as expired:
-                if refresh_url is None or refreshed:
-                    again = " even after fetching a fresh one" if refreshed else ""
-                    raise DownloadError(
-                        f"storage refused the output URL{again} ({expired.detail}): it has "
-                        "probably expired; fetch the job again for a new URL"
-                    ) from None
-                log.info("download %s: URL refused (%s); asking for a fresh one", job_id, expired)
-                url = await _fresh_url(refresh_url)
-                refreshed = True
-            except OSError as exc:
-                raise DownloadError(f"cannot write {part}: {exc.strerror or exc}") from None
-        done = _publish(part, final)
-        log.info("download %s complete: %s (%d bytes)", job_id, done, _size(done))
-        return done
+    try:
+        with claim(dest_dir, name, job_id) as part:
+            log.info("download %s: %s -> %s", job_id, redact_url(url), part.final)
+            refreshed = False
+            while True:
+                work = _transfer(http, url, part, job_id, on_progress, cancel, stall_timeout)
+                try:
+                    await _cancellable(work, cancel)
+                    break
+                except _Expired as expired:
+                    if refresh_url is None or refreshed:
+                        again = " even after fetching a fresh one" if refreshed else ""
+                        raise DownloadError(
+                            f"storage refused the output URL{again} ({expired.detail}): it "
+                            "has probably expired; fetch the job again for a new URL"
+                        ) from None
+                    log.info(
+                        "download %s: URL refused (%s); asking for a fresh one", job_id, expired
+                    )
+                    url = await _fresh_url(refresh_url)
+                    refreshed = True
+            size = part.size()
+            done = part.publish()
+    except OSError as exc:
+        raise DownloadError(f"cannot write in {dest_dir}: {exc.strerror or exc}") from None
+    log.info("download %s complete: %s (%d bytes)", job_id, done, size)
+    return done
 
 
 async def _fresh_url(refresh_url: Callable[[], Awaitable[str]]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from yike_tui.download import (
     download,
     part_path,
 )
+from yike_tui.part_file import sidecar_path
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimServer, running_simulator
 
 DEMO = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, source="test")
@@ -61,6 +63,11 @@ async def client(sim: SimServer, wall: Wall) -> AsyncIterator[IceClient]:
         yield c
 
 
+def tie(final: Path, job_id: str, etag: str) -> None:
+    """Record a planted .part as this job's, as an interrupted download would have."""
+    sidecar_path(final).write_text(json.dumps({"job_id": job_id, "etag": etag}))
+
+
 def demo_id(sim: SimServer, title_start: str) -> str:
     return next(j.id for j in sim.sim.book if j.params["Title"].startswith(title_start))
 
@@ -95,20 +102,21 @@ async def test_a_half_part_file_is_resumed_with_range(
     final = dest / "Harbour Lights — Episode 1.mp4"
     half = len(whole) // 2
     part_path(final).write_bytes(whole[:half])
-    ranges: list[str | None] = []
+    tie(final, job.id, f'"{job.id}"')  # the simulator's ETag
+    ranges: list[tuple[str | None, str | None]] = []
 
     async def record(request: httpx.Request) -> None:
-        ranges.append(request.headers.get("range"))
+        ranges.append((request.headers.get("range"), request.headers.get("if-range")))
 
     async with httpx.AsyncClient(event_hooks={"request": [record]}) as http:
         seen: list[Progress] = []
         path = await download(
             http, job.output_url, dest, job.title, job.id, on_progress=seen.append
         )
-    assert ranges == [f"bytes={half}-"]
+    assert ranges == [(f"bytes={half}-", f'"{job.id}"')]
     assert path == final and path.read_bytes() == whole
     assert seen[0].done == half  # progress counts what the .part already held
-    assert not part_path(final).exists()
+    assert not part_path(final).exists() and not sidecar_path(final).exists()
 
 
 async def test_an_existing_file_is_never_overwritten(
@@ -219,6 +227,7 @@ async def test_a_part_longer_than_the_file_is_a_size_mismatch(
     whole = await full_bytes(client, job.output_url)
     part = part_path(dest / "H.mp4")
     part.write_bytes(whole + b"extra")
+    tie(dest / "H.mp4", job.id, f'"{job.id}"')
     with pytest.raises(DownloadError, match="size mismatch"):
         await download(client.http, job.output_url, dest, "H", job.id)
     assert not part.exists()  # discarded: the next run starts over cleanly
@@ -237,10 +246,11 @@ async def test_more_bytes_than_announced_is_a_size_mismatch(dest: Path) -> None:
 
 async def test_short_answers_are_resumed_then_reported(dest: Path) -> None:
     body = bytes(range(200))
+    tag = {"etag": '"v1"'}
     replies = [
-        Reply(206, body[:50], {"content-range": "bytes 0-49/200"}),
-        Reply(206, body[50:120], {"content-range": "bytes 50-119/200"}),
-        Reply(206, body[120:], {"content-range": "bytes 120-199/200"}),
+        Reply(206, body[:50], {"content-range": "bytes 0-49/200", **tag}),
+        Reply(206, body[50:120], {"content-range": "bytes 50-119/200", **tag}),
+        Reply(206, body[120:], {"content-range": "bytes 120-199/200", **tag}),
     ]
     async with scripted_server(replies) as server, httpx.AsyncClient() as http:
         url = f"{server.endpoint}/v.mp4?Expires=1&Signature=s"
@@ -249,7 +259,7 @@ async def test_short_answers_are_resumed_then_reported(dest: Path) -> None:
     assert path.read_bytes() == body
     assert ranges == [None, "bytes=50-", "bytes=120-"]
 
-    stingy = [Reply(206, body[:10], {"content-range": "bytes 0-9/200"})] * 3
+    stingy = [Reply(206, body[:10], {"content-range": "bytes 0-9/200", **tag})] * 3
     async with scripted_server(stingy) as server, httpx.AsyncClient() as http:
         with pytest.raises(DownloadError, match="incomplete after 3 attempts") as err:
             await download(http, f"{server.endpoint}/v.mp4", dest, "stingy", "j")
