@@ -176,7 +176,9 @@ def test_everything_at_once_in_a_fixed_order() -> None:
         EventKind.SHOT_FAILED,
         EventKind.OUTPUT_READY,
     ]
-    assert diff(old, new, ts=1.0) == diff(old, new, ts=1.0)
+    # ...each naming what it is about, in the snapshot's own storyboard order.
+    about = [e.data.get("storyboard_id") for e in diff(old, new, ts=1.0)]
+    assert about == [None, "st_1", "st_2", "st_3", "st_2", None]
 
 
 def test_to_json_shape() -> None:
