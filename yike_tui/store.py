@@ -5,7 +5,13 @@ instead of failing: a corrupt file is moved aside (never deleted) and replaced, 
 unwritable or locked one gives way to an in-memory db. ``notice`` says which happened.
 
 Retention: events older than 30 days, and all but the newest 50,000, are deleted when the
-store opens (``prune``). Snapshots stay until ``forget`` (a job removed from the watch list).
+store opens (``prune``); so are the snapshots of jobs no longer watched when the watch list is
+known then (``keep``), and both when a job is removed (``forget``).
+
+What is stored is hostile-proof: every signed query is cut from every http(s) URL, at any depth
+and inside JSON text (``unsign``); a snapshot over ``MAX_SNAPSHOT_BYTES`` keeps only the job's
+id and title (it is fetched afresh); a row that cannot be stored costs that row, not the batch.
+The files are 0600 in a 0700 directory (``paths``).
 """
 
 from __future__ import annotations
@@ -16,38 +22,44 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from yike_tui import paths
 from yike_tui.events import Event, EventKind
-from yike_tui.presentation import redact_url
+from yike_tui.unsign import has_signed_query, unsign
 
 SCHEMA_VERSION = 1
 LOCK_TIMEOUT = 2.0  # seconds to wait for another process's write before going in-memory
 MAX_AGE_DAYS = 30.0
 MAX_EVENTS = 50_000
+MAX_SNAPSHOT_BYTES = 1 << 20  # a 200 MB answer must not be read back at every start
+MAX_EVENT_BYTES = 64 << 10
+_MAX_EVENT_TEXT = 1000  # characters a text field of an oversized event keeps
+_MAX_TITLE = 1000  # characters of the title column (``list`` shows 40)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS snapshots (
-    job_id TEXT PRIMARY KEY,
-    payload TEXT NOT NULL,
-    fetched_at REAL NOT NULL,
-    status TEXT,
-    title TEXT
-);
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY,
-    ts REAL,
-    job_id TEXT,
-    kind TEXT,
-    data TEXT
-);
-CREATE INDEX IF NOT EXISTS events_ts ON events (ts);
-CREATE INDEX IF NOT EXISTS events_job_ts ON events (job_id, ts);
-"""
+# Statement by statement: they run inside one transaction (``executescript`` would commit).
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS snapshots (
+        job_id TEXT PRIMARY KEY,
+        payload TEXT NOT NULL,
+        fetched_at REAL NOT NULL,
+        status TEXT,
+        title TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS events (
+        id INTEGER PRIMARY KEY,
+        ts REAL,
+        job_id TEXT,
+        kind TEXT,
+        data TEXT
+    )""",
+    "CREATE INDEX IF NOT EXISTS events_ts ON events (ts)",
+    "CREATE INDEX IF NOT EXISTS events_job_ts ON events (job_id, ts)",
+)
+_SCHEMA_NAMES = frozenset({"meta", "snapshots", "events", "events_ts", "events_job_ts"})
 _CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
 
 log = logging.getLogger(__name__)
@@ -87,9 +99,18 @@ def _connect(target: str) -> sqlite3.Connection:
 
 
 def _connect_once(target: str) -> sqlite3.Connection:
+    on_disk = target != ":memory:"
+    if on_disk:
+        # Created 0600 here, not by SQLite (0644 less the umask); its -wal and -shm get
+        # the db's mode from SQLite. Files an older version left open to others are tightened.
+        db = Path(target)
+        paths.make_private_file(db)
+        for side in _side_files(db):
+            if side.exists() or side.is_symlink():
+                paths.make_private_file(side, create=False)
     conn = sqlite3.connect(target, timeout=LOCK_TIMEOUT, check_same_thread=False)
     try:
-        if target != ":memory:":
+        if on_disk:
             current = conn.execute("PRAGMA journal_mode").fetchone()
             if current is not None and str(current[0]).lower() == "wal":
                 mode = current  # already WAL (the usual case): no lock needed to switch
@@ -105,29 +126,56 @@ def _connect_once(target: str) -> sqlite3.Connection:
     return conn
 
 
+def _side_files(db: Path) -> tuple[Path, Path]:
+    return db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")
+
+
 def _ensure_schema(conn: sqlite3.Connection) -> None:
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    if tables and "meta" not in tables:
-        raise _Unreadable("not a yike-tui state db")
-    if "meta" in tables:
-        row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        try:
-            version = int(row[0]) if row else 0
-        except ValueError:
-            version = 0
-        if version > SCHEMA_VERSION:
-            raise _TooNew(f"written by a newer yike-tui (schema {version})")
-        if version < 1:
-            raise _Unreadable("schema version missing")
-    with conn:
-        conn.executescript(_SCHEMA)
-        conn.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
-            (str(SCHEMA_VERSION),),
-        )
+    """Check the schema, creating it in ONE transaction when the db is new.
+
+    Two processes may open a new db at the same moment: the schema (tables and version)
+    appears whole or not at all, and it is checked under the write lock, so the other one
+    never sees a half-made db (and moves it aside). Taking that lock at every open also
+    finds a db another process keeps locked now, not at the first save.
+    """
+    conn.execute("BEGIN IMMEDIATE")  # waits (busy timeout) for the other writer
+    try:
+        if not _schema_ready(conn):
+            for statement in _SCHEMA:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
     # Read every table once: a damaged page in the schema shows up here, not mid-session.
     for table in ("snapshots", "events"):
         conn.execute(f"SELECT * FROM {table} LIMIT 1").fetchall()
+
+
+def _schema_ready(conn: sqlite3.Connection) -> bool:
+    """True when the whole schema is there; False when it must be (partly) created.
+
+    Raises _Unreadable for someone else's db, _TooNew for a newer yike-tui's.
+    """
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    if not names:
+        return False
+    if "meta" not in names:
+        raise _Unreadable("not a yike-tui state db")
+    row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    try:
+        version = int(row[0]) if row else 0
+    except ValueError:
+        version = 0
+    if version > SCHEMA_VERSION:
+        raise _TooNew(f"written by a newer yike-tui (schema {version})")
+    if version < 1:
+        raise _Unreadable("schema version missing")
+    return names >= _SCHEMA_NAMES
 
 
 def _move_aside(path: Path) -> Path:
@@ -139,34 +187,106 @@ def _move_aside(path: Path) -> Path:
         dest = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
         n += 1
     path.rename(dest)
-    for suffix in ("-wal", "-shm"):
-        side = path.with_name(path.name + suffix)
+    for side in _side_files(path):
         if side.exists():
-            side.rename(dest.with_name(dest.name + suffix))
+            side.rename(dest.with_name(dest.name + side.name[len(path.name) :]))
     return dest
 
 
-_SIGNED_FIELDS = ("OutputUrl", "SrtFileUrl")
+# --- rows: made safe to store one by one, so one bad job costs only its own row ----------
+
+_Row = tuple[Any, ...]
 
 
-def _unsigned(payload: dict[str, Any]) -> dict[str, Any]:
-    """The answer with the query of every signed URL in ``JobResult`` cut off."""
-    result = payload.get("JobResult")
-    if not isinstance(result, dict):
-        return payload
-    signed = {
-        key: redact_url(value)
-        for key, value in result.items()
-        if key in _SIGNED_FIELDS and isinstance(value, str) and "?" in value
-    }
-    if not signed:
-        return payload
-    return {**payload, "JobResult": {**result, **signed}}
+def _valid(text: str) -> str:
+    """``text`` as valid UTF-8: a lone surrogate (valid JSON, not valid text) becomes U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
 
 
-def _unsigned_data(data: Mapping[str, Any]) -> dict[str, Any]:
-    """An event's fields with signed URLs (``output_ready``'s ``url``) cut like snapshots."""
-    return {k: redact_url(v) if k == "url" and isinstance(v, str) else v for k, v in data.items()}
+def _dumps(value: Any) -> str:
+    """Compact JSON; escaped to ASCII only when it holds text UTF-8 cannot carry (lossless)."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":"))
+    return text
+
+
+def _job_id(job_id: object) -> str:
+    if not isinstance(job_id, str):
+        raise TypeError("JobId is not text")
+    job_id.encode("utf-8")  # an id that cannot be stored costs its row
+    return job_id
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _minimal(job_id: str, title: str) -> dict[str, Any]:
+    """What is kept of an answer that cannot be kept whole: no status, so it is fetched afresh."""
+    return {"JobId": job_id, "JobParams": {"Title": title}}
+
+
+def _snapshot_row(job_id: str, payload: dict[str, Any], ts: float, status: str, title: str) -> _Row:
+    job_id = _job_id(job_id)
+    title = _short(_valid(unsign(str(title or ""))), _MAX_TITLE)
+    text = _dumps(unsign(payload))
+    if has_signed_query(text):  # a signed query in a shape unsign did not see: keep none
+        log.warning("snapshot of %s held a signed query: only its id and title kept", ascii(job_id))
+        text = _dumps(_minimal(job_id, title))
+    size = len(text.encode("utf-8"))
+    if size > MAX_SNAPSHOT_BYTES:
+        log.warning(
+            "snapshot of %s is %d bytes (the most is %d): only its id and title kept",
+            ascii(job_id),
+            size,
+            MAX_SNAPSHOT_BYTES,
+        )
+        text = _dumps(_minimal(job_id, title))
+    return (job_id, text, float(ts), _short(_valid(str(status or "")), 100), title)
+
+
+def _event_row(event: Event) -> _Row:
+    job_id = _job_id(event.job_id)
+    data = unsign(dict(event.data))
+    text = _dumps(data)
+    if len(text.encode("utf-8")) > MAX_EVENT_BYTES or has_signed_query(text):
+        kept = {
+            key: _short(value, _MAX_EVENT_TEXT) if isinstance(value, str) else value
+            for key, value in data.items()
+            if isinstance(value, str | int | float | bool) or value is None
+        }
+        text = _dumps(kept)
+        if len(text.encode("utf-8")) > MAX_EVENT_BYTES or has_signed_query(text):
+            text = "{}"
+    return (float(event.ts), job_id, EventKind(event.kind).value, text)
+
+
+def _skipped(kind: str, job_id: object, exc: Exception) -> None:
+    # The id escaped and cut, the error's type only: its text could hold the value.
+    log.warning("%s of %s not saved: %s", kind, ascii(job_id)[:140], type(exc).__name__)
+
+
+def _insert_each(conn: sqlite3.Connection, sql: str, rows: list[_Row], kind: str) -> int:
+    """Insert row by row in the caller's transaction: a failed statement undoes only itself
+    (a db-wide failure, OperationalError, still ends the whole batch)."""
+    saved = 0
+    for row in rows:
+        try:
+            conn.execute(sql, row)
+        except sqlite3.OperationalError:
+            raise
+        except Exception as exc:  # one bad row, not the batch
+            log.warning("%s not saved: %s", kind, type(exc).__name__)
+        else:
+            saved += 1
+    return saved
 
 
 class Store:
@@ -183,20 +303,30 @@ class Store:
         return self.path is None
 
     @classmethod
-    def open(cls, path: Path | None = None, *, prune: bool = True) -> Store:
+    def open(
+        cls,
+        path: Path | None = None,
+        *,
+        prune: bool = True,
+        keep: Iterable[str] | None = None,
+    ) -> Store:
+        """Open (or create) the db. ``keep``: the whole watch list, when it is known; the
+        snapshots of other jobs are dropped (they would be read at every start)."""
         path = path or paths.state_db()
         store = cls._open_file(path)
-        if prune:
-            try:
+        try:  # retention is housekeeping; never a reason to stop
+            if prune:
                 store.prune()
-            except sqlite3.Error as exc:  # retention is housekeeping; never a reason to stop
-                log.warning("pruning %s failed: %s", path, exc)
+            if keep is not None:
+                store.keep_only(keep)
+        except sqlite3.Error as exc:
+            log.warning("pruning %s failed: %s", path, exc)
         return store
 
     @classmethod
     def _open_file(cls, path: Path) -> Store:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            paths.make_private_dir(path.parent)
             return cls(_connect(str(path)), path)
         except _Unreadable as exc:
             why = str(exc)
@@ -236,39 +366,43 @@ class Store:
     def save_snapshots(self, items: Iterable[tuple[str, dict[str, Any], float, str, str]]) -> None:
         """Upsert (job_id, raw response payload, fetched_at, status, title) in one transaction.
 
-        Signed output URLs are kept without their query (the signature is a secret, and it
-        expires anyway): a cached job shows that output exists; using it fetches a fresh URL.
+        Signed URLs are kept without their query (the signature is a secret, and it expires
+        anyway): a cached job shows that output exists; using it fetches a fresh URL. A job
+        whose row cannot be made (or stored) is logged and left out; the others are saved.
         """
-        rows = [
-            (
-                job_id,
-                json.dumps(_unsigned(payload), separators=(",", ":"), ensure_ascii=False),
-                ts,
-                st,
-                title,
-            )
-            for job_id, payload, ts, st, title in items
-        ]
+        rows = []
+        for item in items:
+            try:
+                rows.append(_snapshot_row(*item))
+            except Exception as exc:  # one bad job costs only its row
+                _skipped("snapshot", item[0] if item else "?", exc)
         if not rows:
             return
         with self._write() as conn:
-            conn.executemany(
+            _insert_each(
+                conn,
                 "INSERT INTO snapshots (job_id, payload, fetched_at, status, title) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT(job_id) DO UPDATE SET "
                 "payload=excluded.payload, fetched_at=excluded.fetched_at, "
                 "status=excluded.status, title=excluded.title",
                 rows,
+                "a snapshot",
             )
 
     def load_snapshots(self) -> dict[str, tuple[dict[str, Any], float]]:
-        """job_id -> (payload, fetched_at); a row that no longer decodes is skipped."""
+        """job_id -> (payload, fetched_at); a row that no longer decodes is skipped, and so
+        is one over the size cap (an older version stored answers whole)."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT job_id, payload, fetched_at FROM snapshots"
+                "SELECT job_id, CASE WHEN length(payload) <= ? THEN payload END, fetched_at "
+                "FROM snapshots",
+                (MAX_SNAPSHOT_BYTES,),
             ).fetchall()
         out: dict[str, tuple[dict[str, Any], float]] = {}
         loads = json.loads
         for job_id, payload, fetched_at in rows:
+            if payload is None:
+                continue
             try:
                 decoded = loads(payload)
             except ValueError:
@@ -292,17 +426,35 @@ class Store:
             conn.executemany("DELETE FROM snapshots WHERE job_id = ?", ids)
             conn.executemany("DELETE FROM events WHERE job_id = ?", ids)
 
+    def keep_only(self, job_ids: Iterable[str]) -> int:
+        """Drop the snapshots of every job not in ``job_ids`` (the watch list); their
+        events stay until they age out. Returns how many snapshots went."""
+        keep = set(job_ids)
+        with self._lock:
+            stored = [row[0] for row in self._conn.execute("SELECT job_id FROM snapshots")]
+        gone = [(job_id,) for job_id in stored if job_id not in keep]
+        if gone:
+            with self._write() as conn:
+                conn.executemany("DELETE FROM snapshots WHERE job_id = ?", gone)
+        return len(gone)
+
     # --- events ---------------------------------------------------------------------------
 
     def append_events(self, events: Iterable[Event]) -> None:
-        rows = [
-            (e.ts, e.job_id, e.kind.value, json.dumps(_unsigned_data(e.data), ensure_ascii=False))
-            for e in events
-        ]
+        """Insert in one transaction; an event that cannot be stored is logged and left out."""
+        rows = []
+        for event in events:
+            try:
+                rows.append(_event_row(event))
+            except Exception as exc:  # one bad event costs only its row
+                _skipped("event", getattr(event, "job_id", "?"), exc)
         if rows:
             with self._write() as conn:
-                conn.executemany(
-                    "INSERT INTO events (ts, job_id, kind, data) VALUES (?, ?, ?, ?)", rows
+                _insert_each(
+                    conn,
+                    "INSERT INTO events (ts, job_id, kind, data) VALUES (?, ?, ?, ?)",
+                    rows,
+                    "an event",
                 )
 
     def recent_events(self, limit: int = 500, job_id: str | None = None) -> list[Event]:

@@ -207,3 +207,35 @@ def test_five_thousand_jobs_load_correctly() -> None:
         assert len(snaps) == 5000
         assert snaps["job04999"] == (payload("job04999", 20), 4999.0)
         assert len(store.last_status()) == 5000
+
+
+def test_another_connection_never_sees_a_half_made_schema(tmp_path: Path) -> None:
+    """Deterministic half of the two-process race (tests/integration/test_store_race.py):
+    before every statement that creates the schema, a second connection looks at the db and
+    must find it empty or whole, never ``meta`` without a schema version (which it moves aside).
+    """
+    from yike_tui import store as store_module
+
+    db = tmp_path / "state.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=WAL")
+    seen: list[tuple[str, bool]] = []
+
+    def look(statement: str) -> None:
+        other = sqlite3.connect(db)
+        try:
+            tables = {r[0] for r in other.execute("SELECT name FROM sqlite_master")}
+            version = None
+            if "meta" in tables:
+                row = other.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                version = row[0] if row else None
+        finally:
+            other.close()
+        seen.append((statement.split("(")[0].strip(), not tables or version is not None))
+
+    conn.set_trace_callback(look)
+    store_module._ensure_schema(conn)
+    conn.set_trace_callback(None)
+    conn.close()
+    assert any("CREATE TABLE" in statement for statement, _ in seen)
+    assert [statement for statement, whole in seen if not whole] == []
