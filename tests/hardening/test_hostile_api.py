@@ -1,0 +1,430 @@
+"""Hostile API servers on loopback (issue 13, items 1, 2, 3, 6, 10): an endless or compressed
+body, a slow drip, an absurd Retry-After, redirects, CR/LF in a message, credentials that
+cannot go into a header. Memory and time stay bounded; each gives one clear line and the
+right exit code, through the real CLI and through the client on either transport.
+
+Each server runs its own event loop in a thread, as the in-process CLI runs its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import threading
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from tests.hardening.cli_run import run
+from yike_tui.api.client import MAX_RETRY_AFTER, IceClient
+from yike_tui.api.credentials import Credentials
+from yike_tui.api.errors import ApiError
+from yike_tui.api.transport import MAX_ANSWER_BYTES
+
+Handler = Callable[["Hostile", asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+CREDS = Credentials("LTAI5tHostileApi01", "secret-value-xyz", source="test")
+GUARD = 60.0  # seconds: far beyond a healthy run; a run still going then is a hang
+ENDLESS_LIMIT = 64 * 1024 * 1024  # the "endless" body ends here, so a broken client finishes
+
+
+def job(job_id: str) -> bytes:
+    return json.dumps({"RequestId": "r", "JobId": job_id, "JobStatus": "Running",
+                       "JobParams": {"Title": f"title of {job_id}"}}).encode()  # fmt: skip
+
+
+def answer(status: int, body: bytes, *headers: str) -> bytes:
+    extra = "".join(f"{h}\r\n" for h in headers)
+    head = f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n"
+    return f"{head}content-length: {len(body)}\r\n{extra}\r\n".encode() + body
+
+
+class Hostile:
+    """A raw HTTP/1.1 server on 127.0.0.1 that misbehaves as ``handler`` says."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.requests: list[str] = []  # request lines, in order
+        self.most_sent = 0  # the most body bytes written on one connection
+        self.hung_up = threading.Event()  # a client closed a connection we were writing to
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._server: asyncio.Server | None = None
+        self.port = 0
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Hostile:
+        self._thread.start()
+        start = asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = asyncio.run_coroutine_threadsafe(start, self._loop).result(10)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        async def stop() -> None:
+            assert self._server is not None
+            self._server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await self.handler(self, reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            self.hung_up.set()
+        except asyncio.CancelledError:
+            pass  # the server is stopping: this handler ends with it
+        finally:
+            writer.close()
+
+    async def read_request(self, reader: asyncio.StreamReader) -> str:
+        """Read one request; returns its JobId (or "")."""
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        length = next(
+            (int(h.split(":")[1]) for h in lines if h.lower().startswith("content-length:")), 0
+        )
+        await reader.readexactly(length)
+        self.requests.append(lines[0])
+        query = urlsplit(lines[0].split(" ")[1]).query
+        return parse_qs(query).get("JobId", [""])[0]
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", CREDS.access_key_id)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", CREDS.access_key_secret)
+
+
+def run_cli(
+    argv: list[str], server: Hostile, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
+    """The CLI in-process against ``server``, in a thread so that a hang fails the test
+    instead of the run (it would be left behind as a daemon thread)."""
+    result: list[tuple[int, str, str]] = []
+    runner = threading.Thread(
+        target=lambda: result.append(run([*argv, "--endpoint", server.endpoint], capsys)),
+        daemon=True,
+    )
+    runner.start()
+    runner.join(GUARD)
+    if runner.is_alive():
+        pytest.fail(f"`yike-tui {' '.join(argv)}` was still running after {GUARD:g} s")
+    return result[0]
+
+
+def one_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
+    return lines[0]
+
+
+def client(server: Hostile, transport: str, **kwargs: object) -> IceClient:
+    """A client on the lean transport, or on httpx's own (what a proxy setting selects)."""
+    chosen = httpx.AsyncHTTPTransport() if transport == "httpx" else None
+    return IceClient(CREDS, endpoint=server.endpoint, transport=chosen, **kwargs)  # type: ignore[arg-type]
+
+
+TRANSPORTS = ["lean", "httpx"]
+
+
+# --- 1. size and time ---------------------------------------------------------------------
+
+
+async def endless_chunked(
+    server: Hostile, r: asyncio.StreamReader, w: asyncio.StreamWriter
+) -> None:
+    await server.read_request(r)
+    w.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+            b"transfer-encoding: chunked\r\n\r\n")  # fmt: skip
+    chunk = b" " * 65536
+    sent = 0
+    try:
+        while sent < ENDLESS_LIMIT:
+            w.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            await w.drain()
+            sent += len(chunk)
+        w.write(b"1\r\n{\r\n0\r\n\r\n")  # a body that is not JSON, should one get this far
+        await w.drain()
+    finally:
+        server.most_sent = max(server.most_sent, sent)
+
+
+def test_get_cuts_an_endless_body_at_the_cap(env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    with Hostile(endless_chunked) as server:
+        code, out, err = run_cli(["get", "job-endless"], server, capsys)
+    line = one_line(err)
+    assert code == 1 and out == ""
+    assert "job-endless: AnswerTooLarge" in line and "larger than 4 MiB" in line
+    # The client hung up long before the server's 64 MiB (kernel buffers hold a few MiB).
+    assert server.most_sent < ENDLESS_LIMIT / 2
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_every_transport_caps_an_answer(transport: str) -> None:
+    with Hostile(endless_chunked) as server:
+        async with client(server, transport, retries=0) as c:
+            with pytest.raises(ApiError) as info:
+                await c.get_job("job-endless")
+    assert info.value.code == "AnswerTooLarge"
+    assert server.most_sent < ENDLESS_LIMIT / 2
+
+
+async def huge_length(server: Hostile, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+    await server.read_request(r)
+    w.write(b"HTTP/1.1 200 OK\r\ncontent-length: 10737418240\r\n\r\n{")  # 10 GiB announced
+    await w.drain()
+    await r.read()  # until the client hangs up
+
+
+async def gzip_bomb(server: Hostile, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+    await server.read_request(r)
+    bomb = gzip.compress(b" " * (MAX_ANSWER_BYTES * 8))  # 32 MiB of spaces in ~32 KiB
+    w.write(answer(200, bomb, "content-encoding: gzip"))
+    await w.drain()
+    await r.read()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize(
+    ("handler", "code", "words"),
+    [(huge_length, "AnswerTooLarge", "larger than 4 MiB"), (gzip_bomb, "MalformedResponse",
+      "compressed")],
+    ids=["10GiB-announced", "gzip-bomb"],
+)  # fmt: skip
+async def test_an_answer_too_big_to_read_is_refused_before_it_is_read(
+    transport: str, handler: Handler, code: str, words: str
+) -> None:
+    with Hostile(handler) as server:
+        async with client(server, transport, retries=0) as c:
+            with pytest.raises(ApiError) as info:
+                await c.get_job("job-big")
+    assert info.value.code == code and words in info.value.message
+    assert server.requests[0].startswith("POST /?")
+
+
+async def slow_drip(server: Hostile, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+    job_id = await server.read_request(r)
+    if job_id == "healthy":
+        w.write(answer(200, job(job_id)))
+        await w.drain()
+        return
+    w.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+    while True:  # one byte now and then: no single read ever times out
+        w.write(b"1\r\n \r\n")
+        await w.drain()
+        await asyncio.sleep(0.02)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_slow_drip_does_not_hold_a_call_past_its_deadline(transport: str) -> None:
+    # Read timeouts far beyond the guard: only the whole-call deadline can end the call.
+    timeout = httpx.Timeout(GUARD * 2)
+    with Hostile(slow_drip) as server:
+        async with client(server, transport, retries=0, timeout=timeout,
+                          answer_deadline=0.5) as c:  # fmt: skip
+            with pytest.raises(ApiError) as info:
+                await asyncio.wait_for(c.get_job("drip"), GUARD)
+            assert info.value.code == "Timeout" and "no whole answer" in info.value.message
+            # The dripping connection is dropped at once, not kept until the client closes.
+            assert await asyncio.to_thread(server.hung_up.wait, GUARD), "connection kept open"
+            assert (await c.get_job("healthy")).title == "title of healthy"
+
+
+# --- 2. waits the server asks for -----------------------------------------------------------
+
+
+def throttled(value: str) -> Handler:
+    async def handler(server: Hostile, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+        while True:
+            job_id = await server.read_request(r)
+            if job_id.startswith("healthy"):
+                w.write(answer(200, job(job_id)))
+            else:
+                body = json.dumps({"Code": "Throttling.User", "Message": "slow down",
+                                   "RequestId": "r-throttle"}).encode()  # fmt: skip
+                w.write(answer(400, body, f"x-acs-retry-after: {value}"))
+            await w.drain()
+
+    return handler
+
+
+HONOURED = {"1e12": MAX_RETRY_AFTER, "1e400": None, "inf": None, "-Infinity": None,
+            "nan": None, "-5000": None, "soon": None, "2500": 2.5}  # fmt: skip
+
+
+async def test_retry_after_is_bounded_or_replaced_by_our_own_backoff() -> None:
+    honoured: dict[str, float | None] = {}
+    for value in HONOURED:
+        with Hostile(throttled(value)) as server:
+            async with client(server, "lean", retries=0) as c:
+                with pytest.raises(ApiError) as info:
+                    await c.get_job("throttled")
+        honoured[value] = info.value.retry_after
+    # At most a minute; nothing that is not a sane number of milliseconds is waited for.
+    assert honoured == HONOURED
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["get", "healthy-1", "throttled", "healthy-2"],
+     ["watch", "--once", "healthy-1", "throttled", "healthy-2"]],
+    ids=["get", "watch-once"],
+)  # fmt: skip
+def test_an_absurd_retry_after_holds_up_neither_the_job_nor_its_neighbours(
+    argv: list[str], env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Hostile(throttled("1e12")) as server:
+        code, out, err = run_cli([*argv, "--timeout", "20"], server, capsys)
+    assert code == 1
+    assert "title of healthy-1" in out and "title of healthy-2" in out  # the others answered
+    assert "Throttling.User" in err + out and "past the deadline" in err + out
+    if argv[0] == "get":
+        assert "throttled: Throttling.User (HTTP 400)" in one_line(err)
+
+
+async def silent(server: Hostile, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+    while True:
+        job_id = await server.read_request(r)
+        if job_id.startswith("healthy"):
+            w.write(answer(200, job(job_id)))
+            await w.drain()
+        else:
+            await r.read()  # never answers
+
+
+@pytest.mark.parametrize("command", [["get"], ["watch", "--once"]], ids=["get", "watch-once"])
+def test_a_one_shot_command_reports_what_it_has_at_its_deadline(
+    command: list[str], env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Hostile(silent) as server:
+        code, out, err = run_cli([*command, "healthy-1", "mute", "--timeout", "3"], server, capsys)
+    assert code == 1
+    assert "title of healthy-1" in out
+    line = one_line(err) if command == ["get"] else err
+    assert "Deadline" in err + out and "3 s --timeout" in err + out
+    if command == ["get"]:
+        assert line.startswith("yike-tui: mute: Deadline")
+    else:
+        assert "mute" in out and one_line(err) == "yike-tui: 1 of 2 jobs gave no answer within 3 s"
+
+
+# --- 3. redirects ---------------------------------------------------------------------------
+
+SECRET_QUERY = "Signature=s3cr3t&Expires=1"
+
+
+def redirect(status: int) -> Handler:
+    async def handler(server: Hostile, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+        while True:
+            job_id = await server.read_request(r)
+            # To this very server, so a client that followed it would show up here.
+            where = f"{server.endpoint}/elsewhere/{'p' * 3000}\x9b?{SECRET_QUERY}"
+            head = (f"HTTP/1.1 {status} Moved\r\ncontent-type: application/json\r\n"
+                    f"location: {where}\r\n").encode("latin-1")  # fmt: skip
+            body = job(job_id)  # a perfectly good job: it must not be taken for an answer
+            w.write(head + f"content-length: {len(body)}\r\n\r\n".encode() + body)
+            await w.drain()
+
+    return handler
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_an_error_naming_where_it_pointed(
+    status: int, env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Hostile(redirect(status)) as server:
+        code, out, err = run_cli(["get", "job-r"], server, capsys)
+    line = one_line(err)
+    assert code == 1 and out == ""  # never parsed as a job
+    assert f"job-r: Redirected (HTTP {status})" in line
+    assert f"{server.endpoint}/elsewhere/ppp" in line  # where it pointed...
+    assert "s3cr3t" not in line and "\x9b" not in line  # ...without its query, made visible
+    assert len(line) < 600  # 3,000 characters of path cut short
+    assert server.requests == [server.requests[0]]  # never followed
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_no_transport_follows_a_redirect(transport: str) -> None:
+    with Hostile(redirect(307)) as server:
+        async with client(server, transport) as c:
+            with pytest.raises(ApiError) as info:
+                await c.get_job("job-r")
+    assert info.value.code == "Redirected" and not info.value.retryable
+    assert len(server.requests) == 1
+
+
+# --- 6. one line ----------------------------------------------------------------------------
+
+FAKE = "bad job\r\nyike-tui: everything is fine\r\n\x1b[2K"
+
+
+async def crlf_error(server: Hostile, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+    while True:
+        await server.read_request(r)
+        body = {"Code": "InvalidParameter\r\nX", "Message": FAKE, "RequestId": "r\r\n1"}
+        w.write(answer(400, json.dumps(body).encode()))
+        await w.drain()
+
+
+@pytest.mark.parametrize("command", ["get", "report"])
+def test_api_text_in_an_error_stays_on_one_line(
+    command: str, env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Hostile(crlf_error) as server:
+        code, _, err = run_cli([command, "job-x"], server, capsys)
+    assert code == 1
+    line = one_line(err)  # no fake line of our own, such as "yike-tui: everything is fine"
+    assert "\r" not in line and "\x1b" not in line
+    assert "bad job␍␊yike-tui: everything is fine␍␊␛[2K" in line  # visible, not hidden
+    assert "InvalidParameter␍␊X" in line and "RequestId r␍␊1" in line
+
+
+# --- 10. credentials that cannot go into a header ------------------------------------------
+
+
+async def answers_jobs(server: Hostile, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+    while True:
+        job_id = await server.read_request(r)
+        w.write(answer(200, job(job_id)))
+        await w.drain()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "secret_part"),
+    [
+        ("ALIBABA_CLOUD_SECURITY_TOKEN", "tok-EVIL\r\nX-Injected: yes", "X-Injected"),
+        ("ALIBABA_CLOUD_SECURITY_TOKEN", "tök-EVIL-ön", "tök"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5t EVIL\x1b[31m", "EVIL"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "sëcret-EVIL", "EVIL"),
+    ],
+    ids=["token-crlf", "token-non-ascii", "key-id-controls", "secret-non-ascii"],
+)
+def test_unusable_credentials_exit_3_unechoed_and_unsent(
+    variable: str,
+    value: str,
+    secret_part: str,
+    env: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with Hostile(answers_jobs) as server:
+        code, out, err = run_cli(["get", "job-c"], server, capsys)
+    line = one_line(err)
+    assert code == 3 and out == ""
+    assert "not visible ASCII" in line and "copy it again" in line
+    assert secret_part not in line and "\x1b" not in line
+    assert server.requests == []  # nothing sent, nothing retried
