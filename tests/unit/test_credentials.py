@@ -151,3 +151,47 @@ def test_secret_and_token_never_in_repr() -> None:
 def test_mask() -> None:
     assert mask("LTAI5tAbCdEfGh1234") == "LTAI****1234"
     assert mask("short") == "****"
+
+
+# --- values that cannot be credentials: refused before any request, never echoed ----------
+
+BAD_VALUES = {
+    "crlf": "tok-PART\r\nX-Injected: yes",
+    "non-ascii": "tök-PART-ön",
+    "space": "tok PART",
+    "escape": "tok-PART\x1b]52;c;eA==\x07",
+    "too-long": "PART" * 2100,
+}
+
+
+@pytest.mark.parametrize("value", BAD_VALUES.values(), ids=BAD_VALUES.keys())
+def test_a_token_that_cannot_go_into_a_header_is_refused_unechoed(value: str) -> None:
+    env = {**ENV, "ALIBABA_CLOUD_SECURITY_TOKEN": value}
+    with pytest.raises(CredentialsError) as info:
+        resolve(env=env)
+    message = str(info.value)
+    assert "security token from environment" in message  # where it came from...
+    assert "PART" not in message and "\n" not in message  # ...never what it was
+
+
+def test_bad_values_are_refused_from_every_source(isolated_home: Path, tmp_path: Path) -> None:
+    profile = {"name": "default", "mode": "StsToken", "access_key_id": "LTAIcli00001",
+               "access_key_secret": "sëcret-PART", "sts_token": "t"}  # fmt: skip
+    cli_config = write_cli_config(isolated_home, [profile], "default")
+    with pytest.raises(CredentialsError) as info:
+        resolve(env={})
+    assert "AccessKey secret from aliyun CLI profile 'default'" in str(info.value)
+    cli_config.unlink()
+    ini = write_ini(
+        tmp_path / "c.ini", "[default]\naccess_key_id = LTAI\u00a0PART\naccess_key_secret = s\n"
+    )
+    with pytest.raises(CredentialsError) as info:
+        resolve(env={"ALIBABA_CLOUD_CREDENTIALS_FILE": str(ini)})
+    assert "AccessKey id from credentials file" in str(info.value)
+    assert "PART" not in str(info.value)
+
+
+def test_real_looking_credentials_pass_the_check() -> None:
+    token = "CAIS" + "+/=Ab9_-" * 180  # STS tokens run to well over a thousand characters
+    found = resolve(env={**ENV, "ALIBABA_CLOUD_SECURITY_TOKEN": token})
+    assert found.security_token == token and found.access_key_secret == SECRET
