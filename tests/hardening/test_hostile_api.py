@@ -305,20 +305,22 @@ async def silent(server: Hostile, r: asyncio.StreamReader, w: asyncio.StreamWrit
             await r.read()  # never answers
 
 
-@pytest.mark.parametrize("command", [["get"], ["watch", "--once"]], ids=["get", "watch-once"])
+@pytest.mark.parametrize(
+    "command", [["get"], ["watch", "--once"], ["report"]], ids=["get", "watch-once", "report"]
+)
 def test_a_one_shot_command_reports_what_it_has_at_its_deadline(
     command: list[str], env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with Hostile(silent) as server:
         code, out, err = run_cli([*command, "healthy-1", "mute", "--timeout", "3"], server, capsys)
     assert code == 1
-    assert "title of healthy-1" in out
-    line = one_line(err) if command == ["get"] else err
-    assert "Deadline" in err + out and "3 s --timeout" in err + out
-    if command == ["get"]:
-        assert line.startswith("yike-tui: mute: Deadline")
+    assert "title of healthy-1" in out  # what answered is reported
+    if command[0] == "watch":  # the job that did not answer has its state line, and a reason
+        assert "! Error      mute  Deadline: no answer within the 3 s --timeout" in out
+        assert one_line(err) == "yike-tui: 1 of 2 jobs gave no answer within 3 s"
     else:
-        assert "mute" in out and one_line(err) == "yike-tui: 1 of 2 jobs gave no answer within 3 s"
+        assert one_line(err).startswith("yike-tui: mute: Deadline")
+        assert "no answer within the 3 s --timeout" in err
 
 
 # --- 3. redirects ---------------------------------------------------------------------------
@@ -428,3 +430,18 @@ def test_unusable_credentials_exit_3_unechoed_and_unsent(
     assert "not visible ASCII" in line and "copy it again" in line
     assert secret_part not in line and "\x1b" not in line
     assert server.requests == []  # nothing sent, nothing retried
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["get", "--timeout", "0"], ["get", "--timeout", "nan"], ["report", "--timeout", "inf"],
+     ["watch", "--once", "--timeout", "-1"], ["watch", "--once", "--timeout", "1e9"],
+     ["report", "--timeout", "soon\x1b[2J"]],
+    ids=["zero", "nan", "inf", "negative", "absurd", "garbage"],
+)  # fmt: skip
+def test_a_bad_timeout_is_a_usage_error(
+    argv: list[str], env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run([*argv, "job-1"], capsys)
+    assert code == 2 and out == ""
+    assert "--timeout" in one_line(err) and "\x1b" not in err

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import sys
 
 from yike_tui.api.errors import ApiError
@@ -23,42 +22,12 @@ from yike_tui.commands.common import (
     make_client,
     parse_job_ids,
 )
+from yike_tui.commands.deadline import add_timeout_argument, fetcher_within
 from yike_tui.models import Job
 from yike_tui.presentation import STATUS_SYMBOL, storyboard_symbol
 from yike_tui.safe_text import clean
 
 HELP = "fetch jobs once and print them"
-DEFAULT_TIMEOUT = 60.0  # seconds a one-shot command may take in all
-MAX_TIMEOUT = 3600.0
-
-
-def timeout_seconds(text: str) -> float:
-    """``--timeout``: a number of seconds, above 0 and at most an hour."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text[:40]!r}") from None
-    if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT):
-        raise argparse.ArgumentTypeError(f"--timeout must be above 0 and at most {MAX_TIMEOUT:g}")
-    return value
-
-
-def add_timeout_argument(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument(
-        "--timeout",
-        type=timeout_seconds,
-        default=DEFAULT_TIMEOUT,
-        metavar="SECONDS",
-        help=f"give up {what} after this long in all (default {DEFAULT_TIMEOUT:g})",
-    )
-
-
-def deadline_error(seconds: float) -> ApiError:
-    return ApiError(
-        "Deadline",
-        f"no answer within the {seconds:g} s --timeout",
-        advice="the API is slow or asks to wait; try again later or give a longer --timeout",
-    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -114,16 +83,7 @@ async def _fetch_all(args: argparse.Namespace) -> int:
         ids = ids or conn.demo_job_ids
         code = EXIT_OK
         async with make_client(conn) as client:
-            client.give_up_in(args.timeout)  # no retry or asked-for wait past the deadline
-            deadline = asyncio.get_running_loop().time() + args.timeout
-
-            async def fetch(job_id: str) -> Job:
-                try:
-                    async with asyncio.timeout_at(deadline):
-                        return await client.get_job(job_id)
-                except TimeoutError:
-                    raise deadline_error(args.timeout) from None
-
+            fetch = fetcher_within(client, args.timeout)
             results = await asyncio.gather(
                 *(fetch(job_id) for job_id in ids), return_exceptions=True
             )

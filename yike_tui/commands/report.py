@@ -18,6 +18,7 @@ from yike_tui.commands.common import (
     make_client,
     parse_job_ids,
 )
+from yike_tui.commands.deadline import DEFAULT_TIMEOUT, add_timeout_argument, fetcher_within
 from yike_tui.commands.watchlist import config_errors
 from yike_tui.config import load_config
 from yike_tui.models import Job, parse_job
@@ -36,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cached", action="store_true", help="use the last fetched state; no network"
     )
+    add_timeout_argument(parser, "on jobs that have not answered")
     add_connection_arguments(parser)
 
 
@@ -64,13 +66,16 @@ def cached_jobs(ids: list[str]) -> tuple[list[Job], list[str]]:
     return jobs, missing
 
 
-async def fresh_jobs(client: IceClient, ids: list[str]) -> tuple[list[Job], list[str]]:
+async def fresh_jobs(
+    client: IceClient, ids: list[str], timeout: float = DEFAULT_TIMEOUT
+) -> tuple[list[Job], list[str]]:
     gate = asyncio.Semaphore(CONCURRENCY)
+    get_job = fetcher_within(client, timeout)  # the jobs that answered in time are reported
 
     async def fetch(job_id: str) -> Job | None:
         async with gate:
             try:
-                return await client.get_job(job_id)
+                return await get_job(job_id)
             except ApiError as err:
                 error(f"{clean(job_id, one_line=True)}: {err}")
                 return None
@@ -85,7 +90,7 @@ async def _fetch(args: argparse.Namespace, ids: list[str]) -> tuple[list[Job], l
     with connection(args) as conn:
         ids = ids or conn.demo_job_ids
         async with make_client(conn) as client:
-            return await fresh_jobs(client, ids)
+            return await fresh_jobs(client, ids, args.timeout)
 
 
 def run(args: argparse.Namespace) -> int:

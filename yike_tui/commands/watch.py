@@ -26,7 +26,7 @@ from yike_tui.commands.common import (
     error,
     parse_job_ids,
 )
-from yike_tui.commands.get import add_timeout_argument, deadline_error
+from yike_tui.commands.deadline import add_timeout_argument, deadline_error
 from yike_tui.events import Event
 from yike_tui.models import JobStatus
 from yike_tui.monitor import JobState, Monitor, Update
