@@ -116,7 +116,8 @@ def open_session(
         if demo:
             ids += [i for i in conn.demo_job_ids if i not in ids]
         # The demo keeps its history in memory: it must not mix with the user's jobs.
-        store = None if demo else Store.open()
+        # Snapshots of jobs not watched are dropped, unless config.toml could not be read.
+        store = None if demo else Store.open(keep=ids if config is not None else None)
         if store is not None and store.notice:
             notices.append(store.notice)
         try:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import sqlite3
 import threading
 import time
@@ -196,6 +197,7 @@ def _move_aside(path: Path) -> Path:
 # --- rows: made safe to store one by one, so one bad job costs only its own row ----------
 
 _Row = tuple[Any, ...]
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _valid(text: str) -> str:
@@ -203,7 +205,7 @@ def _valid(text: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return _SURROGATE.sub("\ufffd", text)
     return text
 
 
