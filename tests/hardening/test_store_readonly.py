@@ -140,11 +140,6 @@ def test_a_full_disk_keeps_the_history_and_the_answer(sim: SimulatorThread) -> N
         assert set(store.load_snapshots()) == {"job1"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: on a full disk every log write fails and logging prints '--- Logging "
-    "error ---' with a traceback to the terminal (setup_logging keeps raiseExceptions)",
-)
 def test_a_full_disk_prints_one_line_not_tracebacks(sim: SimulatorThread) -> None:
     paths.state_db().parent.mkdir(parents=True, exist_ok=True)
     result = _watch_on_a_full_disk(sim, sim.job_ids[0])
