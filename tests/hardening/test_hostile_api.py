@@ -290,7 +290,7 @@ def test_an_absurd_retry_after_holds_up_neither_the_job_nor_its_neighbours(
         code, out, err = run_cli([*argv, "--timeout", "20"], server, capsys)
     assert code == 1
     assert "title of healthy-1" in out and "title of healthy-2" in out  # the others answered
-    assert "Throttling.User" in err + out and "past the deadline" in err + out
+    assert "Throttling.User" in err + out and "wait of 60 s or more, past the deadline" in err + out
     if argv[0] == "get":
         assert "throttled: Throttling.User (HTTP 400)" in one_line(err)
 

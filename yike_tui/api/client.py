@@ -271,7 +271,11 @@ class IceClient:
                 if err.retry_after is not None and err.retry_after > left:
                     # Past the deadline: not waited for here, nor by the engine's limiter
                     # (which would hold the healthy jobs beside this one).
-                    err.message += f" (asked to wait {err.retry_after:g} s, past the deadline)"
+                    more = " or more" if err.retry_after >= self.max_retry_after else ""
+                    err.message += (
+                        f" (not retried: it asks for a wait of {err.retry_after:g} s{more},"
+                        " past the deadline)"
+                    )
                     err.retry_after = None
                     raise
                 if not err.retryable or attempt == attempts - 1:
