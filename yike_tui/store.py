@@ -153,8 +153,9 @@ def _ensure_schema(conn: sqlite3.Connection) -> None:
         conn.rollback()
         raise
     # Read every table once: a damaged page in the schema shows up here, not mid-session.
+    # Only the rowid: ``SELECT *`` pulled a whole payload (200 MB once) into every command.
     for table in ("snapshots", "events"):
-        conn.execute(f"SELECT * FROM {table} LIMIT 1").fetchall()
+        conn.execute(f"SELECT rowid FROM {table} LIMIT 1").fetchall()
 
 
 def _schema_ready(conn: sqlite3.Connection) -> bool:
@@ -393,18 +394,23 @@ class Store:
 
     def load_snapshots(self) -> dict[str, tuple[dict[str, Any], float]]:
         """job_id -> (payload, fetched_at); a row that no longer decodes is skipped, and so
-        is one over the size cap (an older version stored answers whole)."""
+        is one over the size cap (an older version stored answers whole): its size is read
+        from the row, its text never loaded."""
+        raw: list[tuple[str, bytes, float]] = []
         with self._lock:
-            rows = self._conn.execute(
-                "SELECT job_id, CASE WHEN length(payload) <= ? THEN payload END, fetched_at "
-                "FROM snapshots",
-                (MAX_SNAPSHOT_BYTES,),
-            ).fetchall()
+            rows = self._conn.execute("SELECT rowid, job_id, fetched_at FROM snapshots")
+            for rowid, job_id, fetched_at in rows.fetchall():
+                try:
+                    with self._conn.blobopen("snapshots", "payload", rowid, readonly=True) as blob:
+                        if len(blob) > MAX_SNAPSHOT_BYTES:
+                            log.warning("snapshot of %s is too big to read", ascii(job_id)[:140])
+                            continue
+                        raw.append((job_id, blob.read(), fetched_at))
+                except sqlite3.Error:  # gone meanwhile, or not text: nothing to show
+                    continue
         out: dict[str, tuple[dict[str, Any], float]] = {}
         loads = json.loads
-        for job_id, payload, fetched_at in rows:
-            if payload is None:
-                continue
+        for job_id, payload, fetched_at in raw:
             try:
                 decoded = loads(payload)
             except ValueError:

@@ -17,6 +17,8 @@ import logging
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -392,19 +394,45 @@ async def test_a_huge_answer_is_not_stored_whole_and_the_job_still_shows() -> No
             assert len(monitor.jobs["huge"].job.storyboards) == 4000  # type: ignore[union-attr]
 
 
-def test_an_oversized_snapshot_an_older_version_stored_is_not_read() -> None:
-    with Store.open() as store:
-        store.save_snapshots([("ok", answer("ok"), 1.0, "Running", "Film ok")])
+def test_an_oversized_snapshot_an_older_version_stored_is_never_loaded() -> None:
+    """64 MiB stored whole by an older version: every open, ``list`` and the watch loaded
+    it (``SELECT *`` at open, then the payload); now its size is read, never its text."""
+    with Store.open():
+        pass
     conn = sqlite3.connect(paths.state_db())
-    with conn:
+    with conn:  # the first row: what a ``LIMIT 1`` look at the table reads
         conn.execute(
             "INSERT INTO snapshots VALUES ('old', ?, 1.0, 'Running', 'Old film')",
-            (json.dumps(answer("old", Blob="y" * (3 * MAX_SNAPSHOT_BYTES))),),
+            (json.dumps(answer("old", Blob="y" * (64 << 20))),),
         )
     conn.close()
     with Store.open() as store:
+        store.save_snapshots([("ok", answer("ok"), 1.0, "Running", "Film ok")])
         assert set(store.load_snapshots()) == {"ok"}
         assert store.last_status()["old"] == ("Running", "Old film", 1.0)
+    # In a child, to read its own peak memory: the row alone is 64 MiB (the child ~20 MiB).
+    peak = subprocess.run(
+        [sys.executable, "-c", _PEAK_RSS_OF_OPEN_AND_LOAD],
+        capture_output=True,
+        text=True,
+        timeout=GUARD,
+        check=True,
+    )
+    assert peak.stdout.split()[0] == "1"  # loaded the small one...
+    assert int(peak.stdout.split()[1]) < 48 << 10  # ...and never the 64 MiB (KiB here)
+
+
+_PEAK_RSS_OF_OPEN_AND_LOAD = """
+from pathlib import Path
+from yike_tui.store import Store
+with Store.open(prune=False) as store:
+    assert len(store.last_status()) == 2
+    loaded = len(store.load_snapshots())
+# VmHWM, not ru_maxrss: that one keeps the forked test process's peak across exec.
+peak = next(line for line in Path("/proc/self/status").read_text().splitlines()
+            if line.startswith("VmHWM:"))
+print(loaded, peak.split()[1])
+"""
 
 
 @pytest.fixture
