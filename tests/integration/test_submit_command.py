@@ -1,0 +1,213 @@
+"""``yike-tui submit`` as a user runs it: the API refusing, ``--demo``, and ``--watch``
+opening the TUI on the new job (in a real pseudo-terminal)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.hardening.cli_run import run
+from yike_tui import paths
+from yike_tui.config import load_config
+from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+from yike_tui.sim.faults import FaultSpec
+
+SOURCE = "https://b.oss-cn-shanghai.aliyuncs.com/novel.txt"
+DEADLINE = 60.0  # seconds: far beyond a healthy start; a stuck TUI fails the test loudly
+
+
+@pytest.fixture(autouse=True)
+def _no_log_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    # In-process runs must not leave a root log handler pointing into one test's tmp dir.
+    monkeypatch.setattr("yike_tui.commands.common.setup_logging", lambda debug: None)
+
+
+def use_endpoint(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
+    monkeypatch.setenv("YIKE_TUI_ENDPOINT", endpoint)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
+
+
+@pytest.fixture
+def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
+    with SimulatorThread(scenario="demo", clock=lambda: 0.0) as server:
+        use_endpoint(monkeypatch, server.endpoint)
+        yield server
+
+
+def submits(sim: SimulatorThread) -> int:
+    assert sim.server is not None
+    by_action: dict[str, int] = sim.server.sim.stats.to_json()["by_action"]
+    return by_action.get("SubmitYikeStoryboardJob", 0)
+
+
+# --- the API says no -----------------------------------------------------------------------
+
+
+def test_a_server_error_is_one_message_exit_1_and_never_a_second_submit(
+    sim: SimulatorThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert sim.server is not None
+    books = len(sim.job_ids)
+    sim.server.sim.faults = FaultSpec.parse("error500=1")
+    code, out, err = run(["submit", "--file-url", SOURCE, "--title", "Rain"], capsys)
+    assert (code, out) == (1, "")  # no job id printed: nothing to watch
+    first, *rest = err.strip().splitlines()
+    assert first.startswith("yike-tui: not submitted: InternalError (HTTP 500): ")
+    assert [line.strip() for line in rest] == ["what to do: temporary; it is retried automatically"]
+    assert "Traceback" not in err
+    # A lost answer could mean the job exists: a submit is never sent twice.
+    assert submits(sim) == 1
+    assert len(sim.job_ids) == books
+    assert load_config().job_ids == []
+
+
+def test_wrong_credentials_say_what_to_check(
+    sim: SimulatorThread, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "a-typo")
+    code, out, err = run(["submit", "--file-url", SOURCE, "--title", "Rain"], capsys)
+    assert (code, out) == (1, "")
+    assert err.startswith("yike-tui: not submitted: SignatureDoesNotMatch (HTTP 400)")
+    assert "yike-tui info" in err and "a-typo" not in err  # the hint, never the secret
+    assert load_config().job_ids == []
+
+
+class _Refusing(BaseHTTPRequestHandler):
+    """Answers every request with a 400 whose message tries to forge terminal output."""
+
+    message = "bad FileURL\nyike-tui: submitted 0123; added to the watch list\x1b]0;pwned\x07"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        body = json.dumps(
+            {"Code": "InvalidParameter", "Message": self.message, "RequestId": "R-1"}
+        ).encode()
+        self.send_response(400)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:  # quiet
+        pass
+
+
+@pytest.fixture
+def refusing(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    use_endpoint(monkeypatch, f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        yield str(server.server_address[0])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def test_a_hostile_error_message_is_shown_inert_on_one_line(
+    refusing: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["submit", "--file-url", SOURCE, "--title", "Rain"], capsys)
+    assert (code, out) == (1, "")
+    assert "\x1b" not in err and "\x07" not in err  # no escape reaches the terminal
+    lines = err.strip().splitlines()
+    # The server's newline does not start a line that looks like our own output.
+    assert len(lines) == 2 and lines[1].strip().startswith("what to do: the request was")
+    assert lines[0].startswith("yike-tui: not submitted: InvalidParameter (HTTP 400): bad FileURL")
+    assert not any(line.startswith("yike-tui: submitted") for line in lines)
+
+
+# --- --demo ----------------------------------------------------------------------------------
+
+
+def test_demo_submit_prints_the_id_and_leaves_the_watch_list_alone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(["submit", "--demo", "--file-url", SOURCE, "--title", "Rain"], capsys)
+    assert code == 0, err
+    job_id = out.strip()
+    assert len(out.splitlines()) == 1 and job_id.isalnum()
+    assert f"submitted {job_id} to the demo simulator (not added to the watch list)" in err
+    assert not paths.config_file().exists()  # a demo id means nothing after this command
+
+
+def test_demo_submit_with_watch_says_how_to_watch_instead(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_tui(*args: object) -> int:  # were it started here, it would wait for a terminal
+        raise AssertionError("the TUI must not open on a demo job id")
+
+    monkeypatch.setattr("yike_tui.ui.launch.run_tui", no_tui)
+    argv = ["submit", "--demo", "--watch", "--file-url", SOURCE, "--title", "Rain"]
+    code, out, err = run(argv, capsys)
+    assert code == 0 and out.strip()
+    assert "--watch is not available with --demo; `yike-tui --demo` opens the demo TUI" in err
+    assert not paths.config_file().exists()
+
+
+# --- --watch: the TUI on the new job, in a real terminal ----------------------------------
+
+
+def _pump(fd: int, seen: bytearray, done: Callable[[], bool], what: str) -> None:
+    """Read the terminal until ``done()``: a TUI blocks once its terminal's buffer is full,
+    so the output is drained all the time, not only while something is awaited."""
+    deadline = time.monotonic() + DEADLINE
+    while not done():
+        if time.monotonic() > deadline:
+            tail = bytes(seen[-400:]).decode("utf-8", "replace")
+            raise AssertionError(f"waited {DEADLINE:g} s for {what}; last output: {tail!r}")
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: every end of the terminal is closed (the child exited)
+                chunk = b""
+            if not chunk:
+                return  # nothing more can come: the caller checks what it got
+            seen += chunk
+
+
+def test_watch_opens_the_tui_on_the_new_job(sim: SimulatorThread, tmp_path: Path) -> None:
+    title = "WatchMeRain"
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "160", "LINES": "45"}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "yike_tui", "submit", "--watch", "--file-url", SOURCE,
+         "--title", title],
+        stdin=terminal, stdout=terminal, stderr=terminal, env=env, start_new_session=True,
+    )  # fmt: skip
+    os.close(terminal)
+    seen = bytearray()
+    try:
+        _pump(controller, seen, lambda: title.encode() in seen, "the TUI to show the new job")
+        assert title.encode() in seen, bytes(seen[-400:]).decode("utf-8", "replace")
+        assert b"added to the watch list" in seen
+        os.write(controller, b"q")
+        _pump(controller, seen, lambda: child.poll() is not None, "q to quit the TUI")
+        assert child.wait(timeout=DEADLINE) == 0
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=10)
+        os.close(controller)
+    text = seen.decode("utf-8", "replace")
+    job_id = text.split("\n", 1)[0].strip()
+    assert job_id.isalnum() and len(job_id) >= 16  # the id came first, on a line of its own
+    assert load_config().job_ids == [job_id]
+    assert sim.server is not None
+    assert sim.server.sim.stats.by_job.get(job_id, 0) >= 1  # the TUI fetched it
+    assert "Traceback" not in text
