@@ -3,15 +3,46 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import TextIO
 
-from yike_tui.commands.common import CredentialsUnusable, parse_job_ids
+from yike_tui.commands.common import EXIT_USAGE, CredentialsUnusable, error, parse_job_ids
+
+NO_TERMINAL = (
+    "the TUI needs a terminal, and {what} not one; "
+    "without a screen use `yike-tui watch` (--json for NDJSON, --once for one look)"
+)
 
 
 def run(args: argparse.Namespace) -> int:
     return run_tui(parse_job_ids(args.job_ids), args)
 
 
+def _not_a_terminal(stdin: TextIO, stdout: TextIO) -> str:
+    """Which of stdin/stdout is not a terminal, as words; "" when both are."""
+    missing = [
+        name for name, stream in (("stdin", stdin), ("stdout", stdout)) if not _is_tty(stream)
+    ]
+    if not missing:
+        return ""
+    return " and ".join(missing) + (" are" if len(missing) > 1 else " is")
+
+
+def _is_tty(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):  # closed or detached: certainly not a terminal
+        return False
+
+
 def run_tui(job_ids: list[str], args: argparse.Namespace) -> int:
+    # Without a terminal the app would draw into a pipe and spin a core on a stdin that
+    # never answers (one such process outlived its shell by 25 minutes): refuse first.
+    what = _not_a_terminal(sys.stdin, sys.stdout)
+    if what:
+        error(NO_TERMINAL.format(what=what))
+        return EXIT_USAGE
+
     from yike_tui.session import open_session
     from yike_tui.ui.app import YikeApp
 
