@@ -113,8 +113,8 @@ def open_session(
     if require_jobs and not ids and not demo:
         raise UsageError("no jobs to watch: give JobIds, add some with `yike-tui add`, or --demo")
     with connection(args) as conn:
-        if demo:
-            ids += [i for i in conn.demo_job_ids if i not in ids]
+        if demo and not ids:  # the ids given are the ones watched, in the demo too
+            ids = list(conn.demo_job_ids)
         # The demo keeps its history in memory: it must not mix with the user's jobs.
         # Snapshots of jobs not watched are dropped, unless config.toml could not be read.
         store = None if demo else Store.open(keep=ids if config is not None else None)

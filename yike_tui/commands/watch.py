@@ -2,7 +2,9 @@
 
 Human text by default; ``--json`` prints NDJSON (``ts``, ``job_id``, ``kind`` and the
 event's fields). ``--once`` prints each job's state once; ``--until-done`` exits when
-every job is finished: 0 if all succeeded, 1 if any did not. Ctrl-C, SIGTERM and SIGHUP
+every job is finished, after printing each job's final state: 0 if all succeeded, 1 if any
+failed or its JobId is unknown. A job first seen with failures is reported with them (its
+failed storyboards and shots follow ``job_added``). Ctrl-C, SIGTERM and SIGHUP
 stop it cleanly with history saved (exit 128 + the signal's number). ``--once`` has an
 overall deadline (``--timeout``): the jobs that answered are printed, the others as not
 answered, and the exit code is 1.
@@ -17,6 +19,7 @@ import json
 import signal
 import sys
 import time
+from dataclasses import replace
 
 from yike_tui.commands.common import (
     EXIT_API,
@@ -27,8 +30,9 @@ from yike_tui.commands.common import (
     parse_job_ids,
 )
 from yike_tui.commands.deadline import add_timeout_argument, deadline_error
-from yike_tui.events import Event
-from yike_tui.models import JobStatus
+from yike_tui.diff import diff
+from yike_tui.events import Event, EventKind, iso_utc
+from yike_tui.models import Job, JobStatus
 from yike_tui.monitor import JobState, Monitor, Update
 from yike_tui.presentation import STATUS_SYMBOL
 from yike_tui.safe_text import clean, fit, truncate
@@ -83,6 +87,26 @@ def state_line(state: JobState) -> str:
     return line.rstrip()
 
 
+def failures_at_first_sight(job: Job, ts: float) -> list[Event]:
+    """The failed storyboards and shots of a job seen for the first time, as the events the
+    diff gives when they happen: a job that arrives already ``Failed`` is reported with its
+    reasons, not as a bare "watching (Failed)"."""
+    if not job.failed_shots and not job.storyboards_failed:
+        return []
+    before = replace(
+        job, storyboards=tuple(sb for sb in job.storyboards if not sb.is_failed), failed_shots=()
+    )
+    wanted = (EventKind.STORYBOARD_FAILED, EventKind.SHOT_FAILED)
+    return [e for e in diff(before, job, ts=ts) if e.kind in wanted]
+
+
+def _with_reasons(event: Event, monitor: Monitor) -> list[Event]:
+    state = monitor.jobs.get(event.job_id)
+    if event.kind is not EventKind.JOB_ADDED or state is None or state.job is None:
+        return [event]
+    return [event, *failures_at_first_sight(state.job, event.ts)]
+
+
 def _state_json(state: JobState) -> dict[str, object]:
     if state.job is None:
         err = state.error
@@ -113,10 +137,14 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
 
         def on_update(update: Update) -> None:
             for event in update.events:
-                print(_render(event, monitor, args.json), flush=True)
+                for shown in _with_reasons(event, monitor):
+                    print(_render(shown, monitor, args.json), flush=True)
             if monitor.status.pause_reason and not stop.done():
                 stop.set_exception(CredentialsUnusable(monitor.status.pause_reason))
             elif args.until_done and monitor.all_terminal() and not stop.done():
+                # Jobs already finished (known from the state db) cause no event: without
+                # this the run would end saying nothing at all.
+                _print_final(monitor, args.json)
                 stop.set_result(_done_code(monitor))
 
         monitor.subscribe(on_update)
@@ -142,6 +170,19 @@ def _render(event: Event, monitor: Monitor, as_json: bool) -> str:
     if as_json:
         return json.dumps(event.to_json(), ensure_ascii=False)
     return event_line(event, monitor)
+
+
+def _print_final(monitor: Monitor, as_json: bool) -> None:
+    """Each job's final state: a ``state`` object (with ``ts``), or a line and its failures."""
+    now = monitor.wall()
+    for state in monitor.jobs.values():
+        if as_json:
+            print(json.dumps({"ts": iso_utc(now), **_state_json(state)}, ensure_ascii=False))
+            continue
+        print(state_line(state))
+        for event in failures_at_first_sight(state.job, now) if state.job else []:
+            print(f"    {event.message}")
+    sys.stdout.flush()
 
 
 def _done_code(monitor: Monitor) -> int:
