@@ -114,7 +114,9 @@ def _watch_on_a_full_disk(sim: SimulatorThread, job: str) -> subprocess.Complete
     def full_disk() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
 
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    # Coverage measuring the child would fail to save its data on the full disk and say so
+    # on stderr: the child runs unmeasured (the same fallback is measured in-process above).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_"))}
     return subprocess.run(
         [sys.executable, "-m", "yike_tui", "watch", "--once", job],
         env=env,
