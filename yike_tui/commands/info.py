@@ -1,4 +1,8 @@
-"""``yike-tui info``: what this installation uses, with secrets masked."""
+"""``yike-tui info``: what this installation uses, with secrets masked.
+
+Exit 3 (as every command) when no usable credentials are found; with ``--demo`` it shows
+what the demo uses: the built-in simulator on loopback and its demo key.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,13 @@ import os
 import platform
 
 from yike_tui import __version__, paths
-from yike_tui.commands.common import add_connection_arguments, error
+from yike_tui.commands.common import (
+    EXIT_CREDENTIALS,
+    EXIT_OK,
+    add_connection_arguments,
+    connection,
+    error,
+)
 
 HELP = "show version, paths, endpoint and credential source"
 
@@ -20,19 +30,27 @@ def run(args: argparse.Namespace) -> int:
     from yike_tui.api.client import DEFAULT_ENDPOINT
     from yike_tui.api.credentials import CredentialsError, resolve, search_locations
 
-    endpoint = args.endpoint or os.environ.get("YIKE_TUI_ENDPOINT") or DEFAULT_ENDPOINT
     print(f"yike-tui {__version__} (Python {platform.python_version()})")
     print(f"config:      {paths.config_file()}")
     print(f"state:       {paths.state_db()}")
     print(f"log:         {paths.log_file()}")
+    if args.demo:
+        # The same connection every command gets with --demo: one rule, one place.
+        with connection(args) as conn:
+            print(f"endpoint:    {conn.endpoint} (built-in demo simulator, a new port each run)")
+            print(f"credentials: {conn.credentials.describe()}")
+            print("demo:        config.toml and the state db are not used (history in memory)")
+        return EXIT_OK
+    endpoint = args.endpoint or os.environ.get("YIKE_TUI_ENDPOINT") or DEFAULT_ENDPOINT
     print(f"endpoint:    {endpoint}")
+    looked_in = "looked in:   " + "\n             ".join(search_locations())
     try:
         creds = resolve(profile=args.profile)
     except CredentialsError as exc:
         print("credentials: none usable")
-        error(str(exc))
-        return 0
+        error(str(exc))  # it says where it looked and what to do
+        return EXIT_CREDENTIALS
     print(f"credentials: {creds.describe()}")
     print(f"region:      {args.region or creds.region or 'cn-shanghai'}")
-    print("looked in:   " + "\n             ".join(search_locations()))
-    return 0
+    print(looked_in)
+    return EXIT_OK
