@@ -11,9 +11,11 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from yike_tui.events import Event, EventKind
+from yike_tui.safe_text import fit
 from yike_tui.ui import cells
 
 MAX_EVENTS = 500
+TITLE_CELLS = 28  # the title column, in terminal cells (a CJK character takes two)
 _STYLE = {
     EventKind.FETCH_FAILED: "red",
     EventKind.JOB_NOT_FOUND: "red",
@@ -46,7 +48,9 @@ class EventLog(VerticalScroll):
         for event in reversed(self._events):
             stamp = time.strftime("%H:%M:%S", time.localtime(event.ts))
             text.append(f"{stamp}  ", style="dim")
-            text.append(f"{cells.safe(self._title_of(event.job_id), 28):<28}  ")
+            # Padded by cells, not characters (as `watch` does): CJK titles keep the column.
+            title = cells.safe(self._title_of(event.job_id), TITLE_CELLS)
+            text.append(f"{fit(title, TITLE_CELLS)}  ")
             text.append(event.message, style=_STYLE.get(event.kind, ""))
             text.append("\n")
         if not self._events:
