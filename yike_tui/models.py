@@ -9,10 +9,13 @@ half-broken response still shows a job.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
+
+from yike_tui.safe_text import valid_json
 
 
 class JobStatus(Enum):
@@ -168,6 +171,8 @@ def _decode_json_string(value: str) -> Any:
 
     Tries plain JSON first; when that fails because the quotes themselves are escaped,
     unescapes one level by decoding the text as the body of a JSON string, and tries again.
+    What it returns is made valid like the payload (an escaped ``\\ud800`` or ``NaN`` inside
+    the string only appears now).
     """
     text = value.strip()
     for _ in range(_MAX_UNESCAPE_DEPTH):
@@ -181,7 +186,7 @@ def _decode_json_string(value: str) -> Any:
         if isinstance(decoded, str) and decoded.strip()[:1] in ("[", "{"):
             text = decoded.strip()  # the JSON was a string holding JSON: go one level down
             continue
-        return decoded
+        return valid_json(decoded)
     raise ValueError("JSON nested too deeply")
 
 
@@ -290,21 +295,22 @@ _PARAM_KEYS = (
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
+    """A finite float, or None: NaN and infinity ("NaN", 1e400) have no JSON form."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):  # OverflowError: an integer with 400 digits
+        return None
+    return number if math.isfinite(number) else None
 
 
 def parse_job(payload: Any, *, job_id: str = "", fetched_at: float = 0.0) -> Job:
     """Build a ``Job`` from a decoded ``GetYikeStoryboardJob`` response. Never raises on data."""
     p = _Parser()
+    # Text a terminal or UTF-8 cannot take (lone surrogates) and numbers JSON cannot hold
+    # (NaN, infinity) are fixed here, once, so no printer or writer downstream meets them.
+    payload = valid_json(payload)
     if not isinstance(payload, Mapping):
         p.warn("response", f"expected a JSON object, got {type(payload).__name__}")
         payload = {}
@@ -411,11 +417,18 @@ def parse_job(payload: Any, *, job_id: str = "", fetched_at: float = 0.0) -> Job
     # The newer product sends JobCredit; accept it at the top level or inside JobResult.
     raw_credit = payload.get("JobCredit", result.get("JobCredit"))
     if isinstance(raw_credit, Mapping):
+        numbers: dict[str, float | None] = {}
+        for key in ("ElementImageGeneration", "TotalCreditCost", "VideoComposition",
+                    "VideoGeneration"):  # fmt: skip
+            raw = raw_credit.get(key)
+            numbers[key] = _number(raw)
+            if raw is not None and numbers[key] is None:
+                p.warn(f"JobCredit.{key}", f"not a finite number: {_short(raw)}")
         credit = JobCredit(
-            element_image_generation=_number(raw_credit.get("ElementImageGeneration")),
-            total_credit_cost=_number(raw_credit.get("TotalCreditCost")),
-            video_composition=_number(raw_credit.get("VideoComposition")),
-            video_generation=_number(raw_credit.get("VideoGeneration")),
+            element_image_generation=numbers["ElementImageGeneration"],
+            total_credit_cost=numbers["TotalCreditCost"],
+            video_composition=numbers["VideoComposition"],
+            video_generation=numbers["VideoGeneration"],
         )
     elif raw_credit is not None:
         p.warn("JobCredit", f"expected an object, got {type(raw_credit).__name__}")

@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     statuses = _last_status()
     if args.json:
         for job in config.jobs:
-            print(json.dumps(as_json(job, statuses.get(job.id)), ensure_ascii=False))
+            record = as_json(job, statuses.get(job.id))
+            print(json.dumps(record, ensure_ascii=False, allow_nan=False))  # JSON, or fail
     elif not config.jobs:
         print("no jobs watched yet: add some with `yike-tui add JOBID`")
     else:
