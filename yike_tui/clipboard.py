@@ -15,6 +15,8 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from yike_tui.links import check_url
+
 MODES = ("auto", "native", "osc52", "off")
 OSC52_LIMIT = 100_000  # bytes of base64; many terminals drop longer sequences silently
 NATIVE_TIMEOUT = 3.0  # seconds
@@ -25,7 +27,8 @@ Writer = Callable[[str], None]
 
 @dataclass(frozen=True)
 class CopyResult:
-    method: str  # wl-copy, xclip, xsel, pbcopy, osc52, osc52-tmux, osc52-screen, off, none
+    method: str  # wl-copy, xclip, xsel, pbcopy, osc52, osc52-tmux, osc52-screen, off, none,
+    # refused (a link that is not a well-formed http(s) URL)
     message: str  # one line for a status bar
     ok: bool = True
 
@@ -132,13 +135,23 @@ def copy(
     env: Mapping[str, str] = os.environ,
     write: Writer | None = None,
     platform: str = sys.platform,
+    link: bool = False,
 ) -> CopyResult:
     """Copy ``text``. ``mode``: auto (native on a local desktop, else OSC 52), native,
     osc52 or off. ``write`` sends OSC 52 bytes (the TUI passes its driver's writer so the
     sequence does not tear its output); by default they go to /dev/tty.
+
+    ``link=True``: ``text`` is a link the user will paste (into a shell, as often as into a
+    browser), so it is copied only if ``links.check_url`` accepts it; else nothing is
+    copied and the result says why (a link carrying a newline and a command must not run).
     """
     if mode not in MODES:
         raise ValueError(f"clipboard mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if link:
+        try:
+            check_url(text)
+        except ValueError as exc:
+            return CopyResult("refused", f"not copied: {exc}", ok=False)
     if mode == "off":
         return CopyResult("off", 'copying is off (settings.clipboard = "off")', ok=False)
     if mode == "osc52":

@@ -10,6 +10,7 @@ from urllib.parse import quote, urlsplit
 
 from yike_tui.models import Storyboard
 from yike_tui.presentation import redact_url
+from yike_tui.safe_text import has_unsafe
 
 EDITOR_BASE = "https://www.yikeai.com/#/storyboard/"
 
@@ -34,13 +35,33 @@ def editor_url(storyboard: Storyboard) -> str | None:
     return None
 
 
+MAX_URL_LENGTH = 8192  # a signed OSS link with an STS token is about 2 KB
+
+
 def check_url(url: str) -> str:
-    """``url`` if it is an http(s) URL with a host and nothing a shell or terminal could misread."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("only http and https links are opened")
-    if any(ch.isspace() or ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in url):
-        raise ValueError("the link contains spaces or control characters")
+    """``url`` if it is a well-formed http(s) link; else ValueError saying why, in one line.
+
+    The one rule for every link that leaves the tool (copy, open, report): scheme http or
+    https, a host, no user name before the host, a bounded length, and nothing a shell or
+    a terminal could read differently from what is shown (whitespace, line breaks, control
+    and bidi characters). A link from the API that breaks it is refused, never repaired:
+    a pasted link must run nothing but a browser.
+    """
+    if len(url) > MAX_URL_LENGTH:
+        raise ValueError(f"the link is {len(url)} characters long; the most is {MAX_URL_LENGTH}")
+    if any(ch.isspace() for ch in url) or has_unsafe(url):
+        raise ValueError("the link contains spaces, line breaks or control characters")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValueError("the link is not a well-formed URL") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("only http and https links are used")
+    if not parts.hostname:
+        raise ValueError("the link has no host")
+    if "@" in parts.netloc:
+        raise ValueError("the link names a user before its host")
     return url
 
 

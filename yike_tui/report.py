@@ -2,6 +2,8 @@
 
 Markdown and CSV are for people and spreadsheets, so untrusted text is neutralised there
 (control characters, table syntax, spreadsheet formulas). JSON carries the values exactly.
+An output link is given only if it is a well-formed http(s) URL (``links.check_url``), in
+every format: a report is pasted, and a pasted link must not carry a command.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import json
 import re
 from collections import Counter
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
+from yike_tui.links import check_url
 from yike_tui.models import Job
 from yike_tui.presentation import REDACTED_QUERY, STATUS_SYMBOL, is_redacted
 from yike_tui.safe_text import clean
@@ -46,14 +49,31 @@ def _md_text(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", clean(text, one_line=True))
 
 
+def _refusal(url: str) -> str:
+    """Why ``url`` is not given as a link; "" when it is a well-formed http(s) URL."""
+    try:
+        check_url(url)
+    except ValueError as exc:
+        return str(exc)
+    return ""
+
+
+def _refused_text(url: str) -> str:
+    return f"(link refused: {_refusal(url)})"
+
+
+def _csv_url(url: str) -> str:
+    return _refused_text(url) if url and _refusal(url) else url
+
+
 def _md_url(url: str) -> str:
+    if _refusal(url):
+        return _md_text(_refused_text(url))
     if is_redacted(url):  # from --cached: the signed query is never kept on disk
         return (
             _md_text(url[: -len(REDACTED_QUERY)])
             + " (signed link not cached: report without --cached)"
         )
-    if urlsplit(url).scheme not in ("http", "https"):
-        return _md_text(url)
     # An autolink shows the URL as is; percent-encode what would end it or split the cell.
     return f"<{quote(url, safe=_URL_SAFE)}>"
 
@@ -96,23 +116,28 @@ def _csv(jobs: list[Job]) -> str:
                 job.storyboards_done,
                 len(job.storyboards),
                 _csv_cell(failed_shots_text(job)),
-                _csv_cell(job.output_url),
+                _csv_cell(_csv_url(job.output_url)),
             ]
         )
     return out.getvalue()
 
 
 def report_record(job: Job) -> dict[str, Any]:
-    """One job as the JSON report shows it: the values exactly as the API gave them."""
-    return {
+    """One job as the JSON report shows it: the values exactly as the API gave them, but an
+    output link that is not a well-formed http(s) URL is left out and the reason given."""
+    refused = _refusal(job.output_url) if job.output_url else ""
+    record: dict[str, Any] = {
         "status": _status(job),
         "title": job.title,
         "job_id": job.id,
         "storyboards_done": job.storyboards_done,
         "storyboards_total": len(job.storyboards),
         "failed_shots": dict(failed_shot_counts(job)),
-        "output_url": job.output_url,
+        "output_url": "" if refused else job.output_url,
     }
+    if refused:
+        record["output_url_refused"] = refused
+    return record
 
 
 def render_report(jobs: list[Job], fmt: Format = "md") -> str:
@@ -122,5 +147,7 @@ def render_report(jobs: list[Job], fmt: Format = "md") -> str:
     if fmt == "csv":
         return _csv(jobs)
     if fmt == "json":
-        return json.dumps([report_record(j) for j in jobs], ensure_ascii=False, indent=2) + "\n"
+        records = [report_record(j) for j in jobs]
+        # allow_nan=False: a NaN would make the output not JSON; fail loudly instead.
+        return json.dumps(records, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
     raise ValueError(f"report format must be one of {', '.join(FORMATS)}, not {fmt!r}")

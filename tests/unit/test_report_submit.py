@@ -13,7 +13,7 @@ from yike_tui.report import failed_shots_text, render_report
 from yike_tui.submit import SubmitInvalid, build_submit
 
 HOSTILE = "a|b\nc \x1b]52;c;aGk=\x07 <script>"
-URL = "https://b.oss.test/out put.mp4?Expires=1&Signature=x|y"
+URL = "https://b.oss.test/out<put>.mp4?Expires=1&Signature=x|y"
 
 
 def job(title: str = "Plain", **result: str) -> dict[str, object]:
@@ -50,7 +50,7 @@ def test_markdown_row_is_one_line_and_inert() -> None:
     row = lines[2]
     assert row.startswith("| ✗ Failed | a\\|b␊c ␛\\]52;c;aGk=␇ \\<script\\> | j1 | 1/2 | ")
     assert "NoMediaData×2, X×1" in row
-    assert row.endswith("| <https://b.oss.test/out%20put.mp4?Expires=1&Signature=x%7Cy> |")
+    assert row.endswith("| <https://b.oss.test/out%3Cput%3E.mp4?Expires=1&Signature=x%7Cy> |")
     # Every unescaped pipe is a cell border: six columns, seven borders.
     assert row.replace("\\|", "").count("|") == 7
 

@@ -66,12 +66,12 @@ class ActionsMixin(App[int]):
 
     # --- copying and opening -------------------------------------------------------------
 
-    def _copy(self, text: str, what: str) -> None:
+    def _copy(self, text: str, what: str, *, link: bool = False) -> None:
         mode = self.session.settings.clipboard if self.session else "auto"
-        result = clipboard.copy(text, mode, write=self._write_terminal)
+        result = clipboard.copy(text, mode, write=self._write_terminal, link=link)
         if result.ok:
             self.last_copied = text
-        shown = redact_url(text) if text.startswith("http") else safe(text, 60)
+        shown = safe(redact_url(text)) if text.startswith("http") else safe(text, 60)
         message = f"{what}: {shown}\n{result.message}"
         self.notify(message, severity="information" if result.ok else "warning", markup=False)
 
@@ -103,12 +103,12 @@ class ActionsMixin(App[int]):
         if is_redacted(url):
             self.run_worker(self._copy_fresh(state.job_id), group="copy")
             return
-        self._copy(url, "Copied output URL")
+        self._copy(url, "Copied output URL", link=True)
 
     async def _copy_fresh(self, job_id: str) -> None:
         url = await self._fresh_output_url(job_id)
         if url:
-            self._copy(url, "Copied output URL")
+            self._copy(url, "Copied output URL", link=True)
 
     async def _fresh_output_url(self, job_id: str) -> str:
         """The output URL from a fetch made now: the signed link is never kept on disk."""
@@ -126,7 +126,7 @@ class ActionsMixin(App[int]):
         if ref is not None:
             link = links.editor_url(ref.storyboard)
             if link:
-                self._copy(link, "Copied editor link")
+                self._copy(link, "Copied editor link", link=True)
             else:
                 message = "This storyboard has no editor page yet (still parsing)."
                 self.notify(message, severity="warning")
