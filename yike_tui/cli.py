@@ -16,6 +16,7 @@ from types import ModuleType
 
 from yike_tui import __version__
 from yike_tui.commands import COMMANDS
+from yike_tui.safe_text import clean
 
 PROG = "yike-tui"
 
@@ -24,7 +25,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse that prints one clear line (not the whole usage) on bad input, exit 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: {message} (see {self.prog} --help)\n")
+        # The message may quote the user's argument: keep it on one line, visible.
+        shown = clean(message, one_line=True)
+        sys.stderr.write(f"{self.prog}: {shown} (see {self.prog} --help)\n")
         raise SystemExit(2)
 
 

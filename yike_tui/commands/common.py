@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from yike_tui import paths
-from yike_tui.safe_text import clean
+from yike_tui.safe_text import clean, is_valid_text
 
 if TYPE_CHECKING:
     from yike_tui.api.client import IceClient
@@ -72,6 +72,8 @@ def parse_job_ids(raw: list[str]) -> list[str]:
 def validate_job_id(job_id: str) -> str:
     if not job_id or not job_id.strip():
         raise UsageError("a JobId is empty")
+    if not is_valid_text(job_id):  # argv bytes that are not UTF-8 (surrogate-escaped)
+        raise UsageError(f"JobId {clean(job_id, one_line=True)} is not valid UTF-8 text")
     if any(ch.isspace() for ch in job_id):
         raise UsageError(f"JobId {clean(job_id, one_line=True)!r} contains whitespace")
     if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in job_id):
