@@ -34,10 +34,13 @@ from typing import Any, TypeVar
 
 import tomli_w
 
-from yike_tui import paths
+from yike_tui import paths, safe_read
 
 CLIPBOARD_MODES = ("auto", "native", "osc52", "off")
 LOCK_TIMEOUT = 10.0  # seconds; a writer holds the lock for milliseconds
+# The watch list says which jobs a user has, so a config we create is the user's alone
+# (0600); a config that already exists keeps the mode the user gave it.
+FILE_MODE = paths.PRIVATE_FILE
 
 T = TypeVar("T")
 
@@ -214,12 +217,20 @@ def _parse_toml(text: str, path: Path) -> dict[str, Any]:
 
 
 def _read_text(path: Path) -> str | None:
+    """The file's text; None if it is missing. A symlinked config (dotfiles) is read at its
+    target; a FIFO, a device or a file over 1 MiB is refused (ConfigError), never read."""
+    target = os.path.realpath(path)
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
+        data = safe_read.read_regular(target)
+    except safe_read.NotReadable as exc:
+        shown = display_path(path)
+        if target != str(path):
+            shown += f" (-> {display_path(Path(target))})"
+        raise ConfigError(f"{shown}: not read: {exc}", path=path) from None
     except OSError as exc:
         raise ConfigError(f"{display_path(path)}: cannot read: {exc.strerror}", path=path) from None
+    if data is None:
+        return None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -353,9 +364,12 @@ def load_config(path: Path | None = None) -> Config:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """Hold an exclusive flock on ``<config>.lock`` (a sibling, so the config can be replaced)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    paths.make_private_dir(path.parent)  # 0700 for what we create; existing dirs kept
     lock_path = path.with_name(path.name + ".lock")
-    with open(lock_path, "a", encoding="utf-8") as lock:
+    # O_NOFOLLOW: a planted symlink must not make us create a file somewhere else;
+    # O_NONBLOCK: a planted FIFO must not hang us.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    with open(os.open(lock_path, flags, FILE_MODE), "a", encoding="utf-8") as lock:
         deadline = time.monotonic() + LOCK_TIMEOUT
         while True:
             try:
@@ -379,7 +393,7 @@ def _atomic_write(path: Path, text: str) -> None:
     try:
         mode = path.stat().st_mode & 0o777
     except FileNotFoundError:
-        mode = 0o644
+        mode = FILE_MODE
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
