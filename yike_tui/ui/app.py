@@ -240,6 +240,13 @@ class YikeApp(ActionsMixin):
         self.query_one("#jobs").display = not empty
         self.query_one("#side").display = not empty
 
+    def on_event_log_hidden(self) -> None:
+        # Closing the log while it had the focus leaves nothing focused: j/k/g/G would do
+        # nothing until Tab. The job list takes it back.
+        if self.screen.focused is None and self.screen is self.screen_stack[0]:
+            with contextlib.suppress(NoMatches):  # the app may be shutting down
+                self.query_one(JobTable).focus()
+
     # --- selection ---------------------------------------------------------------------------
 
     def on_job_table_highlighted(self, message: JobTable.Highlighted) -> None:

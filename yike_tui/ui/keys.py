@@ -1,4 +1,6 @@
-"""Every app-wide key, with the binding id that config.toml's ``[keys]`` rebinds."""
+"""Every app-wide key, with the binding id that config.toml's ``[keys]`` rebinds; and the
+movement keys every pane shares (README: ``↑/↓ j/k, g/G``), under the job table's ids so
+one rebinding moves them all."""
 
 from __future__ import annotations
 
@@ -30,4 +32,22 @@ APP_KEYS: tuple[Binding, ...] = (
     _b("D", "download", "Download", "download", show=False),
     _b("ctrl+x", "cancel_downloads", "Cancel downloads", "cancel_downloads", show=False),
     _b("m", "report", "Copy report", "report", show=False),
+)
+
+
+# Panes that scroll (the detail pane, the help screen): j/k a line, g/G the top/bottom. The
+# arrows, home/end and pgup/pgdn come with Textual's scrolling containers.
+SCROLL_KEYS: tuple[Binding, ...] = (
+    _b("k", "scroll_up", "Up", "up", show=False),
+    _b("j", "scroll_down", "Down", "down", show=False),
+    _b("g", "scroll_home", "Top", "top", show=False),
+    _b("G", "scroll_end", "Bottom", "bottom", show=False),
+)
+
+# The storyboard tree moves its cursor instead (copy and open act on the node under it).
+TREE_KEYS: tuple[Binding, ...] = (
+    _b("k", "cursor_up", "Up", "up", show=False),
+    _b("j", "cursor_down", "Down", "down", show=False),
+    _b("home,g", "first", "Top", "top", show=False),
+    _b("end,G", "last", "Bottom", "bottom", show=False),
 )

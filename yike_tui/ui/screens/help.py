@@ -1,4 +1,8 @@
-"""``?``: every key, as bound right now (config overrides included)."""
+"""``?``: every key, as bound right now (config overrides included).
+
+The list is longer than 24 rows: it scrolls at once (focused when it opens) with j/k, the
+arrows, pgup/pgdn and g/G, as every pane does.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,16 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from yike_tui.ui.keys import SCROLL_KEYS
+
+
+class HelpBody(VerticalScroll):
+    BINDINGS: ClassVar[list[BindingType]] = list(SCROLL_KEYS)
+
 
 class HelpScreen(ModalScreen[None]):
+    # Without this the app's AUTO_FOCUS ("#jobs") finds nothing here: no key would scroll.
+    AUTO_FOCUS = "#help-dialog"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "Close")]
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:
@@ -29,7 +41,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(Text("Binding id (config [keys])"), style="dim")
         for key, description, binding_id in self.rows:
             table.add_row(Text(key), Text(description), Text(binding_id))
-        with VerticalScroll(classes="dialog", id="help-dialog"):
+        with HelpBody(classes="dialog", id="help-dialog"):
             yield Label("yike-tui keys — esc closes", classes="dialog-title")
             yield Static(table)
             yield Static(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -13,6 +15,7 @@ from yike_tui.monitor import JobState
 from yike_tui.presentation import ago, is_redacted
 from yike_tui.safe_text import clean
 from yike_tui.ui import cells
+from yike_tui.ui.keys import SCROLL_KEYS
 
 
 def _line(text: Text, label: str, value: str, style: str = "") -> None:
@@ -93,9 +96,10 @@ def render_detail(state: JobState | None, now: float) -> Text:
 
 
 class DetailPane(VerticalScroll):
-    """Scrollable, focusable (``enter`` on the table comes here)."""
+    """Scrollable, focusable (``enter`` on the table comes here); j/k/g/G as everywhere."""
 
     can_focus = True
+    BINDINGS: ClassVar[list[BindingType]] = list(SCROLL_KEYS)
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(Text("No job selected.", style="dim"), id="detail-body", markup=False)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 
 from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Static
 
 from yike_tui.events import Event, EventKind
@@ -29,6 +30,12 @@ _STYLE = {
 
 class EventLog(VerticalScroll):
     can_focus = True
+
+    class Hidden(Message):
+        """The log was closed: whoever had the focus in it needs it back somewhere."""
+
+    def on_hide(self) -> None:
+        self.post_message(self.Hidden())
 
     def __init__(self, title_of: Callable[[str], str], **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]

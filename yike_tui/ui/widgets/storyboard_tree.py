@@ -7,14 +7,17 @@ expanded is remembered per job, so refreshes never fold what the user opened.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import BindingType
 from textual.widgets import Tree
 
 from yike_tui.models import Storyboard
 from yike_tui.monitor import JobState
 from yike_tui.presentation import storyboard_symbol
 from yike_tui.ui import cells
+from yike_tui.ui.keys import TREE_KEYS
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ def storyboard_label(sb: Storyboard) -> Text:
 
 
 class StoryboardTree(Tree[StoryboardRef | None]):  # shot leaves carry None
+    BINDINGS: ClassVar[list[BindingType]] = list(TREE_KEYS)
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__("Storyboards", **kwargs)  # type: ignore[arg-type]
         self.show_root = True
@@ -88,6 +93,12 @@ class StoryboardTree(Tree[StoryboardRef | None]):  # shot leaves carry None
         root.expand()
         if cursor_line >= 0:
             self.call_after_refresh(self._restore_cursor, cursor_id)
+
+    def action_first(self) -> None:
+        self.cursor_line = 0
+
+    def action_last(self) -> None:
+        self.cursor_line = self.last_line
 
     def _restore_cursor(self, storyboard_id: str | None) -> None:
         for node in self.root.children:
