@@ -269,15 +269,13 @@ async def _stream_once(
                     raise DownloadError(f"the server answered HTTP {status} for {redact_url(url)}")
                 if offset == 0:
                     part.record(fresh)  # before the first byte: a crash leaves it tied
-                out = part.file
-                out.seek(offset)
-                out.truncate()
+                part.start_at(offset)
                 done = offset
                 limit = total if total is not None else MAX_UNSIZED
                 window = 0
                 report(meter.progress(done, total), True)
                 async for chunk in response.aiter_bytes():
-                    out.write(chunk)
+                    part.write(chunk)
                     done += len(chunk)
                     if done > limit:
                         return _too_long(part, done, total)

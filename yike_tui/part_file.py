@@ -88,15 +88,27 @@ class PartFile:
         self.origin = origin
         self._fd = fd
         self._published = False
-        self.file = open(fd, "r+b", closefd=False)  # noqa: SIM115 (closed in close)
+        self._pos = 0  # where the next write goes
 
     def size(self) -> int:
-        self.file.flush()
         return os.fstat(self._fd).st_size
+
+    def start_at(self, offset: int) -> None:
+        """Keep the first ``offset`` bytes; the next write goes right after them."""
+        os.ftruncate(self._fd, offset)
+        self._pos = offset
 
     def restart(self) -> None:
         """Forget what the file holds: it starts over from byte 0."""
-        self.file.truncate(0)
+        self.start_at(0)
+
+    def write(self, data: bytes) -> None:
+        # Unbuffered: what was received is on disk (and in size()) when write returns.
+        view = memoryview(data)
+        while view:
+            n = os.pwrite(self._fd, view, self._pos)
+            self._pos += n
+            view = view[n:]
 
     def record(self, origin: Origin) -> None:
         """Say (atomically, on disk) whose bytes the file holds from now on."""
@@ -154,7 +166,6 @@ class PartFile:
         with contextlib.suppress(OSError):
             if not self._published and self.size() == 0:
                 self.discard()
-        self.file.close()
         os.close(self._fd)  # releases the flock
 
     def _still_ours(self) -> bool:
