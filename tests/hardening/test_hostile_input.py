@@ -115,8 +115,15 @@ def utf8(data: bytes) -> str:
 
 @pytest.mark.parametrize(
     "argv",
-    [("get",), ("get", "--json"), ("report",), ("report", "--format", "json")],
-    ids=["get", "get-json", "report-md", "report-json"],
+    [
+        ("get",),
+        ("get", "--json"),
+        ("watch", "--once"),
+        ("watch", "--once", "--json"),
+        ("report",),
+        ("report", "--format", "json"),
+    ],
+    ids=["get", "get-json", "watch", "watch-json", "report-md", "report-json"],
 )
 def test_a_lone_surrogate_in_a_title_prints_as_valid_utf8(
     argv: tuple[str, ...], endpoint: str
@@ -145,8 +152,11 @@ def _strict_json(line: str) -> object:
     return json.loads(line, parse_constant=refuse)
 
 
-def test_nan_and_infinite_credits_come_out_as_null(endpoint: str) -> None:
-    done = cli("get", "--json", "nan-1")
+@pytest.mark.parametrize(
+    "argv", [("get", "--json"), ("watch", "--once", "--json")], ids=["get-json", "watch-json"]
+)
+def test_nan_and_infinite_credits_come_out_as_null(argv: tuple[str, ...], endpoint: str) -> None:
+    done = cli(*argv, "nan-1")
     assert done.returncode == 0, utf8(done.stderr)
     record = _strict_json(utf8(done.stdout).splitlines()[0])
     assert isinstance(record, dict)
