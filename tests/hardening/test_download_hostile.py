@@ -206,6 +206,34 @@ def test_a_planted_symlink_is_never_followed(
     assert sorted(p.name for p in dest.iterdir()) == sorted([link.name, saved.name])
 
 
+def test_a_part_hard_linked_to_an_outside_file_is_left_alone(
+    storage: Storage, dest: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    storage.jobs["j1"] = Job("Title", video(1))
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious")
+    os.link(victim, dest / "Title.mp4.part")  # the same file under a second name
+    code, out, err = cli(dest, "j1", capsys=capsys)
+    assert code == 0, err
+    assert victim.read_bytes() == b"precious"
+    assert out.splitlines() == [str(dest / "Title (2).mp4")]
+    assert (dest / "Title (2).mp4").read_bytes() == storage.jobs["j1"].body
+
+
+def test_a_planted_record_symlink_is_replaced_not_written_through(
+    storage: Storage, dest: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    storage.jobs["j1"] = Job("Title", video(1))
+    victim = tmp_path / "victim.json"
+    victim.write_bytes(b"precious")
+    (dest / "Title.mp4.part.json").symlink_to(victim)
+    code, out, err = cli(dest, "j1", capsys=capsys)
+    assert code == 0, err
+    assert victim.read_bytes() == b"precious"
+    assert out.splitlines() == [str(dest / "Title.mp4")]
+    assert sorted(p.name for p in dest.iterdir()) == ["Title.mp4"]
+
+
 def test_a_planted_fifo_part_does_not_hang_the_download(storage: Storage, dest: Path) -> None:
     storage.jobs["j1"] = Job("Title", video(1))
     os.mkfifo(dest / "Title.mp4.part")

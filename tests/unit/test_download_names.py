@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from yike_tui.download import MAX_NAME_BYTES, SpeedMeter, numbered, safe_filename
+from yike_tui.part_file import Origin, validator
 from yike_tui.sim.scenarios import HOSTILE_TITLE
 
 JOB = "0123456789abcdef0123456789abcdef"
@@ -67,6 +68,22 @@ def test_numbered_names() -> None:
     assert numbered("a.mp4", 2) == "a (2).mp4"
     assert numbered("a.b.mp4", 3) == "a.b (3).mp4"
     assert numbered("noext", 2) == "noext (2)"
+
+
+def test_if_range_uses_a_strong_etag_else_the_date() -> None:
+    date = "Wed, 21 Oct 2015 07:28:00 GMT"
+    assert Origin("j", '"abc"', date).if_range == '"abc"'
+    assert Origin("j", 'W/"abc"', date).if_range == date  # weak ETags are not allowed there
+    assert Origin("j", 'W/"abc"').if_range == ""  # nothing to resume by: start over
+    assert Origin("j").if_range == ""
+
+
+def test_only_tame_validators_are_kept_to_be_sent_back() -> None:
+    assert validator(' "abc" ') == '"abc"'
+    assert validator('"a"\r\nX-Evil: 1') == ""  # a header must not smuggle another
+    assert validator('"é"') == ""
+    assert validator('"' + "a" * 300 + '"') == ""
+    assert validator(None) == ""
 
 
 class Clock:
