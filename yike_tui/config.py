@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 import tomli_w
 
 from yike_tui import paths, safe_read
+from yike_tui.safe_text import clean, is_valid_text
 
 CLIPBOARD_MODES = ("auto", "native", "osc52", "off")
 LOCK_TIMEOUT = 10.0  # seconds; a writer holds the lock for milliseconds
@@ -485,6 +486,11 @@ def add_jobs(
 ) -> tuple[list[str], list[str]]:
     """Watch ``ids``; returns (added, skipped because already watched), in the order given."""
     wanted = list(ids)
+    if not is_valid_text(label):  # a non-UTF-8 argv byte: TOML (UTF-8) cannot hold it
+        where = path or paths.config_file()
+        raise ConfigError(
+            f"label {clean(label, one_line=True)} is not valid UTF-8 text", path=where
+        )
     entries: list[dict[str, Any]] = []
 
     def change(doc: dict[str, Any]) -> tuple[tuple[list[str], list[str]], bool]:

@@ -258,6 +258,15 @@ def test_a_raw_byte_in_argv_exits_2_with_one_line(endpoint: str) -> None:
     assert done.stderr == b"yike-tui: JobId ab\\xff is not valid UTF-8 text\n"
 
 
+def test_a_label_that_is_not_utf8_is_a_usage_error_and_nothing_is_written(
+    isolated_home: Path,
+) -> None:
+    done = cli(b"add", b"--label", b"l\xff", b"job-1")
+    assert done.returncode == 2
+    assert done.stderr == b"yike-tui: label l\\xff is not valid UTF-8 text\n"
+    assert not (isolated_home / ".config" / "yike-tui" / "config.toml").exists()
+
+
 # --- 17: config.toml that is not a regular file --------------------------------------------
 
 
