@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
 from rich.cells import cell_len
 from textual.containers import VerticalScroll
 from textual.geometry import Region
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from screenshots.scenes import first_pass
@@ -140,6 +146,140 @@ async def test_jkgG_move_in_the_storyboard_tree(make_app: AppFactory, sim: Simul
         await pilot.press("G")
         await wait_for(pilot, lambda: tree.cursor_line == tree.last_line, "G: the last node")
         assert tree.selected_storyboard is not None
-        assert tree.selected_storyboard.storyboard.id == tree.root.children[-1].data.storyboard.id  # type: ignore[union-attr]
+        last = tree.root.children[-1].data
+        assert last is not None and tree.selected_storyboard.storyboard == last.storyboard
         await pilot.press("g")
         await wait_for(pilot, lambda: tree.cursor_line == 0, "g: the first node")
+
+
+def _notes(app: YikeApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def _press_and_hear(pilot: Pilot[int], key: str, what: str) -> str:
+    """Press ``key`` and return the toast it raised."""
+    app = pilot.app
+    before = len(app._notifications)
+    await pilot.press(key)
+    await wait_for(pilot, lambda: len(app._notifications) > before, f"a toast for {what}")
+    return _notes(app)[-1]  # type: ignore[arg-type]
+
+
+async def test_no_output_says_what_is_true(make_app: AppFactory, sim: SimulatorThread) -> None:
+    """c, o and D and the detail pane say "yet" only for what will still come."""
+    courier, rainy = by_title(sim, "Midnight Courier"), by_title(sim, "Rainy Alley")
+    running = by_title(sim, "Winter Market")  # still running at the simulator's time 0
+    app = make_app([courier, rainy, running, "0" * 32])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        monitor = app.monitor
+        assert monitor is not None
+        await wait_for(pilot, lambda: monitor.jobs["0" * 32].not_found, "the unknown JobId")
+        app.flush_updates()
+        table = app.query_one(JobTable)
+        expected = {
+            courier: ("none: the job failed", "No output URL: the job failed"),
+            rainy: ("none: storyboards only (open them", "No output URL: storyboards only"),
+            running: ("not yet: the job is Running", "No output URL yet: the job is Running"),
+        }
+        for job_id, (shown, said) in expected.items():
+            table.move_cursor(row=table.get_row_index(job_id))
+            await wait_for(pilot, lambda j=job_id: table.selected_id == j, "the row selected")
+            detail = str(app.query_one("#detail-body", Static).render())
+            assert f"Output         {shown}" in detail, detail
+            for key in ("c", "o", "D"):
+                note = await _press_and_hear(pilot, key, f"{key} on {job_id}")
+                assert note.startswith(said), (key, note)
+                assert job_id != rainy or "Yike editor" in note  # where the result is
+        table.move_cursor(row=table.get_row_index("0" * 32))
+        await wait_for(pilot, lambda: table.selected_id == "0" * 32, "the unknown row")
+        note = await _press_and_hear(pilot, "c", "c on an unknown JobId")
+        assert note == "No output URL: the API does not know this JobId."
+        assert not any("yet" in n for n in _notes(app) if "Running" not in n)
+
+
+async def test_keys_that_do_nothing_say_why(make_app: AppFactory, sim: SimulatorThread) -> None:
+    """ctrl+x with nothing downloading; a, d and u under --readonly: a toast, not silence."""
+    app = make_app(readonly=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        note = await _press_and_hear(pilot, "ctrl+x", "ctrl+x")
+        assert note.startswith("Nothing is downloading")
+        for key, what in (("a", "Add"), ("d", "Remove"), ("u", "Resume job")):
+            note = await _press_and_hear(pilot, key, key)
+            assert note == f"Read-only (started with --readonly): {what} is off."
+        assert app.screen is app.screen_stack[0]  # still nothing opened
+        assert app.query_one(JobTable).row_count == len(sim.job_ids)
+        await pilot.press("slash", "a")  # typed into the filter: no toast for that
+        await wait_for(pilot, lambda: app.query_one(JobTable).filter_text == "a", "the filter")
+        assert _notes(app)[-1].startswith("Read-only") and len(_notes(app)) == 4
+
+
+class _MediaServer:
+    """An output URL on loopback that sends ``head_bytes`` of a 1 MB file, then nothing."""
+
+    def __init__(self, head_bytes: int) -> None:
+        self.head_bytes = head_bytes
+        self.requests = 0
+        self.port = 0
+        self._hold = asyncio.Event()
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            self.requests += 1
+            if self.head_bytes:
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: video/mp4\r\ncontent-length: 1000000\r\n"
+                    b'etag: "v1"\r\n\r\n' + b"\0" * self.head_bytes
+                )
+                await writer.drain()
+            await self._hold.wait()  # never finishes: only a cancel ends this download
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    def release(self) -> None:
+        self._hold.set()
+
+
+@pytest.mark.parametrize("head_bytes", [0, 64 * 1024])
+async def test_cancel_says_the_partial_file_is_kept_only_when_there_is_one(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path, head_bytes: int
+) -> None:
+    harbour = by_title(sim, "Harbour Lights")
+    media = _MediaServer(head_bytes)
+    server = await asyncio.start_server(media.handle, "127.0.0.1", 0)
+    media.port = server.sockets[0].getsockname()[1]
+    app = make_app([harbour], downloads_dir=str(tmp_path))
+    try:
+        async with app.run_test(size=(160, 45)) as pilot:
+            await first_pass(pilot)
+            monitor = app.monitor
+            assert monitor is not None
+            monitor.pause()  # no confirming fetch puts the simulator's URL back
+            state = monitor.jobs[harbour]
+            assert state.job is not None
+            state.job = replace(state.job, output_url=f"http://127.0.0.1:{media.port}/out.mp4")
+            await pilot.press("D")
+            await wait_for(pilot, lambda: media.requests == 1, "the download to start")
+            parts = lambda: [p.stat().st_size for p in tmp_path.glob("*.part")]  # noqa: E731
+            if head_bytes:
+                await wait_for(pilot, lambda: sum(parts()) == head_bytes, "bytes in the .part")
+            await pilot.press("ctrl+x")
+            said = lambda: [n for n in _notes(app) if "cancelled" in n]  # noqa: E731
+            await wait_for(pilot, said, "the toast for the cancel")
+            (note,) = said()
+            assert not app._downloads
+            if head_bytes:
+                assert note.endswith("cancelled; the partial file (64 KiB) is kept: D resumes it.")
+            else:
+                assert "partial file" not in note and "is kept" not in note
+                assert note.endswith(
+                    "cancelled; no data had arrived, so there is nothing to resume."
+                )
+                assert sum(parts()) == 0  # truly nothing kept
+    finally:
+        media.release()
+        server.close()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.widgets import Input, Static
@@ -22,12 +25,31 @@ from yike_tui.ui.cells import safe
 from yike_tui.ui.screens.add_jobs import AddJobsScreen, AddRequest
 from yike_tui.ui.screens.confirm import ConfirmScreen
 from yike_tui.ui.screens.help import HelpScreen
+from yike_tui.ui.widgets.detail import no_output_message
 from yike_tui.ui.widgets.event_log import EventLog
 from yike_tui.ui.widgets.job_table import JobTable
 from yike_tui.ui.widgets.storyboard_tree import StoryboardRef, StoryboardTree
 
 CHANGES_STATE = frozenset({"add", "remove", "resume_job"})
 WITHOUT_ENGINE = frozenset({"quit", "help", "command_palette"})
+
+
+def _kept_bytes(dest: Path, job_id: str) -> int:
+    """Bytes of this job's ``.part`` left in ``dest``; 0 when there is none. Read from the
+    record beside each ``.part`` (part_file's own reader), never through a symlink."""
+    from yike_tui.part_file import _read_origin  # the one reader of that record
+
+    for record in dest.glob("*.part.json"):
+        origin = _read_origin(record)
+        if origin is None or origin.job_id != job_id:
+            continue
+        try:
+            info = os.lstat(record.with_suffix(""))  # x.mp4.part.json -> x.mp4.part
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and info.st_size:
+            return info.st_size
+    return 0
 
 
 class ActionsMixin(App[int]):
@@ -56,6 +78,21 @@ class ActionsMixin(App[int]):
 
     def _refresh_status(self) -> None:
         raise NotImplementedError
+
+    def on_key(self, event: events.Key) -> None:
+        """--readonly turns a, d and u off (hidden from the footer and the palette): a key
+        that does nothing must still say why."""
+        if not self.readonly or self.screen is not self.screen_stack[0]:
+            return
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if binding.action not in CHANGES_STATE:
+                continue
+            keys = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
+            if event.key in (key.strip() for key in keys.split(",")):
+                message = f"Read-only (started with --readonly): {binding.description} is off."
+                self.notify(message, severity="warning", timeout=3)
+                return
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in CHANGES_STATE and self.readonly:
@@ -96,9 +133,7 @@ class ActionsMixin(App[int]):
             return
         url = state.job.output_url if state.job else ""
         if not url:
-            status = state.job.status.value if state.job else "not fetched yet"
-            message = f"No output URL yet: the job is {status}."
-            self.notify(message, severity="warning", markup=False)
+            self.notify(no_output_message(state), severity="warning", markup=False)
             return
         if is_redacted(url):
             self.run_worker(self._copy_fresh(state.job_id), group="copy")
@@ -145,8 +180,11 @@ class ActionsMixin(App[int]):
         if url is None:
             state = self.selected_state()
             url = state.job.output_url if state and state.job else ""
-            if not url or state is None:
-                self.notify("Nothing to open yet: the job has no output URL.", severity="warning")
+            if state is None:
+                self.notify("No job selected.", severity="warning")
+                return
+            if not url:
+                self.notify(no_output_message(state), severity="warning", markup=False)
                 return
             job_id = state.job_id
         self.run_worker(self._open(url, job_id), group="open")
@@ -313,7 +351,7 @@ class ActionsMixin(App[int]):
         if state is None or self.client is None:
             return
         if not state.job or not state.job.output_url:
-            self.notify("Nothing to download yet: the job has no output URL.", severity="warning")
+            self.notify(no_output_message(state), severity="warning", markup=False)
             return
         if state.job_id in self._downloads:
             self.notify("Already downloading this job.", severity="warning")
@@ -323,7 +361,7 @@ class ActionsMixin(App[int]):
         self.run_worker(self._download(state.job_id, cancel), group="downloads")
 
     async def _download(self, job_id: str, cancel: asyncio.Event) -> None:
-        from yike_tui.download import DownloadError, Progress, download
+        from yike_tui.download import DownloadCancelled, DownloadError, Progress, download
 
         assert self.client is not None and self.monitor is not None
         state = self.monitor.jobs[job_id]
@@ -351,7 +389,9 @@ class ActionsMixin(App[int]):
         url = state.job.output_url
         if is_redacted(url):
             url = await self._fresh_output_url(job_id)
-            if not url:
+            if not url or cancel.is_set():
+                if cancel.is_set():
+                    self.notify(f"Download of {shown} cancelled before it started.", markup=False)
                 self._downloads.pop(job_id, None)
                 return
         try:
@@ -366,6 +406,14 @@ class ActionsMixin(App[int]):
                 cancel=cancel,
             )
             self.notify(f"Downloaded {shown}\n{safe(str(path))}", markup=False, timeout=10)
+        except DownloadCancelled:
+            # "The partial file is kept" only when there is one: no byte came, nothing is kept.
+            held = await asyncio.to_thread(_kept_bytes, dest, job_id)
+            if held:
+                kept = f"the partial file ({held // 1024} KiB) is kept: D resumes it"
+            else:
+                kept = "no data had arrived, so there is nothing to resume"
+            self.notify(f"Download of {shown} cancelled; {kept}.", markup=False)
         except DownloadError as exc:
             self.notify(f"Download of {shown}: {exc}", severity="error", markup=False)
         finally:
@@ -380,5 +428,8 @@ class ActionsMixin(App[int]):
         pane.update(Text("   ".join(lines) + "   (ctrl+x cancels)" if lines else ""))
 
     def action_cancel_downloads(self) -> None:
+        if not self._downloads:
+            self.notify("Nothing is downloading (D downloads the selected job's video).")
+            return
         for cancel in self._downloads.values():
             cancel.set()

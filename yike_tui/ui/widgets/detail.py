@@ -11,11 +11,48 @@ from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from yike_tui.models import JobStatus, Storyboard
 from yike_tui.monitor import JobState
 from yike_tui.presentation import ago, is_redacted
 from yike_tui.safe_text import clean
 from yike_tui.ui import cells
 from yike_tui.ui.keys import SCROLL_KEYS
+
+
+def missing_output(state: JobState) -> tuple[bool, str]:
+    """Why a job has no output URL: (whether one may still come, why). "Yet" only for what
+    will come: a failed job, a storyboards-only job or an unknown JobId never gets one."""
+    job = state.job
+    if state.not_found:
+        return False, "the API does not know this JobId"
+    if job is None:
+        if state.error is not None:
+            return False, "the job could not be fetched (see its last error)"
+        return True, "the job has not been fetched"
+    if job.status is JobStatus.FAILED:
+        return False, "the job failed"
+    if job.status is JobStatus.SUCCEEDED:
+        if _storyboards_only(job.params.get("ExecMode", ""), job.storyboards):
+            return False, "storyboards only (open them in the Yike editor: the tree, o)"
+        return False, "the job succeeded without one"
+    status = cells.safe(job.status_raw or job.status.value, 16)
+    if job.status is JobStatus.SUSPENDED:
+        return True, f"the job is {status} (u resumes it)"
+    return True, f"the job is {status}"
+
+
+def _storyboards_only(exec_mode: str, storyboards: tuple[Storyboard, ...]) -> bool:
+    # The API does not echo ExecMode; a StoryboardOnly job ends with its storyboards created
+    # (Editing/CreateSucc) and none produced.
+    if exec_mode == "StoryboardOnly":
+        return True
+    return bool(storyboards) and all(sb.sub_status == "CreateSucc" for sb in storyboards)
+
+
+def no_output_message(state: JobState) -> str:
+    """The toast for c, o and D on a job without an output URL."""
+    will_come, why = missing_output(state)
+    return f"No output URL{' yet' if will_come else ''}: {why}."
 
 
 def _line(text: Text, label: str, value: str, style: str = "") -> None:
@@ -44,12 +81,11 @@ def render_detail(state: JobState | None, now: float) -> Text:
         done, total = job.storyboards_done, len(job.storyboards)
         _line(text, "Storyboards", f"{done}/{total} done, {job.storyboards_failed} failed")
         _line(text, "Failed shots", str(len(job.failed_shots)), "red" if job.failed_shots else "")
-        _line(
-            text,
-            "Output",
-            cells.safe(job.output_url) or "(not yet)",
-            "underline" if job.output_url else "dim",
-        )
+        if job.output_url:
+            _line(text, "Output", cells.safe(job.output_url), "underline")
+        else:
+            will_come, why = missing_output(state)
+            _line(text, "Output", f"{'not yet' if will_come else 'none'}: {why}", "dim")
         if is_redacted(job.output_url):
             note = "the signed link is not kept on disk: c, o or D fetch a fresh one"
             _line(text, "", note, "dim")

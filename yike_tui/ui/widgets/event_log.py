@@ -6,6 +6,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.message import Message
@@ -56,7 +57,9 @@ class EventLog(VerticalScroll):
             stamp = time.strftime("%H:%M:%S", time.localtime(event.ts))
             text.append(f"{stamp}  ", style="dim")
             # Padded by cells, not characters (as `watch` does): CJK titles keep the column.
-            title = cells.safe(self._title_of(event.job_id), TITLE_CELLS)
+            title = cells.safe(self._title_of(event.job_id))
+            if cell_len(title) > TITLE_CELLS:  # cut titles end with … as in the job list
+                title = fit(title, TITLE_CELLS - 1).rstrip() + "…"
             text.append(f"{fit(title, TITLE_CELLS)}  ")
             text.append(event.message, style=_STYLE.get(event.kind, ""))
             text.append("\n")
