@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 import httpx
@@ -270,23 +271,12 @@ async def _stream_once(
                 if offset == 0:
                     part.record(fresh)  # before the first byte: a crash leaves it tied
                 part.start_at(offset)
-                done = offset
-                limit = total if total is not None else MAX_UNSIZED
-                window = 0
-                report(meter.progress(done, total), True)
-                async for chunk in response.aiter_bytes():
-                    part.write(chunk)
-                    done += len(chunk)
-                    if done > limit:
-                        return _too_long(part, done, total)
-                    window += len(chunk)
-                    if window >= STALL_BYTES:
-                        guard.reschedule(loop.time() + stall_timeout)
-                        window = 0
-                    meter.add(len(chunk))
-                    report(meter.progress(done, total), False)
-                    if cancel is not None and cancel.is_set():
-                        raise DownloadCancelled(_CANCELLED)
+                report(meter.progress(offset, total), True)
+
+                def progressing() -> None:
+                    guard.reschedule(loop.time() + stall_timeout)
+
+                await _receive(response, part, offset, total, meter, report, cancel, progressing)
                 return total
     except TimeoutError:
         if not guard.expired():
@@ -297,7 +287,36 @@ async def _stream_once(
         ) from None
 
 
-def _too_long(part: PartFile, done: int, total: int | None) -> int:
+async def _receive(
+    response: httpx.Response,
+    part: PartFile,
+    offset: int,
+    total: int | None,
+    meter: SpeedMeter,
+    report: Callable[[Progress, bool], None],
+    cancel: asyncio.Event | None,
+    progressing: Callable[[], None],
+) -> None:
+    """Write the body into ``part`` from ``offset``; ``progressing`` after each STALL_BYTES."""
+    done = offset
+    limit = total if total is not None else MAX_UNSIZED
+    window = 0
+    async for chunk in response.aiter_bytes():
+        part.write(chunk)
+        done += len(chunk)
+        if done > limit:
+            _too_long(part, done, total)
+        window += len(chunk)
+        if window >= STALL_BYTES:
+            progressing()
+            window = 0
+        meter.add(len(chunk))
+        report(meter.progress(done, total), False)
+        if cancel is not None and cancel.is_set():
+            raise DownloadCancelled(_CANCELLED)
+
+
+def _too_long(part: PartFile, done: int, total: int | None) -> NoReturn:
     if total is None:
         raise DownloadError(
             f"more than {human_bytes(MAX_UNSIZED)} without an announced size; stopped, "

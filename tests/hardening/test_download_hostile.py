@@ -340,6 +340,37 @@ def test_a_part_left_by_another_job_is_not_resumed(
     assert sorted(p.name for p in dest.iterdir()) == ["Same (2).mp4", "Same.mp4"]
 
 
+@pytest.mark.parametrize(
+    "record",
+    [
+        b"not json",
+        b"[1, 2]",
+        b'{"job_id": 7}',
+        b'{"job_id": "j", "etag": ["x"]}',
+        b'{"job_id": "j", "etag": "\\"v1\\"", "pad": "' + b"x" * 5000 + b'"}',
+        None,  # a FIFO
+    ],
+    ids=["garbage", "a list", "a number", "etag not text", "too big", "fifo"],
+)
+async def test_a_part_with_a_record_that_is_not_ours_is_left_alone(
+    storage: Storage, dest: Path, record: bytes | None
+) -> None:
+    storage.jobs["j"] = Job("Clip", video(1), '"v1"')
+    (dest / "Clip.mp4.part").write_bytes(b"someone's bytes")
+    sidecar = dest / "Clip.mp4.part.json"
+    if record is None:
+        os.mkfifo(sidecar)
+    else:
+        sidecar.write_bytes(record)
+    async with httpx.AsyncClient() as http:
+        path = await asyncio.wait_for(download(http, storage.url("j"), dest, "Clip", "j"), WAIT)
+    assert path == dest / "Clip (2).mp4" and path.read_bytes() == video(1)
+    assert storage.ranges("j") == [(None, None)]
+    assert (dest / "Clip.mp4.part").read_bytes() == b"someone's bytes"
+    if record is not None:
+        assert sidecar.read_bytes() == record
+
+
 def ignores_if_range(h: Handler, job: Job) -> None:
     """Honours Range but not If-Range: the bytes after the offset of the new version."""
     match = re.fullmatch(r"bytes=(\d+)-", h.headers.get("range") or "")
