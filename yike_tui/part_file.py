@@ -228,7 +228,7 @@ def _try(final: Path, job_id: str) -> PartFile | None:
                 continue
             if (now.st_dev, now.st_ino) != (held.st_dev, held.st_ino):
                 continue
-            origin = _read_origin(sidecar_path(final))
+            origin = read_origin(sidecar_path(final))
             if origin is not None and origin.job_id != job_id:
                 log.info("skipping %s: it belongs to job %s", path, origin.job_id)
                 return None
@@ -243,7 +243,7 @@ def _try(final: Path, job_id: str) -> PartFile | None:
     return None
 
 
-def _read_origin(path: Path) -> Origin | None:
+def read_origin(path: Path) -> Origin | None:
     """The record beside a ``.part``; None when absent or not one of ours."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
@@ -266,3 +266,6 @@ def _read_origin(path: Path) -> Origin | None:
         return None
     job_id, etag, last_modified = (str(f) for f in fields)
     return Origin(job_id, validator(etag), validator(last_modified))
+
+
+_read_origin = read_origin  # the name ui/actions.py imports today
