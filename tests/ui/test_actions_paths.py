@@ -93,7 +93,7 @@ async def test_o_opens_the_output_and_the_storyboard_editor(
         assert app.monitor is not None
         await select(pilot, running)
         await pilot.press("o")
-        await wait_for(pilot, lambda: any("Nothing to open yet" in n for n in notes(app)))
+        await wait_for(pilot, lambda: any("No output URL yet" in n for n in notes(app)))
         await select(pilot, done)
         await pilot.press("o")
         await wait_for(pilot, lambda: opened_links(browser), what="the browser to be started")
