@@ -266,6 +266,3 @@ def read_origin(path: Path) -> Origin | None:
         return None
     job_id, etag, last_modified = (str(f) for f in fields)
     return Origin(job_id, validator(etag), validator(last_modified))
-
-
-_read_origin = read_origin  # the name ui/actions.py imports today

@@ -195,3 +195,18 @@ def test_real_looking_credentials_pass_the_check() -> None:
     token = "CAIS" + "+/=Ab9_-" * 180  # STS tokens run to well over a thousand characters
     found = resolve(env={**ENV, "ALIBABA_CLOUD_SECURITY_TOKEN": token})
     assert found.security_token == token and found.access_key_secret == SECRET
+
+
+@pytest.mark.parametrize("which", ["cli", "ini"])
+def test_a_credentials_file_too_big_to_be_one_is_refused_unread(
+    isolated_home: Path, which: str
+) -> None:
+    # A sparse 64 MiB file: reading it whole would be the memory a /dev/zero link eats.
+    path = isolated_home / (
+        ".aliyun/config.json" if which == "cli" else ".alibabacloud/credentials.ini"
+    )
+    path.parent.mkdir(parents=True)
+    with path.open("wb") as f:
+        f.truncate(64 * 1024 * 1024)
+    with pytest.raises(CredentialsError, match="could not be read: it is 67108864 bytes"):
+        resolve()

@@ -38,6 +38,7 @@ from yike_tui.api.transport import (
 )
 from yike_tui.models import Job, parse_job
 from yike_tui.presentation import redact_url
+from yike_tui.safe_text import valid_json
 
 log = logging.getLogger(__name__)
 
@@ -373,7 +374,8 @@ class IceClient:
                 advice="use the API's own address in --endpoint (or YIKE_TUI_ENDPOINT)",
             )
         try:
-            payload = json.loads(content)
+            # Valid from here on: no lone surrogate, no NaN (what the engine keeps and stores).
+            payload = valid_json(json.loads(content))
         except (ValueError, RecursionError):  # RecursionError: a body nested absurdly deep
             payload = None
         if not isinstance(payload, dict):

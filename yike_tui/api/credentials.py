@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from yike_tui import safe_read
+
 DEFAULT_REGION = "cn-shanghai"
 
 # aliyun CLI modes that need a token service we do not implement, with what to do instead.
@@ -122,14 +124,26 @@ def _from_env(env: Mapping[str, str]) -> Credentials | None:
     )
 
 
+def _read_small(path: Path) -> str:
+    """A credentials file's text: a regular file of sane size only (a FIFO would hang us,
+    a device or a huge file eat memory), read at its target when it is a symlink."""
+    try:
+        data = safe_read.read_regular(os.path.realpath(path))
+    except (OSError, safe_read.NotReadable) as exc:
+        raise CredentialsError(f"{path} could not be read: {exc}") from None
+    if data is None:
+        raise CredentialsError(f"{path} could not be read: it went away")
+    return data.decode("utf-8", errors="replace")
+
+
 def _from_aliyun_cli(path: Path, profile_name: str | None, *, explicit: bool) -> Credentials | None:
     if not path.is_file():
         if explicit:
             raise CredentialsError(f"--profile {profile_name}: {path} does not exist")
         return None
     try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data: Any = json.loads(_read_small(path))
+    except ValueError as exc:
         raise CredentialsError(f"{path} could not be read as JSON: {exc}") from None
     if not isinstance(data, dict):
         raise CredentialsError(f"{path}: expected a JSON object at the top")
@@ -173,8 +187,8 @@ def _from_ini(path: Path, *, explicit: bool) -> Credentials | None:
         return None
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read(path, encoding="utf-8")
-    except (OSError, configparser.Error) as exc:
+        parser.read_string(_read_small(path), source=str(path))
+    except configparser.Error as exc:
         raise CredentialsError(f"{path} could not be read: {exc}") from None
     section = "default" if parser.has_section("default") else None
     if section is None:

@@ -94,7 +94,7 @@ async def _fetch_all(args: argparse.Namespace) -> int:
             elif isinstance(result, BaseException):
                 raise result
             elif args.json:
-                print(json.dumps(result.to_json(), ensure_ascii=False))
+                print(json.dumps(result.to_json(), ensure_ascii=False, allow_nan=False))
             else:
                 print(format_job(result))
         sys.stdout.flush()

@@ -168,7 +168,7 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
 
 def _render(event: Event, monitor: Monitor, as_json: bool) -> str:
     if as_json:
-        return json.dumps(event.to_json(), ensure_ascii=False)
+        return json.dumps(event.to_json(), ensure_ascii=False, allow_nan=False)
     return event_line(event, monitor)
 
 
@@ -177,7 +177,11 @@ def _print_final(monitor: Monitor, as_json: bool) -> None:
     now = monitor.wall()
     for state in monitor.jobs.values():
         if as_json:
-            print(json.dumps({"ts": iso_utc(now), **_state_json(state)}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {"ts": iso_utc(now), **_state_json(state)}, ensure_ascii=False, allow_nan=False
+                )
+            )
             continue
         print(state_line(state))
         for event in failures_at_first_sight(state.job, now) if state.job else []:
@@ -208,7 +212,7 @@ async def _once(monitor: Monitor, as_json: bool, timeout: float) -> int:
             # Not a cached answer passed off as fresh: said plainly that none came.
             state = JobState(state.job_id, label=state.label, error=deadline_error(timeout))
         if as_json:
-            print(json.dumps(_state_json(state), ensure_ascii=False))
+            print(json.dumps(_state_json(state), ensure_ascii=False, allow_nan=False))
         else:
             print(state_line(state))
     if late:

@@ -37,10 +37,10 @@ WITHOUT_ENGINE = frozenset({"quit", "help", "command_palette"})
 def _kept_bytes(dest: Path, job_id: str) -> int:
     """Bytes of this job's ``.part`` left in ``dest``; 0 when there is none. Read from the
     record beside each ``.part`` (part_file's own reader), never through a symlink."""
-    from yike_tui.part_file import _read_origin  # the one reader of that record
+    from yike_tui.part_file import read_origin  # the one reader of that record
 
     for record in dest.glob("*.part.json"):
-        origin = _read_origin(record)
+        origin = read_origin(record)
         if origin is None or origin.job_id != job_id:
             continue
         try:
