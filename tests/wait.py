@@ -20,13 +20,13 @@ class NeverHappened(AssertionError):
 
 
 async def wait_for(
-    pilot: Any, condition: Callable[[], object], what: str, timeout: float = DEADLINE
+    pilot: Any, condition: Callable[[], object], what: str = "", timeout: float = DEADLINE
 ) -> None:
     """Let the app run (messages, timers, workers) until ``condition()`` is true."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise NeverHappened(f"waited {timeout:g} s for {what}")
+            raise NeverHappened(f"waited {timeout:g} s for {what or condition}")
         await pilot.pause()
         await asyncio.sleep(0.01)  # let other tasks (the engine, the simulator) run
     await pilot.pause()  # ...and the screen catch up with what made it true

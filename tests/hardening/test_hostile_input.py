@@ -16,7 +16,6 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -25,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.hardening.cli_run import run
+from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.commands.common import Connection
 from yike_tui.config import Settings
@@ -187,14 +187,6 @@ def test_the_report_never_carries_a_link_with_a_command(fmt: str, endpoint: str)
         assert f"(link refused: {reason})" in out
 
 
-async def _wait(pilot: object, condition: Callable[[], object], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {DEADLINE:g} s for {what}")
-        await pilot.pause()  # type: ignore[attr-defined]
-
-
 async def test_c_and_m_in_the_tui_refuse_a_link_with_a_command(endpoint: str) -> None:
     from yike_tui.ui.app import YikeApp
 
@@ -212,13 +204,13 @@ async def test_c_and_m_in_the_tui_refuse_a_link_with_a_command(endpoint: str) ->
     async with app.run_test(size=(120, 36)) as pilot:
         monitor = app.monitor
         assert monitor is not None
-        await _wait(pilot, lambda: monitor.status.passes, "the first refresh pass")
-        await _wait(pilot, lambda: app.selected_state() is not None, "a selected job")
+        await wait_for(pilot, lambda: monitor.status.passes, "the first refresh pass")
+        await wait_for(pilot, lambda: app.selected_state() is not None, "a selected job")
         await pilot.press("c")
-        await _wait(pilot, lambda: app._notifications, "a notice about the copy")
+        await wait_for(pilot, lambda: app._notifications, "a notice about the copy")
         notices = [n.message for n in app._notifications]
         await pilot.press("m")  # copy the Markdown report of the table
-        await _wait(pilot, lambda: app.last_copied, "the report copied")
+        await wait_for(pilot, lambda: app.last_copied, "the report copied")
     assert any("not copied: the link contains spaces" in n for n in notices), notices
     assert all("\ncurl" not in n for n in notices)  # shown inert: "o.mp4␊curl ..."
     assert "curl" not in app.last_copied and "link refused" in app.last_copied

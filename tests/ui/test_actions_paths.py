@@ -8,16 +8,14 @@ that writes down the link it was asked to open. No real browser is ever started.
 
 from __future__ import annotations
 
-import asyncio
-import time
 import webbrowser
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
 from tests.ui.conftest import AppFactory, by_title
+from tests.wait import wait_for
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 from yike_tui.sim.faults import FaultSpec
 from yike_tui.sim.verify import KeyPair
@@ -26,18 +24,6 @@ from yike_tui.ui.app import YikeApp
 from yike_tui.ui.widgets.job_table import JobTable
 from yike_tui.ui.widgets.status_bar import StatusBar
 from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
-
-
-async def wait_for(
-    pilot: Pilot[int], predicate: Callable[[], object], timeout: float = 10.0, what: str = ""
-) -> None:
-    """Let the app run until ``predicate()`` holds; fail loudly at ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout:g} s for {what or predicate}")
-        await pilot.pause()
-        await asyncio.sleep(0.01)  # the engine and the simulator get their turn too
 
 
 def notes(app: YikeApp) -> list[str]:
