@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from yike_tui.models import JobStatus
-from yike_tui.presentation import redact_url
+from yike_tui.redaction import redact_url
 from yike_tui.safe_text import clean
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from urllib.parse import quote, urlsplit
 
 from yike_tui.models import Storyboard
-from yike_tui.presentation import redact_url
+from yike_tui.redaction import redact_url
 from yike_tui.safe_text import has_unsafe
 
 EDITOR_BASE = "https://www.yikeai.com/#/storyboard/"

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 from yike_tui.models import JobStatus, Storyboard
+
+# Re-exported only until download.py and ui/ (other engineers' files, being changed now)
+# import them from yike_tui.redaction, where they live: they are security, not words.
+from yike_tui.redaction import REDACTED_QUERY, is_redacted, redact_url
+
+__all__ = [
+    "REDACTED_QUERY",
+    "STATUS_SYMBOL",
+    "ago",
+    "is_redacted",
+    "redact_url",
+    "storyboard_symbol",
+]
 
 # A symbol and a word for every status: colour is never the only signal.
 STATUS_SYMBOL = {
@@ -32,23 +43,3 @@ def ago(seconds: float) -> str:
         if seconds >= size:
             return f"{int(seconds // size)}{unit} ago"
     return f"{int(seconds)}s ago"
-
-
-def redact_url(url: str) -> str:
-    """The URL without its query string: signed OSS URLs carry their secret there."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # not a URL urllib can split (``https://x]y``): cut at '?' by hand
-        head, sep, _ = url.partition("?")
-        return f"{head}?…" if sep else url
-    if not parts.query:
-        return url
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "…", ""))
-
-
-REDACTED_QUERY = "?…"
-
-
-def is_redacted(url: str) -> bool:
-    """A URL whose signed query was cut (as kept on disk): it must be fetched afresh to use."""
-    return url.endswith(REDACTED_QUERY)

@@ -18,7 +18,8 @@ from urllib.parse import quote
 
 from yike_tui.links import check_url
 from yike_tui.models import Job
-from yike_tui.presentation import REDACTED_QUERY, STATUS_SYMBOL, is_redacted
+from yike_tui.presentation import STATUS_SYMBOL
+from yike_tui.redaction import REDACTED_QUERY, is_redacted
 from yike_tui.safe_text import clean
 
 Format = Literal["md", "csv", "json"]

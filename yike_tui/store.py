@@ -29,7 +29,7 @@ from typing import Any
 
 from yike_tui import paths
 from yike_tui.events import Event, EventKind
-from yike_tui.unsign import has_signed_query, unsign
+from yike_tui.redaction import has_signed_query, unsign
 
 SCHEMA_VERSION = 1
 LOCK_TIMEOUT = 2.0  # seconds to wait for another process's write before going in-memory

@@ -37,7 +37,7 @@ from yike_tui.api.transport import (
     read_capped,
 )
 from yike_tui.models import Job, parse_job
-from yike_tui.presentation import redact_url
+from yike_tui.redaction import redact_url
 from yike_tui.safe_text import valid_json
 
 log = logging.getLogger(__name__)

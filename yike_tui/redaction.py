@@ -1,4 +1,7 @@
-"""Signed URL queries cut out of anything about to be stored, whatever its shape.
+"""Redaction: signed URL queries cut out of anything shown in logs or stored, whatever its shape.
+
+``redact_url`` cuts one URL's query (for logs, notifications and events); ``unsign`` walks
+any value about to be stored.
 
 The API hands out signed OSS URLs (``OutputUrl``, ``SrtFileUrl``, ``JobParams.FileURL`` and
 whatever comes next) directly, as JSON text inside a field, or escaped once more, and may echo
@@ -11,8 +14,27 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from yike_tui.presentation import redact_url
+REDACTED_QUERY = "?…"
+
+
+def redact_url(url: str) -> str:
+    """The URL without its query string: signed OSS URLs carry their secret there."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL urllib can split (``https://x]y``): cut at '?' by hand
+        head, sep, _ = url.partition("?")
+        return f"{head}{REDACTED_QUERY}" if sep else url
+    if not parts.query:
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "…", ""))
+
+
+def is_redacted(url: str) -> bool:
+    """A URL whose signed query was cut (as kept on disk): it must be fetched afresh to use."""
+    return url.endswith(REDACTED_QUERY)
+
 
 MAX_DEPTH = 64  # nesting kept on disk; deeper parts of a hostile answer are dropped
 
