@@ -68,6 +68,7 @@ class Settings:
     bell: bool = False
     downloads_dir: str = ""  # "" = the platform's downloads dir
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key
+    transport: str = "lean"  # API calls: "lean" (api/transport.py) or "httpx" (httpx's own)
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,12 @@ def _clipboard(value: Any) -> str:
     return str(value)
 
 
+def _transport(value: Any) -> str:
+    if _string(value) not in ("lean", "httpx"):
+        raise _Invalid(f'must be "lean" or "httpx", not {_show(value)}')
+    return str(value)
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise _Invalid(f"must be true or false, not {_show(value)}")
@@ -165,6 +172,7 @@ _SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "clipboard": _clipboard,
     "bell": _bool,
     "downloads_dir": _string,
+    "transport": _transport,
 }
 _TOP_LEVEL = ("settings", "keys", "jobs")
 _JOB_KEYS = ("id", "label", "added_at")

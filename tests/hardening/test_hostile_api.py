@@ -1,7 +1,8 @@
 """Hostile API servers on loopback (issue 13, items 1, 2, 3, 6, 10): an endless or compressed
 body, a slow drip, an absurd Retry-After, redirects, CR/LF in a message, credentials that
 cannot go into a header. Memory and time stay bounded; each gives one clear line and the
-right exit code, through the real CLI and through the client on either transport.
+right exit code, through the real CLI and through the client, on either API transport (the
+lean one and httpx's own, as the ``transport`` setting or ``YIKE_TUI_TRANSPORT`` picks).
 
 Each server runs its own event loop in a thread, as the in-process CLI runs its own.
 """
@@ -18,11 +19,12 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from tests.api_transports import api_transport, carried_by  # noqa: F401 (a fixture)
 from tests.hardening.cli_run import run
 from yike_tui.api.client import MAX_RETRY_AFTER, IceClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.errors import ApiError
-from yike_tui.api.transport import MAX_ANSWER_BYTES
+from yike_tui.api.transport import MAX_ANSWER_BYTES, TRANSPORT_NAMES
 
 Handler = Callable[["Hostile", asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 CREDS = Credentials("LTAI5tHostileApi01", "secret-value-xyz", source="test")
@@ -132,12 +134,13 @@ def one_line(err: str) -> str:
 
 
 def client(server: Hostile, transport: str, **kwargs: object) -> IceClient:
-    """A client on the lean transport, or on httpx's own (what a proxy setting selects)."""
-    chosen = httpx.AsyncHTTPTransport() if transport == "httpx" else None
-    return IceClient(CREDS, endpoint=server.endpoint, transport=chosen, **kwargs)  # type: ignore[arg-type]
+    """A client on the lean transport, or on httpx's own, as the ``transport`` setting picks."""
+    made = IceClient(CREDS, endpoint=server.endpoint, transport_name=transport, **kwargs)  # type: ignore[arg-type]
+    assert carried_by(made) == transport
+    return made
 
 
-TRANSPORTS = ["lean", "httpx"]
+TRANSPORTS = list(TRANSPORT_NAMES)
 
 
 # --- 1. size and time ---------------------------------------------------------------------
@@ -162,6 +165,7 @@ async def endless_chunked(
         server.most_sent = max(server.most_sent, sent)
 
 
+@pytest.mark.usefixtures("api_transport")
 def test_get_cuts_an_endless_body_at_the_cap(env: None, capsys: pytest.CaptureFixture[str]) -> None:
     with Hostile(endless_chunked) as server:
         code, out, err = run_cli(["get", "job-endless"], server, capsys)
@@ -265,11 +269,12 @@ HONOURED = {"1e12": MAX_RETRY_AFTER, "1e400": None, "inf": None, "-Infinity": No
             "nan": None, "-5000": None, "soon": None, "2500": 2.5}  # fmt: skip
 
 
-async def test_retry_after_is_bounded_or_replaced_by_our_own_backoff() -> None:
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_retry_after_is_bounded_or_replaced_by_our_own_backoff(transport: str) -> None:
     honoured: dict[str, float | None] = {}
     for value in HONOURED:
         with Hostile(throttled(value)) as server:
-            async with client(server, "lean", retries=0) as c:
+            async with client(server, transport, retries=0) as c:
                 with pytest.raises(ApiError) as info:
                     await c.get_job("throttled")
         honoured[value] = info.value.retry_after
@@ -283,6 +288,7 @@ async def test_retry_after_is_bounded_or_replaced_by_our_own_backoff() -> None:
      ["watch", "--once", "healthy-1", "throttled", "healthy-2"]],
     ids=["get", "watch-once"],
 )  # fmt: skip
+@pytest.mark.usefixtures("api_transport")
 def test_an_absurd_retry_after_holds_up_neither_the_job_nor_its_neighbours(
     argv: list[str], env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -343,6 +349,7 @@ def redirect(status: int) -> Handler:
     return handler
 
 
+@pytest.mark.usefixtures("api_transport")
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
 def test_a_redirect_is_an_error_naming_where_it_pointed(
     status: int, env: None, capsys: pytest.CaptureFixture[str]
@@ -381,6 +388,7 @@ async def crlf_error(server: Hostile, r: asyncio.StreamReader, w: asyncio.Stream
         await w.drain()
 
 
+@pytest.mark.usefixtures("api_transport")
 @pytest.mark.parametrize("command", ["get", "report"])
 def test_api_text_in_an_error_stays_on_one_line(
     command: str, env: None, capsys: pytest.CaptureFixture[str]

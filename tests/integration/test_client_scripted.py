@@ -1,9 +1,13 @@
-"""IceClient over real HTTP against a scripted server: wire format, errors, retries."""
+"""IceClient over real HTTP against a scripted server: wire format, errors, retries; every
+test runs over both API transports (the lean one and httpx's own)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
+from tests.api_transports import api_transport, carried_by  # noqa: F401 (a fixture)
 from tests.integration.scripted_server import Reply, scripted_server
 from yike_tui.api.client import IceClient
 from yike_tui.api.credentials import Credentials
@@ -13,9 +17,13 @@ from yike_tui.api.signing import canonical_query
 CREDS = Credentials("LTAItest00000001", "secret-value-xyz", source="test")
 JOB = {"RequestId": "r1", "JobId": "j1", "JobStatus": "Running", "JobParams": {"Title": "t"}}
 
+pytestmark = pytest.mark.usefixtures("api_transport")
+
 
 def client_for(endpoint: str, **kwargs: object) -> IceClient:
-    return IceClient(CREDS, endpoint=endpoint, backoff_base=0.01, **kwargs)  # type: ignore[arg-type]
+    client = IceClient(CREDS, endpoint=endpoint, backoff_base=0.01, **kwargs)  # type: ignore[arg-type]
+    assert carried_by(client) == os.environ["YIKE_TUI_TRANSPORT"]  # the setting is obeyed
+    return client
 
 
 async def test_request_carries_exactly_the_signed_query() -> None:

@@ -1,4 +1,7 @@
-"""The lean API transport over real sockets: keep-alive, stale connections, framing, TLS."""
+"""The API transports over real sockets: keep-alive, stale connections, framing, TLS.
+
+What the client sees is tested over both (``api_transport``: the lean one and httpx's own,
+as the ``transport`` setting picks); the stale-connection rule is the lean one's own."""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import api_transports
+from tests.api_transports import carried_by
 from yike_tui.api.client import IceClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.errors import ApiError, ErrorKind
@@ -20,6 +25,7 @@ from yike_tui.api.transport import LeanTransport, proxy_applies
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, running_simulator
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+api_transport = api_transports.api_transport  # the fixture: each test named runs on both
 JOB = b'{"RequestId":"r","JobId":"j","JobStatus":"Running"}'
 
 
@@ -48,10 +54,11 @@ def answer(body: bytes, *extra: str) -> bytes:
     return f"HTTP/1.1 200 OK\r\ncontent-length: {len(body)}\r\n{headers}\r\n".encode() + body
 
 
-async def test_keeps_one_connection_alive_across_requests() -> None:
+async def test_keeps_one_connection_alive_across_requests(api_transport: str) -> None:
     async with running_simulator(scenario="demo") as sim:
         creds = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)
         async with IceClient(creds, endpoint=sim.endpoint) as client:
+            assert carried_by(client) == api_transport
             for job_id in sim.sim.book.ids:
                 await client.get_job(job_id)
             connections = len(sim.connections)
@@ -84,7 +91,7 @@ async def test_stale_connection_is_retried_for_reads_only() -> None:
     assert answered == 2
 
 
-async def test_chunked_and_close_delimited_answers() -> None:
+async def test_chunked_and_close_delimited_answers(api_transport: str) -> None:
     async def chunked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
         writer.write(
@@ -96,13 +103,15 @@ async def test_chunked_and_close_delimited_answers() -> None:
         await writer.drain()
         writer.close()
 
-    async with raw_server(chunked) as port, httpx.AsyncClient(transport=LeanTransport()) as http:
+    transport = LeanTransport() if api_transport == "lean" else httpx.AsyncHTTPTransport()
+    async with raw_server(chunked) as port, httpx.AsyncClient(transport=transport) as http:
         one = await http.post(f"http://127.0.0.1:{port}/")
         two = await http.post(f"http://127.0.0.1:{port}/")
     assert one.json() == {"a": 12}
     assert two.json() == {"b": 2}
 
 
+@pytest.mark.usefixtures("api_transport")
 async def test_garbage_and_hangups_become_typed_errors() -> None:
     async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
@@ -133,6 +142,7 @@ async def test_garbage_and_hangups_become_typed_errors() -> None:
             assert err.value.code == code, handler.__name__
 
 
+@pytest.mark.usefixtures("api_transport")
 async def test_untrusted_certificate_is_a_clear_tls_error(tmp_path: Path) -> None:
     if shutil.which("openssl") is None:
         pytest.skip("openssl CLI not available to make a self-signed certificate")
@@ -158,6 +168,7 @@ async def test_untrusted_certificate_is_a_clear_tls_error(tmp_path: Path) -> Non
     assert "certificate" in err.value.message.lower()
 
 
+@pytest.mark.usefixtures("api_transport")
 async def test_dns_failure_in_words() -> None:
     client = IceClient(Credentials("LTAIxxxxxxxxxxxx", "s"), endpoint="https://nonexistent.invalid",
                        retries=0)  # fmt: skip
@@ -180,6 +191,7 @@ def test_environment_proxy_switches_to_httpx_transport(monkeypatch: pytest.Monke
     assert not proxy_applies("https://ice.cn-shanghai.aliyuncs.com")
 
 
+@pytest.mark.usefixtures("api_transport")
 async def test_trusted_certificate_works_end_to_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

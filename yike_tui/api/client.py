@@ -33,6 +33,7 @@ from yike_tui.api.transport import (
     AnswerTooLarge,
     LeanTransport,
     UnwantedEncoding,
+    chosen_transport,
     proxy_applies,
     read_capped,
 )
@@ -108,11 +109,21 @@ def _transport_error(exc: httpx.HTTPError) -> ApiError:
         if "certificate" in lowered or "ssl" in lowered:
             return ApiError("TLSError", f"TLS failed: {text}", kind=ErrorKind.TLS)
         if any(s in lowered for s in ("name or service", "nodename", "getaddrinfo", "name res")):
+            host = _host_of(exc)
+            if host and host not in text:  # httpx's own transport does not name it
+                text = f"{host}: {text}"
             return ApiError("NameResolutionFailed", f"DNS lookup failed: {text}")
         return ApiError("ConnectionFailed", f"could not connect: {text}")
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         return ApiError("ConnectionReset", f"the connection broke: {text}")
     return ApiError("NetworkError", text)
+
+
+def _host_of(exc: httpx.HTTPError) -> str:
+    try:
+        return exc.request.url.host
+    except RuntimeError:  # an error raised without its request
+        return ""
 
 
 def _retry_after_seconds(headers: httpx.Headers, cap: float) -> float | None:
@@ -156,7 +167,10 @@ class IceClient:
         transport: httpx.AsyncBaseTransport | None = None,
         answer_deadline: float = DEFAULT_ANSWER_DEADLINE,
         max_retry_after: float = MAX_RETRY_AFTER,
+        transport_name: str = "",
     ) -> None:
+        """``transport_name`` is config.toml's ``transport`` ("lean", "httpx"; "" = not set);
+        ``YIKE_TUI_TRANSPORT`` overrides it. An explicit ``transport`` wins over both."""
         self.credentials = credentials
         self.endpoint = validate_endpoint(endpoint)
         self.version = version
@@ -175,12 +189,15 @@ class IceClient:
             max_connections=max_connections, max_keepalive_connections=max_connections
         )
         self._timeout = timeout
-        if transport is None and not proxy_applies(self.endpoint):
+        lean = chosen_transport(transport_name) == "lean" and not proxy_applies(self.endpoint)
+        if transport is None and lean:
             # Lean keep-alive transport for the many small API calls (see transport.py);
             # downloads get httpx's own streaming transport from ``http``.
             transport = LeanTransport(max_connections=max_connections)
         self._lean = isinstance(transport, LeanTransport)
         self._lean_transport = transport if isinstance(transport, LeanTransport) else None
+        # What carries the API calls: a proxy or an explicit ``transport`` overrule the choice.
+        self.transport_name = "lean" if self._lean else "httpx"
         self._timeout_dict = timeout.as_dict()
         self._http = httpx.AsyncClient(
             timeout=timeout,

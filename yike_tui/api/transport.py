@@ -13,13 +13,15 @@ chunked body is cut there, not when the read timeout ends) and a compressed answ
 was never asked for, is refused (4 MiB of gzip would be 4 GiB once decoded).
 
 Not used when an environment proxy applies to the endpoint: httpx honours proxies only
-with its own transport (see ``IceClient``).
+with its own transport (see ``IceClient``), nor when the user picks httpx's: ``transport =
+"httpx"`` under ``[settings]`` in config.toml, or ``YIKE_TUI_TRANSPORT=httpx`` for one run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import ssl
 import urllib.request
@@ -32,6 +34,26 @@ import httpx
 
 _READ_CHUNK = 65536
 MAX_ANSWER_BYTES = 4 * 1024 * 1024  # a job's answer is a few KiB; a huge one is hostile
+
+
+TRANSPORT_NAMES = ("lean", "httpx")  # this module's transport, or httpx's own
+TRANSPORT_ENV = "YIKE_TUI_TRANSPORT"
+
+
+class UnknownTransport(ValueError):
+    """A transport name that is neither ``lean`` nor ``httpx``; ``str()`` is one line."""
+
+
+def chosen_transport(configured: str = "") -> str:
+    """``lean`` or ``httpx``: ``YIKE_TUI_TRANSPORT`` when set (an override for one run),
+    else ``configured`` (config.toml's ``transport``), else ``lean``."""
+    from_env = os.environ.get(TRANSPORT_ENV, "").strip()
+    name = from_env or configured or "lean"
+    if name not in TRANSPORT_NAMES:
+        where = f"{TRANSPORT_ENV}=" if from_env else "transport = "
+        # !a: a control or bidi character in the value shows as an escape, on one line
+        raise UnknownTransport(f"{where}{name[:40]!a}: the API transport is 'lean' or 'httpx'")
+    return name
 
 
 class AnswerTooLarge(httpx.TransportError):
