@@ -29,6 +29,7 @@ from typing import Any
 
 from yike_tui import paths
 from yike_tui.events import Event, EventKind
+from yike_tui.job_ids import check_job_id
 from yike_tui.redaction import has_signed_query, unsign
 
 SCHEMA_VERSION = 1
@@ -107,7 +108,8 @@ def _connect_once(target: str) -> sqlite3.Connection:
         db = Path(target)
         paths.make_private_file(db)
         for side in _side_files(db):
-            if side.exists() or side.is_symlink():
+            # Another process closing the db removes these at any moment: gone is fine.
+            with contextlib.suppress(FileNotFoundError):
                 paths.make_private_file(side, create=False)
     conn = sqlite3.connect(target, timeout=LOCK_TIMEOUT, check_same_thread=False)
     try:
@@ -223,8 +225,7 @@ def _dumps(value: Any) -> str:
 def _job_id(job_id: object) -> str:
     if not isinstance(job_id, str):
         raise TypeError("JobId is not text")
-    job_id.encode("utf-8")  # an id that cannot be stored costs its row
-    return job_id
+    return check_job_id(job_id)  # the one JobId rule: an id it refuses costs its row
 
 
 def _short(text: str, limit: int) -> str:
