@@ -7,6 +7,9 @@ An interrupted or cancelled download leaves the ``.part`` behind, tied to its jo
 object's ETag / Last-Modified; the next call for the same job resumes it with ``Range`` and
 ``If-Range``, so a changed object starts over. A transfer that stalls is stopped. Signed OSS
 URLs expire: a 403 asks the caller for a fresh URL once (a new ``GetYikeStoryboardJob``).
+
+This module is the transfer; the file's name comes from ``download_names``, the progress
+it reports from ``download_progress``, the ``.part`` and its record from ``part_file``.
 """
 
 from __future__ import annotations
@@ -16,15 +19,17 @@ import contextlib
 import logging
 import re
 import time
-import unicodedata
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit
 
 import httpx
+from rich.filesize import decimal as human_bytes  # "16.4 kB", "1.2 GB"
 
+from yike_tui.download_names import safe_filename, url_extension
+from yike_tui.download_progress import Progress as Progress  # re-exported: on_progress gets it
+from yike_tui.download_progress import SpeedMeter
 from yike_tui.part_file import Origin, PartFile, claim, validator
 from yike_tui.part_file import numbered as numbered  # re-exported: callers name files with it
 from yike_tui.part_file import part_path as part_path
@@ -33,7 +38,6 @@ from yike_tui.safe_text import clean
 
 log = logging.getLogger(__name__)
 
-MAX_NAME_BYTES = 120  # well under the 255-byte limit of common filesystems, suffixes included
 ATTEMPTS = 3  # streams per download that may end short before we give up (resuming each time)
 PROGRESS_EVERY = 0.1  # seconds between progress callbacks
 STALL_TIMEOUT = 30.0  # seconds: less than STALL_BYTES in that long and the download stops
@@ -41,18 +45,9 @@ STALL_BYTES = 16 * 1024  # ~550 B/s at the default timeout: a trickle, not a slo
 MAX_UNSIZED = 16 * 1024**3  # bytes written with no announced size before we stop
 ERROR_BODY_MAX = 64 * 1024  # bytes of a refusal's body read for its error code
 
-_RESERVED = re.compile(r'[/\\:*?"<>|]')  # path separators and what Windows refuses in names
-_DOTS = re.compile(r"\.{2,}")
-_SPACES = re.compile(r"\s+")
-_EXT = re.compile(r"^\.[A-Za-z0-9]{1,5}$")
 _CONTENT_RANGE = re.compile(r"^bytes\s+(\d+)-(\d+)/(\d+|\*)$")
 _UNSATISFIED_RANGE = re.compile(r"^bytes\s+\*/(\d+)$")
 _OSS_CODE = re.compile(rb"<Code>([^<]{1,80})</Code>")
-_WINDOWS_DEVICES = frozenset(
-    {"CON", "PRN", "AUX", "NUL"}
-    | {f"COM{i}" for i in range(1, 10)}
-    | {f"LPT{i}" for i in range(1, 10)}
-)
 
 
 class DownloadError(Exception):
@@ -70,90 +65,6 @@ class _Expired(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
-
-
-@dataclass(frozen=True)
-class Progress:
-    done: int  # bytes on disk, including what a resumed .part already held
-    total: int | None  # None when the server did not say
-    speed: float  # bytes per second, smoothed
-    eta: float | None  # seconds left, None when unknown
-
-    @property
-    def fraction(self) -> float | None:
-        return None if not self.total else min(1.0, self.done / self.total)
-
-
-class SpeedMeter:
-    """Smoothed transfer speed (exponential moving average over ~2 s windows)."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic, window: float = 2.0) -> None:
-        self._clock = clock
-        self._window = window
-        self._last_t = clock()
-        self._pending = 0
-        self.speed = 0.0
-
-    def add(self, n: int) -> float:
-        self._pending += n
-        now = self._clock()
-        elapsed = now - self._last_t
-        if elapsed >= 0.05:  # tiny intervals give wild rates
-            rate = self._pending / elapsed
-            weight = min(1.0, elapsed / self._window)
-            self.speed = rate if self.speed == 0 else self.speed + weight * (rate - self.speed)
-            self._pending = 0
-            self._last_t = now
-        return self.speed
-
-    def progress(self, done: int, total: int | None) -> Progress:
-        eta = None
-        if total is not None and self.speed > 0:
-            eta = max(0.0, (total - done) / self.speed)
-        return Progress(done, total, self.speed, eta)
-
-
-# --- names -------------------------------------------------------------------------------
-
-
-def _cap_utf8(text: str, limit: int) -> str:
-    encoded = text.encode("utf-8")
-    if len(encoded) <= limit:
-        return text
-    return encoded[:limit].decode("utf-8", "ignore")  # never half a character
-
-
-def _sanitise(text: str) -> str:
-    text = unicodedata.normalize("NFC", text)
-    # Invisible format characters (bidi overrides, zero-width) go; other control characters
-    # become visible stand-ins (safe_text), so what was there can still be seen.
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    text = clean(text, one_line=True)
-    text = _RESERVED.sub(" ", text)
-    text = _DOTS.sub(".", text)
-    return _SPACES.sub(" ", text).strip(" .-")
-
-
-def safe_filename(title: str, job_id: str, ext: str = ".mp4") -> str:
-    """A file name from a job title that is safe on any filesystem; the job id if none is left.
-
-    No path separators, no ``..``, no control characters, no leading dot (hidden files) and
-    at most ``MAX_NAME_BYTES`` bytes of UTF-8, extension included.
-    """
-    ext = ext if _EXT.match(ext) else ".mp4"
-    budget = MAX_NAME_BYTES - len(ext.encode())
-    for candidate in (title, job_id, "yike-output"):
-        stem = _cap_utf8(_sanitise(candidate), budget).strip(" .-")
-        if stem:
-            if stem.split(".")[0].upper() in _WINDOWS_DEVICES:
-                stem = "_" + stem
-            return stem + ext
-    raise AssertionError("unreachable: the last fallback is never empty")
-
-
-def _extension(url: str) -> str:
-    suffix = PurePosixPath(urlsplit(url).path).suffix
-    return suffix.lower() if _EXT.match(suffix) else ".mp4"
 
 
 # --- transfer ----------------------------------------------------------------------------
@@ -432,7 +343,7 @@ async def download(
         dest_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DownloadError(f"cannot create {dest_dir}: {exc.strerror or exc}") from None
-    name = safe_filename(filename_hint, job_id, _extension(url))
+    name = safe_filename(filename_hint, job_id, url_extension(url))
     try:
         with claim(dest_dir, name, job_id) as part:
             log.info("download %s: %s -> %s", job_id, redact_url(url), part.final)
@@ -474,36 +385,3 @@ async def _fresh_url(refresh_url: Callable[[], Awaitable[str]]) -> str:
     if urlsplit(url).scheme not in ("http", "https"):
         raise DownloadError(f"the fresh output URL is not http(s): {redact_url(url)}")
     return url
-
-
-# --- words for people ----------------------------------------------------------------------
-
-
-def human_bytes(n: float) -> str:
-    """``512 B``, ``1.5 KB``, ``12.3 MB``, ``1.02 GB`` (powers of 1000, like file managers)."""
-    for unit in ("B", "KB", "MB", "GB"):
-        if abs(n) < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.3g} {unit}"
-        n /= 1000
-    raise AssertionError("unreachable")
-
-
-def human_duration(seconds: float) -> str:
-    """``0:07``, ``12:30``, ``1:02:03``."""
-    s = int(seconds + 0.5)
-    hours, rest = divmod(s, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def describe_progress(progress: Progress) -> str:
-    """``5.2 MB / 11.6 MB  3.1 MB/s  0:04 left`` (parts unknown yet are left out)."""
-    size = human_bytes(progress.done)
-    if progress.total is not None:
-        size += f" / {human_bytes(progress.total)}"
-    parts = [size]
-    if progress.speed > 0:
-        parts.append(f"{human_bytes(progress.speed)}/s")
-    if progress.eta is not None:
-        parts.append(f"{human_duration(progress.eta)} left")
-    return "  ".join(parts)

@@ -149,7 +149,7 @@ def storage(monkeypatch: pytest.MonkeyPatch) -> Iterator[Storage]:
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
     # In-process runs must not leave a root log handler pointing into one test's tmp dir.
-    monkeypatch.setattr("yike_tui.commands.common.setup_logging", lambda debug: None)
+    monkeypatch.setattr("yike_tui.logs.setup_logging", lambda debug: None)
     try:
         yield server.storage
     finally:
@@ -530,10 +530,15 @@ class Terminal:
         with self._lock:
             return b"".join(self._chunks).decode("utf-8", "replace")
 
+    @property
+    def uncoloured(self) -> str:
+        """``text`` without colour codes (SGR): what the eye reads, cursor moves kept."""
+        return re.sub(r"\x1b\[[0-9;]*m", "", self.text)
+
     def wait_for(self, pattern: str) -> re.Match[str]:
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline:
-            found = re.search(pattern, self.text)
+            found = re.search(pattern, self.uncoloured)
             if found:
                 return found
             time.sleep(0.01)  # polling the condition, not a guess at how long it takes
@@ -576,11 +581,13 @@ def test_the_terminal_shows_a_progress_bar_then_the_saved_file(
     )
     os.close(term.slave)
     try:
-        bar = term.wait_for(r"Harbour Lights\.mp4 +[█░]{10,} +(\d{1,2})% +[\d.]+ KB / 400 KB")
+        # rich.progress: name, bar, percent, bytes done / total, speed, time left. Mid-transfer:
+        # after the half, before the end (a frame drawn while the first half arrived is earlier).
+        bar = term.wait_for(r"Harbour Lights\.mp4 +[━╺╸]{10,} +([5-9]\d)% +[\d.]+/400\.0 kB")
         release.set()
         assert proc.wait(timeout=WAIT) == 0, term.text
         saved = dest / "Harbour Lights.mp4"
-        final = term.wait_for(r"✓ (.+) \(400 KB\)")
+        final = term.wait_for(r"✓ (.+) \(400\.0 kB\)")
     finally:
         release.set()
         proc.kill()
@@ -589,6 +596,6 @@ def test_the_terminal_shows_a_progress_bar_then_the_saved_file(
     assert 50 <= int(bar.group(1)) <= 99  # mid-transfer: after the half, before the end
     assert final.group(1) == str(saved)
     # The bar's line is cleared and replaced by the result, which stays.
-    after_bar = term.text[bar.end() :]
+    after_bar = term.uncoloured[bar.end() :]
     assert "\x1b[2K✓" in after_bar
     assert saved.read_bytes() == body

@@ -1,18 +1,30 @@
 """``yike-tui download JOBID... [--dir DIR]``: save jobs' output videos, with progress.
 
-Progress goes to stderr (a redrawn bar a file on a terminal, one line a file otherwise);
-when stdout is not a terminal it gets the saved paths, one a line, for scripts.
+Progress goes to stderr (a ``rich.progress`` bar a file on a terminal, one line a file
+otherwise); when stdout is not a terminal it gets the saved paths, one a line, for scripts.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
-import time
 from pathlib import Path
 from typing import TextIO
+
+from rich.console import Console
+from rich.filesize import decimal as human_bytes
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.progress import Progress as Bars
+from rich.text import Text
 
 from yike_tui import paths
 from yike_tui.api.client import IceClient
@@ -29,21 +41,15 @@ from yike_tui.commands.common import (
 )
 from yike_tui.commands.watchlist import config_errors
 from yike_tui.config import load_config
-from yike_tui.download import (
-    DownloadError,
-    Progress,
-    describe_progress,
-    download,
-    human_bytes,
-    safe_filename,
-)
+from yike_tui.download import DownloadError, Progress, download
+from yike_tui.download_names import safe_filename
 from yike_tui.models import Job, JobStatus
 from yike_tui.safe_text import clean, fit
 
 HELP = "download jobs' output videos"
 PARALLEL = 3  # files at once: enough to fill a link, few enough to show each bar
 REDRAW_EVERY = 0.1  # seconds
-DETAILS_WIDTH = len("99.9 MB / 99.9 MB  9.9 MB/s  9:59 left")
+NAME_WIDTH = 40  # terminal cells for a file's name beside its bar
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,59 +72,64 @@ def target_dir(explicit: Path | None) -> Path:
 
 
 class ProgressBoard:
-    """One line a running download on stderr; finished ones scroll up and stay."""
+    """On a terminal, a ``rich.progress`` bar a running download on stderr; finished ones
+    print their line above the bars and stay. Otherwise one plain line a file, when done."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.live = stream.isatty()
-        self._active: dict[str, str] = {}  # key -> line
-        self._drawn = 0
-        self._last = 0.0
+        self._tasks: dict[str, TaskID] = {}
+        self._moving: set[str] = set()  # keys whose download has reported bytes
+        self._bars: Bars | None = None
+        if self.live:
+            self._bars = Bars(
+                # markup=False: a title is text, never Rich markup such as "[red]"
+                TextColumn("{task.fields[name]}", markup=False),
+                BarColumn(),
+                TaskProgressColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                TimeRemainingColumn(),
+                console=Console(file=stream, highlight=False),
+                transient=True,  # the bars go when done; the finished lines stay
+                refresh_per_second=1 / REDRAW_EVERY,
+            )
 
-    def _width(self) -> int:
-        return max(40, shutil.get_terminal_size((80, 24)).columns - 1)
+    def __enter__(self) -> ProgressBoard:
+        if self._bars is not None:
+            self._bars.start()
+        return self
 
-    def _redraw(self, finished: str | None = None) -> None:
-        out = []
-        if self._drawn:
-            out.append(f"\x1b[{self._drawn}F")  # back to the first line of the board
-        if finished is not None:
-            out.append(f"\x1b[2K{finished}\n")
-        for line in self._active.values():
-            out.append(f"\x1b[2K{fit(line, self._width()).rstrip()}\n")
-        out.append("\x1b[J")  # clear what a taller board left below
-        self._drawn = len(self._active)
-        self.stream.write("".join(out))
-        self.stream.flush()
+    def __exit__(self, *exc: object) -> None:
+        if self._bars is not None:
+            self._bars.stop()
 
-    def update(self, key: str, name: str, progress: Progress, *, force: bool = False) -> None:
-        if not self.live:
+    def update(self, key: str, name: str, progress: Progress) -> None:
+        if self._bars is None:
             return
-        self._active[key] = _bar_line(name, progress, self._width())
-        now = time.monotonic()
-        if force or now - self._last >= REDRAW_EVERY:
-            self._last = now
-            self._redraw()
+        task = self._tasks.get(key)
+        if task is None:
+            shown = fit(name, NAME_WIDTH).rstrip()
+            self._tasks[key] = self._bars.add_task("", total=progress.total, name=shown)
+        elif key not in self._moving:
+            # The first report: a resumed .part starts here, not at 0 (no burst of speed).
+            self._moving.add(key)
+            self._bars.reset(task, total=progress.total, completed=progress.done)
+        else:
+            self._bars.update(task, total=progress.total, completed=progress.done)
 
     def finish(self, key: str, line: str) -> None:
-        self._active.pop(key, None)
-        if self.live:
-            self._redraw(line)
-        else:
+        task = self._tasks.pop(key, None)
+        self._moving.discard(key)
+        if self._bars is None:
             self.stream.write(line + "\n")
             self.stream.flush()
-
-
-def _bar_line(name: str, progress: Progress, width: int) -> str:
-    # Fixed columns, so the bar does not jump about as the numbers change length.
-    details = describe_progress(progress)
-    fraction = progress.fraction
-    percent = f"{fraction * 100:3.0f}%" if fraction is not None else " ..."
-    name_width = max(12, min(40, width // 4))
-    bar_width = max(10, width - name_width - DETAILS_WIDTH - len(percent) - 5)
-    filled = int(bar_width * (fraction or 0.0))
-    bar = "█" * filled + "░" * (bar_width - filled)
-    return f"{fit(name, name_width)} {bar} {percent}  {details}"
+            return
+        if task is not None:
+            self._bars.remove_task(task)
+            self._bars.refresh()  # else the line below is drawn above this bar's last frame
+        # soft_wrap: a long path stays one line (the terminal wraps it, we add no break)
+        self._bars.console.print(Text(line), soft_wrap=True)
 
 
 def _no_output(job: Job) -> str:
@@ -152,7 +163,7 @@ async def _one(
         async def fresh_url() -> str:
             return (await client.get_job(job_id)).output_url
 
-        board.update(job_id, name, Progress(0, None, 0.0, None), force=True)
+        board.update(job_id, name, Progress(0, None, 0.0, None))  # its line, before a byte
         try:
             path = await download(
                 client.http,
@@ -182,9 +193,8 @@ async def _download_all(args: argparse.Namespace) -> int:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot use {dest} for downloads: {exc.strerror or exc}") from None
-    board = ProgressBoard(sys.stderr)
     print_paths = not sys.stdout.isatty()
-    with connection(args) as conn:
+    with connection(args) as conn, ProgressBoard(sys.stderr) as board:
         async with make_client(conn) as client:
             if not ids:  # the demo: every job that has a video by now
                 jobs = await asyncio.gather(*(client.get_job(i) for i in conn.demo_job_ids))
