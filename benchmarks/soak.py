@@ -41,6 +41,7 @@ from yike_tui.api.client import IceClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.models import Job, parse_job
 from yike_tui.monitor import Monitor, Update
+from yike_tui.ratelimit import RateLimiter
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 from yike_tui.sim.faults import FaultSpec
 from yike_tui.sim.verify import NonceCache
@@ -141,8 +142,9 @@ class WindowCounter:
 class Watchdog:
     """The engine's fetcher: the real client, plus what the soak checks on the way.
 
-    Counts every request where it leaves the engine (first tries here, retries in the pacer
-    the Monitor hands the client), each at the moment the rate limiter granted it (a send
+    Counts every request where it leaves the engine (first tries here, retries in the
+    client's pacer, ``counted``: the engine's limiter, given to the client before it runs),
+    each at the moment the rate limiter granted it (a send
     follows its grant with no wait between): the window is then counted on the limiter's
     own clock, which the soak skips forward, and a send that bypassed the limiter would
     reuse an old grant's moment and overfill a window. Also flags any fetch of a job
@@ -165,21 +167,14 @@ class Watchdog:
     def _granted(self) -> float:
         return self.monitor.limiter.last_start if self.monitor else time.monotonic()
 
-    @property
-    def pacer(self) -> Any:
-        return self.client.pacer
-
-    @pacer.setter
-    def pacer(self, pace: Callable[[], Awaitable[None]] | None) -> None:
-        if pace is None:
-            self.client.pacer = None
-            return
+    def counted(self, pace: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """``pace`` (the engine's limiter) with each grant counted: the client's pacer."""
 
         async def counted() -> None:  # a retry goes out right after this
             await pace()
             self.sent.hit(self._granted())
 
-        self.client.pacer = counted
+        return counted
 
 
 def rss_kib() -> int:
@@ -238,12 +233,14 @@ async def soak(cfg: SoakConfig) -> SoakResult:
         ):
             clock = EngineClock()
             fetcher = Watchdog(client)
+            limiter = RateLimiter(cfg.rate_limit, clock=clock)
+            client.pacer = fetcher.counted(limiter.acquire)  # retries paced, and counted
             monitor = Monitor(
                 fetcher,
                 store=store,
                 interval=cfg.interval,
                 concurrency=cfg.concurrency,
-                rate_limit=cfg.rate_limit,
+                limiter=limiter,
                 clock=clock,
             )
             fetcher.monitor = monitor

@@ -79,12 +79,11 @@ def write_db(path: Path, ids: list[str]) -> None:
 
 
 async def _child(endpoint: str, db: Path, ids: list[str]) -> dict[str, Any]:
-    from yike_tui.commands.common import Connection
     from yike_tui.config import Settings
     from yike_tui.diff import diff
     from yike_tui.models import parse_job
     from yike_tui.monitor import Update
-    from yike_tui.session import Session
+    from yike_tui.session import Connection, Session
     from yike_tui.store import Store
     from yike_tui.ui.app import YikeApp
     from yike_tui.ui.widgets.job_table import JobTable

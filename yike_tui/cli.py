@@ -2,7 +2,9 @@
 
 Parsing is split: the first word that is a known command picks that command's parser; any
 other invocation is the TUI's. Command modules are imported lazily, so ``--version`` and the
-headless commands never pay for Textual.
+headless commands never pay for Textual. Every command's ``--help`` is built here from
+``commands.COMMANDS``: its summary, its options with their defaults, the environment
+variables that apply and an example. The top layer: argument parsing and dispatch only.
 """
 
 from __future__ import annotations
@@ -15,10 +17,29 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from yike_tui import __version__
-from yike_tui.commands import COMMANDS
+from yike_tui.commands import COMMANDS, ENVIRONMENT, CommandHelp
+from yike_tui.commands.options import add_connection_arguments, interval_seconds
 from yike_tui.safe_text import clean
 
 PROG = "yike-tui"
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the epilog's layout and adds each option's default to its help, when it has a
+    default worth saying (not None, False or empty) and the help does not say it already."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text
+            or default in (None, False, [], "")
+            or default is argparse.SUPPRESS
+            or not action.option_strings
+        ):
+            return text
+        shown = default if not isinstance(default, float) else f"{default:g}"
+        return f"{text} (default: {shown})"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,7 +54,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _command_list() -> str:
     width = max(len(name) for name in COMMANDS)
-    rows = "\n".join(f"  {name.ljust(width)}  {text}" for name, (_, text) in COMMANDS.items())
+    rows = "\n".join(f"  {name.ljust(width)}  {c.summary}" for name, c in COMMANDS.items())
     return (
         f"commands:\n{rows}\n\nRun `{PROG} COMMAND --help` for a command's options.\n"
         "Exit codes: 0 ok, 1 API or network error, 2 usage error, 3 no usable credentials."
@@ -41,8 +62,6 @@ def _command_list() -> str:
 
 
 def _tui_parser() -> argparse.ArgumentParser:
-    from yike_tui.commands.common import add_connection_arguments
-
     parser = _Parser(
         prog=PROG,
         description="Watch Alibaba Cloud ICE Yike storyboard jobs live in the terminal.",
@@ -52,7 +71,7 @@ def _tui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("job_ids", nargs="*", metavar="JOBID", help="jobs to watch")
     parser.add_argument(
-        "--interval", type=_interval, metavar="SECONDS", help="refresh interval (0: manual)"
+        "--interval", type=interval_seconds, metavar="SECONDS", help="refresh interval (0: manual)"
     )
     parser.add_argument(
         "--readonly", action="store_true", help="disable everything that changes state"
@@ -61,18 +80,24 @@ def _tui_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _interval(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if value != 0 and not 1 <= value <= 86400:
-        raise argparse.ArgumentTypeError("interval must be 0 (manual) or 1 to 86400 seconds")
-    return value
+def _command_epilog(command: CommandHelp) -> str:
+    parts = []
+    if command.env:
+        width = max(len(name) for name in command.env)
+        rows = "\n".join(f"  {name.ljust(width)}  {ENVIRONMENT[name]}" for name in command.env)
+        parts.append(f"environment:\n{rows}")
+    parts.append(f"example:\n  {command.example}")
+    return "\n\n".join(parts)
 
 
 def _command_parser(name: str, module: ModuleType) -> argparse.ArgumentParser:
-    parser = _Parser(prog=f"{PROG} {name}", description=COMMANDS[name][1])
+    command = COMMANDS[name]
+    parser = _Parser(
+        prog=f"{PROG} {name}",
+        description=command.summary,
+        epilog=_command_epilog(command),
+        formatter_class=_HelpFormatter,
+    )
     module.add_arguments(parser)
     return parser
 
@@ -100,25 +125,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(rest)
         module = importlib.import_module("yike_tui.ui.launch")
     else:
-        module = importlib.import_module(COMMANDS[command][0])
+        module = importlib.import_module(COMMANDS[command].module)
         args = _command_parser(command, module).parse_args(rest)
     return _run(module, args)
 
 
 def _run(module: ModuleType, args: argparse.Namespace) -> int:
-    from yike_tui.commands.common import (
-        EXIT_CREDENTIALS,
-        EXIT_USAGE,
-        CredentialsUnusable,
-        UsageError,
-        error,
-        setup_logging,
-    )
+    from yike_tui import logs
+    from yike_tui.exits import EXIT_CREDENTIALS, EXIT_USAGE, CredentialsUnusable, UsageError, error
 
     debug = bool(getattr(args, "debug", False))
-    setup_logging(debug)
+    logs.setup_logging(debug)
     try:
         result: int = module.run(args)
+        if result == 0 and getattr(args, "open_tui", None):  # submit --watch: the new job
+            return _open_tui(args.open_tui, args)
         return result
     except UsageError as exc:
         error(str(exc))
@@ -143,3 +164,18 @@ def _run(module: ModuleType, args: argparse.Namespace) -> int:
         logging.getLogger(__name__).exception("unexpected error")
         error(f"unexpected error: {exc!r} (details in the log; --debug shows the traceback)")
         return 1
+
+
+def _open_tui(job_ids: list[str], args: argparse.Namespace) -> int:
+    """Open the TUI on ``job_ids`` after a command asked for it (``submit --watch``)."""
+    try:
+        from yike_tui.ui.launch import run_tui  # Textual only when the TUI is wanted
+    except ImportError:
+        print(f"to watch it: {PROG} {' '.join(job_ids)}", file=sys.stderr)
+        return 0
+    tui_args = argparse.Namespace(**vars(args))
+    tui_args.job_ids = list(job_ids)
+    tui_args.interval = getattr(args, "interval", None)
+    tui_args.readonly = getattr(args, "readonly", False)
+    result: int = run_tui(list(job_ids), tui_args)
+    return result

@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 import tomli_w
 
 from yike_tui import paths, safe_read
+from yike_tui.job_ids import InvalidJobId, check_job_id
 from yike_tui.safe_text import clean, is_valid_text
 
 CLIPBOARD_MODES = ("auto", "native", "osc52", "off")
@@ -179,10 +180,10 @@ _JOB_KEYS = ("id", "label", "added_at")
 
 
 def _job_id(value: Any) -> str:
-    job_id = _string(value)
-    if not job_id or any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in job_id):
-        raise _Invalid(f"is not a JobId: {_show(value)}")
-    return job_id
+    try:
+        return check_job_id(_string(value))  # the one JobId rule (job_ids.py)
+    except InvalidJobId:
+        raise _Invalid(f"is not a JobId: {_show(value)}") from None
 
 
 def _timestamp(value: Any) -> str:
@@ -494,6 +495,11 @@ def add_jobs(
 ) -> tuple[list[str], list[str]]:
     """Watch ``ids``; returns (added, skipped because already watched), in the order given."""
     wanted = list(ids)
+    for job_id in wanted:  # never write what the next read would refuse
+        try:
+            check_job_id(job_id)
+        except InvalidJobId as exc:
+            raise ConfigError(str(exc), path=path or paths.config_file()) from None
     if not is_valid_text(label):  # a non-UTF-8 argv byte: TOML (UTF-8) cannot hold it
         where = path or paths.config_file()
         raise ConfigError(

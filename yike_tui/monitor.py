@@ -66,7 +66,9 @@ class JobState:
     due: float = 0.0  # engine clock time of the next fetch; inf = never
     confirmed: bool = False  # terminal status seen twice: never fetched again
     not_found: bool = False
-    in_flight: bool = False
+    in_flight: bool = False  # queued or fetched by the pass under way
+    # Held while a request for this job is out: never two at once for one job.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
     _job: Job | None = None
     _unparsed: bool = False  # ``payload`` came from disk and is parsed on first use
 
@@ -152,8 +154,6 @@ class Monitor:
         self._batch = _Batch()
         self._last_flush = 0.0
         self._rng = random.Random()
-        if hasattr(fetcher, "pacer"):  # an IceClient: its retries wait for the limiter too
-            fetcher.pacer = self._pace
 
     # --- watch list ----------------------------------------------------------------------
 
@@ -211,15 +211,13 @@ class Monitor:
         """Fetch one job right away (paced like any request) and report it; for actions
         that need the newest answer, e.g. a fresh signed output URL."""
         state = self.jobs[job_id]
-        while state.in_flight:  # never two requests in flight for one job
-            await asyncio.sleep(0.05)
-        state.in_flight = True
-        try:
-            await self.limiter.acquire()
-            await self._fetch(state)
-        finally:
-            state.in_flight = False
-            self._flush()
+        # Waits for this job's request in flight, if any (not for the rest of a pass).
+        async with state.lock:
+            try:
+                await self.limiter.acquire()
+                await self._fetch(state)
+            finally:
+                self._flush()
         return state
 
     def pause(self) -> None:
@@ -234,16 +232,17 @@ class Monitor:
 
     retry = resume
 
-    async def _pace(self) -> None:
-        await self.limiter.acquire()
-
     # --- the loop ------------------------------------------------------------------------
 
     def due_jobs(self) -> list[JobState]:
         # Jobs due within the next moment join this pass: one wake-up for a burst instead
         # of one per job (a paced first pass leaves them due a tenth of a second apart).
         horizon = self.clock() + min(DUE_SLACK, self.interval / 10)
-        return [s for s in self.jobs.values() if s.due <= horizon and not s.in_flight]
+        return [
+            s
+            for s in self.jobs.values()
+            if s.due <= horizon and not (s.in_flight or s.lock.locked())
+        ]
 
     async def run(self) -> None:
         """Run passes until cancelled."""
@@ -300,7 +299,8 @@ class Monitor:
             await self.limiter.acquire()
             if self.status.paused:
                 break
-            await self._fetch(state)
+            async with state.lock:
+                await self._fetch(state)
             if self.wall() - self._last_flush >= FLUSH_EVERY:
                 self._flush()
 

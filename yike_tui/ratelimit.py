@@ -31,7 +31,7 @@ class RateLimiter:
     ) -> None:
         self.rate = rate  # requests per second; 0 or less means no limit
         self.factor = 1.0  # 1 = full rate; throttling halves it, successes restore it
-        self._clock = clock
+        self.clock = clock
         self._sleep = sleep
         self._next = 0.0
         self._hold_until = 0.0
@@ -43,7 +43,7 @@ class RateLimiter:
         return self.rate * self.factor if self.rate > 0 else 0.0
 
     async def acquire(self) -> None:
-        now = self._clock()
+        now = self.clock()
         start = max(now, self._hold_until)
         if self.rate > 0:
             start = max(start, self._next)
@@ -55,7 +55,7 @@ class RateLimiter:
         cap = max(1, math.floor(self.rate))
         starts = self._starts
         while True:
-            now = self._clock()
+            now = self.clock()
             while starts and now - starts[0] >= _WINDOW - 1e-9:  # float slack
                 starts.popleft()
             if len(starts) < cap:
@@ -68,7 +68,7 @@ class RateLimiter:
         """The server throttled us: halve the pace and honour its retry-after."""
         self.factor = max(0.05, self.factor / 2)
         if retry_after:
-            self._hold_until = max(self._hold_until, self._clock() + retry_after)
+            self._hold_until = max(self._hold_until, self.clock() + retry_after)
 
     def recover(self) -> None:
         """A success: creep back towards the configured rate."""

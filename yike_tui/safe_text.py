@@ -60,6 +60,15 @@ def valid_text(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def has_control(text: str) -> bool:
+    """True if ``text`` holds a control character: C0 (newlines and tabs too), DEL or C1.
+    The one check for values that must stay on one line as given (ids, labels, titles)."""
+    return _CONTROL.search(text) is not None
+
+
 def is_valid_text(text: str) -> bool:
     return text.isascii() or _SURROGATE.search(text) is None
 

@@ -1,24 +1,96 @@
-"""Everything a watching session needs, set up once for ``watch`` and the TUI alike.
+"""The one place a connection, a client, a store and an engine are built.
 
-Settings and the watch list from config.toml (a broken file is reported and left
-alone: this run uses defaults and never writes it), the endpoint and credentials (or
-the demo simulator), the state db, one client and one Monitor.
+``connect`` resolves the endpoint and credentials (or starts the demo simulator);
+``make_client`` builds the API client every command and the TUI use. ``open_session`` sets
+up what a watching session needs, for ``watch`` and the TUI alike: settings and the watch
+list from config.toml (a broken file is reported and left alone: this run uses defaults
+and never writes it), the connection, the state db, one client and one Monitor, the
+client paced by the engine's rate limiter from the moment it is built.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Iterator
+import os
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import DEFAULT_ENDPOINT, EndpointError, IceClient, validate_endpoint
 from yike_tui.api.credentials import Credentials, CredentialsError, resolve
-from yike_tui.commands.common import Connection, UsageError, connection
 from yike_tui.config import Config, ConfigError, Settings, load_config
+from yike_tui.exits import CredentialsUnusable, UsageError
 from yike_tui.monitor import Monitor
+from yike_tui.ratelimit import RateLimiter
 from yike_tui.store import Store
+
+ENDPOINT_ENV = "YIKE_TUI_ENDPOINT"
+COMMAND_RETRIES = 3  # a one-shot command retries a transient failure a few times itself
+ENGINE_RETRIES = 1  # the engine retries once inside the client; its own backoff does the rest
+
+
+@dataclass
+class Connection:
+    endpoint: str
+    credentials: Credentials
+    demo_job_ids: list[str]
+
+
+def chosen_endpoint(explicit: str | None) -> str:
+    """The endpoint asked for: ``--endpoint``, else $YIKE_TUI_ENDPOINT, else the default."""
+    return explicit or os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT
+
+
+@contextlib.contextmanager
+def connect(args: argparse.Namespace) -> Iterator[Connection]:
+    """Resolve endpoint and credentials (or start the demo simulator) for a run.
+
+    A bad endpoint is a UsageError, no usable credentials CredentialsUnusable."""
+    if getattr(args, "demo", False):
+        from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+
+        with SimulatorThread(scenario="demo") as sim:
+            creds = Credentials(
+                access_key_id=DEMO_ACCESS_KEY_ID,
+                access_key_secret=DEMO_ACCESS_KEY_SECRET,
+                source="built-in demo simulator",
+            )
+            yield Connection(sim.endpoint, creds, list(sim.job_ids))
+        return
+
+    try:
+        endpoint = validate_endpoint(chosen_endpoint(getattr(args, "endpoint", None)))
+    except EndpointError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        creds = resolve(profile=getattr(args, "profile", None))
+    except CredentialsError as exc:
+        raise CredentialsUnusable(str(exc)) from None
+    region = getattr(args, "region", None)
+    if region:
+        creds = Credentials(
+            creds.access_key_id, creds.access_key_secret, creds.security_token, creds.source, region
+        )
+    yield Connection(endpoint, creds, [])
+
+
+def make_client(
+    conn: Connection,
+    *,
+    retries: int = COMMAND_RETRIES,
+    max_connections: int | None = None,
+    pacer: Callable[[], Awaitable[None]] | None = None,
+    transport_name: str = "",
+) -> IceClient:
+    """The API client for ``conn``. ``retries``: transient failures retried inside the
+    client (0 for calls that must never repeat); ``pacer``: awaited before every retry, so
+    retries count against the engine's rate limit like first tries; ``transport_name``:
+    config.toml's ``transport`` ("" = not set)."""
+    options: dict[str, Any] = {"retries": retries, "pacer": pacer, "transport_name": transport_name}
+    if max_connections is not None:
+        options["max_connections"] = max_connections
+    return IceClient(conn.credentials, endpoint=conn.endpoint, **options)
 
 
 @dataclass
@@ -32,18 +104,26 @@ class Session:
     config_error: str = ""  # set when config.toml could not be used; then it is never written
     notices: list[str] = field(default_factory=list)
     profile: str | None = None  # --profile, to look the credentials up again
+    limiter: RateLimiter | None = None  # the engine's, shared with the client it paces
 
     @property
     def config_writable(self) -> bool:
         return not self.config_error and not self.demo
 
+    def rate_limiter(self) -> RateLimiter:
+        """The engine's rate limiter: one per session, made on first use."""
+        if self.limiter is None:
+            self.limiter = RateLimiter(self.settings.rate_limit)
+        return self.limiter
+
     def make_client(self) -> IceClient:
-        # One retry inside the client; the engine's own backoff does the rest.
-        return IceClient(
-            self.conn.credentials,
-            endpoint=self.conn.endpoint,
-            retries=1,
+        """The engine's client: its retries wait for the engine's rate limiter."""
+        return make_client(
+            self.conn,
+            retries=ENGINE_RETRIES,
             max_connections=max(8, self.settings.concurrency),
+            pacer=self.rate_limiter().acquire,
+            transport_name=self.settings.transport,
         )
 
     def changed_credentials(self) -> Credentials | None:
@@ -67,11 +147,17 @@ class Session:
         return fresh
 
     def make_monitor(self, client: IceClient, **overrides: Any) -> Monitor:
+        """The engine over ``client`` (from ``make_client``: both share the rate limiter)."""
+        limiter = self.rate_limiter()
+        if "clock" in overrides:  # one clock for the engine and its pacing
+            limiter.clock = overrides["clock"]
+        if "rate_limit" in overrides:
+            limiter.rate = overrides.pop("rate_limit")
         options: dict[str, Any] = {
             "store": self.store,
             "interval": self.settings.interval,
             "concurrency": self.settings.concurrency,
-            "rate_limit": self.settings.rate_limit,
+            "limiter": limiter,
         }
         monitor = Monitor(client, **{**options, **overrides})
         for job_id in self.job_ids:
@@ -112,7 +198,7 @@ def open_session(
             ids.append(watched.id)
     if require_jobs and not ids and not demo:
         raise UsageError("no jobs to watch: give JobIds, add some with `yike-tui add`, or --demo")
-    with connection(args) as conn:
+    with connect(args) as conn:
         if demo and not ids:  # the ids given are the ones watched, in the demo too
             ids = list(conn.demo_job_ids)
         # The demo keeps its history in memory: it must not mix with the user's jobs.

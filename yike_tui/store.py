@@ -29,6 +29,7 @@ from typing import Any
 
 from yike_tui import paths
 from yike_tui.events import Event, EventKind
+from yike_tui.job_ids import check_job_id
 from yike_tui.redaction import has_signed_query, unsign
 
 SCHEMA_VERSION = 1
@@ -224,8 +225,7 @@ def _dumps(value: Any) -> str:
 def _job_id(job_id: object) -> str:
     if not isinstance(job_id, str):
         raise TypeError("JobId is not text")
-    job_id.encode("utf-8")  # an id that cannot be stored costs its row
-    return job_id
+    return check_job_id(job_id)  # the one JobId rule: an id it refuses costs its row
 
 
 def _short(text: str, limit: int) -> str:

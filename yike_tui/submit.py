@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from yike_tui.safe_text import has_control
+
 QUERY_PARAMS = frozenset(
     {
         "AspectRatio",
@@ -44,14 +46,10 @@ class SubmitRequest:
     form: dict[str, str] = field(default_factory=dict)
 
 
-def _has_control(text: str) -> bool:
-    return any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in text)
-
-
 def _plain(flag: str, value: str, limit: int = MAX_VALUE_CHARS) -> str:
     if not value.strip():
         raise SubmitInvalid(f"{flag} is empty")
-    if _has_control(value):
+    if has_control(value):
         raise SubmitInvalid(f"{flag} must not contain control characters or newlines")
     if len(value) > limit:
         raise SubmitInvalid(f"{flag} is {len(value)} characters long; the most is {limit}")

@@ -14,9 +14,8 @@ import pytest
 from tests.hardening.cli_run import run
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
-from yike_tui.commands.common import Connection
 from yike_tui.config import Settings
-from yike_tui.session import Session
+from yike_tui.session import Connection, Session
 
 EVIL = (
     "[bold red]x[/] [link=https://evil.example]y[/link] "

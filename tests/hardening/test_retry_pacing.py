@@ -6,6 +6,7 @@ from benchmarks.soak import Watchdog
 from yike_tui.api.client import IceClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.monitor import Monitor
+from yike_tui.ratelimit import RateLimiter
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, running_simulator
 from yike_tui.sim.faults import FaultSpec
 
@@ -17,10 +18,11 @@ async def test_retries_count_against_the_rate_limit() -> None:
     async with running_simulator(
         scenario="load", jobs=60, faults=FaultSpec.parse("error503=0.5")
     ) as sim:
+        limiter = RateLimiter(limit)
         async with IceClient(DEMO, endpoint=sim.endpoint, retries=2, backoff_base=0.01) as client:
             fetcher = Watchdog(client)  # counts first tries and the retries it paces
-            monitor = Monitor(fetcher, interval=30, concurrency=8, rate_limit=limit)
-            assert client.pacer is not None  # the engine hooked its limiter in
+            client.pacer = fetcher.counted(limiter.acquire)  # as session.make_client gives it
+            monitor = Monitor(fetcher, interval=30, concurrency=8, limiter=limiter)
             monitor.add(sim.sim.book.ids)
             await monitor.run_pass()
     assert fetcher.sent.total > 60  # retries happened...

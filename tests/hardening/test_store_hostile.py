@@ -32,8 +32,8 @@ from tests.hardening.cli_run import run
 from yike_tui import paths
 from yike_tui.api.client import IceClient
 from yike_tui.api.credentials import Credentials
-from yike_tui.commands.common import setup_logging
 from yike_tui.events import Event, EventKind
+from yike_tui.logs import setup_logging
 from yike_tui.models import JobStatus, parse_job
 from yike_tui.monitor import Monitor
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
@@ -437,7 +437,7 @@ print(loaded, peak.split()[1])
 
 @pytest.fixture
 def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
-    monkeypatch.setattr("yike_tui.commands.common.setup_logging", lambda debug: None)
+    monkeypatch.setattr("yike_tui.logs.setup_logging", lambda debug: None)
     with SimulatorThread(scenario="demo") as server:
         monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
         monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)

@@ -30,7 +30,7 @@ SNAPSHOT = ("job1", {"JobId": "job1", "JobStatus": "Running"}, 1.0, "Running", "
 @pytest.fixture(autouse=True)
 def _no_log_file(monkeypatch: pytest.MonkeyPatch) -> None:
     # In-process runs must not leave a root log handler pointing into one test's tmp dir.
-    monkeypatch.setattr("yike_tui.commands.common.setup_logging", lambda debug: None)
+    monkeypatch.setattr("yike_tui.logs.setup_logging", lambda debug: None)
 
 
 @pytest.fixture

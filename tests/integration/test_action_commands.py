@@ -19,7 +19,7 @@ from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorTh
 @pytest.fixture(autouse=True)
 def _no_log_file(monkeypatch: pytest.MonkeyPatch) -> None:
     # In-process runs must not leave a root log handler pointing into one test's tmp dir.
-    monkeypatch.setattr("yike_tui.commands.common.setup_logging", lambda debug: None)
+    monkeypatch.setattr("yike_tui.logs.setup_logging", lambda debug: None)
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ DEADLINE = 60.0  # seconds: far beyond a healthy start; a stuck TUI fails the te
 @pytest.fixture(autouse=True)
 def _no_log_file(monkeypatch: pytest.MonkeyPatch) -> None:
     # In-process runs must not leave a root log handler pointing into one test's tmp dir.
-    monkeypatch.setattr("yike_tui.commands.common.setup_logging", lambda debug: None)
+    monkeypatch.setattr("yike_tui.logs.setup_logging", lambda debug: None)
 
 
 def use_endpoint(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:

@@ -9,9 +9,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from yike_tui.api.credentials import Credentials
-from yike_tui.commands.common import Connection
 from yike_tui.config import Settings
-from yike_tui.session import Session
+from yike_tui.session import Connection, Session
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 from yike_tui.store import Store
 from yike_tui.ui.app import YikeApp
@@ -59,6 +58,7 @@ def make_app(sim: SimulatorThread) -> AppFactory:
         readonly: bool = False,
         demo: bool = False,
         store: Store | None = None,
+        ui_batch: float = 1.0,
         **settings: object,
     ) -> YikeApp:
         creds = Credentials(DEMO_ACCESS_KEY_ID, secret, source="test credentials")
@@ -71,7 +71,7 @@ def make_app(sim: SimulatorThread) -> AppFactory:
             store=store,
             demo=demo,
         )
-        return YikeApp(session, readonly=readonly, wall=lambda: FIXED_WALL)
+        return YikeApp(session, readonly=readonly, wall=lambda: FIXED_WALL, ui_batch=ui_batch)
 
     return factory
 

@@ -18,7 +18,7 @@ from yike_tui.store import Store
 @pytest.fixture(autouse=True)
 def _no_log_file(monkeypatch: pytest.MonkeyPatch) -> None:
     # In-process runs must not leave a root log handler pointing into one test's tmp dir.
-    monkeypatch.setattr("yike_tui.commands.common.setup_logging", lambda debug: None)
+    monkeypatch.setattr("yike_tui.logs.setup_logging", lambda debug: None)
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

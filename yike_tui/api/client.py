@@ -161,6 +161,7 @@ class IceClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         max_connections: int = 32,
         retries: int = 3,
+        pacer: Callable[[], Awaitable[None]] | None = None,
         backoff_base: float = 0.5,
         backoff_cap: float = 8.0,
         clock: Callable[[], datetime] = _utc_now,
@@ -208,9 +209,9 @@ class IceClient:
         )
         self._downloads: httpx.AsyncClient | None = None
         self.requests_sent = 0
-        # Awaited before every retry: the Monitor sets its rate limiter here, so retries count
-        # against the same per-second limit as first tries (it paces the first tries itself).
-        self.pacer: Callable[[], Awaitable[None]] | None = None
+        # Awaited before every retry: the engine's rate limiter, given when the client is
+        # built (session.make_client), so retries count against the limit like first tries.
+        self.pacer = pacer
 
     async def __aenter__(self) -> IceClient:
         return self

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from yike_tui.commands.common import EXIT_OK, UsageError
 from yike_tui.commands.watchlist import JOB_IDS_HELP, config_errors, read_job_ids
 from yike_tui.config import add_jobs
-from yike_tui.safe_text import clean
-
-HELP = "add jobs to the watch list"
+from yike_tui.exits import EXIT_OK, UsageError
+from yike_tui.safe_text import clean, has_control
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     label: str = args.label
-    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in label):
+    if has_control(label):
         raise UsageError("--label must not contain control characters or newlines")
     ids = read_job_ids(args.job_ids)
     with config_errors():

@@ -11,23 +11,15 @@ import asyncio
 import json
 import sys
 
+from yike_tui.api.client import IceClient
 from yike_tui.api.errors import ApiError
-from yike_tui.commands.common import (
-    EXIT_API,
-    EXIT_OK,
-    UsageError,
-    add_connection_arguments,
-    connection,
-    error,
-    make_client,
-    parse_job_ids,
-)
 from yike_tui.commands.deadline import add_timeout_argument, fetcher_within
+from yike_tui.commands.options import add_connection_arguments
+from yike_tui.commands.skeleton import command_ids, run_with_client
+from yike_tui.exits import EXIT_API, EXIT_OK, error
 from yike_tui.models import Job
 from yike_tui.presentation import STATUS_SYMBOL, storyboard_symbol
 from yike_tui.safe_text import clean
-
-HELP = "fetch jobs once and print them"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,18 +67,11 @@ def describe_error(job_id: str, err: ApiError) -> str:
     return f"{job_id}: {err} (what to do: {err.hint})"
 
 
-async def _fetch_all(args: argparse.Namespace) -> int:
-    ids = parse_job_ids(args.job_ids)  # bad ids are a usage error before any network
-    if not ids and not args.demo:
-        raise UsageError("give at least one JobId (or --demo)")
-    with connection(args) as conn:
-        ids = ids or conn.demo_job_ids
+def run(args: argparse.Namespace) -> int:
+    async def fetch_all(client: IceClient, ids: list[str], _: object) -> int:
+        fetch = fetcher_within(client, args.timeout)
+        results = await asyncio.gather(*(fetch(job_id) for job_id in ids), return_exceptions=True)
         code = EXIT_OK
-        async with make_client(conn) as client:
-            fetch = fetcher_within(client, args.timeout)
-            results = await asyncio.gather(
-                *(fetch(job_id) for job_id in ids), return_exceptions=True
-            )
         for job_id, result in zip(ids, results, strict=True):
             if isinstance(result, ApiError):
                 error(describe_error(job_id, result))
@@ -100,6 +85,4 @@ async def _fetch_all(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         return code
 
-
-def run(args: argparse.Namespace) -> int:
-    return asyncio.run(_fetch_all(args))
+    return run_with_client(args, command_ids(args), fetch_all)

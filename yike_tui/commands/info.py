@@ -7,19 +7,12 @@ what the demo uses: the built-in simulator on loopback and its demo key.
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 
 from yike_tui import __version__, paths
-from yike_tui.commands.common import (
-    EXIT_CREDENTIALS,
-    EXIT_OK,
-    add_connection_arguments,
-    connection,
-    error,
-)
-
-HELP = "show version, paths, endpoint and credential source"
+from yike_tui.commands.options import add_connection_arguments
+from yike_tui.exits import EXIT_CREDENTIALS, EXIT_OK, error
+from yike_tui.session import chosen_endpoint, connect
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +20,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from yike_tui.api.client import DEFAULT_ENDPOINT
     from yike_tui.api.credentials import CredentialsError, resolve, search_locations
 
     print(f"yike-tui {__version__} (Python {platform.python_version()})")
@@ -36,12 +28,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"log:         {paths.log_file()}")
     if args.demo:
         # The same connection every command gets with --demo: one rule, one place.
-        with connection(args) as conn:
+        with connect(args) as conn:
             print(f"endpoint:    {conn.endpoint} (built-in demo simulator, a new port each run)")
             print(f"credentials: {conn.credentials.describe()}")
             print("demo:        config.toml and the state db are not used (history in memory)")
         return EXIT_OK
-    endpoint = args.endpoint or os.environ.get("YIKE_TUI_ENDPOINT") or DEFAULT_ENDPOINT
+    endpoint = chosen_endpoint(args.endpoint)
     print(f"endpoint:    {endpoint}")
     looked_in = "looked in:   " + "\n             ".join(search_locations())
     try:

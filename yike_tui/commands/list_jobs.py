@@ -6,13 +6,11 @@ import argparse
 import json
 
 from yike_tui import paths
-from yike_tui.commands.common import EXIT_OK, error
 from yike_tui.commands.watchlist import config_errors
 from yike_tui.config import Config, WatchedJob, load_config
 from yike_tui.events import iso_utc
+from yike_tui.exits import EXIT_OK, error
 from yike_tui.safe_text import clean, truncate
-
-HELP = "list watched jobs with their last known status"
 
 _Status = tuple[str, str, float]
 

@@ -7,12 +7,10 @@ import logging
 import sqlite3
 
 from yike_tui import paths
-from yike_tui.commands.common import EXIT_OK
 from yike_tui.commands.watchlist import JOB_IDS_HELP, config_errors, read_job_ids
 from yike_tui.config import remove_jobs
+from yike_tui.exits import EXIT_OK
 from yike_tui.safe_text import clean
-
-HELP = "remove jobs from the watch list"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

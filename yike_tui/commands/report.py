@@ -1,4 +1,7 @@
-"""``yike-tui report [JOBID...] [--format md|csv|json] [--cached]``: a table to paste."""
+"""``yike-tui report [JOBID...] [--format md|csv|json] [--cached]``: a table to paste.
+
+The CLI glue: which jobs, fetched or from the state db, errors on stderr. The table itself
+is made by ``yike_tui.report`` (pure, shared with the TUI)."""
 
 from __future__ import annotations
 
@@ -8,24 +11,16 @@ import asyncio
 from yike_tui import paths
 from yike_tui.api.client import IceClient
 from yike_tui.api.errors import ApiError
-from yike_tui.commands.common import (
-    EXIT_API,
-    EXIT_OK,
-    UsageError,
-    add_connection_arguments,
-    connection,
-    error,
-    make_client,
-    parse_job_ids,
-)
 from yike_tui.commands.deadline import DEFAULT_TIMEOUT, add_timeout_argument, fetcher_within
+from yike_tui.commands.options import add_connection_arguments
+from yike_tui.commands.skeleton import command_ids, run_with_client
 from yike_tui.commands.watchlist import config_errors
 from yike_tui.config import load_config
+from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error
 from yike_tui.models import Job, parse_job
 from yike_tui.report import FORMATS, render_report
 from yike_tui.safe_text import clean
 
-HELP = "print a report of jobs as Markdown, CSV or JSON"
 CONCURRENCY = 8
 
 
@@ -86,15 +81,14 @@ async def fresh_jobs(
     return jobs, failed
 
 
-async def _fetch(args: argparse.Namespace, ids: list[str]) -> tuple[list[Job], list[str]]:
-    with connection(args) as conn:
-        ids = ids or conn.demo_job_ids
-        async with make_client(conn) as client:
-            return await fresh_jobs(client, ids, args.timeout)
+async def _fresh(
+    client: IceClient, ids: list[str], _: object, *, timeout: float
+) -> tuple[list[Job], list[str]]:
+    return await fresh_jobs(client, ids, timeout)
 
 
 def run(args: argparse.Namespace) -> int:
-    ids = parse_job_ids(args.job_ids)
+    ids = command_ids(args, missing=None)
     if not ids and not args.demo:
         ids = _watched_ids()
         if not ids:
@@ -106,6 +100,12 @@ def run(args: argparse.Namespace) -> int:
         for job_id in missing:
             error(f"{clean(job_id, one_line=True)}: nothing cached yet; run without --cached")
     else:
-        jobs, missing = asyncio.run(_fetch(args, ids))
+
+        async def fetch(
+            client: IceClient, ids: list[str], _: object
+        ) -> tuple[list[Job], list[str]]:
+            return await fresh_jobs(client, ids, args.timeout)
+
+        jobs, missing = run_with_client(args, ids, fetch)
     print(render_report(jobs, args.format), end="")
     return EXIT_OK if not missing else EXIT_API

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from yike_tui.api.client import IceClient
 from yike_tui.api.errors import ApiError
-from yike_tui.commands.common import (
-    EXIT_API,
-    EXIT_OK,
-    UsageError,
-    add_connection_arguments,
-    connection,
-    error,
-    make_client,
-    parse_job_ids,
-)
+from yike_tui.commands.options import add_connection_arguments
+from yike_tui.commands.skeleton import command_ids, run_with_client
+from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error
 from yike_tui.models import Job
 from yike_tui.presentation import STATUS_SYMBOL
 from yike_tui.safe_text import clean
-
-HELP = "resume suspended jobs (ResumeYikeStoryboardJob)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,16 +43,14 @@ async def _resume_one(client: IceClient, job_id: str) -> bool:
     return True
 
 
-async def _resume_all(args: argparse.Namespace) -> int:
-    ids = parse_job_ids(args.job_ids)
-    if not ids:
-        raise UsageError("give at least one JobId")
-    with connection(args) as conn:
-        async with make_client(conn) as client:
-            # One at a time: an action that changes state reads best in the order given.
-            results = [await _resume_one(client, job_id) for job_id in ids]
+async def _resume_all(client: IceClient, ids: list[str], _: object) -> int:
+    # One at a time: an action that changes state reads best in the order given.
+    results = [await _resume_one(client, job_id) for job_id in ids]
     return EXIT_OK if all(results) else EXIT_API
 
 
 def run(args: argparse.Namespace) -> int:
-    return asyncio.run(_resume_all(args))
+    ids = command_ids(args, missing=None)
+    if not ids:  # not even with --demo: resuming is asked for by id
+        raise UsageError("give at least one JobId")
+    return run_with_client(args, ids, _resume_all)

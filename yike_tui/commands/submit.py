@@ -2,29 +2,25 @@
 
 Everything is checked before anything is sent: bad input is one line and exit code 2.
 The submit itself is never retried (a lost answer could mean the job exists already).
+The request is built and checked by ``yike_tui.submit`` (pure); this module is the CLI glue.
+``--watch`` asks the CLI to open the TUI on the new job afterwards (``args.open_tui``):
+commands and the UI never import each other.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
+from functools import partial
 
+from yike_tui.api.client import IceClient
 from yike_tui.api.errors import ApiError
-from yike_tui.commands.common import (
-    EXIT_API,
-    EXIT_OK,
-    UsageError,
-    add_connection_arguments,
-    connection,
-    error,
-    make_client,
-)
+from yike_tui.commands.options import add_connection_arguments
+from yike_tui.commands.skeleton import run_with_client
 from yike_tui.config import ConfigError, add_jobs
+from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error
 from yike_tui.safe_text import clean
 from yike_tui.submit import EXEC_MODES, SubmitInvalid, SubmitRequest, build_submit
-
-HELP = "submit a new storyboard job (SubmitYikeStoryboardJob)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,33 +63,20 @@ def request_from(args: argparse.Namespace) -> SubmitRequest:
         raise UsageError(str(exc)) from None
 
 
-async def _submit(args: argparse.Namespace, request: SubmitRequest) -> str | None:
-    with connection(args) as conn:
-        async with make_client(conn, retries=0) as client:
-            try:
-                return await client.submit_job(request.query, request.form)
-            except ApiError as err:
-                error(f"not submitted: {err}\n  what to do: {err.hint}")
-                return None
-
-
-def _watch(job_id: str, args: argparse.Namespace) -> int:
+async def _submit(
+    client: IceClient, _ids: list[str], _conn: object, *, request: SubmitRequest
+) -> str | None:
     try:
-        from yike_tui.ui.launch import run_tui  # Textual only when the TUI is wanted
-    except ImportError:
-        print(f"to watch it: yike-tui {job_id}", file=sys.stderr)
-        return EXIT_OK
-    tui_args = argparse.Namespace(**vars(args))
-    tui_args.job_ids = [job_id]
-    tui_args.interval = getattr(args, "interval", None)
-    tui_args.readonly = getattr(args, "readonly", False)
-    result: int = run_tui([job_id], tui_args)
-    return result
+        return await client.submit_job(request.query, request.form)
+    except ApiError as err:
+        error(f"not submitted: {err}\n  what to do: {err.hint}")
+        return None
 
 
 def run(args: argparse.Namespace) -> int:
     request = request_from(args)  # a usage error here means nothing was sent
-    job_id = asyncio.run(_submit(args, request))
+    # retries=0: a lost answer could mean the job exists already; never sent twice.
+    job_id = run_with_client(args, [], partial(_submit, request=request), retries=0)
     if job_id is None:
         return EXIT_API
     print(job_id, flush=True)
@@ -114,5 +97,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"submitted {shown}; {'added to' if added else 'already in'} the watch list",
           file=sys.stderr)  # fmt: skip
     if args.watch:
-        return _watch(job_id, args)
+        args.open_tui = [job_id]  # the CLI opens the TUI on it once this returns
     return EXIT_OK

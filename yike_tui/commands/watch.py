@@ -21,31 +21,24 @@ import sys
 import time
 from dataclasses import replace
 
-from yike_tui.commands.common import (
-    EXIT_API,
-    EXIT_OK,
-    CredentialsUnusable,
-    add_connection_arguments,
-    error,
-    parse_job_ids,
-)
 from yike_tui.commands.deadline import add_timeout_argument, deadline_error
+from yike_tui.commands.options import add_connection_arguments, interval_seconds
+from yike_tui.commands.skeleton import command_ids
 from yike_tui.diff import diff
 from yike_tui.events import Event, EventKind, iso_utc
+from yike_tui.exits import EXIT_API, EXIT_OK, CredentialsUnusable, error
 from yike_tui.models import Job, JobStatus
 from yike_tui.monitor import JobState, Monitor, Update
 from yike_tui.presentation import STATUS_SYMBOL
 from yike_tui.safe_text import clean, fit, truncate
 from yike_tui.session import Session, open_session
 
-HELP = "watch jobs without the TUI, printing one line per event"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from yike_tui.cli import _interval
-
     parser.add_argument("job_ids", nargs="*", metavar="JOBID", help="jobs (default: watch list)")
-    parser.add_argument("--interval", type=_interval, metavar="SECONDS", help="refresh interval")
+    parser.add_argument(
+        "--interval", type=interval_seconds, metavar="SECONDS", help="refresh interval"
+    )
     parser.add_argument("--json", action="store_true", help="NDJSON: one event object a line")
     parser.add_argument("--once", action="store_true", help="fetch every job once and exit")
     parser.add_argument(
@@ -120,7 +113,7 @@ def _state_json(state: JobState) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
-    ids = parse_job_ids(args.job_ids)
+    ids = command_ids(args, missing=None)  # none: the watch list (open_session says if empty)
     with open_session(args, ids, require_jobs=True) as session:
         for notice in session.notices:
             print(f"yike-tui: {clean(notice, one_line=True)}", file=sys.stderr)

@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import TextIO
 
-from yike_tui.commands.common import EXIT_USAGE, CredentialsUnusable, error, parse_job_ids
+from yike_tui.exits import EXIT_USAGE, CredentialsUnusable, UsageError, error
+from yike_tui.job_ids import InvalidJobId, split_job_ids
 
 NO_TERMINAL = (
     "the TUI needs a terminal, and {what} not one; "
@@ -15,7 +16,11 @@ NO_TERMINAL = (
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_tui(parse_job_ids(args.job_ids), args)
+    try:
+        job_ids = split_job_ids(args.job_ids)  # the one JobId rule, as every command
+    except InvalidJobId as exc:
+        raise UsageError(str(exc)) from None
+    return run_tui(job_ids, args)
 
 
 def _not_a_terminal(stdin: TextIO, stdout: TextIO) -> str:

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, TextArea
 
-from yike_tui.commands.common import UsageError, parse_job_ids
+from yike_tui.job_ids import InvalidJobId, split_job_ids
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,8 @@ class AddJobsScreen(ModalScreen[AddRequest | None]):
     def action_submit(self) -> None:
         raw = self.query_one("#add-ids", TextArea).text
         try:
-            ids = parse_job_ids([raw])
-        except UsageError as exc:
+            ids = split_job_ids([raw])  # the one JobId rule, as the CLI and config.toml
+        except InvalidJobId as exc:
             self.query_one("#add-error", Label).update(str(exc))
             return
         if not ids:

@@ -1,0 +1,65 @@
+"""The skeleton every command that talks to the API shares: ids → connect → client → run.
+
+Bad ids are a usage error before any network; with ``--demo`` and no ids the demo's jobs
+are used; the connection (or the demo simulator) and the client live exactly as long as
+the command's work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
+
+from yike_tui.api.client import IceClient
+from yike_tui.exits import UsageError
+from yike_tui.job_ids import InvalidJobId, split_job_ids
+from yike_tui.session import COMMAND_RETRIES, Connection, connect, make_client
+
+T = TypeVar("T")
+
+NEED_IDS = "give at least one JobId (or --demo)"
+
+
+def parse_job_ids(raw: Iterable[str]) -> list[str]:
+    """The ids in ``raw`` (spaces, commas, newlines), by the one JobId rule; a bad one is a
+    usage error (exit 2) naming it."""
+    try:
+        return split_job_ids(raw)
+    except InvalidJobId as exc:
+        raise UsageError(str(exc)) from None
+
+
+def command_ids(args: argparse.Namespace, *, missing: str | None = NEED_IDS) -> list[str]:
+    """The JobIds given; none is a usage error (``missing``) unless --demo or ``missing`` is
+    None (the command has another source, e.g. the watch list)."""
+    ids = parse_job_ids(args.job_ids)
+    if not ids and missing is not None and not getattr(args, "demo", False):
+        raise UsageError(missing)
+    return ids
+
+
+async def with_client(
+    args: argparse.Namespace,
+    ids: list[str],
+    work: Callable[[IceClient, list[str], Connection], Awaitable[T]],
+    *,
+    retries: int = COMMAND_RETRIES,
+) -> T:
+    """Connect, build the client, and run ``work(client, ids, conn)``; no ids means the
+    demo's jobs."""
+    with connect(args) as conn:
+        async with make_client(conn, retries=retries) as client:
+            return await work(client, ids or list(conn.demo_job_ids), conn)
+
+
+def run_with_client(
+    args: argparse.Namespace,
+    ids: list[str],
+    work: Callable[[IceClient, list[str], Connection], Awaitable[T]],
+    *,
+    retries: int = COMMAND_RETRIES,
+) -> T:
+    """``with_client`` on a new event loop: a command's whole run."""
+    return asyncio.run(with_client(args, ids, work, retries=retries))

@@ -1,0 +1,29 @@
+"""How a run ends: exit codes, the two errors that pick one, and the one-line message.
+
+Exit codes (documented in README): 0 ok, 1 API or network error, 2 usage error,
+3 no or unusable credentials. Below ``commands`` and ``ui`` because ``session`` raises
+these errors for both.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from yike_tui.safe_text import clean
+
+EXIT_OK = 0
+EXIT_API = 1
+EXIT_USAGE = 2
+EXIT_CREDENTIALS = 3
+
+
+class UsageError(Exception):
+    """Bad input from the user: exit code 2 and one clear line."""
+
+
+class CredentialsUnusable(Exception):
+    """No usable credentials: exit code 3."""
+
+
+def error(message: str) -> None:
+    print(f"yike-tui: {clean(message)}", file=sys.stderr)

@@ -1,0 +1,53 @@
+"""The one JobId rule: what the CLI, the add dialog, config.toml and the state db accept.
+
+A JobId is 1 to 128 characters of valid text with no whitespace and no control character
+(C0, DEL or C1). Anything else cannot be a JobId the API gave out, and would reach a
+terminal, a log or a file as something other than an id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from yike_tui.safe_text import clean, has_control, is_valid_text
+
+MAX_LENGTH = 128
+
+
+class InvalidJobId(ValueError):
+    """Text that cannot be a JobId; ``str()`` is one line that says why."""
+
+
+def check_job_id(job_id: str) -> str:
+    """``job_id`` itself when it is a JobId; InvalidJobId otherwise."""
+    if not job_id or not job_id.strip():
+        raise InvalidJobId("a JobId is empty")
+    if not is_valid_text(job_id):  # argv bytes that are not UTF-8 (surrogate-escaped)
+        raise InvalidJobId(f"JobId {clean(job_id, one_line=True)} is not valid UTF-8 text")
+    if any(ch.isspace() for ch in job_id):
+        raise InvalidJobId(f"JobId {clean(job_id, one_line=True)!r} contains whitespace")
+    if has_control(job_id):
+        raise InvalidJobId(f"JobId {clean(job_id, one_line=True)!r} contains control characters")
+    if len(job_id) > MAX_LENGTH:
+        raise InvalidJobId(f"JobId is {len(job_id)} characters long; the most is {MAX_LENGTH}")
+    return job_id
+
+
+def is_job_id(text: str) -> bool:
+    try:
+        check_job_id(text)
+    except InvalidJobId:
+        return False
+    return True
+
+
+def split_job_ids(raw: Iterable[str]) -> list[str]:
+    """Ids from text split on spaces, commas and newlines (a pasted spreadsheet column
+    works), each checked, duplicates dropped; InvalidJobId on the first bad one."""
+    ids: list[str] = []
+    for chunk in raw:
+        for part in chunk.replace(",", " ").split():
+            check_job_id(part)
+            if part not in ids:
+                ids.append(part)
+    return ids
