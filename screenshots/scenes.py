@@ -14,9 +14,8 @@ from textual.pilot import Pilot
 
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
-from yike_tui.commands.common import Connection
 from yike_tui.config import Settings
-from yike_tui.session import Session
+from yike_tui.session import Connection, Session
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 from yike_tui.ui.app import YikeApp
 

@@ -21,6 +21,7 @@ from yike_tui.sim.faults import FaultSpec
 from yike_tui.sim.verify import KeyPair
 from yike_tui.store import Store
 from yike_tui.ui.app import YikeApp
+from yike_tui.ui.widgets.downloads import Downloads
 from yike_tui.ui.widgets.job_table import JobTable
 from yike_tui.ui.widgets.status_bar import StatusBar
 from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
@@ -217,7 +218,7 @@ async def test_copy_open_and_download_say_why_when_the_fresh_url_fails(
             assert app.last_copied == ""  # nothing stale was copied...
             assert opened_links(browser) == []  # ...opened...
             assert not downloads.exists() or not any(downloads.iterdir())  # ...or saved
-            assert not app._downloads  # the download is not stuck as "in progress"
+            assert not app.main_screen.query_one(Downloads).active  # not stuck as "in progress"
 
             sim.server.sim.faults = FaultSpec()  # the API is back: the same keys work
             await pilot.press("D")

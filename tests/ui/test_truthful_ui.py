@@ -20,6 +20,7 @@ from yike_tui.sim import SimulatorThread
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.screens.help import HelpScreen
 from yike_tui.ui.widgets.detail import DetailPane
+from yike_tui.ui.widgets.downloads import Downloads
 from yike_tui.ui.widgets.event_log import EventLog
 from yike_tui.ui.widgets.job_table import JobTable
 from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
@@ -271,7 +272,7 @@ async def test_cancel_says_the_partial_file_is_kept_only_when_there_is_one(
             said = lambda: [n for n in _notes(app) if "cancelled" in n]  # noqa: E731
             await wait_for(pilot, said, "the toast for the cancel")
             (note,) = said()
-            assert not app._downloads
+            assert not app.main_screen.query_one(Downloads).active
             if head_bytes:
                 assert note.endswith("cancelled; the partial file (64 KiB) is kept: D resumes it.")
             else:

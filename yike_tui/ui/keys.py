@@ -1,4 +1,4 @@
-"""Every app-wide key, with the binding id that config.toml's ``[keys]`` rebinds; and the
+"""Every key, with the binding id that config.toml's ``[keys]`` rebinds; and the
 movement keys every pane shares (README: ``↑/↓ j/k, g/G``), under the job table's ids so
 one rebinding moves them all."""
 
@@ -11,8 +11,10 @@ def _b(key: str, action: str, description: str, binding_id: str, show: bool = Tr
     return Binding(key, action, description, show=show, id=binding_id)
 
 
-APP_KEYS: tuple[Binding, ...] = (
-    _b("q", "quit", "Quit", "quit"),
+# In the order ? lists them. Ctrl-C is the App's (it quits from anywhere); the rest are
+# the main screen's, which owns what they act on.
+KEYS: tuple[Binding, ...] = (
+    _b("q", "app.quit", "Quit", "quit"),
     # Ctrl-C quits, as in every other terminal monitor (Textual only hints at ctrl+q).
     _b("ctrl+c", "quit", "Quit", "quit_ctrl_c", show=False),
     _b("question_mark", "help", "Help", "help"),
@@ -33,6 +35,8 @@ APP_KEYS: tuple[Binding, ...] = (
     _b("ctrl+x", "cancel_downloads", "Cancel downloads", "cancel_downloads", show=False),
     _b("m", "report", "Copy report", "report", show=False),
 )
+APP_KEYS = tuple(b for b in KEYS if b.id == "quit_ctrl_c")
+MAIN_KEYS = tuple(b for b in KEYS if b not in APP_KEYS)
 
 
 # Panes that scroll (the detail pane, the help screen): j/k a line, g/G the top/bottom. The

@@ -13,7 +13,8 @@ from textual.widgets import Static
 
 from yike_tui.models import JobStatus, Storyboard
 from yike_tui.monitor import JobState
-from yike_tui.presentation import ago, is_redacted
+from yike_tui.presentation import ago
+from yike_tui.redaction import is_redacted
 from yike_tui.safe_text import clean
 from yike_tui.ui import cells
 from yike_tui.ui.keys import SCROLL_KEYS

@@ -4,7 +4,9 @@ Why not ``DataTable``: it keys every cell's render cache on one table-wide count
 ``update_cell`` repaints every visible cell, and adding a row measures each of its cells.
 With thousands of jobs and a few answers a second that was most of the app's CPU. Here
 each row is rendered once into a cached ``Strip``; a changed job invalidates only its own
-line, the cursor repaints two lines, and adding 5,000 rows costs a list append each.
+line, the cursor repaints two lines, and adding 5,000 rows costs a list append each. The
+caches are bounded (``LRUCache``, as Toolong's ``LogLines``): scrolling through 50,000 jobs
+keeps the lines last drawn, not all of them.
 
 Rows are never cleared and refilled on refresh: the cursor and the scroll position stay
 put, new jobs are appended, and the order changes only when the user sorts or filters.
@@ -21,6 +23,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -84,6 +87,8 @@ class JobTable(ScrollView, can_focus=True):
     }
     """
 
+    LINE_CACHE = 1000  # rows whose cells and rendered line are kept (a few screens' worth)
+
     cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)
 
     @dataclass
@@ -105,8 +110,9 @@ class JobTable(ScrollView, can_focus=True):
         self.sort_index = 0
         self._order: list[str] = []  # job ids in display order
         self._index: dict[str, int] = {}
-        self._cells: dict[str, list[Text]] = {}
-        self._strips: dict[str, Strip] = {}  # rendered rows, without cursor or zebra style
+        self._cells: LRUCache[str, list[Text]] = LRUCache(self.LINE_CACHE)
+        # Rendered rows, without cursor or zebra style.
+        self._strips: LRUCache[str, Strip] = LRUCache(self.LINE_CACHE)
         self._flashing: set[str] = set()
         self._title_width = 30
         self._now = 0.0  # wall time the cells are drawn for ("3m ago")
@@ -133,8 +139,14 @@ class JobTable(ScrollView, can_focus=True):
         cells_ = self._cells.get(job_id)
         if cells_ is None:
             state = self._states()[job_id]
-            cells_ = self._cells[job_id] = self.row_cells(state, self._now)
+            cells_ = self.row_cells(state, self._now)
+            self._cells.set(job_id, cells_)
         return cells_
+
+    @property
+    def cached_lines(self) -> int:
+        """How many rendered rows are kept (at most ``LINE_CACHE``)."""
+        return len(self._strips)
 
     @property
     def selected_id(self) -> str | None:
@@ -184,8 +196,8 @@ class JobTable(ScrollView, can_focus=True):
                 self._order.append(job_id)
                 appended = True
             else:
-                self._cells.pop(job_id, None)
-                self._strips.pop(job_id, None)
+                self._cells.discard(job_id)
+                self._strips.discard(job_id)
                 self.refresh_line(self._index[job_id] + 1)
         if appended:
             self._resized()
@@ -198,8 +210,8 @@ class JobTable(ScrollView, can_focus=True):
         selected = self.selected_id
         self._order.remove(job_id)
         self._reindex()
-        self._cells.pop(job_id, None)
-        self._strips.pop(job_id, None)
+        self._cells.discard(job_id)
+        self._strips.discard(job_id)
         if selected is not None and selected in self._index:
             self.cursor_row = self._index[selected]
         else:  # the selected job went: stay on the same line
@@ -249,13 +261,13 @@ class JobTable(ScrollView, can_focus=True):
         if job_id not in self._index:
             return
         self._flashing.add(job_id)
-        self._strips.pop(job_id, None)
+        self._strips.discard(job_id)
         self.refresh_line(self._index[job_id] + 1)
         self.set_timer(2.0, lambda: self._unflash(job_id))
 
     def _unflash(self, job_id: str) -> None:
         self._flashing.discard(job_id)
-        self._strips.pop(job_id, None)
+        self._strips.discard(job_id)
         if job_id in self._index:
             self.refresh_line(self._index[job_id] + 1)
 
@@ -301,7 +313,7 @@ class JobTable(ScrollView, can_focus=True):
                 texts[1] = texts[1].copy()
                 texts[1].stylize("reverse")
             strip = self._line(texts)
-            self._strips[job_id] = strip
+            self._strips.set(job_id, strip)
         return strip
 
     def render_line(self, y: int) -> Strip:

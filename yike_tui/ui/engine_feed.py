@@ -1,0 +1,53 @@
+"""How the engine's news reaches the screen: as a message, never a call into widgets.
+
+The engine (no Textual) calls its subscribers on every flush, up to ten times a second in a
+long pass. The subscriber here only queues what changed and posts ``Updated``; while one
+``Updated`` waits in the screen's queue the next one replaces it (``can_replace``, as
+Toolong's ``PendingLines``), so a burst of answers costs the screen one message, and the
+screen takes everything queued so far with ``take()``. Safe to call from any thread.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from textual.message import Message
+from textual.message_pump import MessagePump
+
+from yike_tui.events import Event
+from yike_tui.monitor import Update
+
+
+class EngineFeed:
+    class Updated(Message, bubble=False):
+        """The engine has news: ``EngineFeed.take()`` has it."""
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, EngineFeed.Updated)  # the news is in the feed, not here
+
+    def __init__(self, target: MessagePump) -> None:
+        self._target = target
+        self._lock = threading.Lock()
+        self._events: list[Event] = []
+        self._changed: set[str] = set()
+
+    def __call__(self, update: Update) -> None:
+        """The engine's subscriber: cheap, and it never touches a widget."""
+        with self._lock:
+            self._events.extend(update.events)
+            self._changed |= update.changed
+        self._target.post_message(self.Updated())
+
+    @property
+    def pending(self) -> bool:
+        with self._lock:
+            return bool(self._events or self._changed)
+
+    def take(self) -> Update | None:
+        """Everything reported since the last take, as one update; None when nothing was."""
+        with self._lock:
+            if not self._events and not self._changed:
+                return None
+            update = Update(self._events, self._changed)
+            self._events, self._changed = [], set()
+        return update

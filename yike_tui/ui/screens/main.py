@@ -1,0 +1,527 @@
+"""The main screen: the job list and its panes, the keys that act on them, and the engine's
+news arriving as messages (Frogmouth's ``screens/main.py`` is the model)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from yike_tui import config, links, paths
+from yike_tui.api.client import IceClient
+from yike_tui.api.errors import ApiError
+from yike_tui.events import Event
+from yike_tui.monitor import JobState, Monitor, Update
+from yike_tui.redaction import is_redacted
+from yike_tui.report import render_report
+from yike_tui.session import Session
+from yike_tui.ui import welcome
+from yike_tui.ui.cells import safe
+from yike_tui.ui.engine_feed import EngineFeed
+from yike_tui.ui.keys import KEYS, MAIN_KEYS
+from yike_tui.ui.notifier import Notifier
+from yike_tui.ui.screens.add_jobs import AddJobsScreen, AddRequest
+from yike_tui.ui.screens.confirm import ConfirmScreen
+from yike_tui.ui.screens.help import HelpScreen
+from yike_tui.ui.widgets.detail import DetailPane, no_output_message
+from yike_tui.ui.widgets.downloads import Downloads
+from yike_tui.ui.widgets.event_log import EventLog
+from yike_tui.ui.widgets.job_table import JobTable
+from yike_tui.ui.widgets.status_bar import StatusBar, render_status
+from yike_tui.ui.widgets.storyboard_tree import StoryboardRef, StoryboardTree
+
+if TYPE_CHECKING:
+    from yike_tui.ui.app import YikeApp
+
+log = logging.getLogger(__name__)
+
+UI_BATCH = 1.0  # seconds: engine news closer together than this is drawn together
+AGES_EVERY = 10  # ticks (seconds) between redraws of the "3m ago" columns
+CHANGES_STATE = frozenset({"add", "remove", "resume_job"})
+WITHOUT_ENGINE = frozenset({"help"})  # the welcome screen: nothing else means anything
+
+
+class MainScreen(Screen[None]):
+    AUTO_FOCUS = "#jobs"
+    BINDINGS: ClassVar[list[BindingType]] = list(MAIN_KEYS)
+
+    def __init__(
+        self,
+        session: Session | None,
+        client: IceClient | None,
+        monitor: Monitor | None,
+        *,
+        readonly: bool,
+        problem: str,
+        wall: Callable[[], float],
+        batch: float = UI_BATCH,
+    ) -> None:
+        super().__init__()
+        self.session, self.client, self.monitor = session, client, monitor
+        self.readonly, self.problem, self.wall = readonly, problem, wall
+        self.batch_window = batch
+        self.feed = EngineFeed(self)  # the engine's subscriber
+        self.notifier = Notifier()
+        self._last_apply = -math.inf  # the first news is drawn at once
+        self._held: Timer | None = None  # draws what a burst left once the batch is over
+        self._ticks = 0
+
+    @property
+    def yike(self) -> YikeApp:
+        return cast("YikeApp", self.app)
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter: text or status (esc clears)", id="filter")
+        with Horizontal(id="main"):
+            yield JobTable(self._states, id="jobs")
+            yield Static(welcome.text(self.session, self.problem), id="welcome", markup=False)
+            with Vertical(id="side"):
+                yield DetailPane(id="detail")
+                yield StoryboardTree(id="tree")
+        yield EventLog(self._title_of, id="events")
+        yield Downloads(id="downloads")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#jobs").border_title = "Jobs"
+        self.query_one("#detail").border_title = "Detail"
+        self.query_one("#tree").border_title = "Storyboards"
+        self.query_one("#events").border_title = "Events (e)"
+        self.query_one(JobTable).sync(self._states().keys(), self.wall())
+        self._show_empty_state()
+        self._show_selected()
+        self.set_interval(1.0, self._tick)
+        if self.monitor is not None:
+            if self.session and self.session.store:
+                self.query_one(EventLog).add(reversed(self.session.store.recent_events(200)))
+            self.monitor.subscribe(self.feed)
+            self.run_worker(self.monitor.run(), group="engine", exclusive=True, exit_on_error=False)
+        self._tick()
+
+    def _states(self) -> dict[str, JobState]:
+        return self.monitor.jobs if self.monitor else {}
+
+    def _title_of(self, job_id: str) -> str:
+        state = self._states().get(job_id)
+        if state is None:
+            return job_id[:12]
+        return state.label or (state.job.title if state.job else "") or job_id[:12]
+
+    # --- the engine's news -----------------------------------------------------------------
+
+    def on_engine_feed_updated(self) -> None:
+        # Every table change repaints the visible rows, so news is drawn at most once per
+        # batch: the first at once, what follows when the batch is over.
+        self._refresh_status()  # one line: the status says now what the engine does
+        if not self.feed.pending:
+            return
+        wait = self._last_apply + self.batch_window - time.monotonic()
+        if wait <= 0:
+            self.flush_updates()
+        elif self._held is None:
+            self._held = self.set_timer(wait, self.flush_updates)
+
+    def flush_updates(self) -> None:
+        """Draw what the engine reported but the batching still holds."""
+        if self._held is not None:
+            self._held.stop()
+            self._held = None
+        update = self.feed.take()
+        if update is not None:
+            self._last_apply = time.monotonic()
+            self._apply(update)
+
+    def _apply(self, update: Update) -> None:
+        table = self.query_one(JobTable)
+        table.sync(update.changed, self.wall())
+        if table.selected_id in update.changed or not table.row_count:
+            self._show_selected()
+        if update.events:
+            self.query_one(EventLog).add(update.events)
+            self._announce(update.events)
+        self._show_empty_state()
+        self._refresh_status()
+
+    def _announce(self, events: Iterable[Event]) -> None:
+        notes = self.notifier.select(list(events), self._title_of)
+        for job_id, title, message, severity in notes:
+            self.notify(message, title=title, severity=severity, timeout=6, markup=False)
+            if job_id:
+                self.query_one(JobTable).flash(job_id)
+        if notes and self.session and self.session.settings.bell:
+            self.app.bell()
+
+    def _tick(self) -> None:
+        self._ticks += 1
+        self._refresh_status()
+        if self._ticks % AGES_EVERY == 0:
+            self.query_one(JobTable).refresh_ages(self.wall())
+
+    def _refresh_status(self) -> None:
+        bar = self.query_one(StatusBar)
+        if self.monitor is None or self.session is None:
+            bar.show(Text(" no connection: see the message above · q quits", style="yellow"))
+            return
+        conn = self.session.conn
+        bar.show(
+            render_status(
+                self.monitor,
+                self.wall(),
+                endpoint=conn.endpoint,
+                credentials=conn.credentials.describe(),
+            )
+        )
+
+    def _show_empty_state(self) -> None:
+        empty = not self._states()
+        self.query_one("#welcome").display = empty
+        self.query_one("#jobs").display = not empty
+        self.query_one("#side").display = not empty
+
+    # --- background work ---------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Where any worker's error lands (downloads say their own): the status bar and a
+        toast, one line each; the screen stays."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        log.error("%s failed", event.worker.group, exc_info=error)
+        what = "The refresh engine" if event.worker.group == "engine" else event.worker.group
+        message = safe(f"{what} failed: {type(error).__name__}: {error}", 300)
+        self.notify(message, severity="error", markup=False)
+
+    # --- selection and focus -----------------------------------------------------------------
+
+    def on_job_table_highlighted(self) -> None:
+        self._show_selected()
+
+    def on_job_table_selected(self) -> None:
+        self.query_one(DetailPane).focus()  # enter on a row: read its detail
+
+    def on_event_log_hidden(self) -> None:
+        # Closing the log while it had the focus leaves nothing focused: j/k/g/G would do
+        # nothing until Tab. The job list takes it back.
+        if self.focused is None:
+            self.query_one(JobTable).focus()
+
+    def selected_state(self) -> JobState | None:
+        job_id = self.query_one(JobTable).selected_id
+        return self._states().get(job_id) if job_id else None
+
+    def _show_selected(self) -> None:
+        state = self.selected_state()
+        self.query_one(DetailPane).show(state, self.wall())
+        self.query_one(StoryboardTree).show(state)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        table = self.query_one(JobTable)
+        table.filter_text = event.value.strip()
+        table.rebuild(self.wall())
+        self._show_selected()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(JobTable).focus()
+
+    # --- which keys mean something -------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        """--readonly turns a, d and u off (hidden from the footer and the palette): a key
+        that does nothing must still say why."""
+        if not self.readonly:
+            return
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if binding.action not in CHANGES_STATE:
+                continue
+            keymap = self.app._keymap
+            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+            if event.key in (key.strip() for key in keys.split(",")):
+                message = f"Read-only (started with --readonly): {binding.description} is off."
+                self.notify(message, severity="warning", timeout=3)
+                return
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in CHANGES_STATE and self.readonly:
+            return False  # --readonly: hidden from the footer and the palette
+        if self.monitor is None:
+            return action in WITHOUT_ENGINE
+        return True
+
+    # --- copying and opening -------------------------------------------------------------
+
+    def _focused_storyboard(self) -> StoryboardRef | None:
+        """The storyboard under the tree's cursor, when the tree is the focused pane."""
+        tree = self.query_one(StoryboardTree)
+        return tree.selected_storyboard if tree.has_focus else None
+
+    def _output_or_say_why(self) -> JobState | None:
+        """The selected job when it has an output URL; otherwise None, having said why."""
+        state = self.selected_state()
+        if state is None:
+            self.notify("No job selected.", severity="warning")
+            return None
+        if not state.job or not state.job.output_url:
+            self.notify(no_output_message(state), severity="warning", markup=False)
+            return None
+        return state
+
+    def action_copy_url(self) -> None:
+        state = self._output_or_say_why()
+        if state is None or state.job is None:
+            return
+        if is_redacted(state.job.output_url):
+            self.run_worker(self._copy_fresh(state.job_id), group="copy", exit_on_error=False)
+            return
+        self.yike.copy(state.job.output_url, "Copied output URL", link=True)
+
+    async def _copy_fresh(self, job_id: str) -> None:
+        url = await self._fresh_output_url(job_id)
+        if url:
+            self.yike.copy(url, "Copied output URL", link=True)
+
+    async def _fresh_output_url(self, job_id: str) -> str:
+        """The output URL from a fetch made now (the signed link is never kept on disk);
+        "" after saying why when there is none."""
+        assert self.monitor is not None
+        state = await self.monitor.fetch_now(job_id)
+        url = state.job.output_url if state.job else ""
+        if state.error is not None or not url or is_redacted(url):
+            why = f"{state.error.code}: {state.error.message}" if state.error else "no URL"
+            self.notify(f"Could not get a fresh output URL ({why})", severity="error", markup=False)
+            return ""
+        return url
+
+    def action_copy_id(self) -> None:
+        ref = self._focused_storyboard()
+        if ref is not None:
+            link = links.editor_url(ref.storyboard)
+            if link:
+                self.yike.copy(link, "Copied editor link", link=True)
+            else:
+                message = "This storyboard has no editor page yet (still parsing)."
+                self.notify(message, severity="warning")
+            return
+        state = self.selected_state()
+        if state is not None:
+            self.yike.copy(state.job_id, "Copied job id")
+
+    def action_open(self) -> None:
+        if self.query_one(StoryboardTree).has_focus:
+            ref = self._focused_storyboard()
+            url = links.editor_url(ref.storyboard) if ref else None
+            if url is None:
+                self.notify("This storyboard has no editor page yet.", severity="warning")
+                return
+            self.run_worker(self._open(url), group="open", exit_on_error=False)
+            return
+        state = self._output_or_say_why()
+        if state is not None and state.job is not None:
+            work = self._open(state.job.output_url, state.job_id)
+            self.run_worker(work, group="open", exit_on_error=False)
+
+    async def _open(self, url: str, job_id: str = "") -> None:
+        if job_id and is_redacted(url):
+            url = await self._fresh_output_url(job_id)
+            if not url:
+                return
+        try:
+            message = await asyncio.to_thread(links.open_url, url)
+        except ValueError as exc:
+            message = str(exc)
+        self.notify(message, markup=False)
+
+    def action_report(self) -> None:
+        table = self.query_one(JobTable)
+        jobs = [s.job for s in table.ordered_states() if s.job is not None and table.matches(s)]
+        if not jobs:
+            self.notify("No jobs to report yet.", severity="warning")
+            return
+        self.yike.copy(render_report(jobs, "md"), f"Copied a Markdown report of {len(jobs)} job(s)")
+
+    # --- the watch list ------------------------------------------------------------------
+
+    def action_add(self) -> None:
+        self.app.push_screen(AddJobsScreen(), self._added)
+
+    def _added(self, request: AddRequest | None) -> None:
+        if request is None or self.monitor is None:
+            return
+        added = self.monitor.add(request.job_ids, label=request.label)
+        skipped = len(request.job_ids) - len(added)
+        self.query_one(JobTable).sync(added, self.wall())
+        self._show_empty_state()
+        self._show_selected()
+        note = f"Added {len(added)} job(s)" + (f"; {skipped} already watched" if skipped else "")
+        self.notify(note)
+        if self.session and self.session.config_writable and added:
+            work = self._save_added(added, request.label)
+            self.run_worker(work, group="config", exit_on_error=False)
+
+    async def _save_added(self, ids: list[str], label: str) -> None:
+        try:
+            await asyncio.to_thread(config.add_jobs, ids, label)
+        except (config.ConfigError, OSError) as exc:
+            self.notify(f"Not saved to the watch list: {exc}", severity="error", markup=False)
+
+    def action_remove(self) -> None:
+        state = self.selected_state()
+        if state is None:
+            return
+        job_id = state.job_id
+        detail = Text(f"{safe(self._title_of(job_id), 80)}\n{safe(job_id)}")
+
+        def done(yes: bool | None) -> None:
+            if not yes or self.monitor is None:
+                return
+            self.monitor.remove([job_id])
+            self.query_one(JobTable).remove_job(job_id)
+            self._show_empty_state()
+            self._show_selected()
+            self.notify(f"Removed {safe(self._title_of(job_id), 60)}", markup=False)
+            if self.session and self.session.config_writable:
+                work = asyncio.to_thread(config.remove_jobs, [job_id])
+                self.run_worker(work, group="config", exit_on_error=False)
+
+        question = ConfirmScreen("Remove this job from the watch list?", detail, "Remove")
+        self.app.push_screen(question, done)
+
+    # --- the engine ----------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        state = self.selected_state()
+        if state is not None and self.monitor is not None:
+            self.monitor.refresh_now(state.job_id)
+            title = safe(self._title_of(state.job_id), 60)
+            self.notify(f"Refreshing {title}", timeout=2, markup=False)
+
+    def action_refresh_all(self) -> None:
+        if self.monitor is not None:
+            if self.monitor.status.pause_reason:
+                self.monitor.retry()
+            self.monitor.refresh_now()
+            self.notify("Refreshing all jobs", timeout=2)
+
+    def action_pause(self) -> None:
+        if self.monitor is None:
+            return
+        if self.monitor.status.paused:
+            self.monitor.resume()
+            self.notify("Auto-refresh resumed", timeout=2)
+        else:
+            self.monitor.pause()
+            self.notify("Auto-refresh paused (p resumes)", timeout=2)
+        self._refresh_status()
+
+    def action_resume_job(self) -> None:
+        state = self.selected_state()
+        if state is None or self.client is None:
+            return
+        if state.job is None or state.job.status.value != "Suspended":
+            self.notify("Only a Suspended job can be resumed.", severity="warning")
+            return
+        job_id = state.job_id
+        detail = Text(f"{safe(self._title_of(job_id), 80)}\n{safe(job_id)}")
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(self._resume(job_id), group="resume", exit_on_error=False)
+
+        self.app.push_screen(ConfirmScreen("Resume this suspended job?", detail, "Resume"), done)
+
+    async def _resume(self, job_id: str) -> None:
+        assert self.client is not None and self.monitor is not None
+        try:
+            await self.client.resume_job(job_id)
+        except ApiError as err:
+            self.notify(f"Resume failed: {err.code}: {err.message}", severity="error", markup=False)
+            return
+        self.notify(f"Resumed {safe(self._title_of(job_id), 60)}", markup=False)
+        self.monitor.refresh_now(job_id)
+
+    # --- the view ------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.display or box.value:
+            box.value = ""
+            box.display = False
+            self.query_one(JobTable).focus()
+
+    def action_sort(self) -> None:
+        name = self.query_one(JobTable).cycle_sort(self.wall())
+        self.notify(f"Sorted by {name}", timeout=2)
+
+    def action_events(self) -> None:
+        log_pane = self.query_one(EventLog)
+        log_pane.display = not log_pane.display
+        if log_pane.display:
+            log_pane.render_events()
+
+    def action_help(self) -> None:
+        rows = []
+        for binding in [*KEYS, *JobTable.BINDINGS]:
+            assert isinstance(binding, Binding)
+            keymap = self.app._keymap
+            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+            shown = " / ".join(
+                self.app.get_key_display(Binding(key.strip(), binding.action))
+                for key in keys.split(",")
+            )
+            rows.append((shown, binding.description, binding.id or ""))
+        rows += [("tab", "next pane", ""), ("ctrl+p", "command palette", "")]
+        self.app.push_screen(HelpScreen(rows))
+
+    # --- downloads -----------------------------------------------------------------------
+
+    def action_download(self) -> None:
+        state = self._output_or_say_why()
+        if state is None or state.job is None or self.client is None:
+            return
+        settings = self.session.settings if self.session else None
+        dest = Path(settings.downloads_dir) if settings and settings.downloads_dir else None
+        client, job_id = self.client, state.job_id
+
+        async def refetch_url() -> str:
+            return (await client.get_job(job_id)).output_url
+
+        started = self.query_one(Downloads).start(
+            job_id,
+            state.job.title,
+            self._title_of(job_id),
+            dest or paths.downloads_dir(),
+            url=state.job.output_url,
+            http=client.http,
+            fresh_url=lambda: self._fresh_output_url(job_id),
+            refetch_url=refetch_url,
+        )
+        if not started:
+            self.notify("Already downloading this job.", severity="warning")
+
+    def action_cancel_downloads(self) -> None:
+        if not self.query_one(Downloads).cancel_all():
+            self.notify("Nothing is downloading (D downloads the selected job's video).")
