@@ -549,11 +549,17 @@ class Terminal:
         self._reader.join(timeout=WAIT)
 
 
+@pytest.mark.parametrize(
+    "title", ["Harbour Lights", "[blink]Harbour[/blink] Lights"], ids=["plain", "markup"]
+)
 def test_the_terminal_shows_a_progress_bar_then_the_saved_file(
-    storage: Storage, dest: Path
+    storage: Storage, dest: Path, title: str
 ) -> None:
+    """A bar mid-transfer, then the saved file's line; a title is shown as it is, never
+    read as Rich markup (``[blink]`` would make the bar blink and vanish from the name)."""
     body = video(3, 400_000)
-    storage.jobs["j"] = Job("Harbour Lights", body)
+    storage.jobs["j"] = Job(title, body)
+    file_name = title.replace("/", " ") + ".mp4"  # as safe_filename makes it
     release = threading.Event()
 
     def half_then_trickle(h: Handler, job: Job) -> None:
@@ -583,10 +589,11 @@ def test_the_terminal_shows_a_progress_bar_then_the_saved_file(
     try:
         # rich.progress: name, bar, percent, bytes done / total, speed, time left. Mid-transfer:
         # after the half, before the end (a frame drawn while the first half arrived is earlier).
-        bar = term.wait_for(r"Harbour Lights\.mp4 +[━╺╸]{10,} +([5-9]\d)% +[\d.]+/400\.0 kB")
+        shown = re.escape(file_name)
+        bar = term.wait_for(rf"{shown} +[━╺╸]{{10,}} +([5-9]\d)% +[\d.]+/400\.0 kB")
         release.set()
         assert proc.wait(timeout=WAIT) == 0, term.text
-        saved = dest / "Harbour Lights.mp4"
+        saved = dest / file_name
         final = term.wait_for(r"✓ (.+) \(400\.0 kB\)")
     finally:
         release.set()
@@ -598,4 +605,5 @@ def test_the_terminal_shows_a_progress_bar_then_the_saved_file(
     # The bar's line is cleared and replaced by the result, which stays.
     after_bar = term.uncoloured[bar.end() :]
     assert "\x1b[2K✓" in after_bar
+    assert "\x1b[5m" not in term.text  # nothing blinks
     assert saved.read_bytes() == body
