@@ -29,24 +29,16 @@ from rich.text import Text
 from yike_tui import paths
 from yike_tui.api.client import IceClient
 from yike_tui.api.errors import ApiError
-from yike_tui.commands.common import (
-    EXIT_API,
-    EXIT_OK,
-    UsageError,
-    add_connection_arguments,
-    connection,
-    error,
-    make_client,
-    parse_job_ids,
-)
+from yike_tui.commands.options import add_connection_arguments
+from yike_tui.commands.skeleton import command_ids, run_with_client
 from yike_tui.commands.watchlist import config_errors
 from yike_tui.config import load_config
 from yike_tui.download import DownloadError, Progress, download
 from yike_tui.download_names import safe_filename
+from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error
 from yike_tui.models import Job, JobStatus
 from yike_tui.safe_text import clean, fit
 
-HELP = "download jobs' output videos"
 PARALLEL = 3  # files at once: enough to fill a link, few enough to show each bar
 REDRAW_EVERY = 0.1  # seconds
 NAME_WIDTH = 40  # terminal cells for a file's name beside its bar
@@ -184,34 +176,31 @@ async def _one(
     return True
 
 
-async def _download_all(args: argparse.Namespace) -> int:
-    ids = parse_job_ids(args.job_ids)
-    if not ids and not args.demo:
-        raise UsageError("give at least one JobId (or --demo)")
+def run(args: argparse.Namespace) -> int:
+    given = command_ids(args)
     dest = target_dir(args.dir)
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot use {dest} for downloads: {exc.strerror or exc}") from None
     print_paths = not sys.stdout.isatty()
-    with connection(args) as conn, ProgressBoard(sys.stderr) as board:
-        async with make_client(conn) as client:
-            if not ids:  # the demo: every job that has a video by now
-                jobs = await asyncio.gather(*(client.get_job(i) for i in conn.demo_job_ids))
+
+    async def download_all(client: IceClient, ids: list[str], _: object) -> list[bool]:
+        with ProgressBoard(sys.stderr) as board:
+            if not given:  # the demo: every job that has a video by now
+                jobs = await asyncio.gather(*(client.get_job(i) for i in ids))
                 ids = [job.id for job in jobs if job.output_url]
             gate = asyncio.Semaphore(PARALLEL)
-            results = await asyncio.gather(
+            return await asyncio.gather(
                 *(_one(client, job_id, dest, board, gate, print_paths) for job_id in ids)
             )
+
+    try:
+        results = run_with_client(args, given, download_all)
+    except KeyboardInterrupt:
+        error("interrupted: partial files (.part) are kept; run the same command to resume")
+        return 130
     failed = results.count(False)
     if failed:
         error(f"{failed} of {len(results)} download(s) failed")
     return EXIT_OK if not failed else EXIT_API
-
-
-def run(args: argparse.Namespace) -> int:
-    try:
-        return asyncio.run(_download_all(args))
-    except KeyboardInterrupt:
-        error("interrupted: partial files (.part) are kept; run the same command to resume")
-        return 130
