@@ -168,3 +168,25 @@ async def test_a_download_is_a_worker_that_ctrl_x_cancels(
     finally:
         media._hold.set()
         server.close()
+
+
+async def test_a_failing_worker_is_one_line_and_the_screen_stays(make_app: AppFactory) -> None:
+    """Any worker's error (a bug, not a network answer) reaches one handler: a one-line
+    toast naming the work, no control bytes, and the app keeps running."""
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+
+        async def broken() -> None:
+            raise RuntimeError("disk on fire\n\x1b[2Jand more")
+
+        app.main_screen.run_worker(broken(), group="resume", exit_on_error=False)
+        said = lambda: [n.message for n in app._notifications if "disk on fire" in n.message]  # noqa: E731
+        await wait_for(pilot, said, "the toast for the failed worker")
+        (note,) = said()
+        assert note.startswith("resume failed: RuntimeError: disk on fire")
+        assert "\n" not in note and "\x1b" not in note
+        table = app.query_one(JobTable)
+        before = table.selected_id
+        await pilot.press("j")
+        assert app.is_running and table.selected_id != before
