@@ -7,11 +7,15 @@ terminal, a log or a file as something other than an id.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from yike_tui.safe_text import clean, has_control, is_valid_text
 
 MAX_LENGTH = 128
+# Between ids: ASCII spaces, tabs, line breaks and commas only. str.split() would also split
+# on C1 NEL and the ASCII separators, so "a\x85b" became two ids instead of being refused.
+_SEPARATORS = re.compile(r"[ \t\n\r\v\f,]+")
 
 
 class InvalidJobId(ValueError):
@@ -24,10 +28,10 @@ def check_job_id(job_id: str) -> str:
         raise InvalidJobId("a JobId is empty")
     if not is_valid_text(job_id):  # argv bytes that are not UTF-8 (surrogate-escaped)
         raise InvalidJobId(f"JobId {clean(job_id, one_line=True)} is not valid UTF-8 text")
-    if any(ch.isspace() for ch in job_id):
-        raise InvalidJobId(f"JobId {clean(job_id, one_line=True)!r} contains whitespace")
     if has_control(job_id):
         raise InvalidJobId(f"JobId {clean(job_id, one_line=True)!r} contains control characters")
+    if any(ch.isspace() for ch in job_id):
+        raise InvalidJobId(f"JobId {clean(job_id, one_line=True)!r} contains whitespace")
     if len(job_id) > MAX_LENGTH:
         raise InvalidJobId(f"JobId is {len(job_id)} characters long; the most is {MAX_LENGTH}")
     return job_id
@@ -46,7 +50,9 @@ def split_job_ids(raw: Iterable[str]) -> list[str]:
     works), each checked, duplicates dropped; InvalidJobId on the first bad one."""
     ids: list[str] = []
     for chunk in raw:
-        for part in chunk.replace(",", " ").split():
+        for part in _SEPARATORS.split(chunk):
+            if not part:
+                continue
             check_job_id(part)
             if part not in ids:
                 ids.append(part)

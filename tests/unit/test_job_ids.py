@@ -28,7 +28,9 @@ def test_the_rule_refuses(job_id: str) -> None:
 
 def test_the_rule_accepts_ids_up_to_128_characters_and_splits_pasted_columns() -> None:
     assert check_job_id("j" * MAX_LENGTH) == "j" * MAX_LENGTH
-    assert split_job_ids(["a,b\nc  a"]) == ["a", "b", "c"]
+    assert split_job_ids(["a,b\nc  a\r\n\td,"]) == ["a", "b", "c", "d"]
+    with pytest.raises(InvalidJobId, match="control"):
+        split_job_ids(["good job\x85id"])  # NEL is not a separator: the id is refused
 
 
 def _toml_string(text: str) -> str:
@@ -44,8 +46,10 @@ def test_config_refuses_what_the_cli_refuses(
     config.write_text(f"[[jobs]]\nid = {_toml_string(job_id)}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="is not a JobId"):
         load_config()
-    assert main(["add", job_id]) == 2  # the CLI: a usage error, one line
+    config.unlink()
+    assert main(["add", job_id]) == 2  # the CLI: a usage error, one line, nothing written
     assert "JobId" in capsys.readouterr().err
+    assert not config.exists()
 
 
 @pytest.mark.parametrize("job_id", BAD.values(), ids=BAD.keys())
