@@ -18,7 +18,7 @@ from types import ModuleType
 
 from yike_tui import __version__
 from yike_tui.commands import COMMANDS, ENVIRONMENT, CommandHelp
-from yike_tui.commands.options import add_connection_arguments, interval_seconds
+from yike_tui.commands.options import INTERVAL_HELP, add_connection_arguments, interval_seconds
 from yike_tui.safe_text import clean
 
 PROG = "yike-tui"
@@ -71,7 +71,10 @@ def _tui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("job_ids", nargs="*", metavar="JOBID", help="jobs to watch")
     parser.add_argument(
-        "--interval", type=interval_seconds, metavar="SECONDS", help="refresh interval (0: manual)"
+        "--interval",
+        type=interval_seconds,
+        metavar="SECONDS",
+        help=INTERVAL_HELP,
     )
     parser.add_argument(
         "--readonly", action="store_true", help="disable everything that changes state"

@@ -4,6 +4,9 @@ Markdown and CSV are for people and spreadsheets, so untrusted text is neutralis
 (control characters, table syntax, spreadsheet formulas). JSON carries the values exactly.
 An output link is given only if it is a well-formed http(s) URL (``links.check_url``), in
 every format: a report is pasted, and a pasted link must not carry a command.
+
+The domain half of ``report``: the TUI's report action and ``commands/report.py`` (the CLI
+glue: which jobs, fetched or cached, errors on stderr) both render through here.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 The API takes some parameters in the query string and others in a form body (ice-api.md);
 ``build_submit`` puts each where it belongs, and refuses bad input before anything is sent.
+The domain half of ``submit``; ``commands/submit.py`` is the CLI glue (flags, the call with
+no retry, the watch list).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 # What each environment variable does, as every --help shows it.
 ENVIRONMENT: dict[str, str] = {
     "YIKE_TUI_ENDPOINT": "API endpoint when --endpoint is not given",
+    "YIKE_TUI_TRANSPORT": "lean or httpx: the API transport for this run (over config.toml)",
     "ALIBABA_CLOUD_ACCESS_KEY_ID": "AccessKey id (with ..._SECRET; before ~/.aliyun)",
     "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "AccessKey secret",
     "ALIBABA_CLOUD_SECURITY_TOKEN": "STS token for temporary credentials",
@@ -25,6 +26,7 @@ ENVIRONMENT: dict[str, str] = {
 }
 CONNECTION_ENV = (
     "YIKE_TUI_ENDPOINT",
+    "YIKE_TUI_TRANSPORT",
     "ALIBABA_CLOUD_ACCESS_KEY_ID",
     "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
     "ALIBABA_CLOUD_SECURITY_TOKEN",

@@ -25,6 +25,9 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--debug", action="store_true", help="log details and show tracebacks")
 
 
+INTERVAL_HELP = "refresh interval, 0 for by hand only (default: interval in config.toml, else 30)"
+
+
 def interval_seconds(text: str) -> float:
     """``--interval``: 0 (refresh by hand only) or 1 to 86400 seconds."""
     try:

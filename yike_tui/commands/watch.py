@@ -22,7 +22,7 @@ import time
 from dataclasses import replace
 
 from yike_tui.commands.deadline import add_timeout_argument, deadline_error
-from yike_tui.commands.options import add_connection_arguments, interval_seconds
+from yike_tui.commands.options import INTERVAL_HELP, add_connection_arguments, interval_seconds
 from yike_tui.commands.skeleton import command_ids
 from yike_tui.diff import diff
 from yike_tui.events import Event, EventKind, iso_utc
@@ -37,7 +37,10 @@ from yike_tui.session import Session, open_session
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("job_ids", nargs="*", metavar="JOBID", help="jobs (default: watch list)")
     parser.add_argument(
-        "--interval", type=interval_seconds, metavar="SECONDS", help="refresh interval"
+        "--interval",
+        type=interval_seconds,
+        metavar="SECONDS",
+        help=INTERVAL_HELP,
     )
     parser.add_argument("--json", action="store_true", help="NDJSON: one event object a line")
     parser.add_argument("--once", action="store_true", help="fetch every job once and exit")
