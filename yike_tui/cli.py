@@ -18,7 +18,6 @@ from types import ModuleType
 
 from yike_tui import __version__
 from yike_tui.commands import COMMANDS, ENVIRONMENT, CommandHelp
-from yike_tui.commands.options import INTERVAL_HELP, add_connection_arguments, interval_seconds
 from yike_tui.safe_text import clean
 
 PROG = "yike-tui"
@@ -62,6 +61,13 @@ def _command_list() -> str:
 
 
 def _tui_parser() -> argparse.ArgumentParser:
+    # Here, not at the top: ``--version`` must not pay for the client and the engine.
+    from yike_tui.commands.options import (
+        INTERVAL_HELP,
+        add_connection_arguments,
+        interval_seconds,
+    )
+
     parser = _Parser(
         prog=PROG,
         description="Watch Alibaba Cloud ICE Yike storyboard jobs live in the terminal.",
