@@ -141,9 +141,9 @@ class YikeApp(App[int]):
         status = self.monitor.status if self.monitor else None
         refused = (ErrorKind.CREDENTIALS, ErrorKind.PERMISSION)
         if status and status.pause_reason and status.pause_kind in refused:
-            self.run_worker(
-                self._retry_if_credentials_changed(), group="credentials", exit_on_error=False
-            )
+            # On the screen, so an error lands where every worker's does.
+            work = self._retry_if_credentials_changed()
+            self.main_screen.run_worker(work, group="credentials", exit_on_error=False)
 
     async def _retry_if_credentials_changed(self) -> None:
         """While the API refuses the credentials, notice when the user fixes them (a new

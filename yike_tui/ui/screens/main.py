@@ -249,11 +249,11 @@ class MainScreen(Screen[None]):
         that does nothing must still say why."""
         if not self.readonly:
             return
+        keymap = self.app._keymap
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
             if binding.action not in CHANGES_STATE:
                 continue
-            keymap = self.app._keymap
             keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
             if event.key in (key.strip() for key in keys.split(",")):
                 message = f"Read-only (started with --readonly): {binding.description} is off."
@@ -484,9 +484,9 @@ class MainScreen(Screen[None]):
 
     def action_help(self) -> None:
         rows = []
+        keymap = self.app._keymap
         for binding in [*KEYS, *JobTable.BINDINGS]:
             assert isinstance(binding, Binding)
-            keymap = self.app._keymap
             keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
             shown = " / ".join(
                 self.app.get_key_display(Binding(key.strip(), binding.action))

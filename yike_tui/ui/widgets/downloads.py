@@ -58,7 +58,10 @@ def kept_bytes(dest: Path, job_id: str) -> int:
 
 def _cancelled_note(transfer: _Transfer) -> str:
     # "The partial file is kept" only when there is one: no byte came, nothing is kept.
-    held = kept_bytes(transfer.dest, transfer.job_id)
+    try:
+        held = kept_bytes(transfer.dest, transfer.job_id)
+    except OSError:  # the folder went away or is unreadable now: say only what is sure
+        return f"Download of {transfer.shown} cancelled."
     if held:
         kept = f"the partial file ({held // 1024} KiB) is kept: D resumes it"
     else:
