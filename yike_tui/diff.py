@@ -6,7 +6,9 @@ a few tuple comparisons and no allocation beyond the empty list.
 
 from __future__ import annotations
 
-from yike_tui.events import Event, EventKind
+from dataclasses import replace
+
+from yike_tui.events import FIRST_SIGHT, Event, EventKind
 from yike_tui.models import Job, Storyboard
 
 
@@ -14,18 +16,16 @@ def diff(old: Job | None, new: Job, *, ts: float) -> list[Event]:
     """Events that turn ``old`` into ``new``, in a fixed order.
 
     Order: status change, then storyboards in ``new``'s order, then newly failed shots in
-    ``new``'s order, then output ready. ``old is None`` (first sight) gives only JOB_ADDED:
-    a job that is already half done must not flood the log with its whole past.
+    ``new``'s order, then output ready. ``old is None`` (first sight) gives JOB_ADDED, then
+    the failures the job already has (``first_sight`` in their data), and nothing else of
+    its past: a job that arrives ``Failed`` comes with its reasons, one that is half done
+    does not flood the log.
     """
     if old is None:
-        return [
-            Event(
-                EventKind.JOB_ADDED,
-                new.id,
-                ts,
-                {"status": new.status_raw, "title": new.title},
-            )
-        ]
+        added = Event(
+            EventKind.JOB_ADDED, new.id, ts, {"status": new.status_raw, "title": new.title}
+        )
+        return [added, *failures_at_first_sight(new, ts)]
     if _unchanged(old, new):
         return []
 
@@ -43,6 +43,22 @@ def diff(old: Job | None, new: Job, *, ts: float) -> list[Event]:
     if new.output_url and not old.output_url:
         events.append(Event(EventKind.OUTPUT_READY, new.id, ts, {"url": new.output_url}))
     return events
+
+
+def failures_at_first_sight(job: Job, ts: float) -> list[Event]:
+    """The failed storyboards and shots ``job`` has, as the events the diff gives when they
+    happen (marked ``first_sight``)."""
+    if not job.failed_shots and not job.storyboards_failed:
+        return []  # the common case: no allocation beyond the list
+    healthy = replace(
+        job, storyboards=tuple(sb for sb in job.storyboards if not sb.is_failed), failed_shots=()
+    )
+    wanted = (EventKind.STORYBOARD_FAILED, EventKind.SHOT_FAILED)
+    return [
+        Event(e.kind, e.job_id, e.ts, {**e.data, FIRST_SIGHT: True})
+        for e in diff(healthy, job, ts=ts)
+        if e.kind in wanted
+    ]
 
 
 def _unchanged(old: Job, new: Job) -> bool:

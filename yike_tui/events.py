@@ -17,6 +17,8 @@ from yike_tui.models import JobStatus
 from yike_tui.redaction import redact_url
 from yike_tui.safe_text import clean
 
+FIRST_SIGHT = "first_sight"  # in the data of failures a job already had when first seen
+
 
 class EventKind(StrEnum):  # a str and an Enum: json.dumps writes its value
     JOB_ADDED = "job_added"
@@ -105,7 +107,10 @@ class Event:
 
     @property
     def is_notable(self) -> bool:
-        """What the UI notifies about: finished, failed or paused jobs and failures inside."""
+        """What the UI notifies about: finished, failed or paused jobs and failures inside;
+        not failures a job already had when first seen (news to the log, not a toast)."""
+        if self.data.get(FIRST_SIGHT):
+            return False
         if self.kind in _ALWAYS_NOTABLE:
             return True
         if self.kind is EventKind.STATUS_CHANGED:

@@ -29,7 +29,14 @@ from typing import Any, Protocol
 
 from yike_tui.api.errors import ApiError, ErrorKind
 from yike_tui.diff import diff
-from yike_tui.events import Event, EventKind, fetch_failed, fetch_recovered, job_not_found
+from yike_tui.events import (
+    FIRST_SIGHT,
+    Event,
+    EventKind,
+    fetch_failed,
+    fetch_recovered,
+    job_not_found,
+)
 from yike_tui.models import Job, JobStatus, parse_job
 from yike_tui.ratelimit import RateLimiter
 from yike_tui.store import Store
@@ -338,7 +345,9 @@ class Monitor:
         self.status.last_success = wall
         self.status.throttled = self.limiter.factor < 1.0
         # First sight is not a change worth an early look; a real change is.
-        moved = any(e.kind is not EventKind.JOB_ADDED for e in events)
+        moved = any(
+            e.kind is not EventKind.JOB_ADDED and not e.data.get(FIRST_SIGHT) for e in events
+        )
         state.due = self._next_due(state, now, changed=moved, was_terminal=was_terminal)
         batch = self._batch
         batch.events.extend(events)

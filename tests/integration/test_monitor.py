@@ -61,7 +61,15 @@ async def test_first_pass_shows_every_job_once(sim: SimServer, client: IceClient
     monitor.add(sim.sim.book.ids)
     assert await monitor.run_pass() == len(sim.sim.book.ids)
     kinds = events_of(updates)
-    assert [k for _, k in kinds] == [EventKind.JOB_ADDED] * len(sim.sim.book.ids)
+    added = [job_id for job_id, k in kinds if k is EventKind.JOB_ADDED]
+    assert sorted(added) == sorted(sim.sim.book.ids)  # each job announced once...
+    courier = title_id(sim, "Midnight Courier")
+    reasons = [k for job_id, k in kinds if job_id == courier and k is not EventKind.JOB_ADDED]
+    # ...a failed one with why (1 storyboard, 3 shots), a running one with nothing more.
+    assert reasons == [EventKind.STORYBOARD_FAILED] + [EventKind.SHOT_FAILED] * 3
+    assert not [
+        k for job_id, k in kinds if job_id == sim.sim.book.ids[0] and k != EventKind.JOB_ADDED
+    ]
     assert all(s.job is not None and not s.stale for s in monitor.jobs.values())
     assert await monitor.run_pass() == 0  # nothing is due yet
 

@@ -49,12 +49,31 @@ def kinds(events: list[Event]) -> list[EventKind]:
     return [e.kind for e in events]
 
 
-def test_first_sight_is_only_job_added() -> None:
-    new = job("Succeeded", (ST1, replace(ST2, sub_status="CreateFailed")), output_url=SIGNED)
+def test_first_sight_is_job_added_and_the_failures_it_already_has() -> None:
+    new = job(
+        "Failed",
+        (ST1, replace(ST2, sub_status="CreateFailed")),
+        (FailedShot("st_2", "sh_1", "NoMediaData"),),
+        output_url=SIGNED,
+    )
     events = diff(None, new, ts=5.0)
-    assert kinds(events) == [EventKind.JOB_ADDED]
-    assert events[0].data == {"status": "Succeeded", "title": "My film"}
+    # Not its whole past (no storyboard_changed, no output_ready): only why it failed.
+    assert kinds(events) == [
+        EventKind.JOB_ADDED,
+        EventKind.STORYBOARD_FAILED,
+        EventKind.SHOT_FAILED,
+    ]
+    assert events[0].data == {"status": "Failed", "title": "My film"}
     assert events[0].job_id == "job1" and events[0].ts == 5.0
+    assert events[1].data["storyboard_id"] == "st_2" and events[1].data["first_sight"]
+    assert events[2].data["error_code"] == "NoMediaData" and events[2].data["first_sight"]
+    # Told in the log, not toasted: the user did not just learn it happened.
+    assert not any(e.is_notable for e in events)
+
+
+def test_first_sight_of_a_healthy_job_is_only_job_added() -> None:
+    events = diff(None, job("Succeeded", (ST1,), output_url=SIGNED), ts=5.0)
+    assert kinds(events) == [EventKind.JOB_ADDED]
 
 
 def test_unchanged_job_gives_nothing_even_with_new_request_id_and_time() -> None:

@@ -19,15 +19,14 @@ import json
 import signal
 import sys
 import time
-from dataclasses import replace
 
 from yike_tui.commands.deadline import add_timeout_argument, deadline_error
 from yike_tui.commands.options import INTERVAL_HELP, add_connection_arguments, interval_seconds
 from yike_tui.commands.skeleton import command_ids
-from yike_tui.diff import diff
-from yike_tui.events import Event, EventKind, iso_utc
+from yike_tui.diff import failures_at_first_sight
+from yike_tui.events import Event, iso_utc
 from yike_tui.exits import EXIT_API, EXIT_OK, CredentialsUnusable, error
-from yike_tui.models import Job, JobStatus
+from yike_tui.models import JobStatus
 from yike_tui.monitor import JobState, Monitor, Update
 from yike_tui.presentation import STATUS_SYMBOL
 from yike_tui.safe_text import clean, fit, truncate
@@ -83,26 +82,6 @@ def state_line(state: JobState) -> str:
     return line.rstrip()
 
 
-def failures_at_first_sight(job: Job, ts: float) -> list[Event]:
-    """The failed storyboards and shots of a job seen for the first time, as the events the
-    diff gives when they happen: a job that arrives already ``Failed`` is reported with its
-    reasons, not as a bare "watching (Failed)"."""
-    if not job.failed_shots and not job.storyboards_failed:
-        return []
-    before = replace(
-        job, storyboards=tuple(sb for sb in job.storyboards if not sb.is_failed), failed_shots=()
-    )
-    wanted = (EventKind.STORYBOARD_FAILED, EventKind.SHOT_FAILED)
-    return [e for e in diff(before, job, ts=ts) if e.kind in wanted]
-
-
-def _with_reasons(event: Event, monitor: Monitor) -> list[Event]:
-    state = monitor.jobs.get(event.job_id)
-    if event.kind is not EventKind.JOB_ADDED or state is None or state.job is None:
-        return [event]
-    return [event, *failures_at_first_sight(state.job, event.ts)]
-
-
 def _state_json(state: JobState) -> dict[str, object]:
     if state.job is None:
         err = state.error
@@ -132,9 +111,8 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
         stop: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
         def on_update(update: Update) -> None:
-            for event in update.events:
-                for shown in _with_reasons(event, monitor):
-                    print(_render(shown, monitor, args.json), flush=True)
+            for event in update.events:  # a job first seen failed comes with its reasons
+                print(_render(event, monitor, args.json), flush=True)
             if monitor.status.pause_reason and not stop.done():
                 stop.set_exception(CredentialsUnusable(monitor.status.pause_reason))
             elif args.until_done and monitor.all_terminal() and not stop.done():
