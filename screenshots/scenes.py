@@ -124,8 +124,14 @@ async def _help(pilot: Pilot[int]) -> None:
 
 
 async def _add(pilot: Pilot[int]) -> None:
+    from textual.widgets import TextArea
+
     await settled(pilot)
     await pilot.press("a")
+    await wait_for(pilot, lambda: pilot.app.screen.query(TextArea), "the add dialog")
+    # The focused box's cursor blinks on a timer: shown steadily, the shot is the same
+    # whenever a busy machine takes it.
+    pilot.app.screen.query_one(TextArea).cursor_blink = False
     await pilot.pause()
 
 
