@@ -129,8 +129,10 @@ class MainScreen(Screen[None]):
     def on_engine_feed_updated(self) -> None:
         # Every table change repaints the visible rows, so news is drawn at most once per
         # batch: the first at once, what follows when the batch is over.
-        self._refresh_status()  # one line: the status says now what the engine does
         if not self.feed.pending:
+            # Only the engine's status moved (a pass ended, paused, resumed): one line to
+            # redraw, so the status bar says it now rather than at the next tick.
+            self._refresh_status()
             return
         wait = self._last_apply + self.batch_window - time.monotonic()
         if wait <= 0:
