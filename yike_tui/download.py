@@ -33,7 +33,7 @@ from yike_tui.download_progress import SpeedMeter
 from yike_tui.part_file import Origin, PartFile, claim, validator
 from yike_tui.part_file import numbered as numbered  # re-exported: callers name files with it
 from yike_tui.part_file import part_path as part_path
-from yike_tui.presentation import redact_url
+from yike_tui.redaction import redact_url
 from yike_tui.safe_text import clean
 
 log = logging.getLogger(__name__)

@@ -4,19 +4,6 @@ from __future__ import annotations
 
 from yike_tui.models import JobStatus, Storyboard
 
-# Re-exported only until download.py and ui/ (other engineers' files, being changed now)
-# import them from yike_tui.redaction, where they live: they are security, not words.
-from yike_tui.redaction import REDACTED_QUERY, is_redacted, redact_url
-
-__all__ = [
-    "REDACTED_QUERY",
-    "STATUS_SYMBOL",
-    "ago",
-    "is_redacted",
-    "redact_url",
-    "storyboard_symbol",
-]
-
 # A symbol and a word for every status: colour is never the only signal.
 STATUS_SYMBOL = {
     JobStatus.RUNNING: "▶",

@@ -19,6 +19,7 @@ from typing import Any
 
 from yike_tui.api.client import DEFAULT_ENDPOINT, EndpointError, IceClient, validate_endpoint
 from yike_tui.api.credentials import Credentials, CredentialsError, resolve
+from yike_tui.api.transport import UnknownTransport
 from yike_tui.config import Config, ConfigError, Settings, load_config
 from yike_tui.exits import CredentialsUnusable, UsageError
 from yike_tui.monitor import Monitor
@@ -87,10 +88,23 @@ def make_client(
     client (0 for calls that must never repeat); ``pacer``: awaited before every retry, so
     retries count against the engine's rate limit like first tries; ``transport_name``:
     config.toml's ``transport`` ("" = not set)."""
-    options: dict[str, Any] = {"retries": retries, "pacer": pacer, "transport_name": transport_name}
+    name = transport_name or _configured_transport()
+    options: dict[str, Any] = {"retries": retries, "pacer": pacer, "transport_name": name}
     if max_connections is not None:
         options["max_connections"] = max_connections
-    return IceClient(conn.credentials, endpoint=conn.endpoint, **options)
+    try:
+        return IceClient(conn.credentials, endpoint=conn.endpoint, **options)
+    except UnknownTransport as exc:  # $YIKE_TUI_TRANSPORT names no transport: bad usage
+        raise UsageError(str(exc)) from None
+
+
+def _configured_transport() -> str:
+    """config.toml's ``transport`` for a one-shot command (a session passes its settings');
+    "" when the file is missing or broken (a broken one is reported where it is used)."""
+    try:
+        return load_config().settings.transport
+    except ConfigError:
+        return ""
 
 
 @dataclass

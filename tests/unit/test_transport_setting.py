@@ -67,3 +67,28 @@ def test_a_wrong_value_in_the_environment_is_refused_on_one_line(
     message = str(info.value)
     assert message.startswith("YIKE_TUI_TRANSPORT='h2\\x1b[2J\\nfake'")
     assert "\x1b" not in message and "\n" not in message
+
+
+def test_one_shot_commands_follow_the_file_too(tmp_path: Path) -> None:
+    from yike_tui import paths
+    from yike_tui.session import Connection, make_client
+
+    paths.config_file().parent.mkdir(parents=True)
+    paths.config_file().write_text('[settings]\ntransport = "httpx"\n')
+    conn = Connection("https://ice.cn-shanghai.aliyuncs.com", CREDS, [])
+    assert carried_by(make_client(conn)) == "httpx"  # what get, report, download build
+
+
+def test_a_wrong_value_in_the_environment_is_a_usage_error_for_a_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.hardening.cli_run import run
+
+    monkeypatch.setenv(TRANSPORT_ENV, "fast")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", CREDS.access_key_id)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", CREDS.access_key_secret)
+    code, out, err = run(["get", "0123456789abcdef0123456789abcdef"], capsys)
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        "yike-tui: YIKE_TUI_TRANSPORT='fast': the API transport is 'lean' or 'httpx'"
+    ]
