@@ -4,14 +4,14 @@ inert, the layout holds, and ``--json`` stays exact. Served by a tiny scripted s
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.hardening.cli_run import run
+from tests.hardening.loopback_api import api_endpoint
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.config import Settings
@@ -67,16 +67,8 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tHostileTest01")
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "x")
-    monkeypatch.setenv("YIKE_TUI_ENDPOINT", url)
-    yield url
-    server.shutdown()
-    server.server_close()
+    with api_endpoint(Handler, "LTAI5tHostileTest01", monkeypatch) as url:
+        yield url
 
 
 def assert_inert(text: str) -> None:

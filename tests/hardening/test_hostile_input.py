@@ -17,13 +17,14 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.hardening.cli_run import run
+from tests.hardening.loopback_api import api_endpoint
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.config import Settings
@@ -81,16 +82,8 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tHostileInput01")
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "x")
-    monkeypatch.setenv("YIKE_TUI_ENDPOINT", url)
-    yield url
-    server.shutdown()
-    server.server_close()
+    with api_endpoint(Handler, "LTAI5tHostileInput01", monkeypatch) as url:
+        yield url
 
 
 def cli(*argv: str | bytes, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
