@@ -8,10 +8,11 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.hardening.cli_run import run as run_cli
-from tests.wait import wait_for
+from tests.wait import wait_for, wait_until
 from yike_tui import paths
 from yike_tui.api.credentials import Credentials
 from yike_tui.config import Settings
@@ -55,7 +56,13 @@ async def test_no_secret_anywhere(sim: SimulatorThread, capsys: pytest.CaptureFi
     import asyncio
 
     ids = sim.job_ids[:4]
-    await asyncio.sleep(0.2)  # the simulator's clock runs 5000x: some jobs are done
+    # The simulator's clock runs 5000x: wait until one of them has a signed output URL.
+    truth = f"{sim.endpoint}/_sim/truth?ids={','.join(ids)}"
+
+    def an_output_url() -> bool:
+        return "Signature=" in httpx.get(truth, trust_env=False).text
+
+    await asyncio.to_thread(wait_until, an_output_url, "a finished job with an output URL")
     outputs: dict[str, str] = {}
     for argv in (
         ["add", *ids, MISSING],
