@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from yike_tui.models import JobStatus, Storyboard
+from yike_tui.models import Job, JobStatus, Storyboard
+from yike_tui.safe_text import clean
 
 # A symbol and a word for every status: colour is never the only signal.
 STATUS_SYMBOL = {
@@ -12,6 +13,15 @@ STATUS_SYMBOL = {
     JobStatus.SUSPENDED: "⏸",
     JobStatus.UNKNOWN: "?",
 }
+
+
+def job_line(job: Job, *fields: str, status_width: int = 0) -> str:
+    """A job on one line as the commands print it: ``▶ Running  <JobId>  <fields...>``.
+    ``status_width`` pads the status word so a column of lines aligns (watch); the status
+    and the id are made one line of clean text here, ``fields`` must already be."""
+    status = clean(job.status_raw or job.status.value, one_line=True)
+    head = f"{STATUS_SYMBOL[job.status]} {status:<{status_width}}"
+    return "  ".join((head, clean(job.id, one_line=True), *fields)).rstrip()
 
 
 def storyboard_symbol(sb: Storyboard) -> str:

@@ -9,20 +9,13 @@ from yike_tui.api.errors import ApiError
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import command_ids, run_with_client
 from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error
-from yike_tui.models import Job
-from yike_tui.presentation import STATUS_SYMBOL
+from yike_tui.presentation import job_line
 from yike_tui.safe_text import clean
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("job_ids", nargs="+", metavar="JOBID", help="the jobs to resume")
     add_connection_arguments(parser)
-
-
-def status_line(job: Job) -> str:
-    status = clean(job.status_raw or job.status.value, one_line=True)
-    title = clean(job.title, one_line=True) or "(no title)"
-    return f"{STATUS_SYMBOL[job.status]} {status}  {clean(job.id, one_line=True)}  {title}"
 
 
 async def _resume_one(client: IceClient, job_id: str) -> bool:
@@ -39,7 +32,8 @@ async def _resume_one(client: IceClient, job_id: str) -> bool:
         print(f"resumed {shown} [RequestId {clean(request_id, one_line=True)}]")
         error(f"{shown}: resumed, but fetching its new status failed: {err}")
         return True
-    print(f"resumed: {status_line(job)}")
+    title = clean(job.title, one_line=True) or "(no title)"
+    print(f"resumed: {job_line(job, title)}")
     return True
 
 

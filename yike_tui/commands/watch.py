@@ -28,7 +28,7 @@ from yike_tui.events import Event, iso_utc
 from yike_tui.exits import EXIT_API, EXIT_OK, CredentialsUnusable, error
 from yike_tui.models import JobStatus
 from yike_tui.monitor import JobState, Monitor, Update
-from yike_tui.presentation import STATUS_SYMBOL
+from yike_tui.presentation import job_line
 from yike_tui.safe_text import clean, fit, truncate
 from yike_tui.session import Session, open_session
 
@@ -72,14 +72,9 @@ def state_line(state: JobState) -> str:
         err = state.error
         why = f"{err.code}: {err.message}" if err else "no answer"
         return f"! Error      {clean(state.job_id, one_line=True)}  {clean(why, one_line=True)}"
-    status = clean(job.status_raw or job.status.value, one_line=True)
     done = f"{job.storyboards_done}/{len(job.storyboards)}"
     shots = f"  {len(job.failed_shots)} failed shots" if job.failed_shots else ""
-    line = (
-        f"{STATUS_SYMBOL[job.status]} {status:<10} {clean(job.id, one_line=True)}  "
-        f"{done:>5} storyboards  {_title(state)}{shots}"
-    )
-    return line.rstrip()
+    return job_line(job, f"{done:>5} storyboards", f"{_title(state)}{shots}", status_width=9)
 
 
 def _state_json(state: JobState) -> dict[str, object]:
