@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -79,6 +80,16 @@ def make_app(sim: SimulatorThread) -> AppFactory:
 def by_title(sim: SimulatorThread, start: str) -> str:
     assert sim.server is not None
     return next(j.id for j in sim.server.sim.book if j.params["Title"].startswith(start))
+
+
+def point_output_at(app: YikeApp, job_id: str, port: int) -> None:
+    """Make ``job_id``'s output URL a file on a loopback server of the test's own, with the
+    engine paused so no confirming fetch puts the simulator's URL back."""
+    assert app.monitor is not None
+    app.monitor.pause()
+    state = app.monitor.jobs[job_id]
+    assert state.job is not None
+    state.job = replace(state.job, output_url=f"http://127.0.0.1:{port}/out.mp4")
 
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")

@@ -8,7 +8,6 @@ cancels through the workers API; the job list keeps a bounded cache of rendered 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from textual.widgets import Static
 from textual.worker import WorkerState
 
 from screenshots.scenes import first_pass
-from tests.ui.conftest import FIXED_WALL, AppFactory, by_title
+from tests.ui.conftest import FIXED_WALL, AppFactory, by_title, point_output_at
 from tests.wait import wait_for
 from yike_tui.events import fetch_failed
 from yike_tui.monitor import Update
@@ -142,12 +141,7 @@ async def test_a_download_is_a_worker_that_ctrl_x_cancels(
     try:
         async with app.run_test(size=(160, 45)) as pilot:
             await first_pass(pilot)
-            monitor = app.monitor
-            assert monitor is not None
-            monitor.pause()  # no confirming fetch puts the simulator's URL back
-            state = monitor.jobs[harbour]
-            assert state.job is not None
-            state.job = replace(state.job, output_url=f"http://127.0.0.1:{port}/out.mp4")
+            point_output_at(app, harbour, port)
             line = app.query_one(Downloads)
             await pilot.press("D")
             await wait_for(pilot, lambda: line.display, "the progress line")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from screenshots.scenes import first_pass
-from tests.ui.conftest import AppFactory, by_title
+from tests.ui.conftest import AppFactory, by_title, point_output_at
 from tests.wait import wait_for
 from yike_tui.sim import SimulatorThread
 from yike_tui.ui.app import YikeApp
@@ -257,12 +256,7 @@ async def test_cancel_says_the_partial_file_is_kept_only_when_there_is_one(
     try:
         async with app.run_test(size=(160, 45)) as pilot:
             await first_pass(pilot)
-            monitor = app.monitor
-            assert monitor is not None
-            monitor.pause()  # no confirming fetch puts the simulator's URL back
-            state = monitor.jobs[harbour]
-            assert state.job is not None
-            state.job = replace(state.job, output_url=f"http://127.0.0.1:{media.port}/out.mp4")
+            point_output_at(app, harbour, media.port)
             await pilot.press("D")
             await wait_for(pilot, lambda: media.requests == 1, "the download to start")
             parts = lambda: [p.stat().st_size for p in tmp_path.glob("*.part")]  # noqa: E731

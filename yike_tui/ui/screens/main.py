@@ -506,24 +506,16 @@ class MainScreen(Screen[None]):
             return
         settings = self.session.settings if self.session else None
         dest = Path(settings.downloads_dir) if settings and settings.downloads_dir else None
-        client, job_id = self.client, state.job_id
-
-        async def refetch_url() -> str:
-            return (await client.get_job(job_id)).output_url
-
-        started = self.query_one(Downloads).start(
+        job_id = state.job_id
+        self.query_one(Downloads).download_job(
             job_id,
             state.job.title,
             self._title_of(job_id),
             dest or paths.downloads_dir(),
             url=state.job.output_url,
-            http=client.http,
+            client=self.client,
             fresh_url=lambda: self._fresh_output_url(job_id),
-            refetch_url=refetch_url,
         )
-        if not started:
-            self.notify("Already downloading this job.", severity="warning")
 
     def action_cancel_downloads(self) -> None:
-        if not self.query_one(Downloads).cancel_all():
-            self.notify("Nothing is downloading (D downloads the selected job's video).")
+        self.query_one(Downloads).cancel_all()

@@ -1,7 +1,8 @@
-"""The downloads line: each download is a worker in one group, and this widget owns them.
+"""The downloads pane: each download is a worker in one group, and this widget owns them.
 
-It starts them, draws how far each has got, cancels the group through the workers API
-(ctrl+x) and says how each one ended, all in ``on_worker_state_changed``.
+It starts them (D), draws a row per download (its name, Textual's ``ProgressBar`` with the
+percent, and the speed), cancels the group through the workers API (ctrl+x) and says how
+each one ended, all in ``on_worker_state_changed``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from functools import partial
 from pathlib import Path
 
 import httpx
-from rich.text import Text
-from textual.widgets import Static
+from rich.filesize import decimal
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, ProgressBar
 from textual.worker import Worker, WorkerState
 
+from yike_tui.api.client import IceClient
 from yike_tui.download import DownloadError, Progress, download
 from yike_tui.redaction import is_redacted
 from yike_tui.ui.cells import safe
@@ -35,7 +39,6 @@ class _Transfer:
     shown: str  # the job's title, made safe and short
     dest: Path
     started: bool = False  # False while a fresh output URL is still being fetched
-    line: str = ""
 
 
 def kept_bytes(dest: Path, job_id: str) -> int:
@@ -69,17 +72,45 @@ def _cancelled_note(transfer: _Transfer) -> str:
     return f"Download of {transfer.shown} cancelled; {kept}."
 
 
-class Downloads(Static):
+class TransferRow(Horizontal):
+    """One download: ``⇩ name``, the bar with its percent, then bytes and speed."""
+
+    def __init__(self, shown: str) -> None:
+        super().__init__(classes="transfer")
+        self._shown = shown
+
+    def compose(self) -> ComposeResult:
+        yield Label(f"⇩ {self._shown}", markup=False, classes="transfer-name")
+        # No total until the server says one: the bar pulses instead of lying with 0%.
+        yield ProgressBar(total=None, show_eta=False)
+        yield Label("starting…", classes="transfer-speed")
+
+    def show(self, p: Progress) -> None:
+        self.query_one(ProgressBar).update(total=p.total, progress=p.done)
+        # rich.filesize, as the CLI's bar: decimal units, like the speed a browser shows.
+        speed = f"{decimal(int(p.speed))}/s" if p.speed else "…"
+        self.query_one(".transfer-speed", Label).update(f"{decimal(p.done)}  {speed}")
+
+
+class Downloads(Vertical):
     def __init__(self, **kwargs: object) -> None:
-        super().__init__("", markup=False, **kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)  # type: ignore[arg-type]
         self._transfers: dict[str, _Transfer] = {}  # job id -> its download, while it runs
+        self._rows: dict[str, TransferRow] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Label("ctrl+x cancels", classes="dim", id="downloads-hint")
 
     @property
     def active(self) -> list[str]:
         """The job ids being downloaded."""
         return list(self._transfers)
 
-    def start(
+    def row(self, job_id: str) -> TransferRow | None:
+        """The row that shows ``job_id``'s download, while it runs."""
+        return self._rows.get(job_id)
+
+    def download_job(
         self,
         job_id: str,
         title: str,
@@ -87,28 +118,33 @@ class Downloads(Static):
         dest: Path,
         *,
         url: str,
-        http: httpx.AsyncClient,
+        client: IceClient,
         fresh_url: Callable[[], Awaitable[str]],
-        refetch_url: Callable[[], Awaitable[str]],
-    ) -> bool:
-        """Download ``url`` into ``dest`` under a name from ``title``; ``shown`` names the
-        job on the line and in the toasts. An unsigned ``url`` (the copy kept on disk) is
-        first replaced by ``fresh_url()``, which says why when it cannot be had;
-        ``refetch_url()`` gives a new one when storage says it expired. False when this
-        job is downloading already."""
+    ) -> None:
+        """D: download ``url`` into ``dest`` under a name from ``title``; ``shown`` names
+        the job on its row and in the toasts. An unsigned ``url`` (the copy kept on disk)
+        is first replaced by ``fresh_url()``, which says why when it cannot be had; a new
+        one is fetched when storage says it expired. One download per job at a time."""
         if job_id in self._transfers:
-            return False
+            self.notify("Already downloading this job.", severity="warning")
+            return
+
+        async def refetch_url() -> str:
+            return (await client.get_job(job_id)).output_url
+
         transfer = _Transfer(job_id, safe(shown, 40), dest)
         self._transfers[job_id] = transfer
-        work = self._download(transfer, title, url, http, fresh_url, refetch_url)
+        self._rows[job_id] = row = TransferRow(transfer.shown)
+        self.mount(row, before="#downloads-hint")
+        self.display = True
+        work = self._download(transfer, title, url, client.http, fresh_url, refetch_url)
         self.run_worker(work, name=job_id, group=GROUP, exit_on_error=False)
-        return True
 
-    def cancel_all(self) -> int:
-        """Cancel every download (their workers); how many there were."""
-        count = len(self._transfers)
+    def cancel_all(self) -> None:
+        """ctrl+x: cancel every download (their workers), or say there is none."""
+        if not self._transfers:
+            self.notify("Nothing is downloading (D downloads the selected job's video).")
         self.workers.cancel_group(self, GROUP)
-        return count
 
     async def _download(
         self,
@@ -130,19 +166,22 @@ class Downloads(Static):
             transfer.dest,
             title,
             transfer.job_id,
-            on_progress=partial(self._progress, transfer),
+            on_progress=partial(self._progress, transfer.job_id),
             refresh_url=refetch_url,
         )
 
-    def _progress(self, transfer: _Transfer, p: Progress) -> None:
-        pct = f"{p.fraction * 100:.0f}%" if p.fraction is not None else f"{p.done // 1024} KiB"
-        transfer.line = f"⇩ {transfer.shown} {pct} {p.speed / 1e6:.1f} MB/s"
-        self._draw()
+    def _progress(self, job_id: str, p: Progress) -> None:
+        row = self._rows.get(job_id)
+        if row is not None and row.is_mounted:
+            row.show(p)
 
-    def _draw(self) -> None:
-        lines = [t.line for t in self._transfers.values() if t.line]
-        self.display = bool(lines)
-        self.update(Text("   ".join(lines) + "   (ctrl+x cancels)" if lines else ""))
+    def _finished(self, job_id: str) -> _Transfer | None:
+        transfer = self._transfers.pop(job_id, None)
+        row = self._rows.pop(job_id, None)
+        if row is not None:
+            row.remove()
+        self.display = bool(self._transfers)
+        return transfer
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
@@ -154,8 +193,7 @@ class Downloads(Static):
         if worker.group != GROUP or not worker.is_finished:
             return
         event.stop()
-        transfer = self._transfers.pop(worker.name, None)
-        self._draw()
+        transfer = self._finished(worker.name)
         if transfer is None:
             return
         if event.state is WorkerState.SUCCESS and isinstance(worker.result, Path):
