@@ -1,9 +1,10 @@
-"""config.toml: settings, key bindings and the watch list.
+"""config.toml: the user's settings and key bindings, read with tomllib, never rewritten.
 
-Reading never changes the file. Writing locks a sibling ``config.toml.lock``, re-reads the
-file, applies one change and replaces the file atomically, so two yike-tui processes adding
-jobs at once both win. A file that does not parse or holds wrong values is never written:
-the error names its path, line and field, and the user's file stays as it is.
+The program writes this file once at most: ``yike-tui config init`` creates a commented
+default when there is none. A file that does not parse or holds wrong values gets an error
+naming its path, line and field. The watch list is state, kept in the state db; a
+``[[jobs]]`` list an older version wrote here is read so that the state db can import it
+once (``session``), and may then be deleted.
 
 Layout::
 
@@ -11,7 +12,7 @@ Layout::
     interval = 30.0
     [keys]
     refresh = "r"
-    [[jobs]]
+    [[jobs]]            # read once, for the import
     id = "0123..."
     label = "trailer"
     added_at = "2025-01-02T03:04:05Z"
@@ -19,32 +20,21 @@ Layout::
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import re
-import tempfile
-import time
 import tomllib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import tomli_w
 
 from yike_tui import paths, safe_read
 from yike_tui.job_ids import InvalidJobId, check_job_id
-from yike_tui.safe_text import clean, is_valid_text
 
 CLIPBOARD_MODES = ("auto", "native", "osc52", "off")
-LOCK_TIMEOUT = 10.0  # seconds; a writer holds the lock for milliseconds
-# The watch list says which jobs a user has, so a config we create is the user's alone
-# (0600); a config that already exists keeps the mode the user gave it.
-FILE_MODE = paths.PRIVATE_FILE
-
-T = TypeVar("T")
 
 
 class ConfigError(Exception):
@@ -74,6 +64,8 @@ class Settings:
 
 @dataclass(frozen=True)
 class WatchedJob:
+    """One job of the watch list: a row of the state db, or a ``[[jobs]]`` entry to import."""
+
     id: str
     label: str = ""
     added_at: str = ""  # ISO 8601 UTC, e.g. 2025-01-02T03:04:05Z
@@ -85,6 +77,7 @@ class Config:
     jobs: list[WatchedJob]
     warnings: list[str]
     path: Path
+    from_file: frozenset[str] = frozenset()  # the settings config.toml sets (the rest: defaults)
 
     @property
     def job_ids(self) -> list[str]:
@@ -174,6 +167,17 @@ _SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "bell": _bool,
     "downloads_dir": _string,
     "transport": _transport,
+}
+# What each setting means, for `config init`'s comments and `config`'s listing.
+SETTING_HELP: dict[str, str] = {
+    "interval": "seconds between refreshes of a running job; 0 = only when you press r",
+    "concurrency": "requests in flight at once (1 to 64)",
+    "rate_limit": "requests a second at most (more than 0, at most 1000)",
+    "theme": "a Textual theme name",
+    "clipboard": "auto, native, osc52 or off",
+    "bell": "ring the terminal bell with each notification",
+    "downloads_dir": 'where downloads go; "" = the platform\'s downloads folder',
+    "transport": 'API calls over "lean" (the small built-in stack) or "httpx"',
 }
 _TOP_LEVEL = ("settings", "keys", "jobs")
 _JOB_KEYS = ("id", "label", "added_at")
@@ -301,6 +305,7 @@ def _build(doc: dict[str, Any], text: str, path: Path) -> Config:
         return value
 
     settings = Settings()
+    given: set[str] = set()
     for key, value in table("settings").items():
         check = _SETTING_CHECKS.get(key)
         if check is None:
@@ -308,6 +313,7 @@ def _build(doc: dict[str, Any], text: str, path: Path) -> Config:
             continue
         try:
             setattr(settings, key, check(value))
+            given.add(key)
         except _Invalid as exc:
             line = find_line(text, "settings", key)
             raise _fail(path, text, f"settings.{key}", str(exc), line) from None
@@ -319,7 +325,8 @@ def _build(doc: dict[str, Any], text: str, path: Path) -> Config:
             raise _fail(path, text, f"keys.{name}", reason, line)
         settings.keys[name] = value
 
-    return Config(settings, _build_jobs(doc, text, path, warnings), warnings, path)
+    jobs = _build_jobs(doc, text, path, warnings)
+    return Config(settings, jobs, warnings, path, frozenset(given))
 
 
 def _build_jobs(
@@ -360,7 +367,8 @@ def _build_jobs(
 
 
 def load_config(path: Path | None = None) -> Config:
-    """The config at ``path`` (default: the platform config file); defaults if it is missing."""
+    """The config at ``path`` (default: the platform config file); defaults if it is missing.
+    Never writes anything."""
     path = path or paths.config_file()
     text = _read_text(path)
     if text is None:
@@ -368,268 +376,29 @@ def load_config(path: Path | None = None) -> Config:
     return _build(_parse_toml(text, path), text, path)
 
 
-# --- writing --------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive flock on ``<config>.lock`` (a sibling, so the config can be replaced)."""
-    paths.make_private_dir(path.parent)  # 0700 for what we create; existing dirs kept
-    lock_path = path.with_name(path.name + ".lock")
-    # O_NOFOLLOW: a planted symlink must not make us create a file somewhere else;
-    # O_NONBLOCK: a planted FIFO must not hang us.
-    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-    with open(os.open(lock_path, flags, FILE_MODE), "a", encoding="utf-8") as lock:
-        deadline = time.monotonic() + LOCK_TIMEOUT
-        while True:
-            try:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise ConfigError(
-                        f"{display_path(path)}: another yike-tui is still writing it "
-                        f"(lock {lock_path.name} held for {LOCK_TIMEOUT:g}s)",
-                        path=path,
-                    ) from None
-                time.sleep(0.01)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = FILE_MODE
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-def _modify(
-    path: Path | None,
-    change: Callable[[dict[str, Any]], tuple[T, bool]],
-    *,
-    edit_text: Callable[[str], str] | None = None,
-) -> T:
-    """Lock, re-read, apply ``change`` to the raw document, validate, write atomically.
-
-    ``change`` returns (result, changed?). ``edit_text``, when given, makes the same change
-    as a small edit of the file's text, which keeps the user's comments and layout; it is
-    used only when its result parses to exactly the changed document, else the whole
-    document is re-rendered (comments lost, values and unknown keys kept).
-    """
-    path = path or paths.config_file()
-    target = Path(os.path.realpath(path))  # write through a symlinked (dotfiles) config
-    try:
-        with _locked(target):
-            text = _read_text(target)
-            doc = _parse_toml(text, target) if text is not None else {}
-            _build(doc, text or "", target)  # a broken file is refused, never overwritten
-            result, changed = change(doc)
-            if not changed:
-                return result
-            new_text = render(doc)
-            if text and edit_text is not None:
-                candidate = edit_text(text)
-                if _reads_back_as(candidate, doc):
-                    new_text = candidate
-            _build(tomllib.loads(new_text), new_text, target)
-            _atomic_write(target, new_text)
-            return result
-    except OSError as exc:
-        raise ConfigError(
-            f"{display_path(target)}: cannot write: {exc.strerror or exc}", path=target
-        ) from None
-
-
-def _reads_back_as(text: str, doc: dict[str, Any]) -> bool:
-    try:
-        return tomllib.loads(text) == doc
-    except tomllib.TOMLDecodeError:
-        return False
-
-
-def _job_blocks(entries: list[Any]) -> str:
-    return "\n".join("[[jobs]]\n" + tomli_w.dumps(entry) for entry in entries)
-
-
-def render(doc: dict[str, Any]) -> str:
-    """TOML text for ``doc`` with jobs as ``[[jobs]]`` blocks, one a job, at the end.
-
-    tomli_w alone writes short job lists as one inline array, which is hard to edit by
-    hand. Anything the block layout cannot express exactly falls back to tomli_w's.
-    """
-    jobs = doc.get("jobs")
-    if not isinstance(jobs, list) or not jobs or not all(isinstance(e, dict) for e in jobs):
-        return tomli_w.dumps(doc)
-    head = tomli_w.dumps({k: v for k, v in doc.items() if k != "jobs"})
-    text = head + ("\n" if head else "") + _job_blocks(jobs)
-    return text if _reads_back_as(text, doc) else tomli_w.dumps(doc)
-
-
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def add_jobs(
-    ids: Iterable[str], label: str = "", path: Path | None = None
-) -> tuple[list[str], list[str]]:
-    """Watch ``ids``; returns (added, skipped because already watched), in the order given."""
-    wanted = list(ids)
-    for job_id in wanted:  # never write what the next read would refuse
-        try:
-            check_job_id(job_id)
-        except InvalidJobId as exc:
-            raise ConfigError(str(exc), path=path or paths.config_file()) from None
-    if not is_valid_text(label):  # a non-UTF-8 argv byte: TOML (UTF-8) cannot hold it
-        where = path or paths.config_file()
-        raise ConfigError(
-            f"label {clean(label, one_line=True)} is not valid UTF-8 text", path=where
-        )
-    entries: list[dict[str, Any]] = []
-
-    def change(doc: dict[str, Any]) -> tuple[tuple[list[str], list[str]], bool]:
-        jobs = doc.setdefault("jobs", [])
-        present = {entry.get("id") for entry in jobs}
-        added, skipped = [], []
-        stamp = now_iso()
-        for job_id in wanted:
-            if job_id in present:
-                skipped.append(job_id)
-                continue
-            entry: dict[str, Any] = {"id": job_id}
-            if label:
-                entry["label"] = label
-            entry["added_at"] = stamp
-            jobs.append(entry)
-            entries.append(entry)
-            present.add(job_id)
-            added.append(job_id)
-        return (added, skipped), bool(added)
-
-    def append(text: str) -> str:
-        return text + ("" if text.endswith("\n") else "\n") + "\n" + _job_blocks(entries)
-
-    return _modify(path, change, edit_text=append)
-
-
-def remove_jobs(ids: Iterable[str], path: Path | None = None) -> tuple[list[str], list[str]]:
-    """Stop watching ``ids``; returns (removed, not found)."""
-    unwanted = list(ids)
-
-    def change(doc: dict[str, Any]) -> tuple[tuple[list[str], list[str]], bool]:
-        jobs = doc.get("jobs", [])
-        present = {entry.get("id") for entry in jobs}
-        removed = [job_id for job_id in unwanted if job_id in present]
-        missing = [job_id for job_id in unwanted if job_id not in present]
-        if removed:
-            gone = set(removed)
-            doc["jobs"] = [entry for entry in jobs if entry.get("id") not in gone]
-        return (removed, missing), bool(removed)
-
-    return _modify(path, change, edit_text=lambda text: _drop_job_blocks(text, set(unwanted)))
-
-
-def _drop_job_blocks(text: str, gone: set[str]) -> str:
-    """``text`` without the ``[[jobs]]`` blocks (header to next header) of the ``gone`` ids."""
-    out: list[str] = []
-    block: list[str] = []
-    is_job = False
-
-    def flush() -> None:
-        if not (is_job and _block_job_id("".join(block)) in gone):
-            out.extend(block)
-
-    for line in text.splitlines(keepends=True):
-        header = _HEADER.match(line)
-        if header:
-            flush()
-            block = [line]
-            is_job = header.group(1) == "[[" and header.group(2).strip("\"'") == "jobs"
-        else:
-            block.append(line)
-    flush()
-    return "".join(out)
-
-
-def _block_job_id(block: str) -> Any:
-    try:
-        return tomllib.loads(block)["jobs"][0].get("id")
-    except (tomllib.TOMLDecodeError, KeyError, IndexError, TypeError, AttributeError):
-        return None
-
-
-def update_settings(path: Path | None = None, **changes: Any) -> Settings:
-    """Set settings (``interval=10``, ``keys={"refresh": "r"}``); returns the new Settings.
-
-    Raises ValueError for an unknown setting or a wrong value, before touching the file.
-    """
-    known = {f.name for f in fields(Settings)}
-    for key, value in changes.items():
-        if key not in known:
-            raise ValueError(f"unknown setting {key!r}")
-        if key == "keys":
-            if not isinstance(value, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
-            ):
-                raise ValueError("keys must map binding ids to key names")
-            continue
-        try:
-            _SETTING_CHECKS[key](value)
-        except _Invalid as exc:
-            raise ValueError(f"settings.{key} {exc}") from None
-
-    def change(doc: dict[str, Any]) -> tuple[None, bool]:
-        for key, value in changes.items():
-            if key == "keys":
-                doc.setdefault("keys", {}).update(value)
-            else:
-                doc.setdefault("settings", {})[key] = value
-        return None, bool(changes)
-
-    def edit(text: str) -> str:
-        for key, value in changes.items():
-            if key == "keys":
-                for name, key_name in value.items():
-                    text = _set_line(text, "keys", name, key_name)
-            else:
-                text = _set_line(text, "settings", key, value)
-        return text
-
-    _modify(path, change, edit_text=edit)
-    return load_config(path).settings
-
-
-def _set_line(text: str, table: str, key: str, value: Any) -> str:
-    """Set ``key`` in ``[table]`` by editing one line (or adding one after the header)."""
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    assignment = tomli_w.dumps({key: value})
-    at = find_line(text, table, key)
-    if at is not None and _HEADER.match(lines[at - 1]) is None:
-        lines[at - 1] = assignment
-    elif (header := find_line(text, table, None)) is not None:
-        lines.insert(header, assignment)
-    else:
-        lines.append(f"\n[{table}]\n{assignment}")
-    return "".join(lines)
+def default_text() -> str:
+    """A commented default config.toml (``yike-tui config init``): every setting with what it
+    means and its default, commented out, so the file reads as the defaults until edited."""
+    lines = [
+        "# yike-tui settings: this file is yours, yike-tui never rewrites it.",
+        "# Every value below is the default, commented out: remove the # to change one.",
+        "# `yike-tui config` shows the settings in effect and where each came from.",
+        "",
+        "[settings]",
+    ]
+    defaults = Settings()
+    for name, meaning in SETTING_HELP.items():
+        lines.append(f"# {meaning}")
+        lines.append("# " + tomli_w.dumps({name: getattr(defaults, name)}).rstrip("\n"))
+    lines += [
+        "",
+        "[keys]",
+        "# binding id = key; the TUI's ? lists every binding id and its key",
+        "# " + tomli_w.dumps({"copy_url": "ctrl+y"}).rstrip("\n"),
+        "",
+    ]
+    return "\n".join(lines)

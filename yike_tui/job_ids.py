@@ -48,12 +48,11 @@ def is_job_id(text: str) -> bool:
 def split_job_ids(raw: Iterable[str]) -> list[str]:
     """Ids from text split on spaces, commas and newlines (a pasted spreadsheet column
     works), each checked, duplicates dropped; InvalidJobId on the first bad one."""
-    ids: list[str] = []
+    ids: dict[str, None] = {}  # ordered, and a set: a list's `in` made 100,000 ids take 33 s
     for chunk in raw:
         for part in _SEPARATORS.split(chunk):
             if not part:
                 continue
             check_job_id(part)
-            if part not in ids:
-                ids.append(part)
-    return ids
+            ids.setdefault(part)
+    return list(ids)

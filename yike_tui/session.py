@@ -2,31 +2,37 @@
 
 ``connect`` resolves the endpoint and credentials (or starts the demo simulator);
 ``make_client`` builds the API client every command and the TUI use. ``open_session`` sets
-up what a watching session needs, for ``watch`` and the TUI alike: settings and the watch
-list from config.toml (a broken file is reported and left alone: this run uses defaults
-and never writes it), the connection, the state db, one client and one Monitor, the
-client paced by the engine's rate limiter from the moment it is built.
+up what a watching session needs, for ``watch`` and the TUI alike: settings from
+config.toml (a broken file is reported: this run uses defaults), the watch list from the
+state db, the connection, one client and one Monitor, the client paced by the engine's rate
+limiter from the moment it is built. ``open_watchlist`` and ``read_watchlist`` are the
+watch list for ``add``, ``remove``, ``list`` and ``report``. Wherever the state db is opened,
+config.toml's old ``[[jobs]]`` are imported into it once; config.toml is never written.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
-from collections.abc import Awaitable, Callable, Iterator
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from yike_tui import paths
 from yike_tui.api.client import DEFAULT_ENDPOINT, EndpointError, IceClient, validate_endpoint
 from yike_tui.api.credentials import Credentials, CredentialsError, resolve
 from yike_tui.api.transport import UnknownTransport
-from yike_tui.config import Config, ConfigError, Settings, load_config
+from yike_tui.config import Config, ConfigError, Settings, WatchedJob, load_config
 from yike_tui.exits import CredentialsUnusable, UsageError
 from yike_tui.monitor import Monitor
 from yike_tui.ratelimit import RateLimiter
 from yike_tui.store import Store
 
 ENDPOINT_ENV = "YIKE_TUI_ENDPOINT"
+log = logging.getLogger(__name__)
 COMMAND_RETRIES = 3  # a one-shot command retries a transient failure a few times itself
 ENGINE_RETRIES = 1  # the engine retries once inside the client; its own backoff does the rest
 
@@ -115,14 +121,28 @@ class Session:
     labels: dict[str, str]
     store: Store | None
     demo: bool
-    config_error: str = ""  # set when config.toml could not be used; then it is never written
+    config_error: str = ""  # set when config.toml could not be used (defaults this run)
     notices: list[str] = field(default_factory=list)
     profile: str | None = None  # --profile, to look the credentials up again
     limiter: RateLimiter | None = None  # the engine's, shared with the client it paces
 
     @property
-    def config_writable(self) -> bool:
-        return not self.config_error and not self.demo
+    def watchlist_writable(self) -> bool:
+        """The TUI's a and d save to the watch list: not in the demo (whose jobs are not
+        the user's), nor when the state db is unusable (the session notice says why)."""
+        return self.store is not None and not self.store.in_memory and not self.demo
+
+    def watch(self, job_ids: list[str], label: str = "") -> None:
+        """Save ``job_ids`` to the watch list; WatchListError when it cannot be saved."""
+        with _saving():
+            if self.store is not None:
+                self.store.watch(job_ids, label)
+
+    def unwatch(self, job_ids: list[str]) -> None:
+        """Take ``job_ids`` off the watch list; WatchListError when it cannot be saved."""
+        with _saving():
+            if self.store is not None:
+                self.store.unwatch(job_ids)
 
     def rate_limiter(self) -> RateLimiter:
         """The engine's rate limiter: one per session, made on first use."""
@@ -180,6 +200,18 @@ class Session:
         return monitor
 
 
+class WatchListError(Exception):
+    """The watch list could not be saved; ``str()`` is one line for the user."""
+
+
+@contextlib.contextmanager
+def _saving() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise WatchListError(f"the state db could not be written: {exc}") from None
+
+
 def _load_config() -> tuple[Config | None, str]:
     try:
         return load_config(), ""
@@ -187,11 +219,74 @@ def _load_config() -> tuple[Config | None, str]:
         return None, str(exc)
 
 
+def _config_or_usage_error() -> Config:
+    """config.toml for a watch-list command: one that cannot be read is a usage error (its
+    message, exit 2); the file is only read."""
+    try:
+        return load_config()
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def import_once(store: Store, config: Config | None) -> bool:
+    """config.toml's ``[[jobs]]`` into the state db's watch list, once. True when the
+    watch list is whole: imported now or before, or nothing to import; False while a
+    config.toml that cannot be read may still hold jobs to import."""
+    if config is None:
+        return store.watchlist_imported()
+    try:
+        store.import_watchlist(config.jobs)
+    except sqlite3.Error as exc:  # a db that cannot be written now: the next start imports
+        log.warning("importing config.toml's [[jobs]] failed: %s", exc)
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def open_watchlist(config: Config | None = None) -> Iterator[Store]:
+    """The state db, to change its watch list (``add``, ``remove``, ``submit``).
+
+    A config.toml that cannot be read is a UsageError; so is a state db that cannot be
+    used: the list would live in memory and be lost at exit, so nothing is changed.
+    """
+    config = config or _config_or_usage_error()
+    with Store.open(prune=False) as store:
+        if store.in_memory:
+            raise UsageError(f"the watch list cannot be saved: {store.notice}")
+        import_once(store, config)
+        yield store
+
+
+@contextlib.contextmanager
+def read_watchlist() -> Iterator[tuple[Config, list[WatchedJob], Store | None]]:
+    """(config, the watch list, the state db or None) for ``list`` and ``report``.
+
+    Reading never creates the state db: without one, the watch list is config.toml's
+    ``[[jobs]]`` (what the first write will import). A config.toml that cannot be read is a
+    UsageError.
+    """
+    config = _config_or_usage_error()
+    if not paths.state_db().exists():
+        yield config, list(config.jobs), None
+        return
+    with Store.open(prune=False) as store:
+        import_once(store, config)
+        yield config, store.watchlist(), store
+
+
+def _keep_only(store: Store, job_ids: Iterable[str]) -> None:
+    try:  # housekeeping: never a reason to stop
+        store.keep_only(job_ids)
+    except sqlite3.Error as exc:
+        log.warning("dropping snapshots of jobs not watched failed: %s", exc)
+
+
 @contextlib.contextmanager
 def open_session(
     args: argparse.Namespace, cli_ids: list[str], *, require_jobs: bool = False
 ) -> Iterator[Session]:
-    """Resolve config, connection and state; the ids from the command line come first.
+    """Resolve config, state and connection; the ids from the command line come first,
+    then the watch list.
 
     ``require_jobs`` makes an empty watch list a usage error, before credentials are sought.
     """
@@ -204,23 +299,31 @@ def open_session(
     notices = [f"config not used: {config_error}"] if config_error else []
     if config:
         notices.extend(config.warnings)
-    ids = list(cli_ids)
-    labels: dict[str, str] = {}
-    for watched in config.jobs if config else []:
-        labels[watched.id] = watched.label
-        if watched.id not in ids:
-            ids.append(watched.id)
-    if require_jobs and not ids and not demo:
-        raise UsageError("no jobs to watch: give JobIds, add some with `yike-tui add`, or --demo")
-    with connect(args) as conn:
-        if demo and not ids:  # the ids given are the ones watched, in the demo too
-            ids = list(conn.demo_job_ids)
-        # The demo keeps its history in memory: it must not mix with the user's jobs.
-        # Snapshots of jobs not watched are dropped, unless config.toml could not be read.
-        store = None if demo else Store.open(keep=ids if config is not None else None)
-        if store is not None and store.notice:
-            notices.append(store.notice)
-        try:
+    # The demo keeps its history in memory and never reads or writes the user's watch list.
+    store = None if demo else Store.open()
+    try:
+        whole = False
+        ids = list(cli_ids)
+        labels: dict[str, str] = {}
+        if store is not None:
+            if store.notice:
+                notices.append(store.notice)
+            whole = import_once(store, config)
+            for watched in store.watchlist():
+                labels[watched.id] = watched.label
+                if watched.id not in ids:
+                    ids.append(watched.id)
+        if require_jobs and not ids and not demo:
+            raise UsageError(
+                "no jobs to watch: give JobIds, add some with `yike-tui add`, or --demo"
+            )
+        with connect(args) as conn:
+            if demo and not ids:  # the ids given are the ones watched, in the demo too
+                ids = list(conn.demo_job_ids)
+            # Snapshots of jobs not watched are dropped, unless jobs may still come from
+            # a config.toml that could not be read.
+            if store is not None and whole:
+                _keep_only(store, ids)
             yield Session(
                 conn,
                 settings,
@@ -232,6 +335,6 @@ def open_session(
                 notices,
                 profile=getattr(args, "profile", None),
             )
-        finally:
-            if store is not None:
-                store.close()
+    finally:
+        if store is not None:
+            store.close()

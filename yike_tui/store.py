@@ -1,8 +1,13 @@
-"""The state db: the last snapshot of every job and the event history (sqlite3, WAL).
+"""The state db: the watch list, the last snapshot of every job and the event history
+(sqlite3, WAL).
 
-State is a cache and a log, never the user's only copy of anything, so the store degrades
-instead of failing: a corrupt file is moved aside (never deleted) and replaced, and an
-unwritable or locked one gives way to an in-memory db. ``notice`` says which happened.
+Snapshots and history are a cache and a log, so the store degrades instead of failing: a
+corrupt file is moved aside (never deleted) and replaced, and an unwritable or locked one
+gives way to an in-memory db. ``notice`` says which happened; the watch list is then kept in
+memory only, and the commands that change it refuse (``session``).
+The watch list keeps the order jobs were added in; ``import_watchlist`` takes config.toml's
+old ``[[jobs]]`` once, and ``meta`` records that it did (removing every job later does not
+bring them back).
 
 Retention: events older than 30 days, and all but the newest 50,000, are deleted when the
 store opens (``prune``); so are the snapshots of jobs no longer watched when the watch list is
@@ -28,11 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from yike_tui import paths
+from yike_tui.config import WatchedJob, now_iso
 from yike_tui.events import Event, EventKind
 from yike_tui.job_ids import check_job_id
 from yike_tui.redaction import has_signed_query, unsign
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the watch list (was [[jobs]] in config.toml)
 LOCK_TIMEOUT = 2.0  # seconds to wait for another process's write before going in-memory
 MAX_AGE_DAYS = 30.0
 MAX_EVENTS = 50_000
@@ -60,8 +66,18 @@ _SCHEMA = (
     )""",
     "CREATE INDEX IF NOT EXISTS events_ts ON events (ts)",
     "CREATE INDEX IF NOT EXISTS events_job_ts ON events (job_id, ts)",
+    # position: the rowid, so jobs come back in the order they were added.
+    """CREATE TABLE IF NOT EXISTS watchlist (
+        position INTEGER PRIMARY KEY,
+        job_id TEXT NOT NULL UNIQUE,
+        label TEXT NOT NULL DEFAULT '',
+        added_at TEXT NOT NULL DEFAULT ''
+    )""",
 )
-_SCHEMA_NAMES = frozenset({"meta", "snapshots", "events", "events_ts", "events_job_ts"})
+_SCHEMA_NAMES = frozenset(
+    {"meta", "snapshots", "events", "events_ts", "events_job_ts", "watchlist"}
+)
+_IMPORTED = "watchlist_imported"  # meta key: when config.toml's [[jobs]] were imported
 _CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
 
 log = logging.getLogger(__name__)
@@ -137,9 +153,10 @@ def _ensure_schema(conn: sqlite3.Connection) -> None:
     """Check the schema, creating it in ONE transaction when the db is new.
 
     Two processes may open a new db at the same moment: the schema (tables and version)
-    appears whole or not at all, and it is checked under the write lock, so the other one
-    never sees a half-made db (and moves it aside). Taking that lock at every open also
-    finds a db another process keeps locked now, not at the first save.
+    appears whole or not at all (an older schema is brought up to date the same way: a
+    version 1 db gains the watch list table), and it is checked under the write lock, so
+    the other one never sees a half-made db (and moves it aside). Taking that lock at every
+    open also finds a db another process keeps locked now, not at the first save.
     """
     conn.execute("BEGIN IMMEDIATE")  # waits (busy timeout) for the other writer
     try:
@@ -156,7 +173,7 @@ def _ensure_schema(conn: sqlite3.Connection) -> None:
         raise
     # Read every table once: a damaged page in the schema shows up here, not mid-session.
     # Only the rowid: ``SELECT *`` pulled a whole payload (200 MB once) into every command.
-    for table in ("snapshots", "events"):
+    for table in ("snapshots", "events", "watchlist"):
         conn.execute(f"SELECT rowid FROM {table} LIMIT 1").fetchall()
 
 
@@ -179,7 +196,7 @@ def _schema_ready(conn: sqlite3.Connection) -> bool:
         raise _TooNew(f"written by a newer yike-tui (schema {version})")
     if version < 1:
         raise _Unreadable("schema version missing")
-    return names >= _SCHEMA_NAMES
+    return version == SCHEMA_VERSION and names >= _SCHEMA_NAMES
 
 
 def _move_aside(path: Path) -> Path:
@@ -364,6 +381,95 @@ class Store:
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock, self._conn:  # one transaction, committed on success
             yield self._conn
+
+    @contextlib.contextmanager
+    def _write_now(self) -> Iterator[sqlite3.Connection]:
+        """One transaction holding the write lock from its start: what it reads stays true
+        until it commits (two processes adding jobs at once both win)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.commit()
+            except BaseException:
+                self._conn.rollback()
+                raise
+
+    # --- the watch list -------------------------------------------------------------------
+
+    def watchlist(self) -> list[WatchedJob]:
+        """The watched jobs, in the order they were added."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT job_id, label, added_at FROM watchlist ORDER BY position"
+            ).fetchall()
+        return [WatchedJob(job_id, label, added_at) for job_id, label, added_at in rows]
+
+    def watch(self, job_ids: Iterable[str], label: str = "") -> tuple[list[str], list[str]]:
+        """Add ``job_ids`` (checked by the one JobId rule: InvalidJobId, nothing written);
+        returns (added, skipped because already watched), in the order given."""
+        wanted = [_job_id(job_id) for job_id in job_ids]
+        stamp = now_iso()
+        with self._write_now() as conn:
+            present = {row[0] for row in conn.execute("SELECT job_id FROM watchlist")}
+            added: list[str] = []
+            skipped: list[str] = []
+            for job_id in wanted:
+                (skipped if job_id in present else added).append(job_id)
+                present.add(job_id)
+            conn.executemany(
+                "INSERT INTO watchlist (job_id, label, added_at) VALUES (?, ?, ?)",
+                [(job_id, label, stamp) for job_id in added],
+            )
+        return added, skipped
+
+    def unwatch(self, job_ids: Iterable[str]) -> tuple[list[str], list[str]]:
+        """Stop watching ``job_ids``; returns (removed, not watched). Snapshots and history
+        stay (``forget`` drops them)."""
+        unwanted = list(dict.fromkeys(job_ids))
+        with self._write_now() as conn:
+            present = {row[0] for row in conn.execute("SELECT job_id FROM watchlist")}
+            removed = [job_id for job_id in unwanted if job_id in present]
+            missing = [job_id for job_id in unwanted if job_id not in present]
+            conn.executemany(
+                "DELETE FROM watchlist WHERE job_id = ?", [(job_id,) for job_id in removed]
+            )
+        return removed, missing
+
+    def watchlist_imported(self) -> bool:
+        """True once config.toml's ``[[jobs]]`` have been imported."""
+        with self._lock:
+            row = self._conn.execute("SELECT 1 FROM meta WHERE key = ?", (_IMPORTED,)).fetchone()
+        return row is not None
+
+    def import_watchlist(self, jobs: Iterable[WatchedJob]) -> int:
+        """Add config.toml's ``[[jobs]]`` after the jobs already watched, the first time
+        there are any, and record that it happened; later calls do nothing. Returns how
+        many jobs were added. A job the JobId rule refuses costs only itself."""
+        entries = list(jobs)
+        if not entries:
+            return 0  # nothing to import yet: a [[jobs]] list written later still is
+        with self._write_now() as conn:
+            if conn.execute("SELECT 1 FROM meta WHERE key = ?", (_IMPORTED,)).fetchone():
+                return 0
+            present = {row[0] for row in conn.execute("SELECT job_id FROM watchlist")}
+            rows = []
+            for job in entries:
+                try:
+                    job_id = _job_id(job.id)
+                except Exception as exc:
+                    _skipped("watched job", job.id, exc)
+                    continue
+                if job_id not in present:
+                    present.add(job_id)
+                    rows.append((job_id, _valid(job.label), _valid(job.added_at)))
+            conn.executemany(
+                "INSERT INTO watchlist (job_id, label, added_at) VALUES (?, ?, ?)", rows
+            )
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (_IMPORTED, now_iso()))
+        if rows:
+            log.info("imported %d job(s) from config.toml's [[jobs]]", len(rows))
+        return len(rows)
 
     # --- snapshots ------------------------------------------------------------------------
 

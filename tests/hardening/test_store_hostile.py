@@ -459,7 +459,9 @@ def test_snapshots_of_jobs_no_longer_watched_are_dropped_at_start(
     code, _, _ = run(["watch", "--once"], capsys)
     with Store.open() as store:
         assert code == 0 and set(store.last_status()) == {watched}
-    # A watch list that cannot be read is not an empty one: nothing is dropped then.
+    # A watch list that cannot be read is not an empty one: nothing is dropped then (a
+    # config.toml that cannot be read may hold [[jobs]] not imported yet).
+    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
     paths.config_file().write_text("[[jobs]\nbroken", encoding="utf-8")
     code, out, err = run(["watch", "--once", other], capsys)
     assert code == 0 and other in out and "config" in err

@@ -11,9 +11,18 @@ from pathlib import Path
 
 import pytest
 
+from yike_tui import paths
 from yike_tui.cli import main
-from yike_tui.config import add_jobs, load_config
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+from yike_tui.store import Store
+
+
+def watched_ids() -> list[str]:
+    """The watch list, from the state db (where add, remove and submit keep it)."""
+    if not paths.state_db().exists():
+        return []
+    with Store.open(prune=False) as store:
+        return [job.id for job in store.watchlist()]
 
 
 @pytest.fixture(autouse=True)
@@ -145,7 +154,7 @@ def test_submit_lands_with_its_params_and_in_the_watch_list(
     assert code == 0, err
     job_id = out.strip()
     assert "added to the watch list" in err
-    assert load_config().job_ids == [job_id]
+    assert watched_ids() == [job_id]
     assert sim.server is not None
     params = sim.server.sim.book.get(job_id).params  # type: ignore[union-attr]
     assert params["Title"] == "雨巷 a*b~c"
@@ -173,7 +182,7 @@ def test_submit_refuses_bad_input_and_sends_nothing(
     assert err.startswith(f"yike-tui: {message}") and err.count("\n") == 1
     assert sim.server is not None
     assert sim.server.sim.stats.to_json()["by_action"] == {}
-    assert load_config().job_ids == []
+    assert watched_ids() == []
 
 
 def test_submit_rejects_a_non_http_url(capsys: pytest.CaptureFixture[str]) -> None:
@@ -190,7 +199,8 @@ def test_report_of_the_watch_list_in_each_format(
     sim: SimulatorThread, capsys: pytest.CaptureFixture[str]
 ) -> None:
     courier, harbour = demo_id(sim, "Midnight Courier"), demo_id(sim, "Harbour")
-    add_jobs([courier, harbour])
+    with Store.open() as store:
+        store.watch([courier, harbour])
     code, md, _ = run(capsys, "report")
     assert code == 0
     lines = md.splitlines()

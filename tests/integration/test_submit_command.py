@@ -19,9 +19,18 @@ import pytest
 
 from tests.hardening.cli_run import run
 from yike_tui import paths
-from yike_tui.config import load_config
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 from yike_tui.sim.faults import FaultSpec
+from yike_tui.store import Store
+
+
+def watched_ids() -> list[str]:
+    """The watch list, from the state db (where add, remove and submit keep it)."""
+    if not paths.state_db().exists():
+        return []
+    with Store.open(prune=False) as store:
+        return [job.id for job in store.watchlist()]
+
 
 SOURCE = "https://b.oss-cn-shanghai.aliyuncs.com/novel.txt"
 DEADLINE = 60.0  # seconds: far beyond a healthy start; a stuck TUI fails the test loudly
@@ -70,7 +79,7 @@ def test_a_server_error_is_one_message_exit_1_and_never_a_second_submit(
     # A lost answer could mean the job exists: a submit is never sent twice.
     assert submits(sim) == 1
     assert len(sim.job_ids) == books
-    assert load_config().job_ids == []
+    assert watched_ids() == []
 
 
 def test_wrong_credentials_say_what_to_check(
@@ -81,7 +90,7 @@ def test_wrong_credentials_say_what_to_check(
     assert (code, out) == (1, "")
     assert err.startswith("yike-tui: not submitted: SignatureDoesNotMatch (HTTP 400)")
     assert "yike-tui info" in err and "a-typo" not in err  # the hint, never the secret
-    assert load_config().job_ids == []
+    assert watched_ids() == []
 
 
 class _Refusing(BaseHTTPRequestHandler):
@@ -207,7 +216,7 @@ def test_watch_opens_the_tui_on_the_new_job(sim: SimulatorThread, tmp_path: Path
     text = seen.decode("utf-8", "replace")
     job_id = text.split("\n", 1)[0].strip()
     assert job_id.isalnum() and len(job_id) >= 16  # the id came first, on a line of its own
-    assert load_config().job_ids == [job_id]
+    assert watched_ids() == [job_id]
     assert sim.server is not None
     assert sim.server.sim.stats.by_job.get(job_id, 0) >= 1  # the TUI fetched it
     assert "Traceback" not in text

@@ -8,8 +8,8 @@ from textual.widgets import Static
 from tests.ui.conftest import AppFactory
 from tests.unit.test_job_ids import BAD
 from tests.wait import wait_for
-from yike_tui import config
 from yike_tui.sim import SimulatorThread
+from yike_tui.store import Store
 
 # A TextArea keeps text as lines and NEL (U+0085) ends a line there (str.splitlines), so a
 # pasted "job<NEL>id" shows, and is read, as two lines: two ids. Every other bad id is tried.
@@ -20,7 +20,8 @@ IN_DIALOG = {why: job_id for why, job_id in BAD.items() if "\x85" not in job_id}
 async def test_the_add_dialog_refuses_what_the_cli_refuses(
     job_id: str, make_app: AppFactory, sim: SimulatorThread
 ) -> None:
-    app = make_app(ids=[sim.job_ids[0]])
+    store = Store.open()
+    app = make_app(ids=[sim.job_ids[0]], store=store)
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.press("a")
         await wait_for(pilot, lambda: app.screen.query("#add-ids"), "the add dialog")
@@ -29,4 +30,5 @@ async def test_the_add_dialog_refuses_what_the_cli_refuses(
         error = app.screen.query_one("#add-error", Static)
         await wait_for(pilot, lambda: "JobId" in str(error.render()), "the dialog's refusal")
         assert len(app.screen_stack) == 2  # still open: nothing was added
-    assert job_id not in config.load_config().job_ids
+    with store:
+        assert store.watchlist() == []

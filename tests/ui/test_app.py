@@ -11,8 +11,9 @@ from textual.widgets import Input, Static
 from screenshots.scenes import first_pass
 from tests.ui.conftest import AppFactory, FakeClock, by_title
 from tests.wait import wait_for
-from yike_tui import config
+from yike_tui import paths
 from yike_tui.sim import SimulatorThread
+from yike_tui.store import Store
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.widgets.job_table import JobTable
 from yike_tui.ui.widgets.status_bar import StatusBar
@@ -86,7 +87,8 @@ async def test_failure_tree_shows_shots_and_keeps_folding(
 async def test_add_and_remove_are_saved_to_the_watch_list(
     make_app: AppFactory, sim: SimulatorThread
 ) -> None:
-    app = make_app(ids=[sim.job_ids[0]])
+    store = Store.open()  # the watch list is state: saved in the state db
+    app = make_app(ids=[sim.job_ids[0]], store=store)
     async with app.run_test(size=(160, 45)) as pilot:
         await first_pass(pilot)
         await pilot.press("a")
@@ -95,13 +97,19 @@ async def test_add_and_remove_are_saved_to_the_watch_list(
         app.screen.query_one("#add-ids").insert(pasted)  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: table(app).row_count == 3, "the two new rows")
-        assert config.load_config().job_ids == sim.job_ids[1:3]
+        await wait_for(pilot, lambda: watched(store) == sim.job_ids[1:3], "the two saved")
         await select(pilot, sim.job_ids[1])
         await pilot.press("d")
         await wait_for(pilot, lambda: len(app.screen_stack) == 2, "the confirmation")
         await pilot.press("y")
         await wait_for(pilot, lambda: sim.job_ids[1] not in table(app).rows, "the row removed")
-        assert config.load_config().job_ids == [sim.job_ids[2]]
+        await wait_for(pilot, lambda: watched(store) == [sim.job_ids[2]], "one left saved")
+    store.close()
+    assert not paths.config_file().exists()  # config.toml is the user's: never written
+
+
+def watched(store: Store) -> list[str]:
+    return [job.id for job in store.watchlist()]
 
 
 async def test_add_modal_rejects_bad_ids(make_app: AppFactory, sim: SimulatorThread) -> None:

@@ -1,9 +1,11 @@
-"""``add``, ``remove`` and ``list`` as a user runs them: files written, output, exit codes."""
+"""``add``, ``remove`` and ``list`` as a user runs them: the watch list in the state db,
+config.toml's ``[[jobs]]`` imported once and never written, output, exit codes."""
 
 from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 
@@ -11,7 +13,7 @@ import pytest
 
 from yike_tui import paths
 from yike_tui.cli import main
-from yike_tui.config import load_config
+from yike_tui.config import WatchedJob
 from yike_tui.store import Store
 
 
@@ -19,6 +21,15 @@ from yike_tui.store import Store
 def _no_log_file(monkeypatch: pytest.MonkeyPatch) -> None:
     # In-process runs must not leave a root log handler pointing into one test's tmp dir.
     monkeypatch.setattr("yike_tui.logs.setup_logging", lambda debug: None)
+
+
+def watched() -> list[WatchedJob]:
+    with Store.open(prune=False) as store:
+        return store.watchlist()
+
+
+def watched_ids() -> list[str]:
+    return [job.id for job in watched()]
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -31,9 +42,9 @@ def test_add_splits_on_spaces_commas_and_newlines(capsys: pytest.CaptureFixture[
     code, out, _ = run(capsys, "add", "j1,j2", "j3\nj4 j5", "--label", "trailer")
     assert code == 0
     assert out == "added 5 job(s)\n"
-    config = load_config()
-    assert config.job_ids == ["j1", "j2", "j3", "j4", "j5"]
-    assert {j.label for j in config.jobs} == {"trailer"}
+    assert watched_ids() == ["j1", "j2", "j3", "j4", "j5"]
+    assert {j.label for j in watched()} == {"trailer"}
+    assert not paths.config_file().exists()  # the watch list is state, not configuration
 
 
 def test_add_reports_each_duplicate(capsys: pytest.CaptureFixture[str]) -> None:
@@ -41,7 +52,7 @@ def test_add_reports_each_duplicate(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "add", "j1", "j2")
     assert code == 0
     assert out == "already watched: j1\nadded 1 job(s)\n"
-    assert load_config().job_ids == ["j1", "j2"]
+    assert watched_ids() == ["j1", "j2"]
 
 
 def test_add_reads_stdin_for_dash(
@@ -50,7 +61,7 @@ def test_add_reads_stdin_for_dash(
     monkeypatch.setattr(sys, "stdin", io.StringIO("s1\ns2, s3\n\n"))
     code, out, _ = run(capsys, "add", "first", "-")
     assert code == 0 and out == "added 4 job(s)\n"
-    assert load_config().job_ids == ["first", "s1", "s2", "s3"]
+    assert watched_ids() == ["first", "s1", "s2", "s3"]
 
 
 def test_a_bad_id_is_one_line_exit_2_and_nothing_written(
@@ -59,7 +70,7 @@ def test_a_bad_id_is_one_line_exit_2_and_nothing_written(
     code, out, err = run(capsys, "add", "good", "bad\x1b]52;c;x\x07")
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "JobId" in err and "\x1b" not in err
-    assert not paths.config_file().exists()
+    assert not paths.config_file().exists() and not paths.state_db().exists()
 
 
 def test_a_label_with_control_characters_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
@@ -88,7 +99,7 @@ def test_remove(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "remove", "j2,nope")
     assert code == 0
     assert out == "not watched: nope\nremoved 1 job(s)\n"
-    assert load_config().job_ids == ["j1", "j3"]
+    assert watched_ids() == ["j1", "j3"]
     with Store.open() as store:
         assert store.last_status() == {}
 
@@ -125,7 +136,8 @@ def test_list_json_is_exact(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "list", "--json")
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
-    added_at = [j.added_at for j in load_config().jobs]
+    added_at = [j.added_at for j in watched()]
+    assert all(stamp.endswith("Z") for stamp in added_at)
     assert rows == [
         {
             "job_id": "j1",
@@ -164,7 +176,7 @@ def test_add_from_a_pipe_in_a_real_process() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "added 3 job(s)\n"
-    assert load_config().job_ids == ["p1", "p2", "p3"]
+    assert watched_ids() == ["p1", "p2", "p3"]
 
 
 def test_engine_data_layer_and_these_commands_do_not_import_textual() -> None:
@@ -178,3 +190,70 @@ def test_engine_data_layer_and_these_commands_do_not_import_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+# --- config.toml's [[jobs]]: imported once into the state db, the file never written --------
+
+OLD_CONFIG = (
+    "# my jobs, from an older yike-tui\n"
+    "[settings]\ninterval = 10\n\n"
+    '[[jobs]]\nid = "old-1"\nlabel = "pilot"\nadded_at = "2025-01-02T03:04:05Z"\n\n'
+    '[[jobs]]\nid = "old-2"\n'
+)
+
+
+def _old_config() -> bytes:
+    path = paths.config_file()
+    path.parent.mkdir(parents=True)
+    path.write_text(OLD_CONFIG)
+    return path.read_bytes()
+
+
+def test_config_jobs_are_imported_once_and_config_toml_is_never_written(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    before = _old_config()
+    code, out, _ = run(capsys, "add", "new-1", "old-2")
+    assert code == 0 and out == "already watched: old-2\nadded 1 job(s)\n"
+    jobs = watched()
+    assert jobs[:2] == [WatchedJob("old-1", "pilot", "2025-01-02T03:04:05Z"), WatchedJob("old-2")]
+    assert [job.id for job in jobs] == ["old-1", "old-2", "new-1"]
+    run(capsys, "remove", "old-1", "old-2", "new-1")
+    code, out, _ = run(capsys, "list")
+    assert code == 0 and "no jobs watched" in out  # removing them all does not re-import
+    assert paths.config_file().read_bytes() == before
+    assert sorted(p.name for p in paths.config_file().parent.iterdir()) == ["config.toml"]
+
+
+def test_list_before_any_state_db_shows_config_jobs_and_creates_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _old_config()
+    code, out, _ = run(capsys, "list", "--json")
+    assert code == 0
+    assert [json.loads(line)["job_id"] for line in out.splitlines()] == ["old-1", "old-2"]
+    assert not paths.state_db().exists()
+
+
+def _unusable_state_db() -> None:
+    """A db from a newer yike-tui: left alone, so this one keeps its state in memory."""
+    with Store.open() as store:
+        store.watch(["kept"])
+    conn = sqlite3.connect(paths.state_db())
+    with conn:
+        conn.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    conn.close()
+
+
+@pytest.mark.parametrize("command", [["add", "j1"], ["remove", "kept"]])
+def test_add_and_remove_say_the_watch_list_cannot_be_saved_when_the_state_db_is_unusable(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _unusable_state_db()
+    before = paths.state_db().read_bytes()
+    code, out, err = run(capsys, *command)
+    assert (code, out) == (2, "")
+    assert err.startswith("yike-tui: the watch list cannot be saved: ")
+    assert err.count("\n") == 1 and "newer yike-tui" in err
+    assert paths.state_db().read_bytes() == before
+    assert not paths.config_file().exists()

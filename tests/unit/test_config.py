@@ -1,9 +1,12 @@
-"""config.toml: defaults, round trips, clear errors, locked atomic writes that keep unknowns."""
+"""config.toml: defaults, clear errors, and the user's file never written by the program:
+the watch list commands leave it byte for byte as it was; ``config`` shows what is in
+effect and where it came from; ``config init`` writes a commented default only when none
+exists."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import re
 import stat
 import tomllib
 from collections.abc import Callable, Iterator
@@ -12,14 +15,20 @@ from pathlib import Path
 import pytest
 
 from yike_tui import paths
-from yike_tui.config import (
-    ConfigError,
-    Settings,
-    add_jobs,
-    load_config,
-    remove_jobs,
-    update_settings,
-)
+from yike_tui.cli import main
+from yike_tui.config import ConfigError, Settings, default_text, load_config
+
+
+def load_config_text(text: str) -> Settings:
+    path = paths.config_file()
+    path.write_text(text)
+    return load_config().settings
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def test_missing_file_gives_defaults_at_the_xdg_path(isolated_home: Path) -> None:
@@ -30,44 +39,9 @@ def test_missing_file_gives_defaults_at_the_xdg_path(isolated_home: Path) -> Non
     assert config.path == paths.config_file()
 
 
-def test_round_trip_of_every_setting_and_jobs() -> None:
-    update_settings(
-        interval=0,
-        concurrency=16,
-        rate_limit=2.5,
-        theme="nord",
-        clipboard="osc52",
-        bell=True,
-        downloads_dir="/tmp/dl",
-        keys={"refresh": "ctrl+r"},
-    )
-    added, skipped = add_jobs(["j1", "j2"], label="trailer")
-    assert (added, skipped) == (["j1", "j2"], [])
-    config = load_config()
-    assert config.settings == Settings(
-        0.0, 16, 2.5, "nord", "osc52", True, "/tmp/dl", {"refresh": "ctrl+r"}
-    )
-    assert [(j.id, j.label) for j in config.jobs] == [("j1", "trailer"), ("j2", "trailer")]
-    assert config.jobs[0].added_at.endswith("Z")
-    text = paths.config_file().read_text()
-    assert "[settings]" in text and "[keys]" in text and text.count("[[jobs]]") == 2
-
-
-def test_duplicates_are_skipped_and_order_kept() -> None:
-    add_jobs(["a", "b"])
-    added, skipped = add_jobs(["c", "a", "c"])
-    assert added == ["c"] and skipped == ["a", "c"]
-    assert load_config().job_ids == ["a", "b", "c"]
-
-
-def test_remove_jobs_reports_missing() -> None:
-    add_jobs(["a", "b", "c"])
-    removed, missing = remove_jobs(["b", "zz"])
-    assert removed == ["b"] and missing == ["zz"]
-    assert load_config().job_ids == ["a", "c"]
-
-
-def test_unknown_keys_warned_and_kept_on_write() -> None:
+def test_unknown_keys_warned_and_the_file_never_written(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     path = paths.config_file()
     path.parent.mkdir(parents=True)
     path.write_text(
@@ -78,69 +52,17 @@ def test_unknown_keys_warned_and_kept_on_write() -> None:
     assert len(config.warnings) == 4
     assert any("colour" in w for w in config.warnings)
     assert any("jobs[1].priority" in w for w in config.warnings)
-    add_jobs(["b"])
-    remove_jobs(["zz-not-there"])  # a no-op write
-    update_settings(bell=True)
-    doc = tomllib.loads(path.read_text())
-    assert doc["future"] == "x" and doc["plugins"] == {"name": "p"}
-    assert doc["settings"] == {"interval": 10, "colour": "red", "bell": True}
-    assert doc["jobs"][0] == {"id": "a", "priority": 3}
-    assert [j["id"] for j in doc["jobs"]] == ["a", "b"]
+    before = path.read_bytes(), path.stat().st_mtime_ns
+    assert cli(capsys, "add", "b")[0] == 0
+    assert cli(capsys, "remove", "a", "zz-not-there")[0] == 0
+    assert cli(capsys, "config")[0] == 0
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["config.toml"]  # no lock, no tmp
 
 
-def test_add_keeps_comments() -> None:
-    path = paths.config_file()
-    path.parent.mkdir(parents=True)
-    path.write_text("# my watch list\n[settings]\ninterval = 10  # slow down\n")
-    add_jobs(["a"])
-    text = path.read_text()
-    assert text.startswith("# my watch list\n[settings]\ninterval = 10  # slow down\n")
-    assert load_config().job_ids == ["a"]
-
-
-def test_remove_keeps_comments_of_other_jobs() -> None:
-    path = paths.config_file()
-    path.parent.mkdir(parents=True)
-    path.write_text(
-        "# top\n[settings]\nbell = true # ding\n\n[[jobs]]\nid = 'a'  # keep me\n\n"
-        "[[jobs]]\nid = 'b'\nlabel = 'gone'\n\n[[jobs]]\nid = 'c'\n"
-    )
-    assert remove_jobs(["b"]) == (["b"], [])
-    assert path.read_text() == (
-        "# top\n[settings]\nbell = true # ding\n\n[[jobs]]\nid = 'a'  # keep me\n\n"
-        "[[jobs]]\nid = 'c'\n"
-    )
-
-
-def test_remove_from_an_inline_jobs_array_rewrites_it() -> None:
-    path = paths.config_file()
-    path.parent.mkdir(parents=True)
-    path.write_text('jobs = [{ id = "a" }, { id = "b" }]\n')
-    remove_jobs(["a"])
-    assert load_config().job_ids == ["b"]
-
-
-def test_update_settings_keeps_comments_and_other_values() -> None:
-    path = paths.config_file()
-    path.parent.mkdir(parents=True)
-    path.write_text("# mine\n[settings]\ninterval = 10\n\n[[jobs]]\nid = 'a'\n")
-    settings = update_settings(interval=5, bell=True, keys={"refresh": "ctrl+r"})
-    assert settings.interval == 5 and settings.bell and settings.keys == {"refresh": "ctrl+r"}
-    text = path.read_text()
-    assert text.startswith("# mine\n[settings]\n") and "interval = 5\n" in text
-    assert load_config().job_ids == ["a"]
-
-
-def test_update_settings_rewrites_what_a_line_edit_cannot_express() -> None:
-    path = paths.config_file()
-    path.parent.mkdir(parents=True)
-    path.write_text("settings = { interval = 10, theme = 'nord' }\n")
-    update_settings(interval=3)
-    settings = load_config().settings
-    assert settings.interval == 3 and settings.theme == "nord"
-
-
-def test_broken_toml_names_path_and_line_and_is_never_written() -> None:
+def test_broken_toml_names_path_and_line_and_is_never_written(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     path = paths.config_file()
     path.parent.mkdir(parents=True)
     original = b'[settings]\ninterval = 10\n[[jobs]]\nid = "a\n'
@@ -150,15 +72,11 @@ def test_broken_toml_names_path_and_line_and_is_never_written() -> None:
     message = str(info.value)
     assert message.startswith("~/.config/yike-tui/config.toml line 4:")
     assert info.value.line == 4
-    for write in (
-        lambda: add_jobs(["b"]),
-        lambda: remove_jobs(["a"]),
-        lambda: update_settings(bell=True),
-    ):
-        with pytest.raises(ConfigError):
-            write()
+    for command in (["add", "b"], ["remove", "a"], ["config"], ["config", "init"]):
+        code, _, err = cli(capsys, *command)
+        assert code == 2 and err.count("\n") == 1, command
         assert path.read_bytes() == original
-    assert sorted(p.name for p in path.parent.iterdir()) == ["config.toml", "config.toml.lock"]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["config.toml"]
 
 
 @pytest.mark.parametrize(
@@ -183,7 +101,9 @@ def test_broken_toml_names_path_and_line_and_is_never_written() -> None:
         ('[[jobs]]\nid = "a b"\n', "line 2: jobs[1].id is not a JobId"),
     ],
 )
-def test_wrong_values_name_path_line_and_field(text: str, expected: str) -> None:
+def test_wrong_values_name_path_line_and_field(
+    text: str, expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = paths.config_file()
     path.parent.mkdir(parents=True)
     path.write_text(text)
@@ -191,8 +111,8 @@ def test_wrong_values_name_path_line_and_field(text: str, expected: str) -> None
         load_config()
     assert str(info.value).startswith("~/.config/yike-tui/config.toml")
     assert expected in str(info.value)
-    with pytest.raises(ConfigError):
-        add_jobs(["new"])
+    code, _, err = cli(capsys, "config")
+    assert code == 2 and expected in err
     assert path.read_text() == text
 
 
@@ -204,14 +124,6 @@ def test_not_utf8_is_a_clear_error() -> None:
         load_config()
 
 
-def test_update_settings_rejects_bad_values_before_writing() -> None:
-    with pytest.raises(ValueError, match=r"settings\.concurrency"):
-        update_settings(concurrency=0)
-    with pytest.raises(ValueError, match="unknown setting"):
-        update_settings(colour="red")
-    assert not paths.config_file().exists()
-
-
 def test_duplicate_job_in_file_is_a_warning() -> None:
     path = paths.config_file()
     path.parent.mkdir(parents=True)
@@ -219,38 +131,6 @@ def test_duplicate_job_in_file_is_a_warning() -> None:
     config = load_config()
     assert [(j.id, j.label) for j in config.jobs] == [("a", "one")]
     assert any("twice" in w for w in config.warnings)
-
-
-def test_writes_through_a_symlinked_config(tmp_path: Path) -> None:
-    real = tmp_path / "dotfiles" / "yike.toml"
-    real.parent.mkdir()
-    real.write_text("[settings]\nbell = true\n")
-    link = paths.config_file()
-    link.parent.mkdir(parents=True)
-    link.symlink_to(real)
-    add_jobs(["a"])
-    assert link.is_symlink()
-    assert load_config(real).job_ids == ["a"]
-
-
-def _add_many(path: str, prefix: str) -> None:
-    for i in range(20):
-        add_jobs([f"{prefix}{i}"], path=Path(path))
-
-
-def test_two_processes_adding_at_once_both_win(tmp_path: Path) -> None:
-    path = tmp_path / "cfg" / "config.toml"
-    ctx = multiprocessing.get_context("fork")
-    workers = [ctx.Process(target=_add_many, args=(str(path), p)) for p in ("a", "b")]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(60)
-        assert w.exitcode == 0
-    ids = load_config(path).job_ids
-    assert sorted(ids) == sorted([f"a{i}" for i in range(20)] + [f"b{i}" for i in range(20)])
-    # each process's own jobs stay in the order it added them
-    assert [i for i in ids if i.startswith("a")] == [f"a{i}" for i in range(20)]
 
 
 # --- what we write is private; what we read is a small regular file (issue 13 items 8, 17) --
@@ -263,37 +143,71 @@ def umask_022() -> Iterator[None]:
     os.umask(old)
 
 
-def test_a_config_we_create_is_0600_in_dirs_created_0700(
-    isolated_home: Path, umask_022: None
+def test_config_init_writes_a_private_commented_default_once(
+    isolated_home: Path, umask_022: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    add_jobs(["job-1"])
+    code, out, _ = cli(capsys, "config", "init")
+    assert code == 0 and "config.toml" in out
     path = paths.config_file()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(path.with_name("config.toml.lock").stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700  # yike-tui/
     assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700  # .config/, made too
+    text = path.read_text()
+    assert text == default_text()
+    assert load_config().settings == Settings()  # every value commented out: the defaults
+    assert load_config().from_file == frozenset()
+    # Each commented line is the default, valid once the # goes.
+    uncommented = re.sub(r"(?m)^# (?=[a-z_]+ = )", "", text)
+    assert load_config_text(uncommented) == Settings(keys={"copy_url": "ctrl+y"})
+
+    path.write_text("# mine\n[settings]\nbell = true\n")
+    code, out, err = cli(capsys, "config", "init")
+    assert (code, out) == (2, "") and err.count("\n") == 1 and "exists already" in err
+    assert path.read_text() == "# mine\n[settings]\nbell = true\n"
 
 
-def test_an_existing_config_and_dir_keep_their_modes(isolated_home: Path, umask_022: None) -> None:
+def test_config_init_does_not_write_through_a_planted_symlink(
+    isolated_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = paths.config_file()
     path.parent.mkdir(parents=True)
-    path.parent.chmod(0o750)
-    path.write_text("[settings]\ninterval = 10\n")
-    path.chmod(0o640)  # the user shares it with a group on purpose
-    add_jobs(["job-1"])
-    remove_jobs(["job-1"])
-    assert stat.S_IMODE(path.stat().st_mode) == 0o640
-    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o750
+    elsewhere = tmp_path / "elsewhere.toml"
+    path.symlink_to(elsewhere)  # dangling: an O_CREAT through it would make `elsewhere`
+    code, _, err = cli(capsys, "config", "init")
+    assert code == 2 and err.count("\n") == 1
+    assert not elsewhere.exists()
 
 
-def test_a_symlinked_lock_file_is_not_followed(isolated_home: Path, tmp_path: Path) -> None:
+def test_config_shows_each_setting_and_where_it_came_from(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = paths.config_file()
     path.parent.mkdir(parents=True)
-    elsewhere = tmp_path / "elsewhere"
-    path.with_name("config.toml.lock").symlink_to(elsewhere)
-    with pytest.raises(ConfigError, match=r"config\.toml: cannot write"):
-        add_jobs(["job-1"])
-    assert not elsewhere.exists() and not path.exists()
+    path.write_text('[settings]\ninterval = 5\ntransport = "lean"\n[keys]\nrefresh = "ctrl+r"\n')
+    monkeypatch.setenv("YIKE_TUI_TRANSPORT", "httpx")
+    code, out, _ = cli(capsys, "config")
+    assert code == 0
+    assert tomllib.loads(out) == {
+        "settings": {
+            "interval": 5.0,
+            "concurrency": 8,
+            "rate_limit": 10.0,
+            "theme": "textual-dark",
+            "clipboard": "auto",
+            "bell": False,
+            "downloads_dir": "",
+            "transport": "httpx",
+        },
+        "keys": {"refresh": "ctrl+r"},
+    }
+    lines = out.splitlines()
+    assert "interval = 5.0  # config.toml" in lines
+    assert "concurrency = 8  # default" in lines
+    assert 'transport = "httpx"  # environment: YIKE_TUI_TRANSPORT' in lines
+    assert 'refresh = "ctrl+r"  # config.toml' in lines
+    monkeypatch.setenv("YIKE_TUI_TRANSPORT", "carrier-pigeon\x1b[2J")
+    code, out, err = cli(capsys, "config")
+    assert (code, out) == (2, "") and err.count("\n") == 1 and "\x1b" not in err
 
 
 @pytest.mark.parametrize(
@@ -308,7 +222,10 @@ def test_a_symlinked_lock_file_is_not_followed(isolated_home: Path, tmp_path: Pa
     ids=["dir", "too-big"],  # a FIFO and /dev/zero: in tests/hardening, run with a deadline
 )
 def test_only_a_small_regular_file_is_read_or_written(
-    plant: Callable[[Path], object], why: str, isolated_home: Path
+    plant: Callable[[Path], object],
+    why: str,
+    isolated_home: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     path = paths.config_file()
     path.parent.mkdir(parents=True)
@@ -318,8 +235,9 @@ def test_only_a_small_regular_file_is_read_or_written(
         load_config()
     assert str(caught.value).startswith("~/.config/yike-tui/config.toml")
     assert str(caught.value).endswith(f"not read: {why}")
-    with pytest.raises(ConfigError, match="not read"):
-        add_jobs(["job-1"])  # never written over either
+    for command in (["add", "job-1"], ["config", "init"]):  # never written over either
+        code, _, err = cli(capsys, *command)
+        assert code == 2 and ("not read" in err or "exists already" in err)
     after = path.lstat()
     assert (after.st_mode, after.st_ino, after.st_size) == (
         before.st_mode,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from yike_tui import paths
 from yike_tui.cli import main
-from yike_tui.config import ConfigError, add_jobs, load_config
+from yike_tui.config import ConfigError, load_config
 from yike_tui.job_ids import MAX_LENGTH, InvalidJobId, check_job_id, split_job_ids
+from yike_tui.store import Store
 
 BAD = {
     "C1 control (NEL)": "job\x85id",
@@ -49,12 +48,12 @@ def test_config_refuses_what_the_cli_refuses(
     config.unlink()
     assert main(["add", job_id]) == 2  # the CLI: a usage error, one line, nothing written
     assert "JobId" in capsys.readouterr().err
-    assert not config.exists()
+    assert not config.exists() and not paths.state_db().exists()
 
 
 @pytest.mark.parametrize("job_id", BAD.values(), ids=BAD.keys())
-def test_nothing_writes_a_bad_id_to_config(job_id: str, tmp_path: Path) -> None:
-    target = tmp_path / "config.toml"
-    with pytest.raises(ConfigError):
-        add_jobs([job_id], path=target)
-    assert not target.exists()
+def test_nothing_writes_a_bad_id_to_the_watch_list(job_id: str) -> None:
+    with Store.open() as store:
+        with pytest.raises(InvalidJobId):
+            store.watch([job_id])
+        assert store.watchlist() == []

@@ -83,6 +83,12 @@ COMMANDS: dict[str, CommandHelp] = {
         "yike-tui list --json",
         FILES_ENV,
     ),
+    "config": CommandHelp(
+        "yike_tui.commands.config",
+        "show the settings in effect and where each came from; init writes a default",
+        "yike-tui config init",
+        ("YIKE_TUI_TRANSPORT", *FILES_ENV),
+    ),
     "download": CommandHelp(
         "yike_tui.commands.download",
         "download jobs' output videos",

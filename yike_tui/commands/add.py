@@ -1,13 +1,13 @@
-"""``yike-tui add JOBID... [--label TEXT]``: add jobs to the watch list in config.toml."""
+"""``yike-tui add JOBID... [--label TEXT]``: add jobs to the watch list (in the state db)."""
 
 from __future__ import annotations
 
 import argparse
 
-from yike_tui.commands.watchlist import JOB_IDS_HELP, config_errors, read_job_ids
-from yike_tui.config import add_jobs
+from yike_tui.commands.watchlist import JOB_IDS_HELP, read_job_ids, saving
 from yike_tui.exits import EXIT_OK, UsageError
-from yike_tui.safe_text import clean, has_control
+from yike_tui.safe_text import clean, has_control, is_valid_text
+from yike_tui.session import open_watchlist
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,9 +19,11 @@ def run(args: argparse.Namespace) -> int:
     label: str = args.label
     if has_control(label):
         raise UsageError("--label must not contain control characters or newlines")
+    if not is_valid_text(label):  # a non-UTF-8 argv byte: the state db holds text only
+        raise UsageError(f"label {clean(label, one_line=True)} is not valid UTF-8 text")
     ids = read_job_ids(args.job_ids)
-    with config_errors():
-        added, skipped = add_jobs(ids, label=label)
+    with saving(), open_watchlist() as store:
+        added, skipped = store.watch(ids, label)
     for job_id in skipped:
         print(f"already watched: {clean(job_id, one_line=True)}")
     print(f"added {len(added)} job(s)")

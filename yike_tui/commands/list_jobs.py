@@ -5,29 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 
-from yike_tui import paths
-from yike_tui.commands.watchlist import config_errors
-from yike_tui.config import Config, WatchedJob, load_config
+from yike_tui.config import WatchedJob
 from yike_tui.events import iso_utc
 from yike_tui.exits import EXIT_OK, error
 from yike_tui.safe_text import clean, truncate
+from yike_tui.session import read_watchlist
 
 _Status = tuple[str, str, float]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object a line, exact")
-
-
-def _last_status() -> dict[str, _Status]:
-    if not paths.state_db().exists():  # listing must not create the state db
-        return {}
-    from yike_tui.store import Store
-
-    with Store.open(prune=False) as store:
-        if store.notice:
-            error(store.notice)
-        return store.last_status()
 
 
 def as_json(job: WatchedJob, status: _Status | None) -> dict[str, object]:
@@ -41,7 +29,7 @@ def as_json(job: WatchedJob, status: _Status | None) -> dict[str, object]:
     }
 
 
-def format_table(config: Config, statuses: dict[str, _Status]) -> str:
+def format_table(jobs: list[WatchedJob], statuses: dict[str, _Status]) -> str:
     def row(job: WatchedJob) -> list[str]:
         status, title, _ = statuses.get(job.id, ("", "", 0.0))
         return [
@@ -52,7 +40,7 @@ def format_table(config: Config, statuses: dict[str, _Status]) -> str:
             clean(job.added_at[:10], one_line=True),
         ]
 
-    rows = [["JOBID", "STATUS", "TITLE", "LABEL", "ADDED"], *map(row, config.jobs)]
+    rows = [["JOBID", "STATUS", "TITLE", "LABEL", "ADDED"], *map(row, jobs)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
@@ -60,17 +48,18 @@ def format_table(config: Config, statuses: dict[str, _Status]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    with config_errors():
-        config = load_config()
-    for warning in config.warnings:
-        error(warning)
-    statuses = _last_status()
+    with read_watchlist() as (config, jobs, store):  # never creates the state db
+        for warning in config.warnings:
+            error(warning)
+        if store is not None and store.notice:
+            error(store.notice)
+        statuses = store.last_status() if store is not None else {}
     if args.json:
-        for job in config.jobs:
+        for job in jobs:
             record = as_json(job, statuses.get(job.id))
             print(json.dumps(record, ensure_ascii=False, allow_nan=False))  # JSON, or fail
-    elif not config.jobs:
+    elif not jobs:
         print("no jobs watched yet: add some with `yike-tui add JOBID`")
     else:
-        print(format_table(config, statuses))
+        print(format_table(jobs, statuses))
     return EXIT_OK

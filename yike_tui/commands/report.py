@@ -14,12 +14,11 @@ from yike_tui.api.errors import ApiError
 from yike_tui.commands.deadline import DEFAULT_TIMEOUT, add_timeout_argument, fetcher_within
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import command_ids, run_with_client
-from yike_tui.commands.watchlist import config_errors
-from yike_tui.config import load_config
 from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error
 from yike_tui.models import Job, parse_job
 from yike_tui.report import FORMATS, render_report
 from yike_tui.safe_text import clean
+from yike_tui.session import read_watchlist
 
 CONCURRENCY = 8
 
@@ -37,8 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _watched_ids() -> list[str]:
-    with config_errors():
-        return load_config().job_ids
+    with read_watchlist() as (_, jobs, _store):  # never creates the state db
+        return [job.id for job in jobs]
 
 
 def cached_jobs(ids: list[str]) -> tuple[list[Job], list[str]]:

@@ -10,6 +10,7 @@ commands and the UI never import each other.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from functools import partial
 
@@ -17,9 +18,9 @@ from yike_tui.api.client import IceClient
 from yike_tui.api.errors import ApiError
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import run_with_client
-from yike_tui.config import ConfigError, add_jobs
 from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error
 from yike_tui.safe_text import clean
+from yike_tui.session import open_watchlist
 from yike_tui.submit import EXEC_MODES, SubmitInvalid, SubmitRequest, build_submit
 
 
@@ -90,8 +91,9 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)  # fmt: skip
         return EXIT_OK
     try:
-        added, _ = add_jobs([job_id])
-    except ConfigError as exc:
+        with open_watchlist() as store:
+            added, _ = store.watch([job_id])
+    except (UsageError, sqlite3.Error) as exc:
         error(f"submitted {shown}, but it could not be added to the watch list: {exc}")
         return EXIT_OK  # the job exists: the id printed above is what matters
     print(f"submitted {shown}; {'added to' if added else 'already in'} the watch list",

@@ -1,7 +1,9 @@
-"""What ``add``, ``remove`` and ``list`` share: reading ids and reporting config errors."""
+"""What the watch-list commands share: reading ids, and reporting a config.toml that cannot
+be read or a watch list that cannot be saved."""
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +28,16 @@ def read_job_ids(raw: list[str], stdin: TextIO | None = None) -> list[str]:
     if not ids:
         raise UsageError("give at least one JobId")
     return ids
+
+
+@contextmanager
+def saving() -> Iterator[None]:
+    """A state db that fails mid-write (disk full, locked too long) is exit 2, one line:
+    the watch list is as it was."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise UsageError(f"the watch list cannot be saved: {exc}") from None
 
 
 @contextmanager

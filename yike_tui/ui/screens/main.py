@@ -21,14 +21,14 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from yike_tui import config, links, paths
+from yike_tui import links, paths
 from yike_tui.api.client import IceClient
 from yike_tui.api.errors import ApiError
 from yike_tui.events import Event
 from yike_tui.monitor import JobState, Monitor, Update
 from yike_tui.redaction import is_redacted
 from yike_tui.report import render_report
-from yike_tui.session import Session
+from yike_tui.session import Session, WatchListError
 from yike_tui.ui import welcome
 from yike_tui.ui.cells import safe
 from yike_tui.ui.engine_feed import EngineFeed
@@ -375,14 +375,15 @@ class MainScreen(Screen[None]):
         self._show_selected()
         note = f"Added {len(added)} job(s)" + (f"; {skipped} already watched" if skipped else "")
         self.notify(note)
-        if self.session and self.session.config_writable and added:
+        if self.session and self.session.watchlist_writable and added:
             work = self._save_added(added, request.label)
             self.run_worker(work, group="config", exit_on_error=False)
 
     async def _save_added(self, ids: list[str], label: str) -> None:
         try:
-            await asyncio.to_thread(config.add_jobs, ids, label)
-        except (config.ConfigError, OSError) as exc:
+            if self.session:
+                await asyncio.to_thread(self.session.watch, ids, label)
+        except WatchListError as exc:
             self.notify(f"Not saved to the watch list: {exc}", severity="error", markup=False)
 
     def action_remove(self) -> None:
@@ -400,8 +401,8 @@ class MainScreen(Screen[None]):
             self._show_empty_state()
             self._show_selected()
             self.notify(f"Removed {safe(self._title_of(job_id), 60)}", markup=False)
-            if self.session and self.session.config_writable:
-                work = asyncio.to_thread(config.remove_jobs, [job_id])
+            if self.session and self.session.watchlist_writable:
+                work = asyncio.to_thread(self.session.unwatch, [job_id])
                 self.run_worker(work, group="config", exit_on_error=False)
 
         question = ConfirmScreen("Remove this job from the watch list?", detail, "Remove")
