@@ -409,7 +409,7 @@ class Store:
         """Add ``job_ids`` (checked by the one JobId rule: InvalidJobId, nothing written);
         returns (added, skipped because already watched), in the order given."""
         wanted = [_job_id(job_id) for job_id in job_ids]
-        stamp = now_iso()
+        label, stamp = _valid(label), now_iso()
         with self._write_now() as conn:
             present = {row[0] for row in conn.execute("SELECT job_id FROM watchlist")}
             added: list[str] = []

@@ -257,3 +257,14 @@ def test_add_and_remove_say_the_watch_list_cannot_be_saved_when_the_state_db_is_
     assert err.count("\n") == 1 and "newer yike-tui" in err
     assert paths.state_db().read_bytes() == before
     assert not paths.config_file().exists()
+
+
+def test_the_demo_never_reads_or_writes_the_users_watch_list(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run(capsys, "add", "mine-1", "--label", "real")
+    before = watched()
+    code, out, err = run(capsys, "watch", "--demo", "--once")
+    assert code in (0, 1), err
+    assert "mine-1" not in out and out  # the demo's jobs, not the user's
+    assert watched() == before
