@@ -103,3 +103,9 @@ def test_a_version_1_db_gains_the_watch_list_and_keeps_its_snapshots() -> None:
     conn.close()
     assert version == str(SCHEMA_VERSION) == "2"
     assert not list(db.parent.glob("*.corrupt-*"))  # migrated, not moved aside
+
+
+def test_a_label_that_is_not_valid_text_is_kept_with_a_replacement_character() -> None:
+    with Store.open() as store:
+        assert store.watch(["a"], "pasted \ud800 half") == (["a"], [])  # was UnicodeEncodeError
+        assert store.watchlist()[0].label == "pasted \ufffd half"
