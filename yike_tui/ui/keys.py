@@ -4,7 +4,24 @@ one rebinding moves them all."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from textual.binding import Binding
+
+
+def bound_keys(binding: Binding, keymap: Mapping[str, str]) -> list[str]:
+    """The keys ``binding`` answers to now: config.toml's ``[keys]`` rebinding, else its own."""
+    keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+    return [key.strip() for key in keys.split(",")]
+
+
+def refusal(key: str, bindings: Iterable[Binding], keymap: Mapping[str, str]) -> str | None:
+    """Why ``key`` does nothing under --readonly when it is one of ``bindings`` (the keys
+    that change state, turned off and hidden): a key that does nothing still says why."""
+    for binding in bindings:
+        if key in bound_keys(binding, keymap):
+            return f"Read-only (started with --readonly): {binding.description} is off."
+    return None
 
 
 def _b(key: str, action: str, description: str, binding_id: str, show: bool = True) -> Binding:
@@ -54,4 +71,11 @@ TREE_KEYS: tuple[Binding, ...] = (
     _b("j", "cursor_down", "Down", "down", show=False),
     _b("home,g", "first", "Top", "top", show=False),
     _b("end,G", "last", "Bottom", "bottom", show=False),
+)
+
+# On the storyboard tree, y and o act on the storyboard under the cursor (its editor page).
+# The job's y and o binding ids: one rebinding moves both.
+STORYBOARD_KEYS: tuple[Binding, ...] = (
+    _b("y", "copy_editor_link", "Copy editor link", "copy_id"),
+    _b("o", "open_editor", "Open editor", "open"),
 )

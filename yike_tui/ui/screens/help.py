@@ -6,17 +6,30 @@ arrows, pgup/pgdn and g/G, as every pane does.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from yike_tui.ui.keys import SCROLL_KEYS
+from yike_tui.ui.keys import SCROLL_KEYS, bound_keys
+
+
+def key_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tuple[str, str, str]]:
+    """(keys as bound now, what they do, binding id) for each binding, in order."""
+    rows = []
+    keymap = app._keymap  # config.toml's [keys], as installed on the app
+    for binding in bindings:
+        assert isinstance(binding, Binding)
+        keys = bound_keys(binding, keymap)
+        shown = " / ".join(app.get_key_display(Binding(key, binding.action)) for key in keys)
+        rows.append((shown, binding.description, binding.id or ""))
+    return rows
 
 
 class HelpBody(VerticalScroll):

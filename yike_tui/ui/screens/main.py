@@ -5,44 +5,41 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from yike_tui import links, paths
 from yike_tui.api.client import IceClient
-from yike_tui.api.errors import ApiError
 from yike_tui.events import Event
 from yike_tui.monitor import JobState, Monitor, Update
-from yike_tui.redaction import is_redacted
-from yike_tui.report import render_report
 from yike_tui.session import Session, WatchListError
 from yike_tui.ui import welcome
 from yike_tui.ui.cells import safe
 from yike_tui.ui.engine_feed import EngineFeed
-from yike_tui.ui.keys import KEYS, MAIN_KEYS
+from yike_tui.ui.keys import KEYS, MAIN_KEYS, STORYBOARD_KEYS, refusal
 from yike_tui.ui.notifier import Notifier
+from yike_tui.ui.output_links import OutputLinks
+from yike_tui.ui.resume_job import ask_to_resume
 from yike_tui.ui.screens.add_jobs import AddJobsScreen, AddRequest
 from yike_tui.ui.screens.confirm import ConfirmScreen
-from yike_tui.ui.screens.help import HelpScreen
-from yike_tui.ui.widgets.detail import DetailPane, no_output_message
+from yike_tui.ui.screens.help import HelpScreen, key_rows
+from yike_tui.ui.widgets.detail import DetailPane
 from yike_tui.ui.widgets.downloads import Downloads
 from yike_tui.ui.widgets.event_log import EventLog
+from yike_tui.ui.widgets.job_filter import JobFilter
 from yike_tui.ui.widgets.job_table import JobTable
-from yike_tui.ui.widgets.status_bar import StatusBar, render_status
-from yike_tui.ui.widgets.storyboard_tree import StoryboardRef, StoryboardTree
+from yike_tui.ui.widgets.status_bar import StatusBar
+from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
 
 if TYPE_CHECKING:
     from yike_tui.ui.app import YikeApp
@@ -73,10 +70,9 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.session, self.client, self.monitor = session, client, monitor
         self.readonly, self.problem, self.wall = readonly, problem, wall
-        self.batch_window = batch
-        self.feed = EngineFeed(self)  # the engine's subscriber
+        self.feed = EngineFeed(self, batch)  # the engine's subscriber
         self.notifier = Notifier()
-        self._last_apply = -math.inf  # the first news is drawn at once
+        self.outputs = OutputLinks(self, monitor, self._copy)
         self._held: Timer | None = None  # draws what a burst left once the batch is over
         self._ticks = 0
 
@@ -84,10 +80,13 @@ class MainScreen(Screen[None]):
     def yike(self) -> YikeApp:
         return cast("YikeApp", self.app)
 
+    def _copy(self, text: str, what: str, *, link: bool = False) -> None:
+        self.yike.copy(text, what, link=link)
+
     # --- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter: text or status (esc clears)", id="filter")
+        yield JobFilter(id="filter")
         with Horizontal(id="main"):
             yield JobTable(self._states, id="jobs")
             yield Static(welcome.text(self.session, self.problem), id="welcome", markup=False)
@@ -134,7 +133,7 @@ class MainScreen(Screen[None]):
             # redraw, so the status bar says it now rather than at the next tick.
             self._refresh_status()
             return
-        wait = self._last_apply + self.batch_window - time.monotonic()
+        wait = self.feed.due_in(time.monotonic())
         if wait <= 0:
             self.flush_updates()
         elif self._held is None:
@@ -145,9 +144,8 @@ class MainScreen(Screen[None]):
         if self._held is not None:
             self._held.stop()
             self._held = None
-        update = self.feed.take()
+        update = self.feed.take(time.monotonic())
         if update is not None:
-            self._last_apply = time.monotonic()
             self._apply(update)
 
     def _apply(self, update: Update) -> None:
@@ -177,19 +175,7 @@ class MainScreen(Screen[None]):
             self.query_one(JobTable).refresh_ages(self.wall())
 
     def _refresh_status(self) -> None:
-        bar = self.query_one(StatusBar)
-        if self.monitor is None or self.session is None:
-            bar.show(Text(" no connection: see the message above · q quits", style="yellow"))
-            return
-        conn = self.session.conn
-        bar.show(
-            render_status(
-                self.monitor,
-                self.wall(),
-                endpoint=conn.endpoint,
-                credentials=conn.credentials.describe(),
-            )
-        )
+        self.query_one(StatusBar).show_engine(self.monitor, self.session, self.wall())
 
     def _show_empty_state(self) -> None:
         empty = not self._states()
@@ -247,20 +233,11 @@ class MainScreen(Screen[None]):
     # --- which keys mean something -------------------------------------------------------
 
     def on_key(self, event: events.Key) -> None:
-        """--readonly turns a, d and u off (hidden from the footer and the palette): a key
-        that does nothing must still say why."""
-        if not self.readonly:
-            return
-        keymap = self.app._keymap
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            if binding.action not in CHANGES_STATE:
-                continue
-            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
-            if event.key in (key.strip() for key in keys.split(",")):
-                message = f"Read-only (started with --readonly): {binding.description} is off."
-                self.notify(message, severity="warning", timeout=3)
-                return
+        if self.readonly:
+            off = [b for b in MAIN_KEYS if b.action in CHANGES_STATE]
+            why = refusal(event.key, off, self.app._keymap)
+            if why:
+                self.notify(why, severity="warning", timeout=3)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in CHANGES_STATE and self.readonly:
@@ -269,96 +246,22 @@ class MainScreen(Screen[None]):
             return action in WITHOUT_ENGINE
         return True
 
-    # --- copying and opening -------------------------------------------------------------
-
-    def _focused_storyboard(self) -> StoryboardRef | None:
-        """The storyboard under the tree's cursor, when the tree is the focused pane."""
-        tree = self.query_one(StoryboardTree)
-        return tree.selected_storyboard if tree.has_focus else None
-
-    def _output_or_say_why(self) -> JobState | None:
-        """The selected job when it has an output URL; otherwise None, having said why."""
-        state = self.selected_state()
-        if state is None:
-            self.notify("No job selected.", severity="warning")
-            return None
-        if not state.job or not state.job.output_url:
-            self.notify(no_output_message(state), severity="warning", markup=False)
-            return None
-        return state
+    # --- copying and opening (y and o on a storyboard are the tree's own) -------------------
 
     def action_copy_url(self) -> None:
-        state = self._output_or_say_why()
-        if state is None or state.job is None:
-            return
-        if is_redacted(state.job.output_url):
-            self.run_worker(self._copy_fresh(state.job_id), group="copy", exit_on_error=False)
-            return
-        self.yike.copy(state.job.output_url, "Copied output URL", link=True)
-
-    async def _copy_fresh(self, job_id: str) -> None:
-        url = await self._fresh_output_url(job_id)
-        if url:
-            self.yike.copy(url, "Copied output URL", link=True)
-
-    async def _fresh_output_url(self, job_id: str) -> str:
-        """The output URL from a fetch made now (the signed link is never kept on disk);
-        "" after saying why when there is none."""
-        assert self.monitor is not None
-        state = await self.monitor.fetch_now(job_id)
-        url = state.job.output_url if state.job else ""
-        if state.error is not None or not url or is_redacted(url):
-            why = f"{state.error.code}: {state.error.message}" if state.error else "no URL"
-            self.notify(f"Could not get a fresh output URL ({why})", severity="error", markup=False)
-            return ""
-        return url
+        self.outputs.copy_url(self.selected_state())
 
     def action_copy_id(self) -> None:
-        ref = self._focused_storyboard()
-        if ref is not None:
-            link = links.editor_url(ref.storyboard)
-            if link:
-                self.yike.copy(link, "Copied editor link", link=True)
-            else:
-                message = "This storyboard has no editor page yet (still parsing)."
-                self.notify(message, severity="warning")
-            return
         state = self.selected_state()
         if state is not None:
             self.yike.copy(state.job_id, "Copied job id")
 
     def action_open(self) -> None:
-        if self.query_one(StoryboardTree).has_focus:
-            ref = self._focused_storyboard()
-            url = links.editor_url(ref.storyboard) if ref else None
-            if url is None:
-                self.notify("This storyboard has no editor page yet.", severity="warning")
-                return
-            self.run_worker(self._open(url), group="open", exit_on_error=False)
-            return
-        state = self._output_or_say_why()
-        if state is not None and state.job is not None:
-            work = self._open(state.job.output_url, state.job_id)
-            self.run_worker(work, group="open", exit_on_error=False)
-
-    async def _open(self, url: str, job_id: str = "") -> None:
-        if job_id and is_redacted(url):
-            url = await self._fresh_output_url(job_id)
-            if not url:
-                return
-        try:
-            message = await asyncio.to_thread(links.open_url, url)
-        except ValueError as exc:
-            message = str(exc)
-        self.notify(message, markup=False)
+        self.outputs.open_output(self.selected_state())
 
     def action_report(self) -> None:
         table = self.query_one(JobTable)
-        jobs = [s.job for s in table.ordered_states() if s.job is not None and table.matches(s)]
-        if not jobs:
-            self.notify("No jobs to report yet.", severity="warning")
-            return
-        self.yike.copy(render_report(jobs, "md"), f"Copied a Markdown report of {len(jobs)} job(s)")
+        self.outputs.copy_report(s for s in table.ordered_states() if table.matches(s))
 
     # --- the watch list ------------------------------------------------------------------
 
@@ -437,42 +340,16 @@ class MainScreen(Screen[None]):
 
     def action_resume_job(self) -> None:
         state = self.selected_state()
-        if state is None or self.client is None:
-            return
-        if state.job is None or state.job.status.value != "Suspended":
-            self.notify("Only a Suspended job can be resumed.", severity="warning")
-            return
-        job_id = state.job_id
-        detail = Text(f"{safe(self._title_of(job_id), 80)}\n{safe(job_id)}")
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                self.run_worker(self._resume(job_id), group="resume", exit_on_error=False)
-
-        self.app.push_screen(ConfirmScreen("Resume this suspended job?", detail, "Resume"), done)
-
-    async def _resume(self, job_id: str) -> None:
-        assert self.client is not None and self.monitor is not None
-        try:
-            await self.client.resume_job(job_id)
-        except ApiError as err:
-            self.notify(f"Resume failed: {err.code}: {err.message}", severity="error", markup=False)
-            return
-        self.notify(f"Resumed {safe(self._title_of(job_id), 60)}", markup=False)
-        self.monitor.refresh_now(job_id)
+        if state is not None and self.client is not None and self.monitor is not None:
+            ask_to_resume(self, self.client, self.monitor, state, self._title_of(state.job_id))
 
     # --- the view ------------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
+        self.query_one(JobFilter).open()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.display or box.value:
-            box.value = ""
-            box.display = False
+        if self.query_one(JobFilter).close():
             self.query_one(JobTable).focus()
 
     def action_sort(self) -> None:
@@ -486,36 +363,25 @@ class MainScreen(Screen[None]):
             log_pane.render_events()
 
     def action_help(self) -> None:
-        rows = []
-        keymap = self.app._keymap
-        for binding in [*KEYS, *JobTable.BINDINGS]:
-            assert isinstance(binding, Binding)
-            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
-            shown = " / ".join(
-                self.app.get_key_display(Binding(key.strip(), binding.action))
-                for key in keys.split(",")
-            )
-            rows.append((shown, binding.description, binding.id or ""))
+        rows = key_rows(self.app, [*KEYS, *JobTable.BINDINGS, *STORYBOARD_KEYS])
         rows += [("tab", "next pane", ""), ("ctrl+p", "command palette", "")]
         self.app.push_screen(HelpScreen(rows))
 
     # --- downloads -----------------------------------------------------------------------
 
     def action_download(self) -> None:
-        state = self._output_or_say_why()
+        state = self.outputs.usable(self.selected_state())
         if state is None or state.job is None or self.client is None:
             return
-        settings = self.session.settings if self.session else None
-        dest = Path(settings.downloads_dir) if settings and settings.downloads_dir else None
         job_id = state.job_id
         self.query_one(Downloads).download_job(
             job_id,
             state.job.title,
             self._title_of(job_id),
-            dest or paths.downloads_dir(),
+            self.session.settings.downloads_dir if self.session else "",
             url=state.job.output_url,
             client=self.client,
-            fresh_url=lambda: self._fresh_output_url(job_id),
+            fresh_url=lambda: self.outputs.fresh_url(job_id),
         )
 
     def action_cancel_downloads(self) -> None:

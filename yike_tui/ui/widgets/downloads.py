@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar
 from textual.worker import Worker, WorkerState
 
+from yike_tui import paths
 from yike_tui.api.client import IceClient
 from yike_tui.download import DownloadError, Progress, download
 from yike_tui.redaction import is_redacted
@@ -115,13 +116,14 @@ class Downloads(Vertical):
         job_id: str,
         title: str,
         shown: str,
-        dest: Path,
+        folder: str,
         *,
         url: str,
         client: IceClient,
         fresh_url: Callable[[], Awaitable[str]],
     ) -> None:
-        """D: download ``url`` into ``dest`` under a name from ``title``; ``shown`` names
+        """D: download ``url`` into ``folder`` (config's ``downloads_dir``; "": the
+        desktop's Downloads folder) under a name from ``title``; ``shown`` names
         the job on its row and in the toasts. An unsigned ``url`` (the copy kept on disk)
         is first replaced by ``fresh_url()``, which says why when it cannot be had; a new
         one is fetched when storage says it expired. One download per job at a time."""
@@ -132,6 +134,7 @@ class Downloads(Vertical):
         async def refetch_url() -> str:
             return (await client.get_job(job_id)).output_url
 
+        dest = Path(folder) if folder else paths.downloads_dir()
         transfer = _Transfer(job_id, safe(shown, 40), dest)
         self._transfers[job_id] = transfer
         self._rows[job_id] = row = TransferRow(transfer.shown)

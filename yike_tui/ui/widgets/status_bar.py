@@ -8,6 +8,7 @@ from textual.widgets import Static
 from yike_tui.models import JobStatus
 from yike_tui.monitor import Monitor
 from yike_tui.presentation import STATUS_SYMBOL, ago
+from yike_tui.session import Session
 from yike_tui.ui import cells
 
 
@@ -59,5 +60,11 @@ def render_status(monitor: Monitor, now: float, *, endpoint: str, credentials: s
 
 
 class StatusBar(Static):
-    def show(self, text: Text) -> None:
-        self.update(text)
+    def show_engine(self, monitor: Monitor | None, session: Session | None, now: float) -> None:
+        """What the engine is doing now, or that there is no connection to do it over."""
+        if monitor is None or session is None:
+            self.update(Text(" no connection: see the message above · q quits", style="yellow"))
+            return
+        conn = session.conn
+        credentials = conn.credentials.describe()
+        self.update(render_status(monitor, now, endpoint=conn.endpoint, credentials=credentials))

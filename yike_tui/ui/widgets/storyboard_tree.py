@@ -7,17 +7,22 @@ expanded is remembered per job, so refreshes never fold what the user opened.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual.binding import BindingType
 from textual.widgets import Tree
 
+from yike_tui import links
 from yike_tui.models import Storyboard
 from yike_tui.monitor import JobState
 from yike_tui.presentation import storyboard_symbol
 from yike_tui.ui import cells
-from yike_tui.ui.keys import TREE_KEYS
+from yike_tui.ui.keys import STORYBOARD_KEYS, TREE_KEYS
+from yike_tui.ui.output_links import open_in_browser
+
+if TYPE_CHECKING:
+    from yike_tui.ui.app import YikeApp
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ def storyboard_label(sb: Storyboard) -> Text:
 
 
 class StoryboardTree(Tree[StoryboardRef | None]):  # shot leaves carry None
-    BINDINGS: ClassVar[list[BindingType]] = list(TREE_KEYS)
+    BINDINGS: ClassVar[list[BindingType]] = [*TREE_KEYS, *STORYBOARD_KEYS]
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__("Storyboards", **kwargs)  # type: ignore[arg-type]
@@ -93,6 +98,28 @@ class StoryboardTree(Tree[StoryboardRef | None]):  # shot leaves carry None
         root.expand()
         if cursor_line >= 0:
             self.call_after_refresh(self._restore_cursor, cursor_id)
+
+    def _editor_link(self) -> str | None:
+        """The editor page of the storyboard under the cursor; None, having said so, when
+        it has none yet (still parsing) or the cursor is on no storyboard."""
+        ref = self.selected_storyboard
+        link = links.editor_url(ref.storyboard) if ref else None
+        if link is None:
+            message = "This storyboard has no editor page yet (still parsing)."
+            self.notify(message, severity="warning")
+        return link
+
+    def action_copy_editor_link(self) -> None:
+        link = self._editor_link()
+        if link is not None:
+            cast("YikeApp", self.app).copy(link, "Copied editor link", link=True)
+
+    def action_open_editor(self) -> None:
+        link = self._editor_link()
+        if link is not None:
+            # On the screen, so an error lands in its one worker-error handler.
+            work = open_in_browser(self, link)
+            self.screen.run_worker(work, group="open", exit_on_error=False)
 
     def action_first(self) -> None:
         self.cursor_line = 0

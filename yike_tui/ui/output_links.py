@@ -1,0 +1,101 @@
+"""The selected job's output link for c (copy), o (open), D (download) and m (report).
+
+The copy kept on disk is unsigned (``redaction``): before it is copied, opened or
+downloaded a fresh one is fetched. Where there is no link, the user is told why (not yet,
+or never) instead of nothing happening.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+
+from textual.screen import Screen
+from textual.widget import Widget
+
+from yike_tui import links
+from yike_tui.monitor import JobState, Monitor
+from yike_tui.redaction import is_redacted
+from yike_tui.report import render_report
+from yike_tui.ui.widgets.detail import no_output_message
+
+# The app's clipboard: copy(text, what it is, link=is it a URL): it says what happened.
+Copy = Callable[..., None]
+
+
+async def open_in_browser(node: Widget, url: str) -> None:
+    """Open ``url`` the way the desktop does (off the event loop) and say what happened."""
+    try:
+        message = await asyncio.to_thread(links.open_url, url)
+    except ValueError as exc:
+        message = str(exc)
+    node.notify(message, markup=False)
+
+
+class OutputLinks:
+    """What the main screen does with a job's output link. Work runs as workers on the
+    screen, so an error lands in its one ``on_worker_state_changed``."""
+
+    def __init__(self, screen: Screen[None], monitor: Monitor | None, copy: Copy) -> None:
+        self.screen, self.monitor, self.copy = screen, monitor, copy
+
+    def usable(self, state: JobState | None) -> JobState | None:
+        """``state`` when its job has an output URL; otherwise None, having said why."""
+        if state is None:
+            self.screen.notify("No job selected.", severity="warning")
+            return None
+        if not state.job or not state.job.output_url:
+            self.screen.notify(no_output_message(state), severity="warning", markup=False)
+            return None
+        return state
+
+    async def fresh_url(self, job_id: str) -> str:
+        """The output URL from a fetch made now (the signed link is never kept on disk);
+        "" after saying why when there is none."""
+        assert self.monitor is not None
+        state = await self.monitor.fetch_now(job_id)
+        url = state.job.output_url if state.job else ""
+        if state.error is not None or not url or is_redacted(url):
+            why = f"{state.error.code}: {state.error.message}" if state.error else "no URL"
+            message = f"Could not get a fresh output URL ({why})"
+            self.screen.notify(message, severity="error", markup=False)
+            return ""
+        return url
+
+    def copy_url(self, selected: JobState | None) -> None:
+        """c: the output URL to the clipboard, fetched anew when the kept one is unsigned."""
+        state = self.usable(selected)
+        if state is None or state.job is None:
+            return
+        if is_redacted(state.job.output_url):
+            work = self._copy_fresh(state.job_id)
+            self.screen.run_worker(work, group="copy", exit_on_error=False)
+            return
+        self.copy(state.job.output_url, "Copied output URL", link=True)
+
+    async def _copy_fresh(self, job_id: str) -> None:
+        url = await self.fresh_url(job_id)
+        if url:
+            self.copy(url, "Copied output URL", link=True)
+
+    def open_output(self, selected: JobState | None) -> None:
+        """o: the output in the desktop's browser or player."""
+        state = self.usable(selected)
+        if state is not None and state.job is not None:
+            work = self._open(state.job.output_url, state.job_id)
+            self.screen.run_worker(work, group="open", exit_on_error=False)
+
+    async def _open(self, url: str, job_id: str) -> None:
+        if is_redacted(url):
+            url = await self.fresh_url(job_id)
+            if not url:
+                return
+        await open_in_browser(self.screen, url)
+
+    def copy_report(self, states: Iterable[JobState]) -> None:
+        """m: a Markdown report of the jobs shown, to the clipboard."""
+        jobs = [s.job for s in states if s.job is not None]
+        if not jobs:
+            self.screen.notify("No jobs to report yet.", severity="warning")
+            return
+        self.copy(render_report(jobs, "md"), f"Copied a Markdown report of {len(jobs)} job(s)")
