@@ -50,9 +50,21 @@ def test_env_with_sts_token_and_region() -> None:
     assert creds.region == "cn-beijing"
 
 
-def test_half_set_environment_is_an_error() -> None:
+def test_half_set_environment_is_passed_over_and_said(isolated_home: Path) -> None:
+    # As the vendor's chain: the next source is used, and `info` can say why env was not.
     with pytest.raises(CredentialsError, match="ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set"):
         resolve(env={"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAIx"})
+    write_cli_config(
+        isolated_home,
+        [{"name": "a", "mode": "AK", "access_key_id": "LTAIcli00001", "access_key_secret": "1"}],
+        "a",
+    )
+    creds = resolve(env={"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAIx"})
+    assert creds.access_key_id == "LTAIcli00001"
+    assert creds.passed_over == (
+        "environment: ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set (only "
+        "ALIBABA_CLOUD_ACCESS_KEY_ID is)",
+    )
 
 
 def test_aliyun_cli_current_profile(isolated_home: Path) -> None:
@@ -183,7 +195,8 @@ def test_bad_values_are_refused_from_every_source(isolated_home: Path, tmp_path:
     assert "AccessKey secret from aliyun CLI profile 'default'" in str(info.value)
     cli_config.unlink()
     ini = write_ini(
-        tmp_path / "c.ini", "[default]\naccess_key_id = LTAI\u00a0PART\naccess_key_secret = s\n"
+        tmp_path / "c.ini",
+        "[default]\ntype = access_key\naccess_key_id = LTAI\u00a0PART\naccess_key_secret = s\n",
     )
     with pytest.raises(CredentialsError) as info:
         resolve(env={"ALIBABA_CLOUD_CREDENTIALS_FILE": str(ini)})

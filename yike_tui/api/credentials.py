@@ -1,18 +1,22 @@
 """Find credentials the way Alibaba Cloud's own tools do, and never show the secret.
 
-Order: an explicit ``--profile`` (aliyun CLI profile), then the ``ALIBABA_CLOUD_*``
-environment variables, then ``~/.aliyun/config.json`` (profile from
-``ALIBABA_CLOUD_PROFILE`` or ``current``), then ``~/.alibabacloud/credentials.ini`` (or
-``ALIBABA_CLOUD_CREDENTIALS_FILE``). A secret is never taken from the command line, where
+The rules are those of the vendor's ``alibabacloud-credentials`` default chain (pinned and
+checked against it in tests/unit/test_credentials_chain.py): the ``ALIBABA_CLOUD_*``
+environment keys (both id and secret, else passed over), then ``~/.aliyun/config.json``
+(profile ``ALIBABA_CLOUD_PROFILE``, else the file's ``current``), then
+``~/.alibabacloud/credentials.ini`` or ``ALIBABA_CLOUD_CREDENTIALS_FILE`` (section
+``ALIBABA_CLOUD_PROFILE``, else ``default``). An explicit ``--profile`` (aliyun CLI
+profile) comes before all of them. A secret is never taken from the command line, where
 it would land in shell history and ``ps``.
 """
 
 from __future__ import annotations
 
 import configparser
+import dataclasses
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,17 +25,28 @@ from yike_tui import safe_read
 
 DEFAULT_REGION = "cn-shanghai"
 
-# aliyun CLI modes that need a token service we do not implement, with what to do instead.
-_UNSUPPORTED_MODES = {
+# aliyun CLI modes and credentials.ini types that Alibaba Cloud's library turns into
+# credentials through a token service (STS, ECS metadata, OIDC, SSO...). yike-tui does not
+# call one: it names the mode and says what to do instead, rather than use another source.
+_TOKEN_SERVICE_MODES = {
     "RamRoleArn": "assume the role yourself and use an StsToken profile or env vars",
     "EcsRamRole": "export ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET/SECURITY_TOKEN from the metadata",
-    "RsaKeyPair": "use an AK or StsToken profile",
     "ChainableRamRoleArn": "assume the role yourself and use an StsToken profile",
     "OIDC": "exchange the OIDC token for STS credentials and use an StsToken profile",
     "CloudSSO": "run `aliyun configure` for an StsToken profile, or export env vars",
     "External": "export the credentials the external program prints as env vars",
-    "CredentialsURI": "export the credentials the URI returns as env vars",
     "OAuth": "use an AK or StsToken profile",
+}
+_TOKEN_SERVICE_TYPES = {
+    "ram_role_arn": _TOKEN_SERVICE_MODES["RamRoleArn"],
+    "oidc_role_arn": _TOKEN_SERVICE_MODES["OIDC"],
+    "ecs_ram_role": _TOKEN_SERVICE_MODES["EcsRamRole"],
+    "rsa_key_pair": "use type = access_key, or export env vars",
+}
+# aliyun CLI modes the vendor's library does not know: it skips them, so do we, with advice.
+_UNKNOWN_MODES = {
+    "RsaKeyPair": "use an AK or StsToken profile",
+    "CredentialsURI": "export the credentials the URI returns as env vars",
 }
 
 
@@ -78,6 +93,8 @@ class Credentials:
     security_token: str | None = field(default=None, repr=False)
     source: str = ""  # where they came from, for `yike-tui info` and the status bar
     region: str | None = None
+    # Sources before this one that were there but unusable, one line each, for `info`.
+    passed_over: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         _check_value("AccessKey id", self.access_key_id, self.source)
@@ -107,14 +124,27 @@ def _home() -> Path:
     return Path(os.path.expanduser("~"))
 
 
+class _PassOver(Exception):
+    """A source is there but not usable; like the vendor's chain we go on to the next one,
+    and keep this one-line reason for the final error and for ``info``."""
+
+
+def _deliberate(where: str, what: str, advice: str) -> CredentialsError:
+    """A source the vendor's tools would use through a token service yike-tui does not
+    implement: we stop here rather than fall through to another (possibly other) account."""
+    return CredentialsError(
+        f"{where} uses {what}, which needs a token service yike-tui does not call: {advice}"
+    )
+
+
 def _from_env(env: Mapping[str, str]) -> Credentials | None:
     key_id = env.get("ALIBABA_CLOUD_ACCESS_KEY_ID", "").strip()
     secret = env.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "").strip()
     if not key_id and not secret:
         return None
     if not key_id or not secret:
-        missing = "ALIBABA_CLOUD_ACCESS_KEY_SECRET" if key_id else "ALIBABA_CLOUD_ACCESS_KEY_ID"
-        raise CredentialsError(f"{missing} is not set, but its pair is: set both, or neither")
+        missing, present = _ENV_PAIR if key_id else _ENV_PAIR[::-1]
+        raise _PassOver(f"environment: {missing} is not set (only {present} is)")
     return Credentials(
         access_key_id=key_id,
         access_key_secret=secret,
@@ -124,90 +154,127 @@ def _from_env(env: Mapping[str, str]) -> Credentials | None:
     )
 
 
+_ENV_PAIR = ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_ACCESS_KEY_ID")
+_OIDC_VARS = (
+    "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
+    "ALIBABA_CLOUD_ROLE_ARN",
+    "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+)
+
+
+def _check_oidc_env(env: Mapping[str, str]) -> None:
+    """The vendor's chain tries an OIDC role right after the env keys when all three are set."""
+    if all(env.get(name, "").strip() for name in _OIDC_VARS):
+        raise _deliberate(
+            "the environment",
+            "an OIDC role (" + ", ".join(_OIDC_VARS) + ")",
+            _TOKEN_SERVICE_MODES["OIDC"],
+        )
+
+
 def _read_small(path: Path) -> str:
     """A credentials file's text: a regular file of sane size only (a FIFO would hang us,
     a device or a huge file eat memory), read at its target when it is a symlink."""
     try:
         data = safe_read.read_regular(os.path.realpath(path))
     except (OSError, safe_read.NotReadable) as exc:
-        raise CredentialsError(f"{path} could not be read: {exc}") from None
+        raise _PassOver(f"{path} could not be read: {exc}") from None
     if data is None:
-        raise CredentialsError(f"{path} could not be read: it went away")
+        raise _PassOver(f"{path} could not be read: it went away")
     return data.decode("utf-8", errors="replace")
 
 
-def _from_aliyun_cli(path: Path, profile_name: str | None, *, explicit: bool) -> Credentials | None:
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _from_aliyun_cli(
+    path: Path, env: Mapping[str, str], profile_name: str | None
+) -> Credentials | None:
+    """The vendor's CLIProfileCredentialsProvider: the profile named by ``--profile``, else
+    ``ALIBABA_CLOUD_PROFILE``, else the file's ``current`` (no fallback to "default")."""
+    if env.get("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "").strip().lower() == "true":
+        raise _PassOver(f"{path}: turned off by ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true")
     if not path.is_file():
-        if explicit:
-            raise CredentialsError(f"--profile {profile_name}: {path} does not exist")
         return None
     try:
         data: Any = json.loads(_read_small(path))
     except ValueError as exc:
-        raise CredentialsError(f"{path} could not be read as JSON: {exc}") from None
+        raise _PassOver(f"{path} could not be read as JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise CredentialsError(f"{path}: expected a JSON object at the top")
-    name = profile_name or data.get("current") or "default"
-    profiles = data.get("profiles") or []
-    profile = next((p for p in profiles if isinstance(p, dict) and p.get("name") == name), None)
+        raise _PassOver(f"{path}: expected a JSON object at the top")
+    name = (
+        profile_name or env.get("ALIBABA_CLOUD_PROFILE", "").strip() or _text(data.get("current"))
+    )
+    if not name:
+        raise _PassOver(f"{path} has no current profile and ALIBABA_CLOUD_PROFILE is not set")
+    profiles = data.get("profiles")
+    profiles = [p for p in profiles if isinstance(p, dict)] if isinstance(profiles, list) else []
+    profile = next((p for p in profiles if p.get("name") == name), None)
     if profile is None:
-        if explicit or profile_name:
-            names = ", ".join(str(p.get("name")) for p in profiles if isinstance(p, dict))
-            raise CredentialsError(
-                f"profile {name!r} is not in {path} (profiles there: {names or 'none'})"
-            )
-        return None
-    mode = str(profile.get("mode") or "AK")
+        names = ", ".join(str(p.get("name")) for p in profiles)
+        raise _PassOver(f"profile {name!r} is not in {path} (profiles there: {names or 'none'})")
+    mode = profile.get("mode")
     where = f"aliyun CLI profile {name!r} ({path})"
     if mode in ("AK", "StsToken"):
-        key_id = str(profile.get("access_key_id") or "").strip()
-        secret = str(profile.get("access_key_secret") or "").strip()
-        token = str(profile.get("sts_token") or "").strip() or None
+        key_id = _text(profile.get("access_key_id"))
+        secret = _text(profile.get("access_key_secret"))
+        token = _text(profile.get("sts_token")) or None
         if not key_id or not secret:
-            raise CredentialsError(f"{where} has mode {mode} but no access_key_id/secret")
+            raise _PassOver(f"{where} has mode {mode} but no access_key_id/access_key_secret")
         if mode == "StsToken" and not token:
-            raise CredentialsError(f"{where} has mode StsToken but no sts_token")
+            raise _PassOver(f"{where} has mode StsToken but no sts_token")
         return Credentials(
             access_key_id=key_id,
             access_key_secret=secret,
             security_token=token if mode == "StsToken" else None,
             source=where,
-            region=str(profile.get("region_id") or "").strip() or None,
+            region=_text(profile.get("region_id")) or None,
         )
-    advice = _UNSUPPORTED_MODES.get(mode, "use an AK or StsToken profile, or env vars")
-    raise CredentialsError(
-        f"{where} uses mode {mode}, which yike-tui does not support yet: {advice}"
-    )
+    if mode in _TOKEN_SERVICE_MODES:
+        raise _deliberate(where, f"mode {mode}", _TOKEN_SERVICE_MODES[str(mode)])
+    # A mode the vendor's library does not know either (or none at all): it moves on.
+    advice = _UNKNOWN_MODES.get(str(mode), "use mode AK or StsToken")
+    raise _PassOver(f"{where} has mode {mode!r}, which Alibaba Cloud's library skips: {advice}")
 
 
-def _from_ini(path: Path, *, explicit: bool) -> Credentials | None:
+def _ini_value(raw: str) -> str:
+    """As the vendor reads an ini value: cut at the first ``#`` (a trailing comment), strip."""
+    return raw.split("#", 1)[0].strip()
+
+
+def _from_ini(path: Path, env: Mapping[str, str], *, named: bool) -> Credentials | None:
+    """The vendor's ProfileCredentialsProvider: section ``ALIBABA_CLOUD_PROFILE`` or
+    ``default`` (never another), which must say ``type = access_key``."""
     if not path.is_file():
-        if explicit:
-            raise CredentialsError(f"ALIBABA_CLOUD_CREDENTIALS_FILE {path} does not exist")
+        if named:
+            raise _PassOver(f"ALIBABA_CLOUD_CREDENTIALS_FILE {path} does not exist")
         return None
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(_read_small(path), source=str(path))
     except configparser.Error as exc:
-        raise CredentialsError(f"{path} could not be read: {exc}") from None
-    section = "default" if parser.has_section("default") else None
-    if section is None:
-        sections = parser.sections()
-        if not sections:
-            return None
-        section = sections[0]
+        reason = " ".join(str(exc).split())  # configparser's messages span lines
+        raise _PassOver(f"{path} could not be read: {reason}") from None
+    section = env.get("ALIBABA_CLOUD_PROFILE", "").strip() or "default"
+    if not parser.has_section(section):
+        names = ", ".join(parser.sections())
+        raise _PassOver(f"{path} has no [{section}] section (sections there: {names or 'none'})")
     sec = parser[section]
-    kind = sec.get("type", "access_key").strip()
+    kind = _ini_value(sec.get("type", ""))
     where = f"credentials file {path} [{section}]"
-    if kind != "access_key":
-        raise CredentialsError(
-            f"{where} has type {kind}, which yike-tui does not support: use type = access_key"
-        )
-    key_id = sec.get("access_key_id", "").strip()
-    secret = sec.get("access_key_secret", "").strip()
-    if not key_id or not secret:
-        raise CredentialsError(f"{where} lacks access_key_id or access_key_secret")
-    return Credentials(access_key_id=key_id, access_key_secret=secret, source=where)
+    if kind == "access_key":
+        key_id = _ini_value(sec.get("access_key_id", ""))
+        secret = _ini_value(sec.get("access_key_secret", ""))
+        if not key_id or not secret:
+            raise _PassOver(f"{where} lacks access_key_id or access_key_secret")
+        return Credentials(access_key_id=key_id, access_key_secret=secret, source=where)
+    if kind in _TOKEN_SERVICE_TYPES:
+        raise _deliberate(where, f"type {kind}", _TOKEN_SERVICE_TYPES[kind])
+    shown = f"type {kind!r}" if kind else "no type"
+    raise _PassOver(
+        f"{where} has {shown}, which Alibaba Cloud's library skips: use type = access_key"
+    )
 
 
 def search_locations(env: Mapping[str, str] | None = None) -> list[str]:
@@ -219,33 +286,59 @@ def search_locations(env: Mapping[str, str] | None = None) -> list[str]:
     return [
         "ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET "
         "(+ ALIBABA_CLOUD_SECURITY_TOKEN)",
-        f"{_home() / '.aliyun' / 'config.json'} (aliyun CLI; --profile or ALIBABA_CLOUD_PROFILE)",
-        ini,
+        f"{_home() / '.aliyun' / 'config.json'} (aliyun CLI; --profile, ALIBABA_CLOUD_PROFILE "
+        "or current)",
+        f"{ini} ([ALIBABA_CLOUD_PROFILE] or [default])",
     ]
 
 
+def _cli_config() -> Path:
+    return _home() / ".aliyun" / "config.json"
+
+
 def resolve(profile: str | None = None, env: Mapping[str, str] | None = None) -> Credentials:
-    """Return the first usable credentials, or raise ``CredentialsError`` saying why not."""
+    """Return the first usable credentials, or raise ``CredentialsError`` saying why not.
+
+    The order and the rules are those of the vendor's ``alibabacloud-credentials`` default
+    chain (tests/unit/test_credentials_chain.py runs it as the oracle): a source that is
+    there but unusable is passed over, not fatal. Where we differ on purpose we stop with
+    a message: a value that cannot be a credential, a token-service mode or type, and an
+    explicit ``--profile`` (which the vendor's chain has no notion of) that is unusable.
+    """
     env = os.environ if env is None else env
-    cli_config = _home() / ".aliyun" / "config.json"
     if profile:
-        found = _from_aliyun_cli(cli_config, profile, explicit=True)
-        assert found is not None  # explicit lookups raise instead of returning None
+        try:
+            found = _from_aliyun_cli(_cli_config(), env, profile)
+        except _PassOver as exc:
+            raise CredentialsError(f"--profile {profile}: {exc}") from None
+        if found is None:
+            raise CredentialsError(f"--profile {profile}: {_cli_config()} does not exist")
         return found
-    found = _from_env(env)
-    if found:
-        return found
-    found = _from_aliyun_cli(cli_config, env.get("ALIBABA_CLOUD_PROFILE") or None, explicit=False)
-    if found:
-        return found
-    ini_env = env.get("ALIBABA_CLOUD_CREDENTIALS_FILE")
+    ini_env = env.get("ALIBABA_CLOUD_CREDENTIALS_FILE", "").strip()
     ini = Path(ini_env) if ini_env else _home() / ".alibabacloud" / "credentials.ini"
-    found = _from_ini(ini, explicit=bool(ini_env))
-    if found:
-        return found
-    tried = "\n  ".join(search_locations(env))
-    raise CredentialsError(
-        "no Alibaba Cloud credentials found. Looked in:\n  "
-        + tried
-        + "\nSet the environment variables, run `aliyun configure`, or try `yike-tui --demo`."
-    )
+    sources: list[Callable[[], Credentials | None]] = [
+        lambda: _from_env(env),
+        lambda: _check_oidc_env(env),
+        lambda: _from_aliyun_cli(_cli_config(), env, None),
+        lambda: _from_ini(ini, env, named=bool(ini_env)),
+    ]
+    passed_over: list[str] = []
+    for source in sources:
+        try:
+            found = source()
+        except _PassOver as exc:
+            passed_over.append(str(exc))
+            continue
+        if found is not None:
+            return dataclasses.replace(found, passed_over=tuple(passed_over))
+    lines = ["no Alibaba Cloud credentials found. Looked in:"]
+    lines += [f"  {where}" for where in search_locations(env)]
+    if passed_over:
+        lines += ["Passed over:"] + [f"  {reason}" for reason in passed_over]
+    if env.get("ALIBABA_CLOUD_CREDENTIALS_URI", "").strip():
+        lines.append(
+            "ALIBABA_CLOUD_CREDENTIALS_URI is set: yike-tui does not fetch credentials from "
+            "a URI; export what it returns as ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET/SECURITY_TOKEN."
+        )
+    lines.append("Set the environment variables, run `aliyun configure`, or try `yike-tui --demo`.")
+    raise CredentialsError("\n".join(lines))
