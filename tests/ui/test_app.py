@@ -299,23 +299,6 @@ async def test_download_resume_and_report_from_the_tui(
         assert app.last_copied.startswith("|") and "Harbour Lights" in app.last_copied
 
 
-async def test_storyboard_node_copies_its_editor_link(
-    make_app: AppFactory, sim: SimulatorThread
-) -> None:
-    courier = by_title(sim, "Midnight Courier")
-    app = make_app(ids=[courier])
-    async with app.run_test(size=(160, 45)) as pilot:
-        await first_pass(pilot)
-        tree = app.query_one(StoryboardTree)
-        tree.focus()
-        await pilot.pause()
-        await pilot.press("down")  # the first storyboard
-        await pilot.press("y")
-        assert app.last_copied.startswith(
-            "https://www.yikeai.com/#/storyboard/editing?storyboardId=st_"
-        )
-
-
 async def test_keys_rebind_from_config_and_show_in_the_palette(make_app: AppFactory) -> None:
     app = make_app(keys={"copy_id": "ctrl+y"})
     async with app.run_test(size=(160, 45)) as pilot:
