@@ -223,3 +223,21 @@ def test_a_credentials_file_too_big_to_be_one_is_refused_unread(
         f.truncate(64 * 1024 * 1024)
     with pytest.raises(CredentialsError, match="could not be read: it is 67108864 bytes"):
         resolve()
+
+
+def test_oidc_env_trio_is_named_not_passed_over(isolated_home: Path) -> None:
+    # The vendor's chain would exchange the OIDC token here (a token service): we stop and
+    # say so rather than use the CLI profile, which may be another account.
+    write_cli_config(
+        isolated_home,
+        [{"name": "a", "mode": "AK", "access_key_id": "LTAIcli00001", "access_key_secret": "1"}],
+        "a",
+    )
+    env = {
+        "ALIBABA_CLOUD_OIDC_TOKEN_FILE": "/var/run/token",
+        "ALIBABA_CLOUD_ROLE_ARN": "acs:ram::1:role/r",
+        "ALIBABA_CLOUD_OIDC_PROVIDER_ARN": "acs:ram::1:oidc-provider/p",
+    }
+    with pytest.raises(CredentialsError, match="OIDC role .* StsToken"):
+        resolve(env=env)
+    assert resolve(env={**env, **ENV}).access_key_id == "LTAIenvKey0001"  # env keys come first

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.hardening.cli_run import run
 from yike_tui.api.credentials import CredentialsError, resolve
 
 CLI = "home/.aliyun/config.json"
@@ -98,6 +99,10 @@ CASES = [
                                "access_key_secret": "s"}), INI: INI_DEFAULT}),
     Case("cli-unknown-mode-then-ini", "LTAIiniDef01",
          files={CLI: cli("a", ak("a", "LTAIcliA0001", mode="Bogus")), INI: INI_DEFAULT}),
+    Case("cli-rsa-mode-then-ini", "LTAIiniDef01",
+         files={CLI: cli("a", ak("a", "LTAIcliA0001", mode="RsaKeyPair")), INI: INI_DEFAULT}),
+    Case("cli-uri-mode-then-ini", "LTAIiniDef01",
+         files={CLI: cli("a", ak("a", "LTAIcliA0001", mode="CredentialsURI")), INI: INI_DEFAULT}),
     Case("cli-broken-json-then-ini", "LTAIiniDef01", files={CLI: "{not json", INI: INI_DEFAULT}),
     Case("cli-disabled-then-ini", "LTAIiniDef01",
          env={"ALIBABA_CLOUD_CLI_PROFILE_DISABLED": "true"}, files={CLI: CLI_AB, INI: INI_DEFAULT}),
@@ -222,3 +227,37 @@ def test_the_vendor_chain_gives_the_pinned_answer(tmp_path: Path) -> None:
     assert child.returncode == 0, child.stderr[-2000:]
     answers = dict(zip([c.id for c in CASES], json.loads(child.stdout), strict=True))
     assert answers == {c.id: c.expect for c in CASES}
+
+
+def test_info_says_what_was_passed_over_and_what_is_not_used(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The vendor's chain skips a half-set env pair silently; `info` names it, and the
+    sources yike-tui does not use."""
+    case = next(c for c in CASES if c.id == "env-id-only-then-cli")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for name, value in lay_out(case, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    code, out, err = run(["info"], capsys)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "credentials: STS STSc****0001 from aliyun CLI profile 'b'" in out
+    assert (
+        "passed over: environment: ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set "
+        "(only ALIBABA_CLOUD_ACCESS_KEY_ID is)" in lines
+    )
+    not_used = next(line for line in lines if line.startswith("not used:"))
+    assert "RamRoleArn" in not_used and "ECS metadata" in not_used and "OIDC" in not_used
+
+
+def test_info_without_credentials_says_why_each_source_was_passed_over(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = next(c for c in CASES if c.id == "cli-env-profile-missing-alone")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for name, value in lay_out(case, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    code, out, err = run(["info"], capsys)
+    assert code == 3
+    assert "credentials: none usable" in out and "not used:" in out
+    assert "profile 'p9' is not in" in err and "profiles there: a, b" in err

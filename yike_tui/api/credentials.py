@@ -50,6 +50,13 @@ _UNKNOWN_MODES = {
 }
 
 
+# What Alibaba Cloud's default chain would try that yike-tui does not, for `info` (one line).
+NOT_USED = (
+    "token services (RamRoleArn, EcsRamRole and ECS metadata, OIDC, CloudSSO, OAuth, "
+    "External, a credentials URI): named with what to do, never passed over"
+)
+
+
 class CredentialsError(Exception):
     """No usable credentials; the message says what was tried and what to do."""
 

@@ -12,6 +12,7 @@ import platform
 from yike_tui import __version__, paths
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.exits import EXIT_CREDENTIALS, EXIT_OK, error
+from yike_tui.safe_text import clean
 from yike_tui.session import chosen_endpoint, connect
 
 
@@ -20,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from yike_tui.api.credentials import CredentialsError, resolve, search_locations
+    from yike_tui.api.credentials import NOT_USED, CredentialsError, resolve, search_locations
 
     print(f"yike-tui {__version__} (Python {platform.python_version()})")
     print(f"config:      {paths.config_file()}")
@@ -40,9 +41,15 @@ def run(args: argparse.Namespace) -> int:
         creds = resolve(profile=args.profile)
     except CredentialsError as exc:
         print("credentials: none usable")
-        error(str(exc))  # it says where it looked and what to do
+        print(f"not used:    {NOT_USED}")
+        error(str(exc))  # it says where it looked, what it passed over and what to do
         return EXIT_CREDENTIALS
     print(f"credentials: {creds.describe()}")
+    # Sources before the one used that were there but unusable (the vendor's chain skips
+    # them silently): a half-set env pair or a broken profile should not go unnoticed.
+    for reason in creds.passed_over:
+        print(f"passed over: {clean(reason, one_line=True)}")
     print(f"region:      {args.region or creds.region or 'cn-shanghai'}")
     print(looked_in)
+    print(f"not used:    {NOT_USED}")
     return EXIT_OK
