@@ -238,6 +238,6 @@ def test_oidc_env_trio_is_named_not_passed_over(isolated_home: Path) -> None:
         "ALIBABA_CLOUD_ROLE_ARN": "acs:ram::1:role/r",
         "ALIBABA_CLOUD_OIDC_PROVIDER_ARN": "acs:ram::1:oidc-provider/p",
     }
-    with pytest.raises(CredentialsError, match="OIDC role .* StsToken"):
+    with pytest.raises(CredentialsError, match=r"OIDC role .* StsToken"):
         resolve(env=env)
     assert resolve(env={**env, **ENV}).access_key_id == "LTAIenvKey0001"  # env keys come first
