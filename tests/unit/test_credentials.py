@@ -241,3 +241,16 @@ def test_oidc_env_trio_is_named_not_passed_over(isolated_home: Path) -> None:
     with pytest.raises(CredentialsError, match=r"OIDC role .* StsToken"):
         resolve(env=env)
     assert resolve(env={**env, **ENV}).access_key_id == "LTAIenvKey0001"  # env keys come first
+
+
+def test_nothing_found_says_each_reason_on_one_line(isolated_home: Path) -> None:
+    write_ini(
+        isolated_home / ".alibabacloud" / "credentials.ini",
+        "[default]\ntype = access_key\n[default]\n",  # a duplicate section: does not parse
+    )
+    with pytest.raises(CredentialsError) as info:
+        resolve(env={"ALIBABA_CLOUD_CREDENTIALS_URI": "http://127.0.0.1:9/creds"})
+    lines = str(info.value).splitlines()
+    reason = next(line for line in lines if "credentials.ini could not be read" in line)
+    assert "already exists" in reason  # configparser's two-line message, on one line
+    assert any(line.startswith("ALIBABA_CLOUD_CREDENTIALS_URI is set") for line in lines)
