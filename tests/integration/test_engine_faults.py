@@ -175,7 +175,7 @@ async def test_a_raising_subscriber_does_not_stop_the_others_or_the_engine(
 def quick_lock(monkeypatch: pytest.MonkeyPatch) -> None:
     # Seconds a write waits for another program's lock before it gives up: small, so the
     # failure comes at once. Set before the store opens (sqlite takes it at connect).
-    monkeypatch.setattr("yike_tui.store.LOCK_TIMEOUT", 0.05)
+    monkeypatch.setattr("yike_tui.store.db.LOCK_TIMEOUT", 0.05)
 
 
 @pytest.fixture

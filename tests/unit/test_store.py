@@ -158,7 +158,7 @@ def test_read_only_directory_falls_back_to_memory(tmp_path: Path) -> None:
 
 
 def test_locked_db_falls_back_to_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("yike_tui.store.LOCK_TIMEOUT", 0.05)
+    monkeypatch.setattr("yike_tui.store.db.LOCK_TIMEOUT", 0.05)
     with Store.open():
         pass
     holder = sqlite3.connect(paths.state_db(), isolation_level=None)
@@ -214,7 +214,7 @@ def test_another_connection_never_sees_a_half_made_schema(tmp_path: Path) -> Non
     before every statement that creates the schema, a second connection looks at the db and
     must find it empty or whole, never ``meta`` without a schema version (which it moves aside).
     """
-    from yike_tui import store as store_module
+    from yike_tui.store.db import ensure_schema
 
     db = tmp_path / "state.sqlite3"
     conn = sqlite3.connect(db)
@@ -234,7 +234,7 @@ def test_another_connection_never_sees_a_half_made_schema(tmp_path: Path) -> Non
         seen.append((statement.split("(")[0].strip(), not tables or version is not None))
 
     conn.set_trace_callback(look)
-    store_module._ensure_schema(conn)
+    ensure_schema(conn)
     conn.set_trace_callback(None)
     conn.close()
     assert any("CREATE TABLE" in statement for statement, _ in seen)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import re
 import sqlite3
 import threading
 import time
@@ -35,279 +34,32 @@ from typing import Any
 from yike_tui import paths
 from yike_tui.config import WatchedJob, now_iso
 from yike_tui.events import Event, EventKind
-from yike_tui.job_ids import check_job_id
-from yike_tui.redaction import has_signed_query, unsign
+from yike_tui.store.db import (
+    LOCK_TIMEOUT,
+    SCHEMA_VERSION,
+    TooNew,
+    Unreadable,
+    connect,
+    is_corruption,
+    move_aside,
+)
+from yike_tui.store.rows import (
+    MAX_SNAPSHOT_BYTES,
+    event_row,
+    insert_each,
+    log_skipped,
+    snapshot_row,
+    stored_job_id,
+    valid_text,
+)
 
-SCHEMA_VERSION = 2  # 2: the watch list (was [[jobs]] in config.toml)
-LOCK_TIMEOUT = 2.0  # seconds to wait for another process's write before going in-memory
+__all__ = ["LOCK_TIMEOUT", "MAX_SNAPSHOT_BYTES", "SCHEMA_VERSION", "Store"]
+
 MAX_AGE_DAYS = 30.0
 MAX_EVENTS = 50_000
-MAX_SNAPSHOT_BYTES = 1 << 20  # a 200 MB answer must not be read back at every start
-MAX_EVENT_BYTES = 64 << 10
-_MAX_EVENT_TEXT = 1000  # characters a text field of an oversized event keeps
-_MAX_TITLE = 1000  # characters of the title column (``list`` shows 40)
-
-# Statement by statement: they run inside one transaction (``executescript`` would commit).
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS snapshots (
-        job_id TEXT PRIMARY KEY,
-        payload TEXT NOT NULL,
-        fetched_at REAL NOT NULL,
-        status TEXT,
-        title TEXT
-    )""",
-    """CREATE TABLE IF NOT EXISTS events (
-        id INTEGER PRIMARY KEY,
-        ts REAL,
-        job_id TEXT,
-        kind TEXT,
-        data TEXT
-    )""",
-    "CREATE INDEX IF NOT EXISTS events_ts ON events (ts)",
-    "CREATE INDEX IF NOT EXISTS events_job_ts ON events (job_id, ts)",
-    # position: the rowid, so jobs come back in the order they were added.
-    """CREATE TABLE IF NOT EXISTS watchlist (
-        position INTEGER PRIMARY KEY,
-        job_id TEXT NOT NULL UNIQUE,
-        label TEXT NOT NULL DEFAULT '',
-        added_at TEXT NOT NULL DEFAULT ''
-    )""",
-)
-_SCHEMA_NAMES = frozenset(
-    {"meta", "snapshots", "events", "events_ts", "events_job_ts", "watchlist"}
-)
 _IMPORTED = "watchlist_imported"  # meta key: when config.toml's [[jobs]] were imported
-_CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
 
 log = logging.getLogger(__name__)
-
-
-class _Unreadable(Exception):
-    """The file is a db but not one of ours: moved aside like a corrupt one."""
-
-
-class _TooNew(Exception):
-    """Written by a newer yike-tui: left alone (it is not broken), and memory used instead."""
-
-
-def _is_corruption(exc: sqlite3.Error) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in _CORRUPT_CODES
-    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
-
-
-def _connect(target: str) -> sqlite3.Connection:
-    """Open ``target``, waiting out another process that is opening or writing it.
-
-    Two yike-tui processes started together race to create the db and switch it to WAL;
-    SQLite answers such a race with an immediate "locked" (its busy timeout does not cover
-    a journal-mode switch), so the open is simply tried again for a little while.
-    """
-    deadline = time.monotonic() + 3 * LOCK_TIMEOUT
-    while True:
-        try:
-            return _connect_once(target)
-        except sqlite3.OperationalError as exc:
-            busy = "locked" in str(exc) or "busy" in str(exc)
-            if not busy or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-
-
-def _connect_once(target: str) -> sqlite3.Connection:
-    on_disk = target != ":memory:"
-    if on_disk:
-        # Created 0600 here, not by SQLite (0644 less the umask); its -wal and -shm get
-        # the db's mode from SQLite. Files an older version left open to others are tightened.
-        db = Path(target)
-        paths.make_private_file(db)
-        for side in _side_files(db):
-            # Another process closing the db removes these at any moment: gone is fine.
-            with contextlib.suppress(FileNotFoundError):
-                paths.make_private_file(side, create=False)
-    conn = sqlite3.connect(target, timeout=LOCK_TIMEOUT, check_same_thread=False)
-    try:
-        if on_disk:
-            current = conn.execute("PRAGMA journal_mode").fetchone()
-            if current is not None and str(current[0]).lower() == "wal":
-                mode = current  # already WAL (the usual case): no lock needed to switch
-            else:
-                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()
-            if mode is None or str(mode[0]).lower() != "wal":
-                raise sqlite3.OperationalError("cannot switch to WAL mode")
-            conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: safe, no fsync per write
-        _ensure_schema(conn)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _side_files(db: Path) -> tuple[Path, Path]:
-    return db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")
-
-
-def _ensure_schema(conn: sqlite3.Connection) -> None:
-    """Check the schema, creating it in ONE transaction when the db is new.
-
-    Two processes may open a new db at the same moment: the schema (tables and version)
-    appears whole or not at all (an older schema is brought up to date the same way: a
-    version 1 db gains the watch list table), and it is checked under the write lock, so
-    the other one never sees a half-made db (and moves it aside). Taking that lock at every
-    open also finds a db another process keeps locked now, not at the first save.
-    """
-    conn.execute("BEGIN IMMEDIATE")  # waits (busy timeout) for the other writer
-    try:
-        if not _schema_ready(conn):
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            conn.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
-            )
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
-    # Read every table once: a damaged page in the schema shows up here, not mid-session.
-    # Only the rowid: ``SELECT *`` pulled a whole payload (200 MB once) into every command.
-    for table in ("snapshots", "events", "watchlist"):
-        conn.execute(f"SELECT rowid FROM {table} LIMIT 1").fetchall()
-
-
-def _schema_ready(conn: sqlite3.Connection) -> bool:
-    """True when the whole schema is there; False when it must be (partly) created.
-
-    Raises _Unreadable for someone else's db, _TooNew for a newer yike-tui's.
-    """
-    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-    if not names:
-        return False
-    if "meta" not in names:
-        raise _Unreadable("not a yike-tui state db")
-    row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-    try:
-        version = int(row[0]) if row else 0
-    except ValueError:
-        version = 0
-    if version > SCHEMA_VERSION:
-        raise _TooNew(f"written by a newer yike-tui (schema {version})")
-    if version < 1:
-        raise _Unreadable("schema version missing")
-    return version == SCHEMA_VERSION and names >= _SCHEMA_NAMES
-
-
-def _move_aside(path: Path) -> Path:
-    """Rename the db (and its -wal/-shm, which belong to it) to ``<name>.corrupt-<stamp>``."""
-    stamp = time.strftime("%Y%m%d%H%M%S")
-    dest = path.with_name(f"{path.name}.corrupt-{stamp}")
-    n = 1
-    while dest.exists():
-        dest = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
-        n += 1
-    path.rename(dest)
-    for side in _side_files(path):
-        if side.exists():
-            side.rename(dest.with_name(dest.name + side.name[len(path.name) :]))
-    return dest
-
-
-# --- rows: made safe to store one by one, so one bad job costs only its own row ----------
-
-_Row = tuple[Any, ...]
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _valid(text: str) -> str:
-    """``text`` as valid UTF-8: a lone surrogate (valid JSON, not valid text) becomes U+FFFD."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", text)
-    return text
-
-
-def _dumps(value: Any) -> str:
-    """Compact JSON; escaped to ASCII only when it holds text UTF-8 cannot carry (lossless)."""
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(value, separators=(",", ":"))
-    return text
-
-
-def _job_id(job_id: object) -> str:
-    if not isinstance(job_id, str):
-        raise TypeError("JobId is not text")
-    return check_job_id(job_id)  # the one JobId rule: an id it refuses costs its row
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _minimal(job_id: str, title: str) -> dict[str, Any]:
-    """What is kept of an answer that cannot be kept whole: no status, so it is fetched afresh."""
-    return {"JobId": job_id, "JobParams": {"Title": title}}
-
-
-def _snapshot_row(job_id: str, payload: dict[str, Any], ts: float, status: str, title: str) -> _Row:
-    job_id = _job_id(job_id)
-    title = _short(_valid(unsign(str(title or ""))), _MAX_TITLE)
-    text = _dumps(unsign(payload))
-    if has_signed_query(text):  # a signed query in a shape unsign did not see: keep none
-        log.warning("snapshot of %s held a signed query: only its id and title kept", ascii(job_id))
-        text = _dumps(_minimal(job_id, title))
-    size = len(text.encode("utf-8"))
-    if size > MAX_SNAPSHOT_BYTES:
-        log.warning(
-            "snapshot of %s is %d bytes (the most is %d): only its id and title kept",
-            ascii(job_id),
-            size,
-            MAX_SNAPSHOT_BYTES,
-        )
-        text = _dumps(_minimal(job_id, title))
-    return (job_id, text, float(ts), _short(_valid(str(status or "")), 100), title)
-
-
-def _event_row(event: Event) -> _Row:
-    job_id = _job_id(event.job_id)
-    data = unsign(dict(event.data))
-    text = _dumps(data)
-    if len(text.encode("utf-8")) > MAX_EVENT_BYTES or has_signed_query(text):
-        kept = {
-            key: _short(value, _MAX_EVENT_TEXT) if isinstance(value, str) else value
-            for key, value in data.items()
-            if isinstance(value, str | int | float | bool) or value is None
-        }
-        text = _dumps(kept)
-        if len(text.encode("utf-8")) > MAX_EVENT_BYTES or has_signed_query(text):
-            text = "{}"
-    return (float(event.ts), job_id, EventKind(event.kind).value, text)
-
-
-def _skipped(kind: str, job_id: object, exc: Exception) -> None:
-    # The id escaped and cut, the error's type only: its text could hold the value.
-    log.warning("%s of %s not saved: %s", kind, ascii(job_id)[:140], type(exc).__name__)
-
-
-def _insert_each(conn: sqlite3.Connection, sql: str, rows: list[_Row], kind: str) -> int:
-    """Insert row by row in the caller's transaction: a failed statement undoes only itself
-    (a db-wide failure, OperationalError, still ends the whole batch)."""
-    saved = 0
-    for row in rows:
-        try:
-            conn.execute(sql, row)
-        except sqlite3.OperationalError:
-            raise
-        except Exception as exc:  # one bad row, not the batch
-            log.warning("%s not saved: %s", kind, type(exc).__name__)
-        else:
-            saved += 1
-    return saved
 
 
 class Store:
@@ -348,21 +100,21 @@ class Store:
     def _open_file(cls, path: Path) -> Store:
         try:
             paths.make_private_dir(path.parent)
-            return cls(_connect(str(path)), path)
-        except _Unreadable as exc:
+            return cls(connect(str(path)), path)
+        except Unreadable as exc:
             why = str(exc)
-        except _TooNew as exc:
+        except TooNew as exc:
             return cls._in_memory(path, str(exc))
         except sqlite3.Error as exc:
-            if not _is_corruption(exc):
+            if not is_corruption(exc):
                 return cls._in_memory(path, str(exc))
             why = str(exc)
         except OSError as exc:
             return cls._in_memory(path, exc.strerror or str(exc))
         try:
-            moved = _move_aside(path)
-            store = cls(_connect(str(path)), path)
-        except (OSError, sqlite3.Error, _Unreadable, _TooNew) as exc:
+            moved = move_aside(path)
+            store = cls(connect(str(path)), path)
+        except (OSError, sqlite3.Error, Unreadable, TooNew) as exc:
             return cls._in_memory(path, str(exc))
         log.warning("state db %s unreadable (%s); moved to %s", path, why, moved)
         store.notice = (
@@ -375,7 +127,7 @@ class Store:
     def _in_memory(cls, path: Path, why: str) -> Store:
         log.warning("state db %s unusable (%s); using memory", path, why)
         notice = f"State db {path} cannot be used ({why}): history will not be saved this session."
-        return cls(_connect(":memory:"), None, notice)
+        return cls(connect(":memory:"), None, notice)
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -408,8 +160,8 @@ class Store:
     def watch(self, job_ids: Iterable[str], label: str = "") -> tuple[list[str], list[str]]:
         """Add ``job_ids`` (checked by the one JobId rule: InvalidJobId, nothing written);
         returns (added, skipped because already watched), in the order given."""
-        wanted = [_job_id(job_id) for job_id in job_ids]
-        label, stamp = _valid(label), now_iso()
+        wanted = [stored_job_id(job_id) for job_id in job_ids]
+        label, stamp = valid_text(label), now_iso()
         with self._write_now() as conn:
             present = {row[0] for row in conn.execute("SELECT job_id FROM watchlist")}
             added: list[str] = []
@@ -456,13 +208,13 @@ class Store:
             rows = []
             for job in entries:
                 try:
-                    job_id = _job_id(job.id)
+                    job_id = stored_job_id(job.id)
                 except Exception as exc:
-                    _skipped("watched job", job.id, exc)
+                    log_skipped("watched job", job.id, exc)
                     continue
                 if job_id not in present:
                     present.add(job_id)
-                    rows.append((job_id, _valid(job.label), _valid(job.added_at)))
+                    rows.append((job_id, valid_text(job.label), valid_text(job.added_at)))
             conn.executemany(
                 "INSERT INTO watchlist (job_id, label, added_at) VALUES (?, ?, ?)", rows
             )
@@ -483,13 +235,13 @@ class Store:
         rows = []
         for item in items:
             try:
-                rows.append(_snapshot_row(*item))
+                rows.append(snapshot_row(*item))
             except Exception as exc:  # one bad job costs only its row
-                _skipped("snapshot", item[0] if item else "?", exc)
+                log_skipped("snapshot", item[0] if item else "?", exc)
         if not rows:
             return
         with self._write() as conn:
-            _insert_each(
+            insert_each(
                 conn,
                 "INSERT INTO snapshots (job_id, payload, fetched_at, status, title) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT(job_id) DO UPDATE SET "
@@ -560,12 +312,12 @@ class Store:
         rows = []
         for event in events:
             try:
-                rows.append(_event_row(event))
+                rows.append(event_row(event))
             except Exception as exc:  # one bad event costs only its row
-                _skipped("event", getattr(event, "job_id", "?"), exc)
+                log_skipped("event", getattr(event, "job_id", "?"), exc)
         if rows:
             with self._write() as conn:
-                _insert_each(
+                insert_each(
                     conn,
                     "INSERT INTO events (ts, job_id, kind, data) VALUES (?, ?, ?, ?)",
                     rows,

@@ -1,0 +1,181 @@
+"""Opening the state db file: private, WAL, its schema made whole in one transaction.
+
+Two processes may open a new db at the same moment; another may be closing it (its -wal
+and -shm come and go). A db that is not ours, or is corrupt, is for the store to move aside
+(``Unreadable``, ``is_corruption``); one a newer yike-tui wrote is left alone (``TooNew``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from pathlib import Path
+
+from yike_tui import paths
+
+SCHEMA_VERSION = 2  # 2: the watch list (was [[jobs]] in config.toml)
+LOCK_TIMEOUT = 2.0  # seconds to wait for another process's write before going in-memory
+
+# Statement by statement: they run inside one transaction (``executescript`` would commit).
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS snapshots (
+        job_id TEXT PRIMARY KEY,
+        payload TEXT NOT NULL,
+        fetched_at REAL NOT NULL,
+        status TEXT,
+        title TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS events (
+        id INTEGER PRIMARY KEY,
+        ts REAL,
+        job_id TEXT,
+        kind TEXT,
+        data TEXT
+    )""",
+    "CREATE INDEX IF NOT EXISTS events_ts ON events (ts)",
+    "CREATE INDEX IF NOT EXISTS events_job_ts ON events (job_id, ts)",
+    # position: the rowid, so jobs come back in the order they were added.
+    """CREATE TABLE IF NOT EXISTS watchlist (
+        position INTEGER PRIMARY KEY,
+        job_id TEXT NOT NULL UNIQUE,
+        label TEXT NOT NULL DEFAULT '',
+        added_at TEXT NOT NULL DEFAULT ''
+    )""",
+)
+_SCHEMA_NAMES = frozenset(
+    {"meta", "snapshots", "events", "events_ts", "events_job_ts", "watchlist"}
+)
+_CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+class Unreadable(Exception):
+    """The file is a db but not one of ours: moved aside like a corrupt one."""
+
+
+class TooNew(Exception):
+    """Written by a newer yike-tui: left alone (it is not broken), and memory used instead."""
+
+
+def is_corruption(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _CORRUPT_CODES
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
+
+
+def connect(target: str) -> sqlite3.Connection:
+    """Open ``target``, waiting out another process that is opening or writing it.
+
+    Two yike-tui processes started together race to create the db and switch it to WAL;
+    SQLite answers such a race with an immediate "locked" (its busy timeout does not cover
+    a journal-mode switch), so the open is simply tried again for a little while.
+    """
+    deadline = time.monotonic() + 3 * LOCK_TIMEOUT
+    while True:
+        try:
+            return _connect_once(target)
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _connect_once(target: str) -> sqlite3.Connection:
+    on_disk = target != ":memory:"
+    if on_disk:
+        # Created 0600 here, not by SQLite (0644 less the umask); its -wal and -shm get
+        # the db's mode from SQLite. Files an older version left open to others are tightened.
+        db = Path(target)
+        paths.make_private_file(db)
+        for side in _side_files(db):
+            # Another process closing the db removes these at any moment: gone is fine.
+            with contextlib.suppress(FileNotFoundError):
+                paths.make_private_file(side, create=False)
+    conn = sqlite3.connect(target, timeout=LOCK_TIMEOUT, check_same_thread=False)
+    try:
+        if on_disk:
+            current = conn.execute("PRAGMA journal_mode").fetchone()
+            if current is not None and str(current[0]).lower() == "wal":
+                mode = current  # already WAL (the usual case): no lock needed to switch
+            else:
+                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            if mode is None or str(mode[0]).lower() != "wal":
+                raise sqlite3.OperationalError("cannot switch to WAL mode")
+            conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: safe, no fsync per write
+        ensure_schema(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _side_files(db: Path) -> tuple[Path, Path]:
+    return db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")
+
+
+def ensure_schema(conn: sqlite3.Connection) -> None:
+    """Check the schema, creating it in ONE transaction when the db is new.
+
+    Two processes may open a new db at the same moment: the schema (tables and version)
+    appears whole or not at all (an older schema is brought up to date the same way: a
+    version 1 db gains the watch list table), and it is checked under the write lock, so
+    the other one never sees a half-made db (and moves it aside). Taking that lock at every
+    open also finds a db another process keeps locked now, not at the first save.
+    """
+    conn.execute("BEGIN IMMEDIATE")  # waits (busy timeout) for the other writer
+    try:
+        if not _schema_ready(conn):
+            for statement in _SCHEMA:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    # Read every table once: a damaged page in the schema shows up here, not mid-session.
+    # Only the rowid: ``SELECT *`` pulled a whole payload (200 MB once) into every command.
+    for table in ("snapshots", "events", "watchlist"):
+        conn.execute(f"SELECT rowid FROM {table} LIMIT 1").fetchall()
+
+
+def _schema_ready(conn: sqlite3.Connection) -> bool:
+    """True when the whole schema is there; False when it must be (partly) created.
+
+    Raises Unreadable for someone else's db, TooNew for a newer yike-tui's.
+    """
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    if not names:
+        return False
+    if "meta" not in names:
+        raise Unreadable("not a yike-tui state db")
+    row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    try:
+        version = int(row[0]) if row else 0
+    except ValueError:
+        version = 0
+    if version > SCHEMA_VERSION:
+        raise TooNew(f"written by a newer yike-tui (schema {version})")
+    if version < 1:
+        raise Unreadable("schema version missing")
+    return version == SCHEMA_VERSION and names >= _SCHEMA_NAMES
+
+
+def move_aside(path: Path) -> Path:
+    """Rename the db (and its -wal/-shm, which belong to it) to ``<name>.corrupt-<stamp>``."""
+    stamp = time.strftime("%Y%m%d%H%M%S")
+    dest = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while dest.exists():
+        dest = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+        n += 1
+    path.rename(dest)
+    for side in _side_files(path):
+        if side.exists():
+            side.rename(dest.with_name(dest.name + side.name[len(path.name) :]))
+    return dest
