@@ -10,6 +10,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 
+def reply_json(handler: BaseHTTPRequestHandler, status: int, body: bytes) -> None:
+    """Send ``body`` as the whole JSON answer, with its length."""
+    handler.send_response(status)
+    handler.send_header("content-type", "application/json")
+    handler.send_header("content-length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 @contextmanager
 def api_endpoint(
     handler: type[BaseHTTPRequestHandler], key_id: str, monkeypatch: pytest.MonkeyPatch

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.hardening.cli_run import run
-from tests.hardening.loopback_api import api_endpoint
+from tests.hardening.loopback_api import api_endpoint, reply_json
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.config import Settings
@@ -55,11 +55,7 @@ class Handler(BaseHTTPRequestHandler):
             body = json.dumps({"Code": EVIL, "Message": EVIL + LONG, "RequestId": EVIL}).encode()
         elif job_id.startswith("badutf8"):
             body = b'{"JobId": "x", "JobStatus": "Running\xff\xfe", "JobParams": {"Title": "\xc3"}}'
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        reply_json(self, status, body)
 
     def log_message(self, *args: object) -> None:
         pass

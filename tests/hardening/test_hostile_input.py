@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.hardening.cli_run import run
-from tests.hardening.loopback_api import api_endpoint
+from tests.hardening.loopback_api import api_endpoint, reply_json
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.config import Settings
@@ -70,11 +70,7 @@ class Handler(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("content-length") or 0))
         job_id = parse_qs(urlsplit(self.path).query).get("JobId", [""])[0]
         body = BODIES[job_id.split("-")[0]](job_id)
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        reply_json(self, 200, body)
 
     def log_message(self, *args: object) -> None:
         pass

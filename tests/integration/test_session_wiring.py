@@ -7,6 +7,7 @@ import asyncio
 from collections import Counter
 from typing import Any
 
+from tests.wait import wait_async
 from yike_tui.api.client import IceClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.config import Settings
@@ -80,12 +81,6 @@ class HeldFetcher:
             self.out[job_id] -= 1
 
 
-async def _until(condition: Any, what: str) -> None:
-    async with asyncio.timeout(LIMIT):
-        while not condition():
-            await asyncio.sleep(0.01)
-
-
 async def test_fetch_now_waits_for_its_own_job_only() -> None:
     async with running_simulator(scenario="demo") as sim:
         quick, slow = list(sim.sim.book.ids)[:2]
@@ -94,7 +89,7 @@ async def test_fetch_now_waits_for_its_own_job_only() -> None:
             monitor = Monitor(fetcher, concurrency=2, rate_limit=0)
             monitor.add([quick, slow])
             a_pass = asyncio.create_task(monitor.run_pass())
-            await _until(lambda: monitor.jobs[quick].job is not None, "the quick job's answer")
+            await wait_async(lambda: monitor.jobs[quick].job is not None, "the quick job's answer")
             # The pass is still out on the slow job; fetching the quick one does not wait for it.
             state = await asyncio.wait_for(monitor.fetch_now(quick), LIMIT)
             assert state.job is not None and fetcher.started[quick] == 2
