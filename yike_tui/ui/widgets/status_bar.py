@@ -13,6 +13,9 @@ from yike_tui.ui import cells
 
 
 def render_status(monitor: Monitor, now: float, *, endpoint: str, credentials: str) -> Text:
+    """Most important first, as a narrow terminal cuts from the right: paused or stale, then
+    when it refreshed and will next, then what went wrong, then the counts; the endpoint and
+    the credentials (which `info` shows too) last."""
     status = monitor.status
     text = Text()
     if status.pause_reason:
@@ -22,41 +25,45 @@ def render_status(monitor: Monitor, now: float, *, endpoint: str, credentials: s
         )
     elif status.paused:
         text.append(" PAUSED ", style="bold black on yellow")
-    text.append(f" {cells.safe(endpoint, 48)}", style="dim")
-    text.append(f" · {cells.safe(credentials, 40)}", style="dim")
-    counts = monitor.counts()
-    text.append(" · ")
-    for job_status in (
-        JobStatus.RUNNING,
-        JobStatus.SUCCEEDED,
-        JobStatus.FAILED,
-        JobStatus.SUSPENDED,
-        JobStatus.UNKNOWN,
-    ):
-        if counts.get(job_status):
-            text.append(
-                f"{STATUS_SYMBOL[job_status]}{counts[job_status]} ",
-                style=cells.STATUS_STYLE[job_status],
-            )
     last = status.last_success
-    text.append("· refreshed ")
-    text.append(ago(now - last) if last else "never", style="" if last else "yellow")
     interval = monitor.interval
+    stale_after = 2 * interval if interval > 0 else None
+    cached = any(s.stale for s in monitor.jobs.values())
+    if (stale_after and last and now - last > stale_after) or (cached and not last):
+        text.append(" STALE ", style="bold black on yellow")
+    if status.throttled:
+        text.append(" throttled ", style="yellow")
+    text.append(" refreshed ")
+    text.append(ago(now - last) if last else "never", style="" if last else "yellow")
     if status.next_pass is not None and not status.paused:
         text.append(f" · next {max(0, int(status.next_pass - now))}s")
     elif interval <= 0:
         text.append(" · manual (r/R)")
     if status.in_flight:
         text.append(f" · {status.in_flight} in flight", style="cyan")
-    stale_after = 2 * interval if interval > 0 else None
-    cached = any(s.stale for s in monitor.jobs.values())
-    if (stale_after and last and now - last > stale_after) or (cached and not last):
-        text.append(" STALE ", style="bold black on yellow")
-    if status.throttled:
-        text.append(" throttled", style="yellow")
     if status.last_error:
         text.append(f" · {cells.safe(status.last_error, 80)}", style="red")
+    counts = monitor.counts()
+    shown = [s for s in _COUNTED if counts.get(s)]
+    if shown:
+        text.append(" ·")
+    for job_status in shown:
+        text.append(
+            f" {STATUS_SYMBOL[job_status]}{counts[job_status]}",
+            style=cells.STATUS_STYLE[job_status],
+        )
+    text.append(f" · {cells.safe(endpoint, 48)}", style="dim")
+    text.append(f" · {cells.safe(credentials, 40)}", style="dim")
     return text
+
+
+_COUNTED = (
+    JobStatus.RUNNING,
+    JobStatus.SUCCEEDED,
+    JobStatus.FAILED,
+    JobStatus.SUSPENDED,
+    JobStatus.UNKNOWN,
+)
 
 
 class StatusBar(Static):
