@@ -99,7 +99,6 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#jobs").border_title = "Jobs"
         self.query_one("#detail").border_title = "Detail"
         self.query_one("#tree").border_title = "Storyboards"
         self.query_one("#events").border_title = "Events (e)"

@@ -203,6 +203,8 @@ class JobTable(ScrollView, can_focus=True):
             self._resized()
             if len(self._order) == 1 or self.cursor_row >= len(self._order):
                 self.cursor_row = min(self.cursor_row, len(self._order) - 1)
+        elif self.filter_text:  # one outside the filter came or went: the total moved
+            self.border_title = self.view_title()
 
     def remove_job(self, job_id: str) -> None:
         if job_id not in self._index:
@@ -276,6 +278,20 @@ class JobTable(ScrollView, can_focus=True):
 
     def _resized(self) -> None:
         self.virtual_size = Size(self._row_width(), len(self._order) + 1)
+        self.border_title = self.view_title()
+
+    def view_title(self) -> str:
+        """What the list shows, k9s style: ``Jobs 12/500 · /fail · by status``."""
+        shown, total = len(self._order), len(self._states())
+        title = f"Jobs {shown}/{total}" if self.filter_text else f"Jobs {total}"
+        if self.filter_text:
+            title += f" · /{cells.safe(self.filter_text, 30)}"
+            if not shown and total:
+                title += " (no match: esc clears)"
+        sort = SORTS[self.sort_index]
+        if sort != SORTS[0]:
+            title += f" · by {sort}"
+        return title
 
     # --- drawing ---------------------------------------------------------------------------
 
