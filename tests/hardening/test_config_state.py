@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.demo_env import demo_for_commands
 from tests.hardening.cli_run import run
 from tests.wait import wait_for
 from yike_tui import paths
-from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+from yike_tui.sim import SimulatorThread
 
 BAD_CONFIGS = {
     "wrong types": '[settings]\ninterval = "fast"\nconcurrency = [1]\n\n[[jobs]]\nid = 42\n',
@@ -23,10 +24,7 @@ BAD_CONFIGS = {
 
 @pytest.fixture
 def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
-    with SimulatorThread(scenario="demo") as server:
-        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
-        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
-        monkeypatch.setenv("YIKE_TUI_ENDPOINT", server.endpoint)
+    with demo_for_commands(monkeypatch) as server:
         yield server
 
 

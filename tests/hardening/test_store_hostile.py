@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.demo_env import demo_for_commands
 from tests.hardening.cli_run import run
 from yike_tui import paths
 from yike_tui.api.client import IceClient
@@ -36,7 +37,7 @@ from yike_tui.events import Event, EventKind
 from yike_tui.logs import setup_logging
 from yike_tui.models import JobStatus, parse_job
 from yike_tui.monitor import Monitor
-from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+from yike_tui.sim import SimulatorThread
 from yike_tui.store import MAX_SNAPSHOT_BYTES, Store
 
 CREDS = Credentials("LTAI5tStoreHostile1", "secret-value-store", source="test")
@@ -438,10 +439,7 @@ print(loaded, peak.split()[1])
 @pytest.fixture
 def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
     monkeypatch.setattr("yike_tui.logs.setup_logging", lambda debug: None)
-    with SimulatorThread(scenario="demo") as server:
-        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
-        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
-        monkeypatch.setenv("YIKE_TUI_ENDPOINT", server.endpoint)
+    with demo_for_commands(monkeypatch) as server:
         yield server
 
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.demo_env import demo_for_commands
 from tests.hardening.cli_run import run
 from yike_tui import paths
 from yike_tui.events import Event, EventKind
-from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+from yike_tui.sim import SimulatorThread
 from yike_tui.store import Store
 
 NOT_SAVED = "history will not be saved"
@@ -35,10 +36,7 @@ def _no_log_file(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
-    with SimulatorThread(scenario="demo") as server:
-        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
-        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
-        monkeypatch.setenv("YIKE_TUI_ENDPOINT", server.endpoint)
+    with demo_for_commands(monkeypatch) as server:
         yield server
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.demo_env import demo_for_commands
 from yike_tui import paths
 from yike_tui.cli import main
-from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+from yike_tui.sim import SimulatorThread
 from yike_tui.store import Store
 
 
@@ -34,10 +35,7 @@ def _no_log_file(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
     """A simulator the commands reach with --endpoint-style env and the demo key pair."""
-    with SimulatorThread(scenario="demo", clock=lambda: 0.0) as thread:
-        monkeypatch.setenv("YIKE_TUI_ENDPOINT", thread.endpoint)
-        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
-        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
+    with demo_for_commands(monkeypatch, clock=lambda: 0.0) as thread:
         yield thread
 
 

@@ -16,25 +16,16 @@ from typing import Any
 
 import pytest
 
+from tests.integration.engine_rig import FakeClock
 from yike_tui.api.client import IceClient
-from yike_tui.api.credentials import Credentials
 from yike_tui.events import EventKind
 from yike_tui.models import JobStatus
 from yike_tui.monitor import Monitor, Update
-from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimServer, running_simulator
+from yike_tui.sim import SimServer
 from yike_tui.store import Store
 
-DEMO = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, source="test")
 INTERVAL = 0.2  # seconds between polls of a running job: several passes in a short test
 DEADLINE = 30.0  # seconds: far beyond a healthy wait; a stuck engine fails the test loudly
-
-
-class FakeClock:
-    def __init__(self, t: float = 0.0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
 
 
 async def wait_for(
@@ -52,18 +43,6 @@ async def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {timeout:g} s for {what}")
         await asyncio.sleep(0.01)
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[SimServer]:
-    async with running_simulator(scenario="demo", clock=FakeClock()) as server:
-        yield server
-
-
-@pytest.fixture
-async def client(sim: SimServer) -> AsyncIterator[IceClient]:
-    async with IceClient(DEMO, endpoint=sim.endpoint, retries=0) as c:
-        yield c
 
 
 class BuggyFetcher:

@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
+from tests.integration.engine_rig import DEMO, FakeClock
 from yike_tui.api.client import IceClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.events import EventKind
 from yike_tui.models import JobStatus
 from yike_tui.monitor import CONFIRM_DELAY, SUSPENDED_FACTOR, Monitor, Update
 from yike_tui.ratelimit import RateLimiter
-from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimServer, running_simulator
+from yike_tui.sim import DEMO_ACCESS_KEY_ID, SimServer, running_simulator
 from yike_tui.sim.faults import FaultSpec
 from yike_tui.store import Store
-
-DEMO = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, source="test")
-
-
-class FakeClock:
-    def __init__(self, t: float = 0.0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[SimServer]:
-    async with running_simulator(scenario="demo", clock=FakeClock()) as server:
-        yield server
-
-
-@pytest.fixture
-async def client(sim: SimServer) -> AsyncIterator[IceClient]:
-    async with IceClient(DEMO, endpoint=sim.endpoint, retries=0) as c:
-        yield c
 
 
 def make_monitor(client: IceClient, clock: FakeClock, **kw: object) -> tuple[Monitor, list[Update]]:

@@ -1,0 +1,24 @@
+"""The demo simulator on a stopped clock and a client for it, for the engine tests (a
+module with fixtures of the same names uses its own)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.integration.engine_rig import DEMO, FakeClock
+from yike_tui.api.client import IceClient
+from yike_tui.sim import SimServer, running_simulator
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[SimServer]:
+    async with running_simulator(scenario="demo", clock=FakeClock()) as server:
+        yield server
+
+
+@pytest.fixture
+async def client(sim: SimServer) -> AsyncIterator[IceClient]:
+    async with IceClient(DEMO, endpoint=sim.endpoint, retries=0) as c:
+        yield c
