@@ -37,14 +37,6 @@ def check_job_id(job_id: str) -> str:
     return job_id
 
 
-def is_job_id(text: str) -> bool:
-    try:
-        check_job_id(text)
-    except InvalidJobId:
-        return False
-    return True
-
-
 def split_job_ids(raw: Iterable[str]) -> list[str]:
     """Ids from text split on spaces, commas and newlines (a pasted spreadsheet column
     works), each checked, duplicates dropped; InvalidJobId on the first bad one."""

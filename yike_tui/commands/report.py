@@ -80,12 +80,6 @@ async def fresh_jobs(
     return jobs, failed
 
 
-async def _fresh(
-    client: IceClient, ids: list[str], _: object, *, timeout: float
-) -> tuple[list[Job], list[str]]:
-    return await fresh_jobs(client, ids, timeout)
-
-
 def run(args: argparse.Namespace) -> int:
     ids = command_ids(args, missing=None)
     if not ids and not args.demo:
