@@ -35,6 +35,7 @@ from yike_tui import paths, safe_read
 from yike_tui.job_ids import InvalidJobId, check_job_id
 
 CLIPBOARD_MODES = ("auto", "native", "osc52", "off")
+API_NAMES = ("ice", "yike")
 
 
 class ConfigError(Exception):
@@ -60,6 +61,12 @@ class Settings:
     downloads_dir: str = ""  # "" = the platform's downloads dir
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key
     transport: str = "lean"  # API calls: "lean" (api/transport.py) or "httpx" (httpx's own)
+    api: str = "ice"  # which product API: "ice" (ICE 2020-11-09) or "yike" (Yike 2026-03-19)
+    region: str = ""  # "" = the API's default region
+    # How a job that finished (or needs attention) announces itself; the bell is separate.
+    notify_terminal: bool = True  # OSC 9 / OSC 777 desktop notification through the terminal
+    notify_desktop: bool = True  # notify-send, when there is a local desktop session
+    notify_tmux: bool = True  # flag the tmux window (bell alert) when inside tmux
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,19 @@ def _transport(value: Any) -> str:
     return str(value)
 
 
+def _api(value: Any) -> str:
+    if _string(value) not in API_NAMES:
+        raise _Invalid(f'must be "ice" or "yike", not {_show(value)}')
+    return str(value)
+
+
+def _region(value: Any) -> str:
+    text = _string(value)
+    if text and not re.fullmatch(r"[a-z]{2,4}(-[a-z0-9]{1,20}){1,3}", text):
+        raise _Invalid(f'must be a region id like "cn-shanghai", not {_show(value)}')
+    return text
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise _Invalid(f"must be true or false, not {_show(value)}")
@@ -167,6 +187,11 @@ _SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "bell": _bool,
     "downloads_dir": _string,
     "transport": _transport,
+    "api": _api,
+    "region": _region,
+    "notify_terminal": _bool,
+    "notify_desktop": _bool,
+    "notify_tmux": _bool,
 }
 # What each setting means, for `config init`'s comments and `config`'s listing.
 SETTING_HELP: dict[str, str] = {
@@ -178,6 +203,11 @@ SETTING_HELP: dict[str, str] = {
     "bell": "ring the terminal bell with each notification",
     "downloads_dir": 'where downloads go; "" = the platform\'s downloads folder',
     "transport": 'API calls over "lean" (the small built-in stack) or "httpx"',
+    "api": '"ice" (ICE, cn-shanghai) or "yike" (the stand-alone Yike product, also outside China)',
+    "region": '"" = the API\'s default region; e.g. "cn-shanghai", "ap-southeast-1" (yike)',
+    "notify_terminal": "announce finished jobs with a terminal notification (OSC 9 / OSC 777)",
+    "notify_desktop": "announce finished jobs with notify-send on a local desktop",
+    "notify_tmux": "flag the tmux window when a job finishes",
 }
 _TOP_LEVEL = ("settings", "keys", "jobs")
 _JOB_KEYS = ("id", "label", "added_at")

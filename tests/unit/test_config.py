@@ -197,6 +197,11 @@ def test_config_shows_each_setting_and_where_it_came_from(
             "bell": False,
             "downloads_dir": "",
             "transport": "httpx",
+            "api": "ice",
+            "region": "",
+            "notify_terminal": True,
+            "notify_desktop": True,
+            "notify_tmux": True,
         },
         "keys": {"refresh": "ctrl+r"},
     }
@@ -254,3 +259,25 @@ def test_a_symlinked_config_is_still_read(isolated_home: Path, tmp_path: Path) -
     path.parent.mkdir(parents=True)
     path.symlink_to(real)
     assert load_config().job_ids == ["from-dotfiles"]
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [('api = "azure"', "settings.api"), ('region = "Shanghai!"', "settings.region")],
+)
+def test_bad_api_or_region_names_the_setting(line: str, field: str) -> None:
+    path = paths.config_file()
+    path.parent.mkdir(parents=True)
+    path.write_text(f"[settings]\n{line}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert field in str(caught.value)
+
+
+def test_api_region_and_notifications_are_read() -> None:
+    path = paths.config_file()
+    path.parent.mkdir(parents=True)
+    path.write_text('[settings]\napi = "yike"\nregion = "ap-southeast-1"\nnotify_desktop = false\n')
+    settings = load_config(path).settings
+    assert (settings.api, settings.region) == ("yike", "ap-southeast-1")
+    assert (settings.notify_desktop, settings.notify_terminal) == (False, True)

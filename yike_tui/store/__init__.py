@@ -147,6 +147,21 @@ class Store:
                 self._conn.rollback()
                 raise
 
+    # --- small remembered values (e.g. the submit form's last choices) ----------------------
+
+    def get_meta(self, key: str) -> str | None:
+        """A value the program remembered under ``key``, or None."""
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Remember ``value`` under ``key`` (bounded: keys 64, values 64 KiB)."""
+        if len(key) > 64 or len(value) > 65536:
+            raise ValueError("meta key or value too long")
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
     # --- the watch list -------------------------------------------------------------------
 
     def watchlist(self) -> list[WatchedJob]:
