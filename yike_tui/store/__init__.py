@@ -22,6 +22,7 @@ The files are 0600 in a 0700 directory (``paths``).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import sqlite3
@@ -34,6 +35,7 @@ from typing import Any
 from yike_tui import paths
 from yike_tui.config import WatchedJob, now_iso
 from yike_tui.events import Event, EventKind
+from yike_tui.models import Job
 from yike_tui.store.db import (
     LOCK_TIMEOUT,
     SCHEMA_VERSION,
@@ -45,19 +47,50 @@ from yike_tui.store.db import (
 )
 from yike_tui.store.rows import (
     MAX_SNAPSHOT_BYTES,
+    dumps,
     event_row,
     insert_each,
     log_skipped,
+    minimal_snapshot,
     snapshot_row,
     stored_job_id,
     valid_text,
 )
+from yike_tui.store.summary import COLUMNS as SUMMARY_COLUMNS
+from yike_tui.store.summary import Summary
 
-__all__ = ["LOCK_TIMEOUT", "MAX_SNAPSHOT_BYTES", "SCHEMA_VERSION", "Store"]
+__all__ = ["LOCK_TIMEOUT", "MAX_SNAPSHOT_BYTES", "SCHEMA_VERSION", "Store", "Summary"]
+
+# (job_id, payload, fetched_at, status, title), optionally with the parsed job.
+SnapshotItem = (
+    tuple[str, dict[str, Any], float, str, str]
+    | tuple[str, dict[str, Any], float, str, str, Job | None]
+)
+_SUMMARY_COLUMNS = ", ".join(SUMMARY_COLUMNS)
+_SAVE_SUMMARY = (
+    f"INSERT OR REPLACE INTO summaries (job_id, {_SUMMARY_COLUMNS}) "
+    f"VALUES ({', '.join('?' * (len(SUMMARY_COLUMNS) + 1))})"
+)
+
+
+def summary_of(row: tuple[Any, ...], job: Job | None) -> Summary:
+    """The summary of a snapshot row: from the parsed job when it was given and the row
+    kept the whole answer, else parsed from the stored text itself."""
+    job_id, text, fetched_at, _, title = row
+    if job is not None and text != _minimal_text(job_id, title):
+        return Summary.of_job(job, fetched_at, job_id)
+    return Summary.of_payload(job_id, json.loads(text), fetched_at)
+
+
+def _minimal_text(job_id: str, title: str) -> str:
+    return dumps(minimal_snapshot(job_id, title))
+
 
 MAX_AGE_DAYS = 30.0
 MAX_EVENTS = 50_000
+MAX_EVENT_PAGE = 5_000  # events one read returns: the log pages through the rest
 _IMPORTED = "watchlist_imported"  # meta key: when config.toml's [[jobs]] were imported
+_SUMMARISED = "summaries_filled"  # meta key: every snapshot has its summary (schema 3)
 
 log = logging.getLogger(__name__)
 
@@ -240,19 +273,26 @@ class Store:
 
     # --- snapshots ------------------------------------------------------------------------
 
-    def save_snapshots(self, items: Iterable[tuple[str, dict[str, Any], float, str, str]]) -> None:
-        """Upsert (job_id, raw response payload, fetched_at, status, title) in one transaction.
+    def save_snapshots(self, items: Iterable[SnapshotItem]) -> None:
+        """Upsert (job_id, raw response payload, fetched_at, status, title[, parsed job]) in
+        one transaction, each with its summary (``load_summaries``).
 
         Signed URLs are kept without their query (the signature is a secret, and it expires
         anyway): a cached job shows that output exists; using it fetches a fresh URL. A job
         whose row cannot be made (or stored) is logged and left out; the others are saved.
+        The parsed job, when given, saves parsing the answer again for its summary.
         """
         rows = []
+        summaries = []
         for item in items:
             try:
-                rows.append(snapshot_row(*item))
+                row = snapshot_row(*item[:5])
+                job = item[5] if len(item) > 5 else None
+                summaries.append(summary_of(row, job if isinstance(job, Job) else None))
             except Exception as exc:  # one bad job costs only its row
                 log_skipped("snapshot", item[0] if item else "?", exc)
+                continue
+            rows.append(row)
         if not rows:
             return
         with self._write() as conn:
@@ -265,6 +305,107 @@ class Store:
                 rows,
                 "a snapshot",
             )
+            insert_each(conn, _SAVE_SUMMARY, [s.row() for s in summaries], "a summary")
+
+    def load_summaries(self, page: int = 1000) -> Iterator[Summary]:
+        """Every stored job's summary, streamed a page at a time (no payload is read or
+        parsed; the store is not locked between pages). Snapshots an older version stored
+        without one get theirs first, once (the v2 -> v3 migration, done on first read)."""
+        self.fill_summaries()
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    f"SELECT rowid, job_id, {_SUMMARY_COLUMNS} FROM summaries "
+                    "WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                    (last, page),
+                ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            for row in rows:
+                yield Summary.from_row(row[1:])
+
+    def summaries_of(self, job_ids: Iterable[str], page: int = 500) -> Iterator[Summary | None]:
+        """The summary of each of ``job_ids``, in their order (None: nothing stored)."""
+        self.fill_summaries()
+        ids = iter(job_ids)
+        while chunk := list(itertools.islice(ids, page)):
+            marks = ",".join("?" * len(chunk))
+            with self._lock:
+                rows = self._conn.execute(
+                    f"SELECT job_id, {_SUMMARY_COLUMNS} FROM summaries WHERE job_id IN ({marks})",
+                    chunk,
+                ).fetchall()
+            found = {row[0]: row for row in rows}
+            for job_id in chunk:
+                row = found.get(job_id)
+                yield None if row is None else Summary.from_row(row)
+
+    def watched_summaries(self, page: int = 1000) -> Iterator[tuple[WatchedJob, Summary | None]]:
+        """The watch list in its order, each job with its summary: streamed, page by page."""
+        self.fill_summaries()
+        last = -1
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT w.position, w.job_id, w.label, w.added_at, s.job_id, "
+                    + ", ".join(f"s.{c}" for c in SUMMARY_COLUMNS)
+                    + " FROM watchlist w LEFT JOIN summaries s ON s.job_id = w.job_id "
+                    "WHERE w.position > ? ORDER BY w.position LIMIT ?",
+                    (last, page),
+                ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            for row in rows:
+                watched = WatchedJob(row[1], row[2], row[3])
+                yield watched, None if row[4] is None else Summary.from_row(row[4:])
+
+    def fill_summaries(self, page: int = 500) -> int:
+        """Make the summaries a snapshot lacks (a db written by schema 2): each payload read
+        and parsed once, written in pages. Returns how many were made."""
+        made = 0
+        with self._lock:
+            if self._conn.execute("SELECT 1 FROM meta WHERE key = ?", (_SUMMARISED,)).fetchone():
+                return 0  # since then every snapshot is written with its summary
+        while True:
+            with self._lock:
+                missing = self._conn.execute(
+                    "SELECT rowid, job_id, fetched_at, title FROM snapshots WHERE job_id NOT IN "
+                    "(SELECT job_id FROM summaries) LIMIT ?",
+                    (page,),
+                ).fetchall()
+                texts = [self._payload_text(rowid, job_id) for rowid, job_id, _, _ in missing]
+            if not missing:
+                break
+            summaries = []
+            for (_, job_id, fetched_at, title), text in zip(missing, texts, strict=True):
+                payload: Any = None
+                if text is not None:
+                    with contextlib.suppress(ValueError):
+                        payload = json.loads(text)
+                if not isinstance(payload, dict):  # unreadable: what the cap keeps of it
+                    payload = minimal_snapshot(job_id, title or "")
+                summaries.append(Summary.of_payload(job_id, payload, fetched_at))
+            with self._write() as conn:
+                insert_each(conn, _SAVE_SUMMARY, [s.row() for s in summaries], "a summary")
+            made += len(summaries)
+        with contextlib.suppress(sqlite3.Error):  # read-only: filled again next time
+            self.set_meta(_SUMMARISED, now_iso())
+        return made
+
+    def _payload_text(self, rowid: int, job_id: str) -> bytes | None:
+        """A snapshot's payload, or None when it is over the cap (its size read, not its
+        text) or gone. Called with the lock held."""
+        try:
+            with self._conn.blobopen("snapshots", "payload", rowid, readonly=True) as blob:
+                if len(blob) > MAX_SNAPSHOT_BYTES:
+                    log.warning("snapshot of %s is too big to read", ascii(job_id)[:140])
+                    return None
+                return blob.read()
+        except sqlite3.Error:
+            return None
 
     def load_snapshots(self) -> dict[str, tuple[dict[str, Any], float]]:
         """job_id -> (payload, fetched_at); a row that no longer decodes is skipped, and so
@@ -339,16 +480,21 @@ class Store:
                     "an event",
                 )
 
-    def recent_events(self, limit: int = 500, job_id: str | None = None) -> list[Event]:
-        """Newest first. Rows of a kind this version does not know are skipped."""
+    def recent_events(
+        self, limit: int = 500, job_id: str | None = None, offset: int = 0
+    ) -> list[Event]:
+        """Newest first, a page of at most ``MAX_EVENT_PAGE``: ``offset`` skips that many
+        newer ones (the next page of an event log). Rows of a kind this version does not
+        know are skipped. Read through the (job_id, ts) / ts index: never the whole history."""
+        limit = max(0, min(limit, MAX_EVENT_PAGE))
         query = "SELECT ts, job_id, kind, data FROM events"
         params: tuple[Any, ...] = ()
         if job_id is not None:
             query += " WHERE job_id = ?"
             params = (job_id,)
-        query += " ORDER BY ts DESC, id DESC LIMIT ?"
+        query += " ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?"
         with self._lock:
-            rows = self._conn.execute(query, (*params, limit)).fetchall()
+            rows = self._conn.execute(query, (*params, limit, max(0, offset))).fetchall()
         events = []
         for ts, jid, kind, data in rows:
             try:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from yike_tui import paths
 
-SCHEMA_VERSION = 2  # 2: the watch list (was [[jobs]] in config.toml)
+SCHEMA_VERSION = 3  # 2: the watch list (was [[jobs]] in config.toml); 3: job summaries
 LOCK_TIMEOUT = 2.0  # seconds to wait for another process's write before going in-memory
 
 # Statement by statement: they run inside one transaction (``executescript`` would commit).
@@ -43,9 +43,36 @@ _SCHEMA = (
         label TEXT NOT NULL DEFAULT '',
         added_at TEXT NOT NULL DEFAULT ''
     )""",
+    # A summary beside each snapshot (store/summary.py): start-up reads these, not payloads.
+    # A v2 db gains the table empty; the summaries of its snapshots are made on first read.
+    """CREATE TABLE IF NOT EXISTS summaries (
+        job_id TEXT PRIMARY KEY,
+        status_raw TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        storyboards_total INTEGER NOT NULL DEFAULT 0,
+        storyboards_done INTEGER NOT NULL DEFAULT 0,
+        storyboards_failed INTEGER NOT NULL DEFAULT 0,
+        shots_failed INTEGER NOT NULL DEFAULT 0,
+        failed_codes TEXT NOT NULL DEFAULT '[]',
+        output_url TEXT NOT NULL DEFAULT '',
+        fetched_at REAL NOT NULL DEFAULT 0
+    )""",
+    # A snapshot's summary goes with it, whoever deletes it (forget, keep_only, an older version).
+    """CREATE TRIGGER IF NOT EXISTS snapshots_gone AFTER DELETE ON snapshots BEGIN
+        DELETE FROM summaries WHERE job_id = old.job_id;
+    END""",
 )
 _SCHEMA_NAMES = frozenset(
-    {"meta", "snapshots", "events", "events_ts", "events_job_ts", "watchlist"}
+    {
+        "meta",
+        "snapshots",
+        "events",
+        "events_ts",
+        "events_job_ts",
+        "watchlist",
+        "summaries",
+        "snapshots_gone",
+    }
 )
 _CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
 
@@ -121,9 +148,10 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
 
     Two processes may open a new db at the same moment: the schema (tables and version)
     appears whole or not at all (an older schema is brought up to date the same way: a
-    version 1 db gains the watch list table), and it is checked under the write lock, so
-    the other one never sees a half-made db (and moves it aside). Taking that lock at every
-    open also finds a db another process keeps locked now, not at the first save.
+    version 1 db gains the watch list table, a version 2 one the summaries), and it is
+    checked under the write lock, so the other one never sees a half-made db (and moves it
+    aside). Taking that lock at every open also finds a db another process keeps locked
+    now, not at the first save.
     """
     conn.execute("BEGIN IMMEDIATE")  # waits (busy timeout) for the other writer
     try:
@@ -140,7 +168,7 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
         raise
     # Read every table once: a damaged page in the schema shows up here, not mid-session.
     # Only the rowid: ``SELECT *`` pulled a whole payload (200 MB once) into every command.
-    for table in ("snapshots", "events", "watchlist"):
+    for table in ("snapshots", "events", "watchlist", "summaries"):
         conn.execute(f"SELECT rowid FROM {table} LIMIT 1").fetchall()
 
 
