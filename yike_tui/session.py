@@ -1,6 +1,7 @@
 """The one place a connection, a client, a store and an engine are built.
 
-``connect`` resolves the endpoint and credentials (or starts the demo simulator);
+``connect`` resolves the API, region, endpoint (``api/endpoints.py``: the one rule) and
+credentials (or starts the demo simulator);
 ``make_client`` builds the API client every command and the TUI use. ``open_session`` sets
 up what a watching session needs, for ``watch`` and the TUI alike: settings from
 config.toml (a broken file is reported: this run uses defaults), the watch list from the
@@ -15,15 +16,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import os
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 from yike_tui import paths
-from yike_tui.api.client import DEFAULT_ENDPOINT, EndpointError, IceClient, validate_endpoint
+from yike_tui.api.client import EndpointError, IceClient, validate_endpoint
 from yike_tui.api.credentials import Credentials, CredentialsError, resolve
+from yike_tui.api.endpoints import APIS, DEFAULT_API, ApiSpec, Target, TargetError, resolve_target
 from yike_tui.api.transport import UnknownTransport
 from yike_tui.config import Config, ConfigError, Settings, WatchedJob, load_config
 from yike_tui.exits import CredentialsUnusable, UsageError
@@ -31,7 +32,6 @@ from yike_tui.monitor import Monitor
 from yike_tui.ratelimit import RateLimiter
 from yike_tui.store import Store
 
-ENDPOINT_ENV = "YIKE_TUI_ENDPOINT"
 log = logging.getLogger(__name__)
 COMMAND_RETRIES = 3  # a one-shot command retries a transient failure a few times itself
 ENGINE_RETRIES = 1  # the engine retries once inside the client; its own backoff does the rest
@@ -42,44 +42,82 @@ class Connection:
     endpoint: str
     credentials: Credentials
     demo_job_ids: list[str]
+    api: ApiSpec = APIS[DEFAULT_API]  # which product API (version) the client speaks
+    region: str = ""  # "" = the API's default region
+    target: Target | None = None  # how API, region and endpoint were chosen (for info)
 
 
-def chosen_endpoint(explicit: str | None) -> str:
-    """The endpoint asked for: ``--endpoint``, else $YIKE_TUI_ENDPOINT, else the default."""
-    return explicit or os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT
+def chosen_target(
+    args: argparse.Namespace, config: Config | None, credentials_region: str | None = None
+) -> Target:
+    """The API, region and endpoint of this run (``endpoints.resolve_target``: flag >
+    environment > config.toml > default); one that does not exist is a UsageError."""
+
+    def from_file(name: str) -> str:  # a setting config.toml sets, else "" (not chosen)
+        return str(getattr(config.settings, name)) if config and name in config.from_file else ""
+
+    try:
+        return resolve_target(
+            api=getattr(args, "api", None),
+            region=getattr(args, "region", None),
+            endpoint=getattr(args, "endpoint", None),
+            settings_api=from_file("api"),
+            settings_region=from_file("region"),
+            credentials_region=credentials_region,
+        )
+    except TargetError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def configured() -> Config | None:
+    """config.toml for a one-shot command (a session passes its own); None when the file is
+    broken (reported where it is used). A missing file gives the defaults."""
+    try:
+        return load_config()
+    except ConfigError:
+        return None
 
 
 @contextlib.contextmanager
-def connect(args: argparse.Namespace) -> Iterator[Connection]:
-    """Resolve endpoint and credentials (or start the demo simulator) for a run.
+def connect(
+    args: argparse.Namespace, config: Config | Literal["read"] | None = "read"
+) -> Iterator[Connection]:
+    """Resolve API, region, endpoint and credentials (or start the demo simulator) for a
+    run; ``config``: config.toml (read here by default; None: not usable; the demo uses none).
 
-    A bad endpoint is a UsageError, no usable credentials CredentialsUnusable."""
+    An unknown API or region, or a bad endpoint, is a UsageError (before credentials are
+    sought); no usable credentials CredentialsUnusable."""
     if getattr(args, "demo", False):
         from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 
+        target = chosen_target(args, None)  # the demo simulator answers either API
         with SimulatorThread(scenario="demo") as sim:
             creds = Credentials(
                 access_key_id=DEMO_ACCESS_KEY_ID,
                 access_key_secret=DEMO_ACCESS_KEY_SECRET,
                 source="built-in demo simulator",
             )
-            yield Connection(sim.endpoint, creds, list(sim.job_ids))
+            target = replace(target, endpoint=sim.endpoint, endpoint_from="the demo simulator")
+            yield Connection(
+                sim.endpoint, creds, list(sim.job_ids), target.api, target.region, target
+            )
         return
 
+    used = configured() if config == "read" else config
+    target = chosen_target(args, used)
     try:
-        endpoint = validate_endpoint(chosen_endpoint(getattr(args, "endpoint", None)))
+        endpoint = validate_endpoint(target.endpoint)
     except EndpointError as exc:
         raise UsageError(str(exc)) from None
     try:
         creds = resolve(profile=getattr(args, "profile", None))
     except CredentialsError as exc:
         raise CredentialsUnusable(str(exc)) from None
-    region = getattr(args, "region", None)
-    if region:
-        creds = Credentials(
-            creds.access_key_id, creds.access_key_secret, creds.security_token, creds.source, region
-        )
-    yield Connection(endpoint, creds, [])
+    # The credentials' region (ALIBABA_CLOUD_REGION_ID, the profile's) when nothing else
+    # chose one and this API serves it; with it may come that region's endpoint.
+    target = chosen_target(args, used, creds.region)
+    endpoint = validate_endpoint(target.endpoint)
+    yield Connection(endpoint, creds, [], target.api, target.region, target)
 
 
 def make_client(
@@ -94,23 +132,21 @@ def make_client(
     client (0 for calls that must never repeat); ``pacer``: awaited before every retry, so
     retries count against the engine's rate limit like first tries; ``transport_name``:
     config.toml's ``transport`` ("" = not set)."""
-    name = transport_name or _configured_transport()
+    config = configured() if not transport_name else None
+    name = transport_name or (config.settings.transport if config else "")
     options: dict[str, Any] = {"retries": retries, "pacer": pacer, "transport_name": name}
     if max_connections is not None:
         options["max_connections"] = max_connections
     try:
-        return IceClient(conn.credentials, endpoint=conn.endpoint, **options)
+        return IceClient(
+            conn.credentials,
+            endpoint=conn.endpoint,
+            version=conn.api.version,
+            region=conn.region or None,
+            **options,
+        )
     except UnknownTransport as exc:  # $YIKE_TUI_TRANSPORT names no transport: bad usage
         raise UsageError(str(exc)) from None
-
-
-def _configured_transport() -> str:
-    """config.toml's ``transport`` for a one-shot command (a session passes its settings');
-    "" when the file is missing or broken (a broken one is reported where it is used)."""
-    try:
-        return load_config().settings.transport
-    except ConfigError:
-        return ""
 
 
 @dataclass
@@ -317,7 +353,7 @@ def open_session(
             raise UsageError(
                 "no jobs to watch: give JobIds, add some with `yike-tui add`, or --demo"
             )
-        with connect(args) as conn:
+        with connect(args, config) as conn:
             if demo and not ids:  # the ids given are the ones watched, in the demo too
                 ids = list(conn.demo_job_ids)
             # Snapshots of jobs not watched are dropped, unless jobs may still come from

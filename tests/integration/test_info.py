@@ -36,8 +36,8 @@ def test_info_with_credentials_exits_0(
 ) -> None:
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIabcdefgh1234")
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "TopSecretValue99")
-    code, out, err = run(["info", "--region", "cn-beijing"], capsys)
+    code, out, err = run(["info", "--api", "yike", "--region", "ap-southeast-1"], capsys)
     assert code == 0, err
     assert "credentials: AccessKey LTAI****1234 from" in out
-    assert "region:      cn-beijing" in out
+    assert "region:      ap-southeast-1 (from --region)" in out
     assert "TopSecretValue99" not in out + err

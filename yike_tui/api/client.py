@@ -12,6 +12,7 @@ the whole of it (``answer_deadline``), the wait a throttling answer asks for
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
 import logging
@@ -19,7 +20,7 @@ import math
 import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -27,6 +28,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from yike_tui.api.credentials import DEFAULT_REGION, Credentials
+from yike_tui.api.endpoints import APIS, DEFAULT_API, other_api_hint
 from yike_tui.api.errors import ApiError, ErrorKind, api_text
 from yike_tui.api.signing import sign_request
 from yike_tui.api.transport import (
@@ -43,8 +45,8 @@ from yike_tui.safe_text import valid_json
 
 log = logging.getLogger(__name__)
 
-API_VERSION = "2020-11-09"
-DEFAULT_ENDPOINT = "https://ice.cn-shanghai.aliyuncs.com"
+API_VERSION = APIS[DEFAULT_API].version  # ICE's "2020-11-09"
+DEFAULT_ENDPOINT = APIS[DEFAULT_API].endpoint(APIS[DEFAULT_API].default_region)
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=10.0, pool=30.0)
 DEFAULT_ANSWER_DEADLINE = 30.0  # seconds for a whole call: a slow drip must not hold it
 MAX_RETRY_AFTER = 60.0  # seconds: the longest wait a throttling answer gets honoured
@@ -139,6 +141,14 @@ def _retry_after_seconds(headers: httpx.Headers, cap: float) -> float | None:
     if not math.isfinite(millis) or millis < 0:
         return None
     return min(cap, millis / 1000.0)
+
+
+def _unknown_job(err: ApiError) -> bool:
+    """Not found, or a JobId refused as invalid (how an id of the other product may look)."""
+    if err.kind is ErrorKind.NOT_FOUND:
+        return True
+    text = f"{err.code} {err.message}".lower()
+    return err.code.startswith("InvalidParameter") and "jobid" in text.replace(" ", "")
 
 
 def _where_it_pointed(location: str | None) -> str:
@@ -250,7 +260,8 @@ class IceClient:
     # --- actions -------------------------------------------------------------------------
 
     async def get_job_payload(self, job_id: str) -> dict[str, Any]:
-        return await self.call("GetYikeStoryboardJob", {"JobId": job_id})
+        with self._hint_other_api():
+            return await self.call("GetYikeStoryboardJob", {"JobId": job_id})
 
     async def get_job(self, job_id: str) -> Job:
         payload = await self.get_job_payload(job_id)
@@ -258,7 +269,8 @@ class IceClient:
 
     async def resume_job(self, job_id: str) -> str:
         """Resume a Suspended job; returns the request id."""
-        payload = await self.call("ResumeYikeStoryboardJob", {"JobId": job_id}, retries=0)
+        with self._hint_other_api():
+            payload = await self.call("ResumeYikeStoryboardJob", {"JobId": job_id}, retries=0)
         return str(payload.get("RequestId", ""))
 
     async def submit_job(self, query: Mapping[str, str], form: Mapping[str, str]) -> str:
@@ -269,6 +281,19 @@ class IceClient:
         if not isinstance(job_id, str) or not job_id:
             raise ApiError("MalformedResponse", "the answer to the submit carried no JobId")
         return job_id
+
+    @contextlib.contextmanager
+    def _hint_other_api(self) -> Iterator[None]:
+        """A JobId this API does not know may be a job of the other product (each sees only
+        its own): say so in the error's one-line text, which get, watch and the TUI show."""
+        try:
+            yield
+        except ApiError as err:
+            if _unknown_job(err):
+                hint = other_api_hint(self.version)
+                if hint and hint not in err.message:
+                    err.message = f"{err.message.rstrip()} ({hint})" if err.message else hint
+            raise
 
     # --- transport -----------------------------------------------------------------------
 

@@ -54,8 +54,10 @@ _CODE_KINDS: dict[str, ErrorKind] = {
 
 _HINTS: dict[ErrorKind, str] = {
     ErrorKind.CREDENTIALS: "check the AccessKey id/secret (and STS token) in use: `yike-tui info`",
-    ErrorKind.PERMISSION: "grant the RAM user ice:GetYikeStoryboardJob (AliyunICEReadOnlyAccess)",
-    ErrorKind.NOT_FOUND: "check the JobId; jobs live in region cn-shanghai",
+    ErrorKind.PERMISSION: "grant the RAM user GetYikeStoryboardJob on the API in use (for ICE:"
+    " AliyunICEReadOnlyAccess)",
+    # A job is seen only through its own product's API and region.
+    ErrorKind.NOT_FOUND: "check the JobId, --api and --region; `yike-tui info` shows those in use",
     ErrorKind.PARAMETER: "the request was rejected as malformed; check the JobId and flags",
     ErrorKind.THROTTLED: "the service is rate limiting; lower `rate_limit` in config",
     ErrorKind.TRANSIENT: "temporary; it is retried automatically",

@@ -1,7 +1,9 @@
 """``yike-tui info``: what this installation uses, with secrets masked.
 
-Exit 3 (as every command) when no usable credentials are found; with ``--demo`` it shows
-what the demo uses: the built-in simulator on loopback and its demo key.
+Which API (ICE or the Yike product), its version, the region and the endpoint, each with
+where the choice came from; the credentials and where they were looked for. Exit 3 (as
+every command) when no usable credentials are found; with ``--demo`` it shows what the
+demo uses: the built-in simulator on loopback and its demo key.
 """
 
 from __future__ import annotations
@@ -10,14 +12,22 @@ import argparse
 import platform
 
 from yike_tui import __version__, paths
+from yike_tui.api.endpoints import Target
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.exits import EXIT_CREDENTIALS, EXIT_OK, error
 from yike_tui.safe_text import clean
-from yike_tui.session import chosen_endpoint, connect
+from yike_tui.session import chosen_target, configured, connect
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_connection_arguments(parser)
+
+
+def _print_target(target: Target) -> None:
+    api = target.api
+    print(f"api:         {api.name} ({api.title}, version {api.version}; from {target.api_from})")
+    print(f"region:      {target.region} (from {target.region_from})")
+    print(f"endpoint:    {clean(target.endpoint, one_line=True)} ({target.endpoint_from})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,26 +40,35 @@ def run(args: argparse.Namespace) -> int:
     if args.demo:
         # The same connection every command gets with --demo: one rule, one place.
         with connect(args) as conn:
-            print(f"endpoint:    {conn.endpoint} (built-in demo simulator, a new port each run)")
+            assert conn.target is not None
+            _print_target(conn.target)
+            print("             (built-in demo simulator, a new port each run)")
             print(f"credentials: {conn.credentials.describe()}")
             print("demo:        config.toml and the state db are not used (history in memory)")
         return EXIT_OK
-    endpoint = chosen_endpoint(args.endpoint)
-    print(f"endpoint:    {endpoint}")
+    settings = configured()
+    target = chosen_target(args, settings)  # an unknown API or region: exit 2, said first
     looked_in = "looked in:   " + "\n             ".join(search_locations())
     try:
         creds = resolve(profile=args.profile)
     except CredentialsError as exc:
+        _print_target(target)
         print("credentials: none usable")
         print(f"not used:    {NOT_USED}")
         error(str(exc))  # it says where it looked, what it passed over and what to do
         return EXIT_CREDENTIALS
+    _print_target(chosen_target(args, settings, creds.region))
+    if creds.region and creds.region not in target.api.regions:
+        print(
+            f"             (the credentials' region {clean(creds.region, one_line=True)}"
+            f" has no {target.api.name} endpoint: not used)"
+        )
     print(f"credentials: {creds.describe()}")
     # Sources before the one used that were there but unusable (the vendor's chain skips
     # them silently): a half-set env pair or a broken profile should not go unnoticed.
     for reason in creds.passed_over:
         print(f"passed over: {clean(reason, one_line=True)}")
-    print(f"region:      {args.region or creds.region or 'cn-shanghai'}")
+    # credits: the account's credit line (issue 14) goes here, asked of the API in use.
     print(looked_in)
     print(f"not used:    {NOT_USED}")
     return EXIT_OK

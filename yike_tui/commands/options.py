@@ -4,19 +4,39 @@ from __future__ import annotations
 
 import argparse
 
-from yike_tui.api.client import DEFAULT_ENDPOINT
-from yike_tui.session import ENDPOINT_ENV
+from yike_tui.api.endpoints import API_ENV, APIS, DEFAULT_API, ENDPOINT_ENV, REGION_ENV
+
+
+def _regions() -> str:
+    return "; ".join(f"{name}: {', '.join(api.regions)}" for name, api in APIS.items())
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("connection")
     group.add_argument(
+        "--api",
+        type=str.lower,
+        choices=tuple(APIS),
+        help=(
+            "which product API: ice (ICE 2020-11-09) or yike (the stand-alone Yike product,"
+            f" 2026-03-19) (default: ${API_ENV}, else api in config.toml, else {DEFAULT_API})"
+        ),
+    )
+    group.add_argument(
+        "--region",
+        metavar="ID",
+        help=(
+            f"one of the API's regions ({_regions()}) (default: ${REGION_ENV}, else region"
+            " in config.toml, else the credentials' region when the API serves it, else"
+            " cn-shanghai)"
+        ),
+    )
+    group.add_argument(
         "--endpoint",
         metavar="URL",
-        help=f"API endpoint (default: ${ENDPOINT_ENV} or {DEFAULT_ENDPOINT})",
+        help=f"API endpoint, over the region's (default: ${ENDPOINT_ENV}, else the region's)",
     )
     group.add_argument("--profile", metavar="NAME", help="aliyun CLI profile to use")
-    group.add_argument("--region", metavar="ID", help="region (default: cn-shanghai)")
     group.add_argument(
         "--demo",
         action="store_true",
