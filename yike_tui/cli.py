@@ -111,11 +111,24 @@ def _command_parser(name: str, module: ModuleType) -> argparse.ArgumentParser:
     return parser
 
 
+# Options that may come before the command word and take a value in the next argument:
+# `yike-tui --api yike get ID` is `get`, not the TUI watching "yike", "get" and "ID".
+_VALUE_OPTIONS = frozenset({"--api", "--region", "--endpoint", "--profile", "--interval"})
+
+
 def _split(argv: list[str]) -> tuple[str | None, list[str]]:
-    """Find the command word, if any: the first argument that is not an option."""
+    """Find the command word, if any: the first argument that is neither an option nor the
+    value of one."""
+    skip = False
     for i, arg in enumerate(argv):
+        if skip:
+            skip = False
+            continue
         if arg == "--":
             break
+        if arg in _VALUE_OPTIONS:
+            skip = True
+            continue
         if not arg.startswith("-"):
             if arg in COMMANDS:
                 return arg, argv[:i] + argv[i + 1 :]
