@@ -31,6 +31,93 @@ QUERY_PARAMS = frozenset(
 )
 FORM_PARAMS = frozenset({"FileURL", "ShotSplitMode", "SourceType", "StyleId"})
 EXEC_MODES = ("FullPipeline", "StoryboardOnly")
+
+# The choices the vendor's skill (alibabacloud-yike-storyboard, SKILL.md) offers, each with
+# its one-line help. The API may know more; the CLI and the form offer these.
+SOURCE_TYPES: tuple[tuple[str, str], ...] = (
+    ("Novel", "narration, description, inner life: text to be read"),
+    ("Script", "scenes, dialogue, action: text to be performed"),
+)
+STYLES: tuple[tuple[str, str], ...] = (
+    ("RealisticPhotographyPro", "Realistic Photography Pro"),
+    ("RealisticGuzhuangPro", "Realistic Chinese Period Pro"),
+    ("RealisticPhotography", "Realistic Photography"),
+    ("RealisticGuzhuang", "Realistic Chinese Period"),
+    ("RealisticXianxia", "Realistic Xianxia (fantasy)"),
+    ("RealisticEra", "Realistic Period"),
+    ("RealisticWasteland", "Realistic Wasteland"),
+    ("GuofengAnime", "2D Chinese Style Anime"),
+    ("GuofengAnime3D", "3D Chinese Style Anime"),
+    ("Cartoon3D", "3D Cartoon"),
+    ("Photorealistic3D", "Photorealistic 3D Render"),
+    ("SciFiRealism", "Sci-Fi Realism"),
+    ("Chibi3D", "3D Chibi"),
+    ("ShojoManga", "Shojo Manga"),
+    ("NewPeriodAnime", "New Era Anime"),
+    ("FairyTale2D", "2D Fairy Tale"),
+    ("Wasteland2D", "2D Wasteland"),
+    ("InkWuxia", "Ink Wuxia"),
+    ("ShadiaoMeme", "Panda Meme Style"),
+    ("Chibi2D", "2D Chibi"),
+    ("Ghibli", "Ghibli"),
+    ("SciFiComic", "Cyberpunk"),
+    ("AmericanSuperhero", "American Superhero"),
+    ("Hokusei", "Hokusei"),
+    ("RealisticComic", "Realistic Comic"),
+    ("CinematicRealism", "Cinematic Realism (modern, urban)"),
+    ("MinimalistRealism", "Minimalist Realism"),
+    ("ShonenManga", "Shonen Manga"),
+)
+VOICES: tuple[tuple[str, str], ...] = (
+    ("sys_ClassicMiddleAgedWoman", "classic female narrator (25-45, wise)"),
+    ("sys_ClassicYoungWoman", "classic young female (18-25, intellectual)"),
+    ("sys_IntellectualYoungWoman", "intellectual young female (18-25)"),
+    ("sys_GentleYoungMan", "gentle young male (18-25)"),
+    ("sys_WiseYoungMan", "wise young male (18-25)"),
+    ("sys_ClassicYoungMan", "classic young male (18-25, charming)"),
+    ("sys_thoughtfulBoy", "thoughtful boy (10-15, well-behaved)"),
+    ("sys_SereneIntellect", "serene intellectual male (18-25, cool, rational)"),
+    ("sys_RichBassMale", "rich bass male (18-25, deep voice)"),
+    ("sys_CalmDeepMale", "calm deep male (25-40, steady)"),
+    ("sys_MajesticBaritone", "majestic baritone (40-60, authoritative)"),
+    ("sys_GravellySoulful", "gravelly soulful male (40-60, weathered)"),
+    ("sys_SweetBrightGirl", "sweet bright girl (10-15, lively)"),
+    ("sys_GracefulPoisedWoman", "graceful poised woman (18-25, elegant)"),
+    ("longbaizhi", "Long Baizhi (20-30, witty female narrator)"),
+    ("sys_YoungGracefulWoman", "young graceful woman (18-25, gentle)"),
+    ("sys_MaturePoisedWoman", "mature poised woman (25-40, graceful)"),
+    ("sys_MatureWiseWoman", "mature wise woman (25-40, elegant, wise)"),
+    ("sys_ElderlyWistfulWoman", "elderly wistful woman (40-60, nostalgic)"),
+)
+SPLIT_MODES: tuple[tuple[str, str], ...] = (
+    ("dialogue", "dialogue-heavy scripts, short dramas (Script only)"),
+    ("firstPersonNarration", "the protagonist's view, diary style"),
+    ("firstPersonNarrationPureVO", "inner monologue, prose: voice-over only"),
+    ("thirdPersonNarration", "omniscient view: fairy tales, history"),
+)
+ASPECT_RATIOS: tuple[tuple[str, str], ...] = (
+    ("9:16", "vertical, for phones (the skill's default)"),
+    ("16:9", "landscape, for YouTube and screens"),
+    ("4:3", "classic landscape"),
+    ("3:4", "classic portrait"),
+)
+RESOLUTIONS: tuple[tuple[str, str], ...] = (
+    ("720P", "HD (the skill's default)"),
+    ("1K", "higher quality"),
+    ("2K", "higher still"),
+    ("4K", "the highest"),
+)
+SHOT_PROMPT_MODES: tuple[tuple[str, str], ...] = (
+    ("multi", "several prompts a shot (the skill's choice)"),
+    ("default", "the service's default"),
+)
+NOVEL_ONLY_REFUSED = "dialogue"  # the skill: dialogue mode is for a Script, never a Novel
+
+
+def values(choices: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    return tuple(value for value, _ in choices)
+
+
 MAX_TITLE_BYTES = 128
 MAX_VALUE_CHARS = 256
 MAX_URL_CHARS = 4096
@@ -79,15 +166,15 @@ def check_file_url(url: str) -> str:
     return url
 
 
-def check_model_params(text: str) -> str:
+def check_model_params(text: str, *, flag: str = "--model-params") -> str:
     """Valid JSON object text, sent compact."""
     try:
         value = json.loads(text)
     except ValueError as exc:
-        raise SubmitInvalid(f"--model-params is not valid JSON: {exc}") from None
+        raise SubmitInvalid(f"{flag} is not valid JSON: {exc}") from None
     if not isinstance(value, dict):
         raise SubmitInvalid(
-            f'--model-params must be a JSON object like {{"AudioEnable": false}}, '
+            f'{flag} must be a JSON object like {{"AudioEnable": false}}, '
             f"not a {type(value).__name__}"
         )
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -106,6 +193,9 @@ def build_submit(
     exec_mode: str | None = None,
     skip_failure_shot: bool = False,
     model_params: str | None = None,
+    shot_split_mode: str | None = None,
+    shot_prompt_mode: str | None = None,
+    user_data: str | None = None,
 ) -> SubmitRequest:
     """The request for these flags, or SubmitInvalid naming the first bad one."""
     params: dict[str, str] = {
@@ -135,6 +225,17 @@ def build_submit(
         params["SkipFailureShot"] = "true"
     if model_params is not None:
         params["ModelParams"] = check_model_params(model_params)
+    if shot_split_mode is not None:
+        params["ShotSplitMode"] = _plain("--shot-split-mode", shot_split_mode)
+        if shot_split_mode == NOVEL_ONLY_REFUSED and source_type == "Novel":
+            raise SubmitInvalid(
+                "--shot-split-mode dialogue is for a Script only; for a Novel use "
+                + ", ".join(v for v in values(SPLIT_MODES) if v != NOVEL_ONLY_REFUSED)
+            )
+    if shot_prompt_mode is not None:
+        params["ShotPromptMode"] = _plain("--shot-prompt-mode", shot_prompt_mode)
+    if user_data is not None:
+        params["UserData"] = check_model_params(user_data, flag="--user-data")
     return split_params(params)
 
 

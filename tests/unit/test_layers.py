@@ -33,6 +33,8 @@ LAYERS: dict[str, int] = {
     "yike_tui.clipboard": 1,
     "yike_tui.report": 1,
     "yike_tui.submit": 1,
+    "yike_tui.novel_file": 1,
+    "yike_tui.upload": 1,
     "yike_tui.part_file": 1,
     "yike_tui.download": 1,
     "yike_tui.download_names": 1,

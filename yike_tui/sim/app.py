@@ -5,6 +5,7 @@ the HTTP layer (``sim/http.py``) writes. Routes:
 
 - ``/`` — the ICE RPC API, dispatched on ``x-acs-action`` (signed V3 requests only);
 - ``/yike-output/<job>/<file>`` — output files behind signed, expiring URLs (Range aware);
+- ``PUT /yike-sim-input/<key>`` — the OSS bucket uploads go to, path style (``sim/uploads.py``);
 - ``/_sim/stats``, ``/_sim/truth``, ``/_sim/ids`` (GET), ``/_sim/reset-stats`` and
   ``/_sim/faults?spec=...`` (POST) — for benchmarks and soak tests; not part of the API.
 """
@@ -17,15 +18,18 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from yike_tui.sim import media
+from yike_tui.sim.credits import CreditBook
 from yike_tui.sim.faults import FaultSpec, FaultSpecError
 from yike_tui.sim.jobs import SimJob
 from yike_tui.sim.payload import NEW_PRODUCT_VERSION, get_job_body
 from yike_tui.sim.scenarios import JobBook
 from yike_tui.sim.stats import Stats
+from yike_tui.sim.uploads import BUCKET, FILE_EXTS, FILE_TYPES, UploadDesk, oss_error_xml
 from yike_tui.sim.verify import KeyPair, NonceCache, decode_query, verify
 
 API_VERSIONS = ("2020-11-09", NEW_PRODUCT_VERSION)
@@ -110,6 +114,8 @@ class Simulator:
         self.url_ttl = url_ttl
         self.nonces = NonceCache()
         self.stats = Stats()
+        self.uploads = UploadDesk(wall=wall)
+        self.credits = CreditBook()
         self.base_url = "http://127.0.0.1"  # set by the server once bound
 
     # --- entry point ---------------------------------------------------------------------
@@ -120,6 +126,8 @@ class Simulator:
             return self._control(method, path, raw_query)
         if path.startswith("/yike-output/"):
             return self._media(method, path, raw_query, headers)
+        if path.startswith(f"/{BUCKET}/"):
+            return self._oss_put(method, path, raw_query, headers, body)
         return self._api(method, path, raw_query, headers, body)
 
     # --- the RPC API ---------------------------------------------------------------------
@@ -177,6 +185,12 @@ class Simulator:
             reply = self._resume(params)
         elif action == "SubmitYikeStoryboardJob":
             reply = self._submit(params, headers, body)
+        elif action == "CreateYikeAssetUpload":
+            reply = self._create_upload(params, headers, body)
+        elif action == "GetYikeUserCredit":
+            reply = Reply(200, _json(self.credits.ice_body(self.clock(), _request_id())))
+        elif action == "GetYikeAccountCredit":
+            reply = Reply(200, _json(self.credits.yike_body(self.clock(), _request_id())))
         else:
             reply = _error(
                 404,
@@ -246,6 +260,10 @@ class Simulator:
             params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         if not params.get("FileURL"):
             return _error(400, "MissingParameter", "FileURL is mandatory for this action.")
+        if self.uploads.was_uploaded(self.base_url, params["FileURL"]) is False:
+            return _error(
+                400, "InvalidParameter", "The FileURL does not exist: nothing was uploaded there."
+            )
         title = params.get("Title", "")
         if len(title.encode()) > MAX_TITLE_BYTES:
             return _error(400, "InvalidParameter", "The Title is longer than 128 bytes.")
@@ -260,7 +278,42 @@ class Simulator:
         for not_a_param in ("SkipFailureShot", "UserData"):
             params.pop(not_a_param, None)
         job = self.book.submit(params, exec_mode, self.clock())
+        self.credits.jobs.append(job)
         return Reply(200, _json({"RequestId": _request_id(), "JobId": job.id}))
+
+    def _create_upload(self, params: dict[str, str], headers: dict[str, str], body: bytes) -> Reply:
+        if body and "x-www-form-urlencoded" in headers.get("content-type", ""):
+            params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        ext = params.get("FileExt", "")
+        if not ext:
+            return _error(400, "MissingParameter", "FileExt is mandatory for this action.")
+        if ext.lower() not in FILE_EXTS:
+            return _error(400, "InvalidFileType", f"The FileExt {ext[:20]!r} is not supported.")
+        if params.get("FileType", "Media") not in FILE_TYPES:
+            return _error(400, "InvalidParameter", "The FileType is not valid.")
+        answer = self.uploads.create(self.base_url, ext.lower(), _request_id())
+        return Reply(200, _json(answer))
+
+    # --- the OSS bucket uploads go to ----------------------------------------------------
+
+    def _oss_put(
+        self, method: str, path: str, raw_query: str, headers: dict[str, str], body: bytes
+    ) -> Reply:
+        self.stats.count_request("oss:PutObject")
+        rid = _request_id().replace("-", "")[:24]
+        common = [("x-oss-request-id", rid), ("date", formatdate(self.wall(), usegmt=True))]
+        if method != "PUT":
+            status, code, detail = 405, "MethodNotAllowed", "The specified method is not allowed."
+        else:
+            status, code, detail = self.uploads.put(path, raw_query, headers, body)
+        if status != 200:
+            xml = oss_error_xml(code, detail, rid)
+            reply = Reply(status, xml, common, content_type="application/xml")
+        else:
+            reply = Reply(200, b"", [("etag", f'"{detail}"'), *common])
+        reply.delay += self.latency
+        self.stats.by_status[reply.status] += 1
+        return reply
 
     def output_url(self, job: SimJob) -> str:
         return media.signed_url(self.base_url, job.id, "output.mp4", self.wall(), self.url_ttl)

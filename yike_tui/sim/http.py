@@ -23,6 +23,7 @@ from yike_tui.sim.app import Reply, Simulator
 
 log = logging.getLogger(__name__)
 _MAX_BODY = 1 << 20
+_MAX_PUT_BODY = 6 << 20  # an upload to the simulator's bucket: a novel of up to 5 MB
 
 
 class _Connection(asyncio.Protocol):
@@ -74,7 +75,10 @@ class _Connection(asyncio.Protocol):
                 self.body = bytearray()
             elif isinstance(event, h11.Data):
                 self.body += event.data
-                if len(self.body) > _MAX_BODY:
+                limit = (
+                    _MAX_PUT_BODY if self.request and self.request.method == b"PUT" else _MAX_BODY
+                )
+                if len(self.body) > limit:
                     self._bad_request()
                     return
             elif isinstance(event, h11.EndOfMessage):
