@@ -67,11 +67,12 @@ def parse_yike_credits(payload: dict[str, Any]) -> Credits:
     )
 
 
-async def get_credits(client: IceClient) -> Credits:
-    """The balance for the account the client signs as; ApiError when it cannot be read."""
+async def get_credits(client: IceClient, *, retries: int | None = None) -> Credits:
+    """The balance for the account the client signs as; ApiError when it cannot be read.
+    ``retries``: None for the client's own; 0 where a warning is not worth a wait."""
     if client.version == YIKE_API_VERSION:
-        return parse_yike_credits(await client.call("GetYikeAccountCredit", {}))
-    return parse_ice_credits(await client.call("GetYikeUserCredit", {}))
+        return parse_yike_credits(await client.call("GetYikeAccountCredit", {}, retries=retries))
+    return parse_ice_credits(await client.call("GetYikeUserCredit", {}, retries=retries))
 
 
 def describe(credits: Credits) -> str:
