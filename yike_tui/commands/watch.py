@@ -8,6 +8,11 @@ failed storyboards and shots follow ``job_added``). Ctrl-C, SIGTERM and SIGHUP
 stop it cleanly with history saved (exit 128 + the signal's number). ``--once`` has an
 overall deadline (``--timeout``): the jobs that answered are printed, the others as not
 answered, and the exit code is 1.
+
+``--exec CMD`` runs CMD (split like a shell, run without one) for each event with the event
+as one JSON line on stdin (the ``--json`` shape): one at a time, each bounded by
+``--exec-timeout``, its failures said on stderr and in the log, never the engine's. On a
+terminal, finished jobs also announce themselves (announce.py) as the settings say.
 """
 
 from __future__ import annotations
@@ -16,21 +21,28 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import signal
 import sys
 import time
+from collections.abc import Callable
 
+from yike_tui.announce import Announcer
 from yike_tui.commands.deadline import add_timeout_argument, deadline_error
 from yike_tui.commands.options import INTERVAL_HELP, add_connection_arguments, interval_seconds
 from yike_tui.commands.skeleton import command_ids
 from yike_tui.diff import failures_at_first_sight
 from yike_tui.events import Event, iso_utc
-from yike_tui.exits import EXIT_API, EXIT_OK, CredentialsUnusable, error
+from yike_tui.exec_hook import TIMEOUT as EXEC_TIMEOUT
+from yike_tui.exec_hook import ExecHook, HookError, parse_command
+from yike_tui.exits import EXIT_API, EXIT_OK, CredentialsUnusable, UsageError, error
 from yike_tui.models import JobStatus
 from yike_tui.monitor import JobState, Monitor, Update
 from yike_tui.presentation import job_line
 from yike_tui.safe_text import clean, fit, truncate
 from yike_tui.session import Session, open_session
+
+MAX_EXEC_TIMEOUT = 3600.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,8 +58,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--until-done", action="store_true", help="exit when all jobs finish (1 if any failed)"
     )
+    parser.add_argument(
+        "--exec",
+        dest="exec_argv",
+        type=_exec_command,
+        metavar="CMD",
+        help="run CMD (no shell) for each event, the event as one JSON line on stdin",
+    )
+    parser.add_argument(
+        "--exec-timeout",
+        type=_exec_timeout,
+        default=EXEC_TIMEOUT,
+        metavar="SECONDS",
+        help=f"kill a --exec run after this long (default {EXEC_TIMEOUT:g})",
+    )
     add_timeout_argument(parser, "with --once")
     add_connection_arguments(parser)
+
+
+def _exec_command(text: str) -> list[str]:
+    try:
+        return parse_command(text)
+    except HookError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _exec_timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text[:40]!r}") from None
+    if not (math.isfinite(value) and 0 < value <= MAX_EXEC_TIMEOUT):
+        raise argparse.ArgumentTypeError(
+            f"--exec-timeout must be above 0 and at most {MAX_EXEC_TIMEOUT:g}"
+        )
+    return value
 
 
 def _title(state: JobState, width: int = 40) -> str:
@@ -90,6 +135,8 @@ def _state_json(state: JobState) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.once and args.exec_argv:
+        raise UsageError("--exec runs per event and --once prints states: use one of them")
     ids = command_ids(args, missing=None)  # none: the watch list (open_session says if empty)
     with open_session(args, ids, require_jobs=True) as session:
         for notice in session.notices:
@@ -104,10 +151,22 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
             client.give_up_in(args.timeout)  # no retry or asked-for wait past the deadline
             return await _once(monitor, args.json, args.timeout)
         stop: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        hook = _make_hook(args)
+        announcer = (
+            Announcer(session.settings, write=_terminal_writer()) if _on_terminal() else None
+        )
+
+        def title_of(job_id: str) -> str:
+            state = monitor.jobs.get(job_id)
+            return (state.label or (state.job.title if state.job else "")) if state else ""
 
         def on_update(update: Update) -> None:
             for event in update.events:  # a job first seen failed comes with its reasons
                 print(_render(event, monitor, args.json), flush=True)
+                if hook is not None:
+                    hook.submit(_render(event, monitor, as_json=True))
+            if announcer is not None and update.events:
+                announcer.announce(update.events, title_of)
             if monitor.status.pause_reason and not stop.done():
                 stop.set_exception(CredentialsUnusable(monitor.status.pause_reason))
             elif args.until_done and monitor.all_terminal() and not stop.done():
@@ -127,12 +186,52 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.add_signal_handler(sig, on_signal, sig)
         engine = asyncio.create_task(monitor.run())
+        feeding = asyncio.create_task(hook.run()) if hook is not None else None
         try:
-            return await stop
+            code = await stop
+            if hook is not None and code < 128:  # finished, not stopped: let the last run
+                await hook.drain(within=hook.timeout)
+            return code
         finally:
-            engine.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await engine
+            for task in (engine, feeding):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+
+
+def _make_hook(args: argparse.Namespace) -> ExecHook | None:
+    if not args.exec_argv:
+        return None
+
+    def warn(message: str) -> None:
+        print(f"yike-tui: {clean(message, one_line=True)}", file=sys.stderr, flush=True)
+
+    return ExecHook(args.exec_argv, timeout=args.exec_timeout, warn=warn)
+
+
+def _on_terminal() -> bool:
+    return _isatty(sys.stdout) or _isatty(sys.stderr)
+
+
+def _isatty(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (OSError, ValueError):
+        return False
+
+
+def _terminal_writer() -> Callable[[str], None]:
+    """Notifications go to whichever of stdout and stderr is the terminal (stdout may be a
+    pipe into jq while stderr is still the terminal)."""
+    stream = sys.stdout if _isatty(sys.stdout) else sys.stderr
+
+    def write(data: str) -> None:
+        stream.write(data)
+        stream.flush()
+
+    return write
 
 
 def _render(event: Event, monitor: Monitor, as_json: bool) -> str:
