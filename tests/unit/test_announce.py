@@ -20,7 +20,7 @@ def status(job_id: str, new: str, old: str = "Running") -> Event:
 
 
 def ready(job_id: str, sb: str) -> Event:
-    data = {"storyboard_id": sb, "title": "", "old": "Editing/Creating", "new": "Editing/CreateSucc"}
+    data = {"storyboard_id": sb, "old": "Editing/Creating", "new": "Editing/CreateSucc"}
     return Event(EventKind.STORYBOARD_CHANGED, job_id, 1.0, data)
 
 
@@ -101,7 +101,9 @@ def test_a_burst_is_one_announcement_with_counts() -> None:
 def test_mixed_outcomes_name_each_kind_and_a_job_counts_once() -> None:
     events = [status("j1", "Suspended"), ready("j2", "sb1"), ready("j2", "sb2")]
     events += [status("j3", "Failed"), ready("j3", "sb9")]  # failed wins over ready
-    assert one(events) == "yike-tui: 3 jobs: 1 failed, 1 suspended, 1 with storyboards ready to edit"
+    assert one(events) == (
+        "yike-tui: 3 jobs: 1 failed, 1 suspended, 1 with storyboards ready to edit"
+    )
     assert one([ready("j2", "sb1"), ready("j2", "sb2")]) == (
         "yike-tui: 冬日市场: 2 storyboards ready to edit"
     )
