@@ -16,11 +16,13 @@ import io
 import json
 import re
 from collections import Counter
-from typing import Any, Literal
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal, TextIO
 from urllib.parse import quote
 
 from yike_tui.links import check_url
-from yike_tui.models import Job
+from yike_tui.models import Job, JobStatus
 from yike_tui.presentation import STATUS_SYMBOL
 from yike_tui.redaction import REDACTED_QUERY, is_redacted
 from yike_tui.safe_text import clean
@@ -42,11 +44,39 @@ def failed_shot_counts(job: Job) -> list[tuple[str, int]]:
 
 def failed_shots_text(job: Job) -> str:
     """``NoMediaData×2, VideoGenerationTimeout×1``; empty when none failed."""
-    return ", ".join(f"{code}×{count}" for code, count in failed_shot_counts(job))
+    return _codes_text(failed_shot_counts(job))
 
 
-def _status(job: Job) -> str:
-    return job.status_raw or job.status.value
+def _codes_text(codes: Iterable[tuple[str, int]]) -> str:
+    return ", ".join(f"{code}×{count}" for code, count in codes)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """What one line of a report needs: from a parsed job, or from a stored summary (so a
+    cached report of 100,000 jobs parses no answer)."""
+
+    status: JobStatus
+    status_text: str  # the raw status as the API gave it, else the known one's name
+    title: str
+    job_id: str
+    storyboards_done: int
+    storyboards_total: int
+    failed_codes: tuple[tuple[str, int], ...]  # (error code, count), most frequent first
+    output_url: str
+
+    @classmethod
+    def of_job(cls, job: Job) -> ReportRow:
+        return cls(
+            job.status,
+            job.status_raw or job.status.value,
+            job.title,
+            job.id,
+            job.storyboards_done,
+            len(job.storyboards),
+            tuple(failed_shot_counts(job)),
+            job.output_url,
+        )
 
 
 def _md_text(text: str) -> str:
@@ -82,20 +112,23 @@ def _md_url(url: str) -> str:
     return f"<{quote(url, safe=_URL_SAFE)}>"
 
 
-def _markdown(jobs: list[Job]) -> str:
-    header = ["Status", "Title", "Job ID", "Storyboards", "Failed shots", "Output"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for job in jobs:
-        cells = [
-            f"{STATUS_SYMBOL[job.status]} {_md_text(_status(job))}",
-            _md_text(job.title),
-            _md_text(job.id),
-            f"{job.storyboards_done}/{len(job.storyboards)}",
-            _md_text(failed_shots_text(job)),
-            _md_url(job.output_url) if job.output_url else "",
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+_MD_HEADER = ["Status", "Title", "Job ID", "Storyboards", "Failed shots", "Output"]
+
+
+def _markdown_head() -> str:
+    return "| " + " | ".join(_MD_HEADER) + " |\n|" + "---|" * len(_MD_HEADER) + "\n"
+
+
+def _markdown_line(row: ReportRow) -> str:
+    cells = [
+        f"{STATUS_SYMBOL[row.status]} {_md_text(row.status_text)}",
+        _md_text(row.title),
+        _md_text(row.job_id),
+        f"{row.storyboards_done}/{row.storyboards_total}",
+        _md_text(_codes_text(row.failed_codes)),
+        _md_url(row.output_url) if row.output_url else "",
+    ]
+    return "| " + " | ".join(cells) + " |\n"
 
 
 def _csv_cell(text: str) -> str:
@@ -104,54 +137,94 @@ def _csv_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _csv(jobs: list[Job]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ["status", "title", "job_id", "storyboards_done", "storyboards_total", "failed_shots",
-         "output_url"]
-    )  # fmt: skip
-    for job in jobs:
-        writer.writerow(
-            [
-                _csv_cell(_status(job)),
-                _csv_cell(job.title),
-                _csv_cell(job.id),
-                job.storyboards_done,
-                len(job.storyboards),
-                _csv_cell(failed_shots_text(job)),
-                _csv_cell(_csv_url(job.output_url)),
-            ]
-        )
-    return out.getvalue()
+_CSV_HEADER = ["status", "title", "job_id", "storyboards_done", "storyboards_total",
+               "failed_shots", "output_url"]  # fmt: skip
 
 
-def report_record(job: Job) -> dict[str, Any]:
+def _csv_cells(row: ReportRow) -> list[object]:
+    return [
+        _csv_cell(row.status_text),
+        _csv_cell(row.title),
+        _csv_cell(row.job_id),
+        row.storyboards_done,
+        row.storyboards_total,
+        _csv_cell(_codes_text(row.failed_codes)),
+        _csv_cell(_csv_url(row.output_url)),
+    ]
+
+
+def report_record(job: Job | ReportRow) -> dict[str, Any]:
     """One job as the JSON report shows it: the values exactly as the API gave them, but an
     output link that is not a well-formed http(s) URL is left out and the reason given."""
-    refused = _refusal(job.output_url) if job.output_url else ""
+    row = job if isinstance(job, ReportRow) else ReportRow.of_job(job)
+    refused = _refusal(row.output_url) if row.output_url else ""
     record: dict[str, Any] = {
-        "status": _status(job),
-        "title": job.title,
-        "job_id": job.id,
-        "storyboards_done": job.storyboards_done,
-        "storyboards_total": len(job.storyboards),
-        "failed_shots": dict(failed_shot_counts(job)),
-        "output_url": "" if refused else job.output_url,
+        "status": row.status_text,
+        "title": row.title,
+        "job_id": row.job_id,
+        "storyboards_done": row.storyboards_done,
+        "storyboards_total": row.storyboards_total,
+        "failed_shots": dict(row.failed_codes),
+        "output_url": "" if refused else row.output_url,
     }
     if refused:
         record["output_url_refused"] = refused
     return record
 
 
+def write_report(rows: Iterable[ReportRow], fmt: Format, out: TextIO) -> int:
+    """Write the report of ``rows`` to ``out`` as they come (a row is never held after it
+    is written: 100,000 jobs report in constant memory). Returns how many rows."""
+    if fmt not in FORMATS:
+        raise ValueError(f"report format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    count = 0
+    if fmt == "md":
+        out.write(_markdown_head())
+        for row in rows:
+            out.write(_markdown_line(row))
+            count += 1
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(_CSV_HEADER)
+        for row in rows:
+            writer.writerow(_csv_cells(row))
+            count += 1
+    else:
+        # The same text as json.dumps(records, indent=2), one record at a time.
+        # allow_nan=False: a NaN would make the output not JSON; fail loudly instead.
+        for row in rows:
+            out.write(("[\n  " if count == 0 else ",\n  ") + _indented(report_record(row), 1))
+            count += 1
+        out.write("\n]\n" if count else "[]\n")
+    return count
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
+def _indented(value: Any, level: int) -> str:
+    """``json.dumps(value, indent=2)`` as it reads at nesting ``level``, character for
+    character; the C encoder does each scalar (the indenting encoder is pure Python, 3x
+    slower: seconds at 100,000 jobs)."""
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        pad = "  " * (level + 1)
+        items = ",\n".join(
+            f"{pad}{_encode(str(key))}: {_indented(item, level + 1)}" for key, item in value.items()
+        )
+        return "{\n" + items + "\n" + "  " * level + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        pad = "  " * (level + 1)
+        items = ",\n".join(pad + _indented(item, level + 1) for item in value)
+        return "[\n" + items + "\n" + "  " * level + "]"
+    return _encode(value)
+
+
 def render_report(jobs: list[Job], fmt: Format = "md") -> str:
     """The report of ``jobs`` in their order, as Markdown, CSV or JSON text."""
-    if fmt == "md":
-        return _markdown(jobs)
-    if fmt == "csv":
-        return _csv(jobs)
-    if fmt == "json":
-        records = [report_record(j) for j in jobs]
-        # allow_nan=False: a NaN would make the output not JSON; fail loudly instead.
-        return json.dumps(records, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-    raise ValueError(f"report format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    out = io.StringIO()
+    write_report(map(ReportRow.of_job, jobs), fmt, out)
+    return out.getvalue()

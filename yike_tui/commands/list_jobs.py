@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from collections.abc import Iterable
+from typing import TextIO
 
 from yike_tui.config import WatchedJob
 from yike_tui.events import iso_utc
 from yike_tui.exits import EXIT_OK, error
 from yike_tui.safe_text import clean, truncate
 from yike_tui.session import read_watchlist
+from yike_tui.store.rows import shortened
 
 _Status = tuple[str, str, float]
+_PAGE = 1000  # lines a write
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,19 +52,43 @@ def format_table(jobs: list[WatchedJob], statuses: dict[str, _Status]) -> str:
     )
 
 
+def _status_of(status: _Status | None) -> _Status | None:
+    # What the snapshot's own status and title columns hold (cut to 100 and 1,000).
+    if status is None:
+        return None
+    return (shortened(status[0], 100), shortened(status[1], 1000), status[2])
+
+
+def write_json(pairs: Iterable[tuple[WatchedJob, _Status | None]], out: TextIO) -> None:
+    """One JSON object a line, written a page at a time as the rows are read."""
+    dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode  # JSON, or fail
+    lines: list[str] = []
+    for job, status in pairs:
+        lines.append(dumps(as_json(job, status)))
+        if len(lines) >= _PAGE:
+            out.write("\n".join(lines) + "\n")
+            lines.clear()
+    if lines:
+        out.write("\n".join(lines) + "\n")
+
+
 def run(args: argparse.Namespace) -> int:
     with read_watchlist() as (config, jobs, store):  # never creates the state db
         for warning in config.warnings:
             error(warning)
         if store is not None and store.notice:
             error(store.notice)
-        statuses = store.last_status() if store is not None else {}
-    if args.json:
-        for job in jobs:
-            record = as_json(job, statuses.get(job.id))
-            print(json.dumps(record, ensure_ascii=False, allow_nan=False))  # JSON, or fail
-    elif not jobs:
+        if store is None:
+            pairs: Iterable[tuple[WatchedJob, _Status | None]] = ((job, None) for job in jobs)
+        else:  # streamed from the db in the watch list's order, summaries beside
+            pairs = ((job, _status_of(s)) for job, s in store.watched_statuses())
+        if args.json:
+            write_json(pairs, sys.stdout)
+            return EXIT_OK
+        listed = list(pairs)
+    if not listed:
         print("no jobs watched yet: add some with `yike-tui add JOBID`")
     else:
-        print(format_table(jobs, statuses))
+        statuses = {job.id: status for job, status in listed if status is not None}
+        print(format_table([job for job, _ in listed], statuses))
     return EXIT_OK

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
+from collections.abc import Iterator
+from typing import TextIO
 
 from yike_tui import paths
 from yike_tui.api.client import IceClient
@@ -15,10 +18,11 @@ from yike_tui.commands.deadline import DEFAULT_TIMEOUT, add_timeout_argument, fe
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import command_ids, run_with_client
 from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error
-from yike_tui.models import Job, parse_job
-from yike_tui.report import FORMATS, render_report
+from yike_tui.models import Job
+from yike_tui.report import FORMATS, Format, ReportRow, render_report, write_report
 from yike_tui.safe_text import clean
 from yike_tui.session import read_watchlist
+from yike_tui.store import Store, Summary
 
 CONCURRENCY = 8
 
@@ -40,24 +44,42 @@ def _watched_ids() -> list[str]:
         return [job.id for job in jobs]
 
 
-def cached_jobs(ids: list[str]) -> tuple[list[Job], list[str]]:
-    """Jobs from the state db, and the ids it has nothing for."""
-    snapshots = {}
-    if paths.state_db().exists():  # reporting must not create the state db
-        from yike_tui.store import Store
+def row_of(summary: Summary) -> ReportRow:
+    """A report line from a stored summary: no answer parsed."""
+    return ReportRow(
+        summary.status,
+        summary.status_raw or summary.status.value,
+        summary.title,
+        summary.job_id,
+        summary.storyboards_done,
+        summary.storyboards_total,
+        summary.failed_codes,
+        summary.output_url,
+    )
 
-        with Store.open(prune=False) as store:
-            if store.notice:
-                error(store.notice)
-            snapshots = store.load_snapshots()
-    jobs, missing = [], []
-    for job_id in ids:
-        if job_id in snapshots:
-            payload, fetched_at = snapshots[job_id]
-            jobs.append(parse_job(payload, job_id=job_id, fetched_at=fetched_at))
-        else:
-            missing.append(job_id)
-    return jobs, missing
+
+def write_cached(ids: list[str], fmt: Format, out: TextIO) -> list[str]:
+    """Write the report of ``ids`` from the state db's summaries as they are read; returns
+    the ids it has nothing for (each also named on stderr as it is met)."""
+    missing: list[str] = []
+
+    def rows(store: Store | None) -> Iterator[ReportRow]:
+        found = store.summaries_of(ids) if store is not None else iter([None] * len(ids))
+        for job_id, summary in zip(ids, found, strict=True):
+            if summary is None:
+                missing.append(job_id)
+                error(f"{clean(job_id, one_line=True)}: nothing cached yet; run without --cached")
+            else:
+                yield row_of(summary)
+
+    if not paths.state_db().exists():  # reporting must not create the state db
+        write_report(rows(None), fmt, out)
+        return missing
+    with Store.open(prune=False) as store:
+        if store.notice:
+            error(store.notice)
+        write_report(rows(store), fmt, out)
+    return missing
 
 
 async def fresh_jobs(
@@ -89,16 +111,12 @@ def run(args: argparse.Namespace) -> int:
     if args.cached:
         if args.demo:
             raise UsageError("--cached reads the state db; the demo keeps none")
-        jobs, missing = cached_jobs(ids)
-        for job_id in missing:
-            error(f"{clean(job_id, one_line=True)}: nothing cached yet; run without --cached")
-    else:
+        missing = write_cached(ids, args.format, sys.stdout)
+        return EXIT_OK if not missing else EXIT_API
 
-        async def fetch(
-            client: IceClient, ids: list[str], _: object
-        ) -> tuple[list[Job], list[str]]:
-            return await fresh_jobs(client, ids, args.timeout)
+    async def fetch(client: IceClient, ids: list[str], _: object) -> tuple[list[Job], list[str]]:
+        return await fresh_jobs(client, ids, args.timeout)
 
-        jobs, missing = run_with_client(args, ids, fetch)
+    jobs, missing = run_with_client(args, ids, fetch)
     print(render_report(jobs, args.format), end="")
     return EXIT_OK if not missing else EXIT_API

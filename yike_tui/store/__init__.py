@@ -68,8 +68,8 @@ SnapshotItem = (
 )
 _SUMMARY_COLUMNS = ", ".join(SUMMARY_COLUMNS)
 _SAVE_SUMMARY = (
-    f"INSERT OR REPLACE INTO summaries (job_id, {_SUMMARY_COLUMNS}) "
-    f"VALUES ({', '.join('?' * (len(SUMMARY_COLUMNS) + 1))})"
+    f"INSERT OR REPLACE INTO summaries (job_id, {_SUMMARY_COLUMNS}, saved_status, saved_title) "
+    f"VALUES ({', '.join('?' * (len(SUMMARY_COLUMNS) + 3))})"
 )
 
 
@@ -305,7 +305,12 @@ class Store:
                 rows,
                 "a snapshot",
             )
-            insert_each(conn, _SAVE_SUMMARY, [s.row() for s in summaries], "a summary")
+            insert_each(
+                conn,
+                _SAVE_SUMMARY,
+                [(*s.row(), row[3], row[4]) for s, row in zip(summaries, rows, strict=True)],
+                "a summary",
+            )
 
     def load_summaries(self, page: int = 1000) -> Iterator[Summary]:
         """Every stored job's summary, streamed a page at a time (no payload is read or
@@ -362,6 +367,29 @@ class Store:
                 watched = WatchedJob(row[1], row[2], row[3])
                 yield watched, None if row[4] is None else Summary.from_row(row[4:])
 
+    def watched_statuses(
+        self, page: int = 2000
+    ) -> Iterator[tuple[WatchedJob, tuple[str, str, float] | None]]:
+        """The watch list in its order, each job with (status, title, fetched_at) from its
+        summary (None: nothing stored yet): what ``list`` prints, streamed page by page."""
+        self.fill_summaries()
+        last = -1
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT w.position, w.job_id, w.label, w.added_at, s.saved_status, "
+                    "s.saved_title, "
+                    "s.fetched_at FROM watchlist w LEFT JOIN summaries s ON s.job_id = w.job_id "
+                    "WHERE w.position > ? ORDER BY w.position LIMIT ?",
+                    (last, page),
+                ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            for _, job_id, label, added_at, status, title, fetched_at in rows:
+                watched = WatchedJob(job_id, label, added_at)
+                yield watched, None if fetched_at is None else (status, title, fetched_at)
+
     def fill_summaries(self, page: int = 500) -> int:
         """Make the summaries a snapshot lacks (a db written by schema 2): each payload read
         and parsed once, written in pages. Returns how many were made."""
@@ -372,24 +400,26 @@ class Store:
         while True:
             with self._lock:
                 missing = self._conn.execute(
-                    "SELECT rowid, job_id, fetched_at, title FROM snapshots WHERE job_id NOT IN "
+                    "SELECT rowid, job_id, fetched_at, title, status FROM snapshots "
+                    "WHERE job_id NOT IN "
                     "(SELECT job_id FROM summaries) LIMIT ?",
                     (page,),
                 ).fetchall()
-                texts = [self._payload_text(rowid, job_id) for rowid, job_id, _, _ in missing]
+                texts = [self._payload_text(row[0], row[1]) for row in missing]
             if not missing:
                 break
             summaries = []
-            for (_, job_id, fetched_at, title), text in zip(missing, texts, strict=True):
+            for (_, job_id, fetched_at, title, status), text in zip(missing, texts, strict=True):
                 payload: Any = None
                 if text is not None:
                     with contextlib.suppress(ValueError):
                         payload = json.loads(text)
                 if not isinstance(payload, dict):  # unreadable: what the cap keeps of it
                     payload = minimal_snapshot(job_id, title or "")
-                summaries.append(Summary.of_payload(job_id, payload, fetched_at))
+                summary = Summary.of_payload(job_id, payload, fetched_at)
+                summaries.append((*summary.row(), status or "", title or ""))
             with self._write() as conn:
-                insert_each(conn, _SAVE_SUMMARY, [s.row() for s in summaries], "a summary")
+                insert_each(conn, _SAVE_SUMMARY, summaries, "a summary")
             made += len(summaries)
         with contextlib.suppress(sqlite3.Error):  # read-only: filled again next time
             self.set_meta(_SUMMARISED, now_iso())

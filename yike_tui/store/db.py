@@ -44,7 +44,9 @@ _SCHEMA = (
         added_at TEXT NOT NULL DEFAULT ''
     )""",
     # A summary beside each snapshot (store/summary.py): start-up reads these, not payloads.
-    # A v2 db gains the table empty; the summaries of its snapshots are made on first read.
+    # saved_status/saved_title: the snapshot's own status and title columns (what ``list``
+    # prints, as the saver gave them). A v2 db gains the table empty; the summaries of its
+    # snapshots are made on first read.
     """CREATE TABLE IF NOT EXISTS summaries (
         job_id TEXT PRIMARY KEY,
         status_raw TEXT NOT NULL DEFAULT '',
@@ -55,7 +57,9 @@ _SCHEMA = (
         shots_failed INTEGER NOT NULL DEFAULT 0,
         failed_codes TEXT NOT NULL DEFAULT '[]',
         output_url TEXT NOT NULL DEFAULT '',
-        fetched_at REAL NOT NULL DEFAULT 0
+        fetched_at REAL NOT NULL DEFAULT 0,
+        saved_status TEXT NOT NULL DEFAULT '',
+        saved_title TEXT NOT NULL DEFAULT ''
     )""",
     # A snapshot's summary goes with it, whoever deletes it (forget, keep_only, an older version).
     """CREATE TRIGGER IF NOT EXISTS snapshots_gone AFTER DELETE ON snapshots BEGIN
