@@ -126,23 +126,31 @@ class ExecHook:
         except TimeoutError:
             _kill_group(proc.pid)
             await proc.wait()
-            stderr.cancel()
+            await _finish(stderr)
             self.failures += 1
             self._report(f"--exec {self._name}: killed after {self.timeout:g} s")
             return
         except asyncio.CancelledError:
             _kill_group(proc.pid)  # watch is stopping: no hook outlives it
-            stderr.cancel()
+            await proc.wait()  # reaped, and its pipes closed before the loop goes
+            await _finish(stderr)
             raise
-        # A child the hook left behind may hold stderr open: wait for it only briefly.
-        done, _ = await asyncio.wait({stderr}, timeout=STDERR_GRACE)
-        said = stderr.result() if done else b""
-        if not done:
-            stderr.cancel()
+        said = await _finish(stderr)
         if code != 0:
             self.failures += 1
-            why = truncate(clean(said.decode("utf-8", "replace").strip(), one_line=True), 200)
+            lines = said.decode("utf-8", "replace").strip().splitlines()
+            why = truncate(clean(" | ".join(lines), one_line=True), 200)
             self._report(f"--exec {self._name}: exited with {code}" + (f": {why}" if why else ""))
+
+
+async def _finish(stderr: asyncio.Task[bytes]) -> bytes:
+    """What the stderr reader kept. A child the hook left behind may hold the pipe open:
+    it is waited for only briefly."""
+    done, _ = await asyncio.wait({stderr}, timeout=STDERR_GRACE)
+    if not done:
+        stderr.cancel()
+        return b""
+    return stderr.result()
 
 
 async def _feed(proc: asyncio.subprocess.Process, line: str) -> None:
