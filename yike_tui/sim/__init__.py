@@ -68,6 +68,7 @@ class SimConfig:
     slow_ms: float = 1500.0
     hang_s: float = 30.0
     url_ttl: float = 3600.0
+    sample_job: bool = False  # a job submitted from the bundled sample text (the demo TUI)
     key_id: str = DEMO_ACCESS_KEY_ID
     secret: str = DEMO_ACCESS_KEY_SECRET
     clock: Callable[[], float] | None = None  # simulator time; defaults to SimClock(speed)
@@ -96,6 +97,7 @@ def build_simulator(config: SimConfig) -> Simulator:
         slow_ms=config.slow_ms,
         hang_s=config.hang_s,
         url_ttl=config.url_ttl,
+        sample_job=config.sample_job,
     )
 
 

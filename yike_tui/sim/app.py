@@ -27,6 +27,7 @@ from yike_tui.sim.credits import CreditBook
 from yike_tui.sim.faults import FaultSpec, FaultSpecError
 from yike_tui.sim.jobs import SimJob
 from yike_tui.sim.payload import NEW_PRODUCT_VERSION, get_job_body
+from yike_tui.sim.sample_texts import DEMO_SAMPLE_TITLE, sample_path
 from yike_tui.sim.scenarios import JobBook
 from yike_tui.sim.stats import Stats
 from yike_tui.sim.uploads import BUCKET, FILE_EXTS, FILE_TYPES, UploadDesk, oss_error_xml
@@ -100,6 +101,7 @@ class Simulator:
         slow_ms: float = 1500.0,
         hang_s: float = 30.0,
         url_ttl: float = 3600.0,
+        sample_job: bool = False,
     ) -> None:
         self.book = book
         self.keys = keys
@@ -116,7 +118,36 @@ class Simulator:
         self.stats = Stats()
         self.uploads = UploadDesk(wall=wall)
         self.credits = CreditBook()
+        self.sample_job = sample_job  # submit the bundled sample once bound (the demo)
         self.base_url = "http://127.0.0.1"  # set by the server once bound
+
+    def bind(self, base_url: str) -> None:
+        """The address the server listens on; FileURLs and output URLs are made from it."""
+        self.base_url = base_url
+        if self.sample_job:
+            self.sample_job = False
+            self.submit_sample()
+
+    def submit_sample(self) -> SimJob:
+        """What ``yike-tui submit samples/aesop_fables.txt`` does, played inside: the file put
+        in the bucket under a fresh key, then a job submitted from its FileURL."""
+        data = sample_path().read_bytes()
+        answer = self.uploads.create(self.base_url, "txt", _request_id())
+        key = answer["FileURL"][len(f"{self.base_url}/{BUCKET}/") :]
+        self.uploads.store(key, data)
+        params = {
+            "FileURL": answer["FileURL"],
+            "Title": DEMO_SAMPLE_TITLE,
+            "SourceType": "Novel",
+            "StyleId": "Ghibli",
+            "NarrationVoiceId": "sys_ClassicYoungWoman",
+            "ShotSplitMode": "thirdPersonNarration",
+            "AspectRatio": "9:16",
+            "Resolution": "720P",
+        }
+        job = self.book.submit(params, "FullPipeline", self.clock())
+        self.credits.jobs.append(job)
+        return job
 
     # --- entry point ---------------------------------------------------------------------
 

@@ -110,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
         latency_ms=args.latency_ms,
         hang_s=args.hang_s,
         url_ttl=args.url_ttl,
+        sample_job=args.scenario == "demo",  # one job submitted from the bundled sample
         key_id=key_id,
         secret=secret,
     )

@@ -183,7 +183,7 @@ class SimServer:
         sockname: Any = self._server.sockets[0].getsockname()
         self.host, self.port = sockname[0], sockname[1]
         shown = f"[{self.host}]" if ":" in self.host else self.host
-        self.sim.base_url = f"http://{shown}:{self.port}"
+        self.sim.bind(f"http://{shown}:{self.port}")
         return self.sim.base_url
 
     @property
