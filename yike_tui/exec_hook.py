@@ -120,6 +120,18 @@ class ExecHook:
         assert proc.stderr is not None
         stderr = asyncio.create_task(_keep_start(proc.stderr, STDERR_KEPT))
         try:
+            await self._wait_for(proc, line, stderr)
+        finally:
+            # asyncio never closes a subprocess transport by itself: one left to the garbage
+            # collector may be closed after the loop is, which raises in __del__.
+            transport = getattr(proc, "_transport", None)
+            if transport is not None:
+                transport.close()
+
+    async def _wait_for(
+        self, proc: asyncio.subprocess.Process, line: str, stderr: asyncio.Task[bytes]
+    ) -> None:
+        try:
             async with asyncio.timeout(self.timeout):
                 await _feed(proc, line)
                 code = await proc.wait()
