@@ -85,12 +85,11 @@ def test_api_yike_before_the_command_gets_a_job_with_the_yike_version(sim: Recor
 @pytest.mark.parametrize(
     ("flag", "env", "setting", "version"),
     [
-        ([], None, None, ICE),  # the default
         ([], None, "yike", YIKE),  # [settings] api
         ([], "yike", "ice", YIKE),  # the environment over config.toml
-        ([], "ICE", "yike", ICE),  # any case
+        ([], " YIKE ", None, YIKE),  # any case, blanks around
         (["--api", "yike"], "ice", "ice", YIKE),  # the flag over both
-        (["--api", "ice"], "yike", None, ICE),
+        (["--api", "ice"], "yike", "yike", ICE),
     ],
 )
 def test_which_api_a_command_speaks(
