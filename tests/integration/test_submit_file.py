@@ -415,3 +415,29 @@ def test_the_vendor_oss_sdk_uploads_to_the_simulator(sim: SimulatorThread) -> No
     with pytest.raises(oss.exceptions.OperationError) as refused:
         client("CAISforged").put_object(request)  # type: ignore[attr-defined]
     assert "InvalidSecurityToken" in str(refused.value) and "403" in str(refused.value)
+
+
+# --- the demo -----------------------------------------------------------------------------
+
+
+def test_the_demo_holds_a_job_submitted_from_the_sample(
+    clock: Clock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with SimulatorThread(scenario="demo", clock=clock, sample_job=True) as server:
+        assert server.server is not None
+        monkeypatch.setenv("YIKE_TUI_ENDPOINT", server.endpoint)
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
+        job_id = server.job_ids[-1]
+        job = server.server.sim.book.get(job_id)
+        assert job is not None
+        assert job.params["Title"] == "Five Fables of Aesop (submitted from a sample file)"
+        desk = server.server.sim.uploads
+        assert desk.was_uploaded(server.endpoint, job.params["FileURL"]) is True
+        assert list(desk.objects.values()) == [sample_path().read_bytes()]
+        clock.now = 86_400.0
+        code, out, err = run(["get", "--json", job_id], capsys)
+        assert code == 0, err
+        assert json.loads(out)["status"] == "Succeeded" and json.loads(out)["output_url"]
+    with SimulatorThread(scenario="demo", clock=clock) as plain:  # the frozen demo: unchanged
+        assert plain.server is not None and plain.server.sim.uploads.objects == {}
