@@ -1,0 +1,248 @@
+"""The submit form (issue 16): a file on disk becomes a job the simulator knows, through real
+key presses, a real upload to the simulator's OSS and a real submit; bad input stays in the
+form with the reason on its field and nothing sent (the simulator's own counts say so)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, Switch
+
+from tests.ui.conftest import AppFactory
+from tests.wait import wait_for
+from yike_tui.novel_file import MAX_BYTES, MAX_CHARS
+from yike_tui.sim import SimulatorThread
+from yike_tui.store import Store
+from yike_tui.ui.app import YikeApp
+from yike_tui.ui.screens.submit_form import CHECK_URL, SubmitForm
+from yike_tui.ui.widgets.novel_preview import NovelPreview
+
+SENDING_ACTIONS = ("CreateYikeAssetUpload", "SubmitYikeStoryboardJob")
+OPENING = "第一章 雨夜\n\n那天夜里，雨下得很大。林舟推开门，看见桌上放着一封没有署名的信。"
+NOVEL = OPENING + "\n" + "他读了一遍，又读了一遍。" * 200  # ~2,500 characters
+
+
+def novel_at(folder: Path, name: str = "rain-night.txt", text: str = NOVEL) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def sent(sim: SimulatorThread) -> int:
+    """Requests that upload or create something: a refused form must send none."""
+    assert sim.server is not None
+    by_action = sim.server.sim.stats.by_action
+    return sum(by_action[action] for action in SENDING_ACTIONS)
+
+
+class Opened:
+    """The form pushed over the app's main screen, with its dismiss result kept."""
+
+    def __init__(self) -> None:
+        self.results: list[str | None] = []
+
+    def open(self, app: YikeApp, form: SubmitForm) -> SubmitForm:
+        app.push_screen(form, self.results.append)
+        return form
+
+
+def text_of(form: SubmitForm, selector: str) -> str:
+    return str(form.query_one(selector, Label).render())
+
+
+async def open_form(pilot: object, app: YikeApp, opened: Opened, **options: object) -> SubmitForm:
+    form = opened.open(app, SubmitForm(app.client, **options))  # type: ignore[arg-type]
+    await wait_for(pilot, lambda: app.screen is form and form.query("#submit-path"), "the form")
+    return form
+
+
+async def type_path(pilot: object, form: SubmitForm, text: str) -> None:
+    form.query_one("#submit-path", Input).focus()
+    await pilot.press("ctrl+u", *text)  # type: ignore[attr-defined]
+
+
+async def test_a_file_becomes_a_job_the_simulator_knows(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
+) -> None:
+    novel_at(tmp_path)
+    app = make_app(ids=[])
+    opened = Opened()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, app, opened, base=tmp_path)
+        await type_path(pilot, form, "rain-night.txt")
+        title = form.query_one("#submit-title-input", Input)
+        await wait_for(pilot, lambda: title.value == "rain-night", "the title from the file name")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: opened.results, "the form to close with a JobId")
+    job_id = opened.results[0]
+    assert job_id is not None
+    assert sim.server is not None
+    job = next(j for j in sim.server.sim.book if j.id == job_id)
+    assert job.params["Title"] == "rain-night"
+    assert job.params["SourceType"] == "Novel"
+    assert job.params["AspectRatio"] == "9:16"  # the skill's default
+    assert job.params["Resolution"] == "720P"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "error"),
+    [
+        ("missing.txt", None, "no such file"),
+        ("story.pdf", b"%PDF-1.7\n", "Yike takes .txt or .docx"),
+        ("huge.txt", b"a" * (MAX_BYTES + 1), "over 5 MB"),
+        ("long.txt", ("字" * (MAX_CHARS + 1)).encode(), "30,000"),
+        ("empty.txt", b"  \n", "empty"),
+    ],
+)
+async def test_a_bad_file_is_shown_on_the_path_field_and_nothing_is_sent(
+    make_app: AppFactory,
+    sim: SimulatorThread,
+    tmp_path: Path,
+    name: str,
+    content: bytes | None,
+    error: str,
+) -> None:
+    if content is not None:
+        (tmp_path / name).write_bytes(content)
+    app = make_app(ids=[])
+    opened = Opened()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, app, opened, base=tmp_path)
+        await type_path(pilot, form, name)
+        await wait_for(pilot, lambda: error in text_of(form, "#submit-path-error"), error)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: error in text_of(form, "#submit-path-error"), "still shown")
+        assert app.screen is form  # still open, what was typed still there
+        assert form.query_one("#submit-path", Input).value == name
+    assert opened.results == []
+    assert sent(sim) == 0
+
+
+async def test_the_preview_shows_the_opening_and_the_character_count(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    novel_at(tmp_path)
+    app = make_app(ids=[])
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, app, Opened(), base=tmp_path)
+        preview = form.query_one(NovelPreview)
+        await type_path(pilot, form, "rain-night.txt")
+        count = f"{len(NOVEL):,} characters"
+        await wait_for(pilot, lambda: count in str(preview.border_title), count)
+        assert "第一章 雨夜" in str(preview.render())
+        assert "没有署名的信" in str(preview.render())
+
+
+async def test_dialogue_for_a_novel_is_refused_on_the_choices_and_nothing_is_sent(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
+) -> None:
+    novel_at(tmp_path)
+    app = make_app(ids=[])
+    opened = Opened()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, app, opened, base=tmp_path)
+        await type_path(pilot, form, "rain-night.txt")
+        title = form.query_one("#submit-title-input", Input)
+        await wait_for(pilot, lambda: title.value, "the file read")
+        form.query_one("#choice-split_mode", Select).value = "dialogue"
+        await pilot.press("ctrl+s")
+        error = "#submit-choices-error"
+        await wait_for(pilot, lambda: "Script only" in text_of(form, error), "the refusal")
+        assert app.screen is form
+    assert opened.results == []
+    assert sent(sim) == 0
+
+
+async def test_a_readonly_session_cannot_submit(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
+) -> None:
+    novel_at(tmp_path)
+    app = make_app(ids=[], readonly=True)
+    opened = Opened()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, app, opened, base=tmp_path, readonly=True)
+        assert "--readonly" in text_of(form, "#submit-readonly")
+        assert form.query_one("#submit-ok", Button).disabled
+        await type_path(pilot, form, "rain-night.txt")
+        title = form.query_one("#submit-title-input", Input)
+        await wait_for(pilot, lambda: title.value, "the file read")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "nothing is submitted" in text_of(form, "#submit-error"))
+    assert opened.results == []
+    assert sent(sim) == 0
+
+
+async def test_the_last_choices_are_remembered_across_two_runs(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
+) -> None:
+    novel_at(tmp_path)
+    with Store.open() as store:
+        app = make_app(ids=[], store=store)
+        opened = Opened()
+        async with app.run_test(size=(120, 40)) as pilot:
+            form = await open_form(pilot, app, opened, store=store)
+            await type_path(pilot, form, f"{tmp_path}/rain-night.txt")
+            title = form.query_one("#submit-title-input", Input)
+            await wait_for(pilot, lambda: title.value, "the file read")
+            form.query_one("#choice-style", Select).value = "Ghibli"
+            form.query_one("#choice-aspect_ratio", Select).value = "16:9"
+            form.query_one("#choice-skip_failed", Switch).value = False
+            # off is sent as false: left out, the API's default (true) would apply
+            assert form._request(CHECK_URL).query["SkipFailureShot"] == "false"
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: opened.results, "the submit")
+        assert sim.server is not None
+        job = next(j for j in sim.server.sim.book if j.id == opened.results[0])
+        assert job.params["StyleId"] == "Ghibli"
+        assert job.params["AspectRatio"] == "16:9"
+
+    with Store.open() as store:  # a second run: a new app, the state db read afresh
+        app = make_app(ids=[], store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            form = await open_form(pilot, app, Opened(), store=store)
+            assert form.query_one("#choice-style", Select).value == "Ghibli"
+            assert form.query_one("#choice-aspect_ratio", Select).value == "16:9"
+            assert form.query_one("#choice-skip_failed", Switch).value is False
+            assert form.query_one("#submit-path", Input).value == f"{tmp_path}/"
+
+
+async def test_escape_cancels_and_sends_nothing(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
+) -> None:
+    novel_at(tmp_path)
+    app = make_app(ids=[])
+    opened = Opened()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, app, opened, base=tmp_path)
+        await type_path(pilot, form, "rain-night.txt")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: opened.results == [None], "the form to close")
+    assert sent(sim) == 0
+
+
+async def test_at_80x24_the_submit_button_is_on_screen_and_every_field_reachable(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    app = make_app(ids=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app, Opened(), base=tmp_path)
+        screen = form.region
+        for button in ("#submit-ok", "#submit-cancel"):
+            region = form.query_one(button, Button).region
+            assert region.area and screen.contains_region(region), button
+        # tab walks the fields; the one focused is scrolled into view
+        assert app.focused is not None and app.focused.id == "submit-path"  # typing at once
+        seen: set[str | None] = {"submit-path"}
+        for _ in range(12):
+            await pilot.press("tab")
+            focused = app.focused
+            assert focused is not None
+            seen.add(focused.id)
+
+            def in_view(widget: Widget = focused) -> bool:
+                return screen.contains_region(widget.region)
+
+            await wait_for(pilot, in_view, f"{focused.id} scrolled into view")
+        assert {"submit-path", "choice-skip_failed", "submit-ok", "submit-cancel"} <= seen

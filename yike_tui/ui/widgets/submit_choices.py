@@ -1,0 +1,135 @@
+"""The submit form's choices: one Select per listed parameter (with its help) and a Switch.
+
+The lists are the official skill's (``yike_tui.submit``); a blank choice means "not sent:
+the API's default". ``values()`` is what the form submits and remembers; ``apply()`` takes
+remembered values back, keeping only those still on the lists (the state db is data, and a
+list may have changed since).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Grid, Horizontal
+from textual.widgets import Label, Select, Switch
+
+from yike_tui import submit
+from yike_tui.ui.cells import safe
+
+EXEC_MODE_HELP = {
+    "FullPipeline": "storyboards, shots and the finished video",
+    "StoryboardOnly": "stop at storyboards ready to edit",
+}
+HELP_CHARS = 48  # an option's help is cut here: a compact Select shows one line
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str  # in values() and the remembered defaults
+    label: str
+    options: tuple[tuple[str, str], ...]  # (value, help)
+    default: str | None  # None: blank, the API's default
+
+
+def _default(options: tuple[tuple[str, str], ...], preferred: str) -> str | None:
+    values = [value for value, _ in options]
+    return preferred if preferred in values else (values[0] if values else None)
+
+
+def choices() -> tuple[Choice, ...]:
+    exec_modes = tuple((mode, EXEC_MODE_HELP.get(mode, "")) for mode in submit.EXEC_MODES)
+    source_types, ratios, resolutions = (
+        submit.SOURCE_TYPES,
+        submit.ASPECT_RATIOS,
+        submit.RESOLUTIONS,
+    )
+    return (
+        Choice("source_type", "Source type", source_types, _default(source_types, "Novel")),
+        Choice("style", "Style", submit.STYLES, None),
+        Choice("voice", "Voice", submit.VOICES, None),
+        Choice("split_mode", "Split mode", submit.SPLIT_MODES, None),
+        Choice("aspect_ratio", "Aspect ratio", ratios, _default(ratios, "9:16")),
+        Choice("resolution", "Resolution", resolutions, _default(resolutions, "720P")),
+        Choice("exec_mode", "Exec mode", exec_modes, "FullPipeline"),
+    )
+
+
+def _prompt(value: str, help_text: str) -> str:
+    value = safe(value)
+    return f"{value} — {safe(help_text, HELP_CHARS)}" if help_text else value
+
+
+class SubmitChoices(Grid):
+    """Label | widget rows; ids ``choice-<key>`` and ``choice-skip_failed``."""
+
+    DEFAULT_CSS = """
+    SubmitChoices {
+        grid-size: 2;
+        grid-columns: 18 1fr;
+        grid-rows: 1;
+        grid-gutter: 0 1;
+        height: auto;
+    }
+    SubmitChoices Label { color: $text-muted; }
+    SubmitChoices Switch, SubmitChoices Switch:focus {
+        border: none;
+        height: 1;
+        width: 10;
+        padding: 0 1;
+    }
+    SubmitChoices Switch:focus { background: $block-cursor-background; }
+    SubmitChoices .switch-row { height: 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.table = choices()
+
+    def compose(self) -> ComposeResult:
+        for choice in self.table:
+            yield Label(choice.label)
+            yield Select(
+                [(_prompt(value, text), value) for value, text in choice.options],
+                prompt="(API default)",
+                allow_blank=choice.default is None,
+                value=choice.default if choice.default is not None else Select.NULL,
+                compact=True,
+                id=f"choice-{choice.key}",
+            )
+        yield Label("Skip failed shots")
+        with Horizontal(classes="switch-row"):
+            yield Switch(value=True, id="choice-skip_failed")
+            yield Label("on: carry on past shots that fail (the API's default)")
+
+    def select(self, key: str) -> Select[str]:
+        return self.query_one(f"#choice-{key}", Select)
+
+    def values(self) -> dict[str, Any]:
+        """Each choice's value (None when blank) and ``skip_failed``."""
+        found: dict[str, Any] = {}
+        for choice in self.table:
+            value = self.select(choice.key).value
+            found[choice.key] = value if isinstance(value, str) else None
+        found["skip_failed"] = self.query_one("#choice-skip_failed", Switch).value
+        return found
+
+    def apply(self, saved: Mapping[str, Any]) -> None:
+        """Take remembered values back; anything not on today's lists is ignored."""
+        for choice in self.table:
+            value = saved.get(choice.key)
+            if value is None and choice.default is None and choice.key in saved:
+                self.select(choice.key).clear()
+            elif isinstance(value, str) and value in {v for v, _ in choice.options}:
+                self.select(choice.key).value = value
+        skip = saved.get("skip_failed")
+        if isinstance(skip, bool):
+            self.query_one("#choice-skip_failed", Switch).value = skip
+
+    def set_value(self, key: str, value: str) -> None:
+        """Set one choice when ``value`` is on its list (the form's guesses)."""
+        choice = next(c for c in self.table if c.key == key)
+        if value in {v for v, _ in choice.options}:
+            self.select(key).value = value
