@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Switch
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Switch
 
-from tests.ui.conftest import AppFactory
+from tests.ui.conftest import AppFactory, FakeClock
 from tests.wait import wait_for
 from yike_tui.novel_file import MAX_BYTES, MAX_CHARS
 from yike_tui.sim import SimulatorThread
+from yike_tui.sim.sample_texts import sample_path
 from yike_tui.store import Store
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.screens.submit_form import CHECK_URL, SubmitForm
@@ -246,3 +247,87 @@ async def test_at_80x24_the_submit_button_is_on_screen_and_every_field_reachable
 
             await wait_for(pilot, in_view, f"{focused.id} scrolled into view")
         assert {"submit-path", "choice-skip_failed", "submit-ok", "submit-cancel"} <= seen
+
+
+async def test_the_bundled_sample_completed_with_right_arrow_runs_to_a_video(
+    make_app: AppFactory, sim: SimulatorThread, sim_clock: FakeClock
+) -> None:
+    sample = sample_path()
+    app = make_app(ids=[])
+    opened = Opened()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, app, opened, base=sample.parent)
+        path = form.query_one("#submit-path", Input)
+        await type_path(pilot, form, "aes")
+        await wait_for(pilot, lambda: path._suggestion == sample.name, "the completion")
+        await pilot.press("right")
+        assert path.value == sample.name
+        await wait_for(pilot, lambda: form.novel is not None, "the sample read")
+        bar = form.query_one("#submit-progress", ProgressBar)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: opened.results, "the JobId")
+        job_id = opened.results[0]
+        assert job_id is not None
+        # the bar followed the upload to its end: every byte of the file
+        assert bar.total == len(sample.read_bytes()) and bar.progress == bar.total
+        assert sim.server is not None
+        assert list(sim.server.sim.uploads.objects.values()) == [sample.read_bytes()]
+        sim_clock.t = 86_400.0  # a day later, the job has run
+        assert app.client is not None
+        job = await app.client.get_job(job_id)
+    assert job.status.value == "Succeeded"
+    assert job.output_url and job.output_url.startswith(f"{sim.endpoint}/yike-output/{job_id}/")
+
+
+async def test_low_credits_are_warned_in_the_form(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
+) -> None:
+    assert sim.server is not None
+    sim.server.sim.credits.start = 1234.0
+    app = make_app(ids=[])
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, app, Opened(), base=tmp_path)
+        line = form.query_one("#submit-credits", Label)
+        await wait_for(pilot, lambda: "1,234 credits left" in str(line.render()), "the warning")
+        assert "under 5,000" in str(line.render()) and line.display
+
+
+async def test_enough_credits_say_nothing(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
+) -> None:
+    assert sim.server is not None
+    app = make_app(ids=[])
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, app, Opened(), base=tmp_path)
+        await wait_for(pilot, lambda: form.credits is not None, "the balance read")
+        assert form.credits is not None and not form.credits.low
+        assert not form.query_one("#submit-credits", Label).display
+
+
+async def test_an_expired_upload_is_one_line_in_the_form_and_no_job(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
+) -> None:
+    assert sim.server is not None
+    desk = sim.server.sim.uploads
+    desk.ttl = -1.0  # the STS credentials it hands out are already expired
+    novel_at(tmp_path)
+    app = make_app(ids=[])
+    opened = Opened()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, app, opened, base=tmp_path)
+        await type_path(pilot, form, "rain-night.txt")
+        title = form.query_one("#submit-title-input", Input)
+        await wait_for(pilot, lambda: title.value, "the file read")
+        await pilot.press("ctrl+s")
+        error = form.query_one("#submit-error", Label)
+        await wait_for(pilot, lambda: "SecurityTokenExpired" in str(error.render()), "the error")
+        shown = str(error.render())
+        assert shown.startswith("not uploaded: ") and "\n" not in shown
+        # nothing the user had is lost, and they can try again
+        assert app.screen is form and title.value == "rain-night"
+        assert not form.query_one("#submit-ok", Button).disabled
+        everything = " ".join(str(label.render()) for label in form.query(Label))
+    assert opened.results == []
+    assert sim.server.sim.stats.by_action["SubmitYikeStoryboardJob"] == 0
+    for grant in desk.grants.values():  # the STS secret and token are never shown
+        assert grant.secret not in everything and grant.token not in everything

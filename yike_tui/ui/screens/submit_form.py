@@ -32,7 +32,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, Select
 from textual.worker import Worker, WorkerState
 
 from yike_tui.api.client import IceClient
-from yike_tui.api.credits import LOW_CREDITS, describe, get_credits
+from yike_tui.api.credits import LOW_CREDITS, Credits, describe, get_credits
 from yike_tui.api.errors import ApiError
 from yike_tui.novel_file import (
     EXTENSIONS,
@@ -43,6 +43,7 @@ from yike_tui.novel_file import (
     read_novel,
 )
 from yike_tui.redaction import unsign
+from yike_tui.safe_text import has_control
 from yike_tui.store import Store
 from yike_tui.submit import MAX_TITLE_BYTES, SubmitInvalid, SubmitRequest, build_submit
 from yike_tui.ui.cells import safe
@@ -140,6 +141,7 @@ class SubmitForm(ModalScreen[str | None]):
         self._guessed_type = ""  # the source type the form guessed (likewise)
         self._sending = False  # the submit call is out: esc must not pretend to undo it
         self._loop_thread = threading.get_ident()
+        self.credits: Credits | None = None  # the balance, once read
         self._errors: dict[str, str] = {}  # what each message line shows
 
     # --- layout ------------------------------------------------------------------------------
@@ -191,7 +193,7 @@ class SubmitForm(ModalScreen[str | None]):
         self.query_one(SubmitChoices).apply(saved)
         folder = saved.get("folder")
         path_input = self.query_one("#submit-path", Input)
-        if isinstance(folder, str) and 0 < len(folder) < MAX_PATH_CHARS and "\x00" not in folder:
+        if isinstance(folder, str) and 0 < len(folder) < MAX_PATH_CHARS and not has_control(folder):
             path_input.value = folder.rstrip("/") + "/"
         path_input.focus()
         if self.client is not None:
@@ -281,6 +283,7 @@ class SubmitForm(ModalScreen[str | None]):
         except (ApiError, OSError, ValueError) as exc:
             log.info("credit balance not readable: %s", exc)
             return
+        self.credits = credits
         if credits.low:
             self._show(
                 "#submit-credits",
@@ -348,7 +351,9 @@ class SubmitForm(ModalScreen[str | None]):
         self._send(self.novel)
 
     def workers_busy(self) -> bool:
-        return any(w.group == "submit-send" and w.is_running for w in self.workers)
+        return any(
+            w.node is self and w.group == "submit-send" and w.is_running for w in self.workers
+        )
 
     @work(exclusive=True, group="submit-send", exit_on_error=False)
     async def _send(self, novel: NovelFile) -> None:
