@@ -16,7 +16,9 @@ from yike_tui.api.endpoints import Target
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.exits import EXIT_CREDENTIALS, EXIT_OK, error
 from yike_tui.safe_text import clean
-from yike_tui.session import chosen_target, configured, connect
+from yike_tui.session import Connection, chosen_target, configured, connect, make_client
+
+CREDITS_DEADLINE = 5.0  # seconds: info answers at once even when the API does not
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +30,32 @@ def _print_target(target: Target) -> None:
     print(f"api:         {api.name} ({api.title}, version {api.version}; from {target.api_from})")
     print(f"region:      {target.region} (from {target.region_from})")
     print(f"endpoint:    {clean(target.endpoint, one_line=True)} ({target.endpoint_from})")
+
+
+def credits_line(conn: Connection, deadline: float = CREDITS_DEADLINE) -> str:
+    """The account's credit balance from the API in use, or why it could not be read; one
+    try, bounded by ``deadline`` (a read, but info must never hang on it)."""
+    import asyncio
+
+    from yike_tui.api.client import EndpointError
+    from yike_tui.api.credits import LOW_CREDITS, Credits, describe, get_credits
+    from yike_tui.api.errors import ApiError
+
+    async def read() -> Credits:
+        async with make_client(conn, retries=0) as client:
+            client.give_up_in(deadline)
+            return await asyncio.wait_for(get_credits(client, retries=0), deadline)
+
+    try:
+        credits = asyncio.run(read())
+    except ApiError as exc:
+        return f"credits:     not readable ({clean(exc.code, one_line=True)})"
+    except EndpointError as exc:
+        return f"credits:     not readable ({clean(str(exc), one_line=True)})"
+    except TimeoutError:
+        return f"credits:     not readable (no answer in {deadline:g} s)"
+    low = f" (below {LOW_CREDITS:,}: jobs can stop)" if credits.low else ""
+    return f"credits:     {describe(credits)}{low}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
             _print_target(conn.target)
             print("             (built-in demo simulator, a new port each run)")
             print(f"credentials: {conn.credentials.describe()}")
+            print(credits_line(conn))
             print("demo:        config.toml and the state db are not used (history in memory)")
         return EXIT_OK
     settings = configured()
@@ -57,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"not used:    {NOT_USED}")
         error(str(exc))  # it says where it looked, what it passed over and what to do
         return EXIT_CREDENTIALS
-    _print_target(chosen_target(args, settings, creds.region))
+    target = chosen_target(args, settings, creds.region)
+    _print_target(target)
     if creds.region and creds.region not in target.api.regions:
         print(
             f"             (the credentials' region {clean(creds.region, one_line=True)}"
@@ -68,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
     # them silently): a half-set env pair or a broken profile should not go unnoticed.
     for reason in creds.passed_over:
         print(f"passed over: {clean(reason, one_line=True)}")
-    # credits: the account's credit line (issue 14) goes here, asked of the API in use.
+    conn = Connection(target.endpoint, creds, [], target.api, target.region, target)
+    print(credits_line(conn))
     print(looked_in)
     print(f"not used:    {NOT_USED}")
     return EXIT_OK
