@@ -91,7 +91,7 @@ def connect(
         from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 
         target = chosen_target(args, None)  # the demo simulator answers either API
-        with SimulatorThread(scenario="demo") as sim:
+        with SimulatorThread(scenario="demo", sample_job=True) as sim:
             creds = Credentials(
                 access_key_id=DEMO_ACCESS_KEY_ID,
                 access_key_secret=DEMO_ACCESS_KEY_SECRET,

@@ -281,3 +281,19 @@ def test_api_region_and_notifications_are_read() -> None:
     settings = load_config(path).settings
     assert (settings.api, settings.region) == ("yike", "ap-southeast-1")
     assert (settings.notify_desktop, settings.notify_terminal) == (False, True)
+
+
+def test_config_names_the_environment_that_chose_api_and_region(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """YIKE_TUI_API / YIKE_TUI_REGION win over config.toml for a run: `config` says so, and a
+    region the API does not serve is refused in one line, as every command refuses it."""
+    monkeypatch.setenv("YIKE_TUI_API", "yike")
+    monkeypatch.setenv("YIKE_TUI_REGION", "ap-southeast-1")
+    code, out, _ = cli(capsys, "config")
+    assert code == 0
+    assert 'api = "yike"  # environment: YIKE_TUI_API' in out.splitlines()
+    assert 'region = "ap-southeast-1"  # environment: YIKE_TUI_REGION' in out.splitlines()
+    monkeypatch.setenv("YIKE_TUI_API", "ice")
+    code, out, err = cli(capsys, "config")
+    assert (code, out) == (2, "") and err.count("\n") == 1 and "ap-southeast-1" in err

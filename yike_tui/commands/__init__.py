@@ -15,6 +15,8 @@ from dataclasses import dataclass
 ENVIRONMENT: dict[str, str] = {
     "YIKE_TUI_ENDPOINT": "API endpoint when --endpoint is not given",
     "YIKE_TUI_TRANSPORT": "lean or httpx: the API transport for this run (over config.toml)",
+    "YIKE_TUI_API": "ice or yike: which product API when --api is not given (over config.toml)",
+    "YIKE_TUI_REGION": "region when --region is not given (over config.toml)",
     "ALIBABA_CLOUD_ACCESS_KEY_ID": "AccessKey id (with ..._SECRET; before ~/.aliyun)",
     "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "AccessKey secret",
     "ALIBABA_CLOUD_SECURITY_TOKEN": "STS token for temporary credentials",
@@ -27,6 +29,8 @@ ENVIRONMENT: dict[str, str] = {
 CONNECTION_ENV = (
     "YIKE_TUI_ENDPOINT",
     "YIKE_TUI_TRANSPORT",
+    "YIKE_TUI_API",
+    "YIKE_TUI_REGION",
     "ALIBABA_CLOUD_ACCESS_KEY_ID",
     "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
     "ALIBABA_CLOUD_SECURITY_TOKEN",
@@ -103,7 +107,7 @@ COMMANDS: dict[str, CommandHelp] = {
     ),
     "submit": CommandHelp(
         "yike_tui.commands.submit",
-        "submit a new storyboard job and watch it",
+        "upload a novel (or give --file-url) and submit a new storyboard job",
         "yike-tui submit --demo --file-url https://example.com/story.txt --title 'Chapter 1'",
         CONNECTION_ENV + FILES_ENV,
     ),

@@ -15,6 +15,7 @@ from typing import Any
 import tomli_w
 
 from yike_tui import paths
+from yike_tui.api.endpoints import API_ENV, REGION_ENV, TargetError, resolve_target
 from yike_tui.api.transport import TRANSPORT_ENV, UnknownTransport, chosen_transport
 from yike_tui.commands.watchlist import config_errors
 from yike_tui.config import Config, default_text, display_path, load_config
@@ -57,12 +58,29 @@ def effective(config: Config) -> str:
             except UnknownTransport as exc:  # as every command that connects says it
                 raise UsageError(str(exc)) from None
             source = f"environment: {TRANSPORT_ENV}"
+        env_name = {"api": API_ENV, "region": REGION_ENV}.get(item.name, "")
+        if env_name and os.environ.get(env_name, "").strip():
+            value, source = _from_environment(config, item.name), f"environment: {env_name}"
         body.append(_line(item.name, value, source))
     keys = [_line(name, key, "config.toml") for name, key in config.settings.keys.items()]
     tail = (
         ["", "[keys]", *keys] if keys else ["", "# [keys]: none rebound (? in the TUI lists them)"]
     )
     return "\n".join(head + body + tail) + "\n"
+
+
+def _from_environment(config: Config, name: str) -> str:
+    """The API or region YIKE_TUI_API / YIKE_TUI_REGION chose, checked as every command that
+    connects checks it (one that does not exist is a usage error, said in one line)."""
+    chosen = config.settings
+    try:
+        target = resolve_target(
+            settings_api=chosen.api if "api" in config.from_file else "",
+            settings_region=chosen.region if "region" in config.from_file else "",
+        )
+    except TargetError as exc:
+        raise UsageError(str(exc)) from None
+    return target.api.name if name == "api" else target.region
 
 
 def _init() -> int:
