@@ -331,3 +331,40 @@ async def test_an_expired_upload_is_one_line_in_the_form_and_no_job(
     assert sim.server.sim.stats.by_action["SubmitYikeStoryboardJob"] == 0
     for grant in desk.grants.values():  # the STS secret and token are never shown
         assert grant.secret not in everything and grant.token not in everything
+
+
+async def test_what_goes_up_is_the_file_as_it_is_when_submitted(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
+) -> None:
+    path = novel_at(tmp_path)
+    app = make_app(ids=[])
+    opened = Opened()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, app, opened, base=tmp_path)
+        await type_path(pilot, form, "rain-night.txt")
+        await wait_for(pilot, lambda: form.novel is not None, "the preview")
+        path.unlink()  # gone since the preview: refused on the path field, nothing sent
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "no such file" in text_of(form, "#submit-path-error"))
+        assert sent(sim) == 0 and app.screen is form
+        path.write_text("第二稿。" * 100, encoding="utf-8")  # back, rewritten
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: opened.results, "the JobId")
+    assert sim.server is not None
+    assert list(sim.server.sim.uploads.objects.values()) == [path.read_bytes()]
+
+
+async def test_typed_and_sent_at_once_the_title_comes_from_the_file_name(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
+) -> None:
+    novel_at(tmp_path, "夜雨.txt")
+    app = make_app(ids=[])
+    opened = Opened()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, app, opened, base=tmp_path)
+        await type_path(pilot, form, "夜雨.txt")
+        await pilot.press("ctrl+s")  # no waiting for the preview
+        await wait_for(pilot, lambda: opened.results, "the JobId")
+    assert sim.server is not None
+    job = next(j for j in sim.server.sim.book if j.id == opened.results[0])
+    assert job.params["Title"] == "夜雨"

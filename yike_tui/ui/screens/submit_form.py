@@ -314,19 +314,18 @@ class SubmitForm(ModalScreen[str | None]):
             request.query["SkipFailureShot"] = "false"
         return request
 
-    def _check(self) -> SubmitRequest | None:
-        """Show every problem on its field; the request (with a stand-in URL) when none."""
-        ok = True
+    def _check(self) -> Path | None:
+        """Show every problem the form can see on its field; the file's path when none.
+        The file itself is read (again) when sending: what goes up is what it holds then."""
         path = self._path()
         if path is None:
             self._show("#submit-path-error", "Give the path of a .txt or .docx file.")
-            ok = False
-        elif self.novel is None or self.novel.path != path:
-            if not self._errors.get("#submit-path-error"):
-                self._show("#submit-path-error", "Still reading the file: try again in a moment.")
-            ok = False
+        title = self.query_one("#submit-title-input", Input)
+        if path is not None and not title.value.strip():
+            self._auto_title = title_from(path)  # typed fast: the preview has not filled it
+            title.value = self._auto_title
         try:
-            request = self._request(CHECK_URL)
+            self._request(CHECK_URL)
         except SubmitInvalid as exc:
             message = _one_line(exc)
             field = (
@@ -334,7 +333,7 @@ class SubmitForm(ModalScreen[str | None]):
             )
             self._show(field, message)
             return None
-        return request if ok else None
+        return path
 
     def action_submit(self) -> None:
         if self._sending or self.workers_busy():
@@ -346,9 +345,9 @@ class SubmitForm(ModalScreen[str | None]):
         if self.client is None:
             self._show("#submit-error", "Not connected (no credentials): nothing is submitted.")
             return
-        if self._check() is None or self.novel is None:
-            return
-        self._send(self.novel)
+        path = self._check()
+        if path is not None:
+            self._send(path)
 
     def workers_busy(self) -> bool:
         return any(
@@ -356,8 +355,13 @@ class SubmitForm(ModalScreen[str | None]):
         )
 
     @work(exclusive=True, group="submit-send", exit_on_error=False)
-    async def _send(self, novel: NovelFile) -> None:
+    async def _send(self, path: Path) -> None:
         assert self.client is not None
+        try:  # read now, not at preview time: the file may have changed since
+            novel = await asyncio.to_thread(read_novel, path)
+        except (NovelFileError, OSError, ValueError) as exc:
+            self._file_error(_one_line(exc))
+            return
         bar = self.query_one("#submit-progress", ProgressBar)
         bar.update(total=novel.size or None, progress=0)
         bar.add_class("-active")
