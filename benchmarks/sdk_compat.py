@@ -148,11 +148,15 @@ def _check_subtitles_and_credit(client: Any, m: Any, sim: SimulatorThread) -> bo
         f"{body.job_status}, SrtFileUrl {srt.split('?', 1)[0]}",
     )
     credit = body.job_credit
-    if credit is None:  # not judged: the simulator may still send it inside JobResult
-        print("note JobCredit: not at the body's top level, where the SDK reads it")
-    else:
-        print(f"ok   JobCredit: total {credit.total_credit_cost}", flush=True)
-    return ok
+    total = credit.total_credit_cost if credit is not None else None
+    return (
+        _check(
+            total is not None and float(total) > 0,
+            "read the job's credit cost",
+            f"JobCredit.TotalCreditCost {total!r}",
+        )
+        and ok
+    )
 
 
 def main() -> int:

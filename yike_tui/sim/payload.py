@@ -90,10 +90,16 @@ def get_job_body(
     params = dict(job.params)
     if job.encoding is Encoding.SPARSE:
         params = {k: v for k, v in params.items() if v}
-    return {
+    body: dict[str, Any] = {
         "RequestId": request_id,
         "JobId": job.id,
         "JobParams": params,
         "JobStatus": status,
         "JobResult": result,
     }
+    # The Yike product sends its credit cost beside JobResult, numbers as strings (where the
+    # vendor's SDK reads it).
+    credit = result.pop("JobCredit", None)
+    if credit is not None:
+        body["JobCredit"] = {key: f"{value:g}" for key, value in credit.items()}
+    return body
