@@ -17,7 +17,7 @@ class NovelPreview(Static):
     DEFAULT_CSS = """
     NovelPreview {
         height: auto;
-        max-height: 8;
+        max-height: 12;
         border: round $primary-darken-2;
         border-title-align: left;
         padding: 0 1;
