@@ -143,10 +143,13 @@ class LeanTransport(httpx.AsyncBaseTransport):
         timeouts = request.extensions.get("timeout", {})
         pool_timeout = timeouts.get("pool")
         if self._slots is not None:
-            try:
-                await asyncio.wait_for(self._slots.acquire(), pool_timeout)
-            except TimeoutError:
-                raise httpx.PoolTimeout("no free connection in time", request=request) from None
+            if not self._slots.locked():
+                await self._slots.acquire()  # free now: no timer to arm (most requests)
+            else:
+                try:
+                    await asyncio.wait_for(self._slots.acquire(), pool_timeout)
+                except TimeoutError:
+                    raise httpx.PoolTimeout("no free connection in time", request=request) from None
         try:
             return await self._send(request, timeouts)
         finally:
@@ -240,10 +243,12 @@ class LeanTransport(httpx.AsyncBaseTransport):
             raise httpx.LocalProtocolError(str(exc), request=request) from None
         try:
             conn.writer.write(data)  # one write: no delayed-ACK stall between pieces
-            await asyncio.wait_for(conn.writer.drain(), timeouts.get("write"))
-            status, resp_headers, content = await asyncio.wait_for(
-                self._read_response(conn, request), timeouts.get("read")
-            )
+            if conn.writer.transport.get_write_buffer_size():  # the kernel took it all, usually
+                await asyncio.wait_for(conn.writer.drain(), timeouts.get("write"))
+            # A timeout scope, not wait_for: no task per request (CPU is the pass's wall time
+            # at concurrency 16, each request waiting on the others' CPU).
+            async with asyncio.timeout(timeouts.get("read")):
+                status, resp_headers, content = await self._read_response(conn, request)
         except (AnswerTooLarge, UnwantedEncoding):
             self._forget(conn)  # the rest of the answer is still on the wire
             raise
