@@ -28,6 +28,8 @@ MODULES = (
     "idle_cpu",
     "startup",
     "growth",
+    "whole_run",
+    "scale",
     "tui",
 )
 

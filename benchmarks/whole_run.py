@@ -1,0 +1,177 @@
+"""A whole run as a user runs it: ``yike-tui watch --once --json`` over 1,000 watched jobs at
+50 ms latency, concurrency 16, timed from the process's start to its exit (imports, the
+first connections, the pass, saving and every output line included), beside the vendor
+SDK in 16 threads run the same way (a process that imports it, builds its client and
+fetches every job), side by side in one run, run by run.
+
+The floor is 1,000 × 50 ms ÷ 16 = 3.125 s. CPU is each child's own (user + system, from
+``wait4``); the simulator runs in a third process so its CPU counts for neither.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.harness import (
+    CONCURRENCY,
+    LATENCY_MS,
+    SDK_MISSING,
+    Context,
+    Figure,
+    Results,
+    sdk_available,
+    sim_process,
+)
+from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
+
+NAME = "whole_run"
+JOBS = 1000
+
+
+@dataclass
+class Child:
+    wall: float  # seconds, spawn to exit
+    cpu: float  # seconds, user + system of the child
+    rss_mb: float  # its peak resident set
+    lines: int  # lines it printed
+
+
+def run_child(cmd: list[str], env: dict[str, str], stdin: Path | None = None) -> Child:
+    """Run ``cmd`` to its end; wall from spawn to reaped, CPU and peak RSS of that child."""
+    with tempfile.TemporaryFile() as out, open(stdin or os.devnull, "rb") as feed:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdin=feed, stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        if proc.stderr:
+            proc.stderr.close()
+        if proc.returncode != 0:
+            raise RuntimeError(f"{cmd[2:5]} exited {proc.returncode}: {err.strip()[-300:]}")
+        out.seek(0)
+        lines = sum(1 for _ in out)
+    return Child(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, lines)
+
+
+def user_env(home: Path, endpoint: str) -> dict[str, str]:
+    """A user's environment: their own config and state dirs, the key pair, the endpoint."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("ALIBABA_CLOUD_", "YIKE_TUI_", "XDG_"))
+    }
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        ALIBABA_CLOUD_ACCESS_KEY_ID=DEMO_ACCESS_KEY_ID,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET=DEMO_ACCESS_KEY_SECRET,
+        YIKE_TUI_ENDPOINT=endpoint,
+    )
+    return env
+
+
+def prepare(home: Path, ids: list[str], endpoint: str) -> dict[str, str]:
+    """config.toml with concurrency 16 and the rate limit out of the way; ids watched."""
+    env = user_env(home, endpoint)
+    config = home / "config" / "yike-tui"
+    config.mkdir(parents=True, mode=0o700)
+    (config / "config.toml").write_text(
+        f"[settings]\nconcurrency = {CONCURRENCY}\nrate_limit = 1000\n", encoding="utf-8"
+    )
+    ids_file = home / "ids.txt"
+    ids_file.write_text("\n".join(ids) + "\n", encoding="utf-8")
+    run_child([sys.executable, "-m", "yike_tui", "add", "-"], env, ids_file)
+    return env
+
+
+def watch_once(env: dict[str, str]) -> Child:
+    return run_child([sys.executable, "-m", "yike_tui", "watch", "--once", "--json"], env)
+
+
+def sdk_pool(env: dict[str, str], endpoint: str, ids_file: Path) -> Child:
+    cmd = [sys.executable, "-m", "benchmarks.whole_run", endpoint, str(ids_file)]
+    return run_child(cmd, env)
+
+
+def _sdk_main(endpoint: str, ids_file: str) -> None:
+    """The SDK's whole run: import, build the client, 16 threads over every job, print."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from benchmarks.harness import sdk_client, sdk_get
+
+    ids = Path(ids_file).read_text(encoding="utf-8").split()
+    client = sdk_client(endpoint)
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        for job_id, status in zip(ids, pool.map(lambda j: sdk_get(client, j), ids), strict=True):
+            print(json.dumps({"job_id": job_id, "status": status}))
+
+
+def run(ctx: Context, results: Results) -> None:
+    jobs = ctx.pick(JOBS, 300)
+    runs = ctx.pick(5, 1)
+    floor = jobs * LATENCY_MS / 1000 / CONCURRENCY
+    with sim_process(jobs=jobs, latency_ms=LATENCY_MS) as sim, tempfile.TemporaryDirectory() as tmp:
+        env = prepare(Path(tmp), sim.ids, sim.endpoint)
+        watch_once(env)  # the jobs planned and the state db made, as on any day but the first
+        have_sdk = sdk_available()
+        ours: list[Child] = []
+        sdk: list[Child] = []
+        for _ in range(runs):  # side by side, run by run
+            ours.append(watch_once(env))
+            if have_sdk:
+                sdk.append(sdk_pool(env, sim.endpoint, Path(tmp) / "ids.txt"))
+    ratios = [c.wall / floor for c in ours]
+    wall = statistics.median(c.wall for c in ours)
+    cpu = statistics.median(c.cpu for c in ours)
+    results.add(
+        Figure(
+            f"whole run: `watch --once --json`, {jobs:,} jobs, {LATENCY_MS} ms, "
+            f"concurrency {CONCURRENCY}",
+            ratios,
+            "× floor",
+            target="≤ 1.15× floor",
+            reference=(
+                f"floor {jobs:,}×{LATENCY_MS} ms/{CONCURRENCY} = {floor:.3g} s; process "
+                f"{wall:.2f} s wall, {cpu:.2f} s CPU, peak RSS "
+                f"{statistics.median(c.rss_mb for c in ours):.0f} MB, "
+                f"{ours[0].lines:,} lines"
+            ),
+            passed=statistics.median(ratios) <= 1.15,
+        )
+    )
+    name = f"whole run: CPU of ours ÷ vendor SDK in {CONCURRENCY} threads (whole process)"
+    if not sdk:
+        results.add(Figure(name, [], "", text=SDK_MISSING))
+        return
+    cpu_ratios = [a.cpu / b.cpu for a, b in zip(ours, sdk, strict=True)]
+    results.add(
+        Figure(
+            name,
+            cpu_ratios,
+            "×",
+            target="≤ 0.5×",
+            reference=(
+                f"SDK pool {statistics.median(c.wall for c in sdk):.2f} s wall, "
+                f"{statistics.median(c.cpu for c in sdk):.2f} s CPU "
+                f"({statistics.median(c.wall for c in sdk) / floor:.2f}× floor); "
+                f"ours {wall:.2f} s, {cpu:.2f} s CPU"
+            ),
+            passed=statistics.median(cpu_ratios) <= 0.5,
+        )
+    )
+
+
+if __name__ == "__main__":
+    _sdk_main(sys.argv[1], sys.argv[2])
