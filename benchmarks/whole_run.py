@@ -44,13 +44,37 @@ class Child:
     lines: int  # lines it printed
 
 
+# The child's own peak RSS: VmHWM belongs to its memory map, so it is not inflated by what
+# the benchmark process held when it spawned the child (ru_maxrss is: it keeps the peak
+# from before exec, hundreds of MB once the 100,000-job db has been built here).
+_PEAK = (
+    "import atexit, os, runpy, sys\n"
+    "def _peak():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            open(os.environ['BENCH_PEAK_FILE'], 'w').write(line.split()[1])\n"
+    "atexit.register(_peak)\n"
+    "sys.argv = sys.argv[1:]\n"
+    "runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)\n"
+)
+
+
 def run_child(cmd: list[str], env: dict[str, str], stdin: Path | None = None) -> Child:
-    """Run ``cmd`` to its end; wall from spawn to reaped, CPU and peak RSS of that child."""
-    with tempfile.TemporaryFile() as out, open(stdin or os.devnull, "rb") as feed:
+    """Run ``cmd`` (``python -m MODULE ...``) to its end; wall from spawn to reaped, CPU of
+    that child (``wait4``) and its own peak RSS (VmHWM at exit)."""
+    with (
+        tempfile.TemporaryFile() as out,
+        open(stdin or os.devnull, "rb") as feed,
+        tempfile.NamedTemporaryFile() as peak,
+    ):
+        assert cmd[1] == "-m", cmd
+        wrapped = [cmd[0], "-c", _PEAK, *cmd[2:]]
+        env = {**env, "BENCH_PEAK_FILE": peak.name}
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdin=feed, stdout=out, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(wrapped, env=env, stdin=feed, stdout=out, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
+        peak_kb = int(Path(peak.name).read_text() or 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
         if proc.stderr:
@@ -59,7 +83,7 @@ def run_child(cmd: list[str], env: dict[str, str], stdin: Path | None = None) ->
             raise RuntimeError(f"{cmd[2:5]} exited {proc.returncode}: {err.strip()[-300:]}")
         out.seek(0)
         lines = sum(1 for _ in out)
-    return Child(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, lines)
+    return Child(wall, usage.ru_utime + usage.ru_stime, peak_kb / 1024, lines)
 
 
 def user_env(home: Path, endpoint: str) -> dict[str, str]:
