@@ -14,6 +14,12 @@ What is due when:
 - a job that failed to fetch backs off exponentially (capped); throttling slows the whole
   engine and recovers gradually; credential, permission and clock errors pause polling
   until ``retry()``; a job the API does not know is marked and left alone.
+
+When requests cannot reach the endpoint at all (refused, DNS, TLS, timeouts, resets) the
+engine is OFFLINE: one state, "unreachable since <time>" and how many jobs it could not
+reach, instead of one job's error after another. The first answer from the endpoint (a job,
+or an API error about one) clears it at once, and the jobs that failed only because of the
+outage are tried again within one interval instead of waiting out their backoff.
 """
 
 from __future__ import annotations
@@ -52,6 +58,16 @@ FLUSH_EVERY = 0.1  # seconds: how often a long pass hands results to subscribers
 _PAUSING_KINDS = frozenset(
     {ErrorKind.CREDENTIALS, ErrorKind.PERMISSION, ErrorKind.CLOCK, ErrorKind.TLS}
 )
+# The client's codes for a request that got no answer from the endpoint (api/client.py).
+UNREACHABLE_CODES = frozenset(
+    {"ConnectionFailed", "NameResolutionFailed", "Timeout", "TLSError", "ConnectionReset"}
+    | {"NetworkError"}
+)
+
+
+def is_unreachable(err: ApiError) -> bool:
+    """The request never got an answer: the endpoint's problem, not this job's."""
+    return err.http_status == 0 and err.code in UNREACHABLE_CODES
 
 
 class JobFetcher(Protocol):
@@ -74,6 +90,12 @@ class JobState:
     confirmed: bool = False  # terminal status seen twice: never fetched again
     not_found: bool = False
     in_flight: bool = False  # queued or fetched by the pass under way
+    # Nothing to show yet: True until the first answer or error in this run (or a snapshot
+    # from disk). The job list draws such a row as loading; counts() leaves it out.
+    loading: bool = True
+    # The last fetch got no answer while the endpoint was unreachable: ``error`` is the
+    # outage's, not this job's; False again after this job's next answer or API error.
+    unreachable: bool = False
     # Held while a request for this job is out: never two at once for one job.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
     _job: Job | None = None
@@ -94,6 +116,7 @@ class JobState:
 
     def set_cached(self, payload: dict[str, Any], fetched_at: float) -> None:
         self.payload, self.last_checked, self.last_change = payload, fetched_at, fetched_at
+        self.loading = False
         self._job, self._unparsed = None, True
 
     @property
@@ -120,11 +143,27 @@ class EngineStatus:
     in_flight: int = 0
     last_success: float | None = None  # wall time
     next_pass: float | None = None  # wall time; None when manual or paused
+    # The newest per-job API error or failure to save ("" once none is current). The
+    # status bar counts per-job errors instead (Tally.errors) and shows ``history_error``.
     last_error: str = ""
+    history_error: str = ""  # saving history failed; "" again after the next good save
+    offline_since: float | None = None  # wall time the endpoint stopped answering; None: online
+    offline_jobs: int = 0  # jobs that could not be reached since then
+    offline_reason: str = ""  # the newest transport error, "Code: message"
     throttled: bool = False
     requests: int = 0
     passes: int = 0
     peak_in_flight: int = 0
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The watch list at a glance, counted in one pass over it."""
+
+    counts: dict[JobStatus, int]  # jobs with an answer (or a snapshot), by status
+    loading: int  # jobs with nothing to show yet (JobState.loading)
+    errors: int  # jobs whose last fetch got an API error, an unknown JobId included
+    total: int
 
 
 @dataclass
@@ -161,6 +200,8 @@ class Monitor:
         self._batch = _Batch()
         self._last_flush = 0.0
         self._rng = random.Random()
+        self._answers = 0  # answers from the endpoint so far: did one come while we waited?
+        self._offline_ids: set[str] = set()  # jobs not reached in the outage under way
 
     # --- watch list ----------------------------------------------------------------------
 
@@ -196,6 +237,8 @@ class Monitor:
 
     def remove(self, job_ids: Iterable[str]) -> list[str]:
         removed = [job_id for job_id in job_ids if self.jobs.pop(job_id, None) is not None]
+        self._offline_ids.difference_update(removed)
+        self.status.offline_jobs = len(self._offline_ids)
         if removed:
             self._emit(Update([], set(removed)))
         return removed
@@ -293,8 +336,12 @@ class Monitor:
             for state in due:
                 state.in_flight = False
             self.status.passes += 1
-            if not any(s.error is not None and not s.not_found for s in self.jobs.values()):
-                self.status.last_error = ""  # every job answered: nothing is wrong any more
+            if not any(
+                s.error is not None and not (s.not_found or s.unreachable)
+                for s in self.jobs.values()
+            ):
+                # No job holds an error of its own: what this pass learned clears the old one.
+                self.status.last_error = ""
             self._flush()
         return len(due)
 
@@ -315,10 +362,13 @@ class Monitor:
         self.status.in_flight += 1
         self.status.requests += 1
         self.status.peak_in_flight = max(self.status.peak_in_flight, self.status.in_flight)
+        answers_before = self._answers
         try:
             payload = await self.fetcher.get_job_payload(state.job_id)
         except ApiError as err:
-            self._failed(state, err)
+            # A transport error while other requests got answers is this job's own trouble
+            # (one answer that hangs), not the endpoint being down.
+            self._failed(state, err, alone=self._answers != answers_before)
             return
         except Exception as exc:  # a bug below us must cost one fetch, not the whole engine
             log.exception("fetching %s failed unexpectedly", state.job_id)
@@ -337,7 +387,9 @@ class Monitor:
         if state.error is not None:
             events.insert(0, fetch_recovered(state.job_id, ts=wall))
         was_terminal = state.status.is_terminal and (state.job is not None)
+        self._reached(now)
         state.error, state.failures, state.not_found = None, 0, False
+        state.loading = state.unreachable = False
         state.job, state.payload, state.stale, state.last_checked = job, payload, False, wall
         if events:
             state.last_change = wall
@@ -367,12 +419,21 @@ class Monitor:
             return now + self.interval * SUSPENDED_FACTOR
         return now + self.interval * (CHANGED_FACTOR if changed else 1.0)
 
-    def _failed(self, state: JobState, err: ApiError) -> None:
+    def _failed(self, state: JobState, err: ApiError, *, alone: bool = False) -> None:
         now, wall = self.clock(), self.wall()
         first = state.error is None
         state.error, state.last_checked = err, wall
         state.failures += 1
-        self.status.last_error = f"{state.job_id[:8]}…: {err.code}: {err.message}"
+        state.loading = False
+        state.unreachable = is_unreachable(err) and not alone
+        if state.unreachable:
+            self._unreached(state, err, wall)
+        else:
+            if err.http_status:  # an answer, if an unhappy one: the endpoint is there
+                self._reached(now)
+            self._offline_ids.discard(state.job_id)
+            self.status.offline_jobs = len(self._offline_ids)
+            self.status.last_error = f"{state.job_id[:8]}…: {err.code}: {err.message}"
         batch = self._batch
         batch.changed.add(state.job_id)
         if err.kind is ErrorKind.NOT_FOUND:
@@ -398,6 +459,33 @@ class Monitor:
         backoff = min(BACKOFF_CAP, base * 2 ** (state.failures - 1))
         state.due = now + self._rng.uniform(0.5, 1.0) * backoff
 
+    # --- reachability --------------------------------------------------------------------
+
+    def _unreached(self, state: JobState, err: ApiError, wall: float) -> None:
+        status = self.status
+        if status.offline_since is None:
+            status.offline_since = wall
+        self._offline_ids.add(state.job_id)
+        status.offline_jobs = len(self._offline_ids)
+        status.offline_reason = f"{err.code}: {err.message}"
+
+    def _reached(self, now: float) -> None:
+        """The endpoint answered: the outage, if any, is over."""
+        self._answers += 1
+        status = self.status
+        if status.offline_since is None:
+            return
+        status.offline_since, status.offline_jobs, status.offline_reason = None, 0, ""
+        # Their backoff was the outage's, not theirs: each is tried again within one
+        # interval (spread out, so a long watch list does not come back all at once).
+        spread = self.interval or 30.0
+        for job_id in self._offline_ids:
+            other = self.jobs.get(job_id)
+            if other is not None and other.unreachable and other.due != float("inf"):
+                other.due = min(other.due, now + self._rng.uniform(0.0, 1.0) * spread)
+        self._offline_ids.clear()
+        self._wake.set()
+
     # --- output --------------------------------------------------------------------------
 
     def _flush(self) -> None:
@@ -410,6 +498,9 @@ class Monitor:
             except Exception as exc:  # history is worth a warning, never a crash
                 log.warning("saving state failed: %s", exc)
                 self.status.last_error = f"saving history failed: {exc}"
+                self.status.history_error = self.status.last_error
+            else:
+                self.status.history_error = ""
         if batch.events or batch.changed:
             self._emit(Update(batch.events, batch.changed))
 
@@ -423,10 +514,23 @@ class Monitor:
     # --- summaries -----------------------------------------------------------------------
 
     def counts(self) -> dict[JobStatus, int]:
-        out: dict[JobStatus, int] = {}
+        """Jobs by status, for those with something to show: a job still loading or whose
+        JobId is unknown has no status to count (``tally()`` counts those)."""
+        return self.tally().counts
+
+    def tally(self) -> Tally:
+        counts: dict[JobStatus, int] = {}
+        loading = errors = 0
         for state in self.jobs.values():
-            out[state.status] = out.get(state.status, 0) + 1
-        return out
+            if state.loading:
+                loading += 1
+                continue
+            own_error = state.error is not None and not state.unreachable
+            errors += own_error or state.not_found
+            if state.not_found or state.payload is None:
+                continue  # no answer to count a status from (an error, or an unknown JobId)
+            counts[state.status] = counts.get(state.status, 0) + 1
+        return Tally(counts, loading, errors, len(self.jobs))
 
     def all_terminal(self) -> bool:
         return bool(self.jobs) and all(
@@ -434,4 +538,4 @@ class Monitor:
         )
 
 
-__all__ = ["EngineStatus", "EventKind", "JobState", "Monitor", "Update"]
+__all__ = ["EngineStatus", "EventKind", "JobState", "Monitor", "Tally", "Update", "is_unreachable"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -13,9 +15,9 @@ from yike_tui.ui import cells
 
 
 def render_status(monitor: Monitor, now: float, *, endpoint: str, credentials: str) -> Text:
-    """Most important first, as a narrow terminal cuts from the right: paused or stale, then
-    when it refreshed and will next, then what went wrong, then the counts; the endpoint and
-    the credentials (which `info` shows too) last."""
+    """Most important first, as a narrow terminal cuts from the right: paused, offline (and
+    since when) or stale, then when it refreshed and will next, then what went wrong, then
+    the counts; the endpoint and the credentials (which `info` shows too) last."""
     status = monitor.status
     text = Text()
     if status.pause_reason:
@@ -25,6 +27,8 @@ def render_status(monitor: Monitor, now: float, *, endpoint: str, credentials: s
         )
     elif status.paused:
         text.append(" PAUSED ", style="bold black on yellow")
+    if status.offline_since is not None:
+        text.append(" OFFLINE ", style="bold white on red")
     last = status.last_success
     interval = monitor.interval
     stale_after = 2 * interval if interval > 0 else None
@@ -33,6 +37,13 @@ def render_status(monitor: Monitor, now: float, *, endpoint: str, credentials: s
         text.append(" STALE ", style="bold black on yellow")
     if status.throttled:
         text.append(" throttled ", style="yellow")
+    if status.offline_since is not None:
+        # One state for the outage, not one job's error after another.
+        since = clock_time(status.offline_since, now)
+        text.append(
+            f" endpoint unreachable since {since} ({jobs(status.offline_jobs)})", style="red"
+        )
+        text.append(" ·")
     text.append(" refreshed ")
     text.append(ago(now - last) if last else "never", style="" if last else "yellow")
     if status.next_pass is not None and not status.paused:
@@ -41,20 +52,36 @@ def render_status(monitor: Monitor, now: float, *, endpoint: str, credentials: s
         text.append(" · manual (r/R)")
     if status.in_flight:
         text.append(f" · {status.in_flight} in flight", style="cyan")
-    if status.last_error:
-        text.append(f" · {cells.safe(status.last_error, 80)}", style="red")
-    counts = monitor.counts()
-    shown = [s for s in _COUNTED if counts.get(s)]
+    if status.offline_reason:
+        text.append(f" · {cells.safe(status.offline_reason, 80)}", style="red")
+    if status.history_error:
+        text.append(f" · {cells.safe(status.history_error, 80)}", style="red")
+    tally = monitor.tally()
+    if tally.errors:  # each job's own error is in its detail pane; here only how many
+        text.append(f" · {jobs(tally.errors)} with errors", style="red")
+    if tally.loading:
+        text.append(f" · loading {tally.total - tally.loading}/{tally.total}", style="cyan")
+    shown = [s for s in _COUNTED if tally.counts.get(s)]
     if shown:
         text.append(" ·")
     for job_status in shown:
         text.append(
-            f" {STATUS_SYMBOL[job_status]}{counts[job_status]}",
+            f" {STATUS_SYMBOL[job_status]}{tally.counts[job_status]}",
             style=cells.STATUS_STYLE[job_status],
         )
     text.append(f" · {cells.safe(endpoint, 48)}", style="dim")
     text.append(f" · {cells.safe(credentials, 40)}", style="dim")
     return text
+
+
+def jobs(count: int) -> str:
+    return f"{count} job" if count == 1 else f"{count} jobs"
+
+
+def clock_time(wall: float, now: float) -> str:
+    """``14:01`` in local time; with the date when that was a day or more ago."""
+    shape = "%H:%M" if now - wall < 86400 else "%b %d %H:%M"
+    return time.strftime(shape, time.localtime(wall))
 
 
 _COUNTED = (

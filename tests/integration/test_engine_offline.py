@@ -1,0 +1,135 @@
+"""The engine's view of the endpoint: one OFFLINE state while it cannot be reached, gone at
+the first answer; per-job API errors stay per job; jobs not answered yet are loading.
+
+Real HTTP throughout: the demo simulator is stopped (connections refused) and started again
+on the same port, on a clock that moves only when told."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.integration.engine_rig import DEMO, FakeClock
+from yike_tui.api.client import IceClient
+from yike_tui.models import JobStatus
+from yike_tui.monitor import Monitor, Update
+from yike_tui.sim import SimServer, running_simulator
+
+INTERVAL = 30.0
+WALL = 1_790_000_000.0  # the engine's wall clock starts here and moves with its clock
+BAD_ID = "0" * 32  # a well-formed JobId the simulator does not know
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[SimServer]:
+    async with running_simulator(scenario="demo", clock=FakeClock()) as server:
+        yield server
+
+
+@pytest.fixture
+async def client(sim: SimServer) -> AsyncIterator[IceClient]:
+    async with IceClient(DEMO, endpoint=sim.endpoint, retries=0) as c:
+        yield c
+
+
+def engine(client: IceClient, clock: FakeClock) -> Monitor:
+    return Monitor(
+        client, interval=INTERVAL, rate_limit=0, clock=clock, wall=lambda: WALL + clock.t
+    )
+
+
+async def test_an_outage_is_one_state_cleared_by_the_first_answer(
+    sim: SimServer, client: IceClient
+) -> None:
+    clock = FakeClock()
+    monitor = engine(client, clock)
+    updates: list[Update] = []
+    monitor.subscribe(updates.append)
+    ids = sim.sim.book.ids
+    monitor.add(ids)
+    assert await monitor.run_pass() == len(ids)
+    assert monitor.status.offline_since is None
+
+    port = sim.port
+    await sim.stop()  # the endpoint goes away: every connection is refused
+    clock.t += INTERVAL
+    monitor.refresh_now()
+    assert await monitor.run_pass() == len(ids)
+
+    status = monitor.status
+    # One state for the outage: since when, and how many jobs it could not reach...
+    assert status.offline_since == WALL + INTERVAL
+    assert status.offline_jobs == len(ids)
+    assert status.offline_reason.startswith("ConnectionFailed: ")
+    # ...not one job's error after another, and not N jobs "with errors".
+    assert status.last_error == ""
+    assert monitor.tally().errors == 0
+    assert all(s.unreachable and s.error is not None for s in monitor.jobs.values())
+    # Each job still shows what it last was.
+    assert sum(monitor.counts().values()) == len(ids)
+
+    clock.t += 5  # the outage goes on: its start stays, the count stays
+    monitor.refresh_now(ids[0])
+    await monitor.run_pass()
+    assert status.offline_since == WALL + INTERVAL and status.offline_jobs == len(ids)
+
+    await sim.start("127.0.0.1", port)  # the endpoint is back
+    first = await monitor.fetch_now(ids[0])
+    assert first.error is None
+    # The first answer clears the outage at once, not when a timer runs out...
+    assert status.offline_since is None and status.offline_jobs == 0
+    assert status.offline_reason == "" and status.last_error == ""
+    assert monitor.tally().errors == 0
+    # ...and the others are tried again within one interval, not after their backoff.
+    assert all(s.due <= clock.t + INTERVAL for s in monitor.jobs.values() if s.unreachable)
+    clock.t += INTERVAL
+    assert await monitor.run_pass() >= len(ids) - 1  # the others, each once
+    assert not any(s.error or s.unreachable for s in monitor.jobs.values())
+    assert status.offline_since is None and status.last_error == ""
+
+
+async def test_an_unknown_job_id_is_its_own_error_not_an_outage(
+    sim: SimServer, client: IceClient
+) -> None:
+    clock = FakeClock()
+    monitor = engine(client, clock)
+    ids = sim.sim.book.ids
+    monitor.add([*ids, BAD_ID])
+    # Not answered yet: loading, and not counted as a status (not as "unknown" either).
+    assert all(s.loading for s in monitor.jobs.values())
+    tally = monitor.tally()
+    assert (tally.loading, tally.total, tally.errors, tally.counts) == (len(ids) + 1,) * 2 + (
+        0,
+        {},
+    )
+
+    await monitor.run_pass()
+    bad = monitor.jobs[BAD_ID]
+    assert bad.not_found and not bad.loading and not bad.unreachable
+    assert monitor.status.offline_since is None  # the endpoint answered, if unhappily
+    tally = monitor.tally()
+    assert tally.loading == 0 and tally.errors == 1
+    assert sum(tally.counts.values()) == len(ids)  # the bad JobId is an error, not a "?"
+    assert JobStatus.UNKNOWN not in tally.counts
+
+
+async def test_an_answer_about_a_bad_job_ends_an_outage_too(
+    sim: SimServer, client: IceClient
+) -> None:
+    clock = FakeClock()
+    monitor = engine(client, clock)
+    ids = sim.sim.book.ids
+    monitor.add([ids[0], BAD_ID])
+    port = sim.port
+    await sim.stop()
+    await monitor.run_pass()
+    assert monitor.status.offline_jobs == 2
+    # Nothing answered yet: not loading any more (it failed), not counted, not an "error".
+    tally = monitor.tally()
+    assert (tally.loading, tally.errors, tally.counts) == (0, 0, {})
+
+    await sim.start("127.0.0.1", port)
+    await monitor.fetch_now(BAD_ID)  # an API error is an answer: the endpoint is there
+    assert monitor.status.offline_since is None and monitor.status.offline_jobs == 0
+    assert monitor.tally().errors == 1
