@@ -158,6 +158,108 @@ async def _child(endpoint: str, db: Path, ids: list[str]) -> dict[str, Any]:
     return out
 
 
+async def _child_big(db: Path) -> dict[str, Any]:
+    """The TUI over a studio's year (issue 17): 100,000 jobs, 1,000,000 events."""
+    from yike_tui.config import Settings
+    from yike_tui.session import Connection, Session
+    from yike_tui.store import Store
+    from yike_tui.ui.app import YikeApp
+
+    started = time.perf_counter()
+    store = Store.open(db, prune=False)
+    ids = [job.id for job in store.watchlist()]
+    session = Session(
+        conn=Connection("http://127.0.0.1:9", demo_credentials(), []),  # refused: no polling
+        settings=Settings(clipboard="off"),
+        job_ids=ids,
+        labels={},
+        store=store,
+        demo=False,
+    )
+    frames: list[float] = []
+    app = YikeApp(session)
+    display = app._display
+
+    def timed_display(screen: Any, renderable: Any) -> None:
+        display(screen, renderable)
+        frames.append(time.perf_counter())
+
+    app._display = timed_display  # type: ignore[method-assign]
+    out: dict[str, Any] = {}
+
+    async def answered(*keys: str) -> float:
+        """Keys pressed -> the next frame, in ms (NaN when no frame came)."""
+        frames.clear()
+        t0 = time.perf_counter()
+        await pilot.press(*keys)
+        await pilot.pause(0.2)
+        return (frames[0] - t0) * 1000 if frames else float("nan")
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        out["first_frame_ms"] = ((frames[0] if frames else time.perf_counter()) - started) * 1000
+        if app.monitor is not None:
+            app.monitor.pause()
+        await pilot.pause(0.5)
+        out["key_ms"] = [await answered("j") for _ in range(5)]
+        out["sort_ms"] = [await answered("s") for _ in range(3)]
+        await answered("slash", *"Episode 424")  # the filter box open, the text typed
+        out["filter_ms"] = [await answered("2")]  # the last key: the list filtered
+        await answered("enter")
+        await answered("escape")
+        out["events_ms"] = [await answered("e")]
+        gc.collect()
+        out["rss_mb"] = rss_bytes() / 1e6
+    store.close()
+    return out
+
+
+def run_big(ctx: Context, results: Results) -> None:
+    """The TUI at 100,000 jobs (10,000 with --quick), each figure from a fresh child."""
+    from benchmarks import big_state
+
+    jobs = ctx.pick(big_state.JOBS, 10_000)
+    events = ctx.pick(big_state.EVENTS, 100_000)
+    cached = big_state.cached(jobs, events)
+    names = {
+        "first_frame_ms": (f"TUI first frame with {jobs:,} jobs", "≤ 500 ms", 500.0),
+        "key_ms": (f"TUI: a key press answered with {jobs:,} jobs", "≤ 16 ms", 16.0),
+        "filter_ms": (f"TUI: filter over {jobs:,} jobs", "≤ 100 ms", 100.0),
+        "sort_ms": (f"TUI: sort over {jobs:,} jobs", "≤ 100 ms", 100.0),
+        "events_ms": (f"TUI: opening the event log, {events:,} events", "≤ 200 ms", 200.0),
+        "rss_mb": (f"TUI RSS with {jobs:,} jobs", "≤ 300 MB", 300.0),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        db = big_state.fresh_copy(cached, Path(tmp))
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.tui", "--big", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+    if done.returncode != 0:
+        last = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        for name, _, _ in names.values():
+            results.add(Figure(name, [], "", text=f"crashed: {last[0][:160]}"))
+        return
+    sample: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    for key, (name, target, limit) in names.items():
+        values = sample[key] if isinstance(sample[key], list) else [sample[key]]
+        values = [v for v in values if v == v]  # NaN: no frame came
+        unit = "MB" if key == "rss_mb" else "ms"
+        results.add(
+            Figure(
+                name,
+                values,
+                unit,
+                target=target,
+                reference="headless 160×48, engine paused after the first frame",
+                passed=bool(values) and statistics.median(values) <= limit,
+                text="" if values else "no frame came",
+            )
+        )
+
+
 def measure(endpoint: str, db: Path, ids_file: Path) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.tui", endpoint, str(db), str(ids_file)],
@@ -176,6 +278,11 @@ def run(ctx: Context, results: Results) -> None:
         for name in NAMES:
             results.add(Figure(name, [], "", text=UNAVAILABLE))
         return
+    run_5000(ctx, results)
+    run_big(ctx, results)
+
+
+def run_5000(ctx: Context, results: Results) -> None:
     runs = ctx.pick(3, 1)
     with sim_process(jobs=JOBS, latency_ms=50) as sim, tempfile.TemporaryDirectory() as tmp:
         db, ids_file = Path(tmp) / "state.db", Path(tmp) / "ids.txt"
@@ -233,6 +340,8 @@ def run(ctx: Context, results: Results) -> None:
     )
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1] == "--big":
+    print(json.dumps(asyncio.run(_child_big(Path(sys.argv[2])))))
+elif __name__ == "__main__":
     ids = Path(sys.argv[3]).read_text().split()
     print(json.dumps(asyncio.run(_child(sys.argv[1], Path(sys.argv[2]), ids))))
