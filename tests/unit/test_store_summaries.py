@@ -119,6 +119,9 @@ def test_a_snapshot_gone_takes_its_summary_with_it() -> None:
             "Succeeded",
         ]
         assert list(store.summaries_of(["nope"])) == [None]
+        # A job started from its summary gets its answer when first looked at: one row read.
+        assert store.load_snapshot("job1") == store.load_snapshots()["job1"]
+        assert store.load_snapshot("job0") is None
 
 
 def write_v2_db(path: Path, payloads: list[dict[str, Any]]) -> None:

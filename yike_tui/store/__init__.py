@@ -464,6 +464,22 @@ class Store:
                 out[job_id] = (decoded, fetched_at)
         return out
 
+    def load_snapshot(self, job_id: str) -> tuple[dict[str, Any], float] | None:
+        """One job's (payload, fetched_at): what the engine parses when a job started from
+        its summary is first looked at. None when nothing (readable) is stored."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT rowid, fetched_at FROM snapshots WHERE job_id = ?", (job_id,)
+            ).fetchone()
+            text = None if row is None else self._payload_text(row[0], job_id)
+        if row is None or text is None:
+            return None
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            return None
+        return (decoded, row[1]) if isinstance(decoded, dict) else None
+
     def last_status(self) -> dict[str, tuple[str, str, float]]:
         """job_id -> (status, title, fetched_at), without decoding any payload."""
         with self._lock:
