@@ -6,11 +6,15 @@ on the same port, on a clock that moves only when told."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.integration.engine_rig import DEMO, FakeClock
+from tests.wait import wait_async
 from yike_tui.api.client import IceClient
 from yike_tui.models import JobStatus
 from yike_tui.monitor import Monitor, Update
@@ -133,3 +137,61 @@ async def test_an_answer_about_a_bad_job_ends_an_outage_too(
     await monitor.fetch_now(BAD_ID)  # an API error is an answer: the endpoint is there
     assert monitor.status.offline_since is None and monitor.status.offline_jobs == 0
     assert monitor.tally().errors == 1
+
+
+class OneBrokenJob:
+    """A raw HTTP/1.1 API on 127.0.0.1: FAST is answered at once; the request for BROKEN
+    is held until the engine has FAST's answer, then its connection is reset."""
+
+    FAST, BROKEN = "a" * 32, "b" * 32
+
+    def __init__(self) -> None:
+        self.monitor: Monitor | None = None  # the engine under test, whose state is awaited
+
+    def fast_answered(self) -> bool:
+        return self.monitor is not None and self.monitor.jobs[self.FAST].job is not None
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+            fields = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in head)}
+            body = await reader.readexactly(int(fields.get("content-length") or 0))
+            params = parse_qs(urlsplit(head[0].split(" ")[1]).query)
+            params.update(parse_qs(body.decode("latin-1")))
+            job_id = params.get("JobId", [""])[0]
+            if job_id == self.BROKEN:
+                await wait_async(self.fast_answered, "the other job's answer")
+                writer.transport.abort()  # a reset: a transport error, for this job only
+                return
+            answer = {"RequestId": "r", "JobId": job_id, "JobStatus": "Running"}
+            data = json.dumps({**answer, "JobParams": {"Title": "fine"}}).encode()
+            writer.write(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                + f"content-length: {len(data)}\r\n\r\n".encode()
+                + data
+            )
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+async def test_one_job_whose_request_breaks_while_others_answer_is_not_an_outage() -> None:
+    api = OneBrokenJob()
+    listening = await asyncio.start_server(api.serve, "127.0.0.1", 0)
+    port = listening.sockets[0].getsockname()[1]
+    try:
+        async with IceClient(DEMO, endpoint=f"http://127.0.0.1:{port}", retries=0) as client:
+            monitor = api.monitor = Monitor(client, interval=INTERVAL, rate_limit=0, concurrency=2)
+            monitor.add([OneBrokenJob.FAST, OneBrokenJob.BROKEN])
+            await asyncio.wait_for(monitor.run_pass(), 30)
+            broken = monitor.jobs[OneBrokenJob.BROKEN]
+            assert broken.error is not None and broken.error.code == "ConnectionReset"
+            # The endpoint answered meanwhile: this is the job's own error, not OFFLINE.
+            assert monitor.status.offline_since is None and not broken.unreachable
+            assert monitor.tally().errors == 1
+            assert "ConnectionReset" in monitor.status.last_error
+    finally:
+        listening.close()
+        await listening.wait_closed()
