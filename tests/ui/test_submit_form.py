@@ -17,6 +17,7 @@ from yike_tui.sim import SimulatorThread
 from yike_tui.sim.sample_texts import sample_path
 from yike_tui.store import Store
 from yike_tui.ui.app import YikeApp
+from yike_tui.ui.keys import MAIN_KEYS
 from yike_tui.ui.screens.submit_form import CHECK_URL, SubmitForm
 from yike_tui.ui.widgets.novel_preview import NovelPreview
 
@@ -368,3 +369,49 @@ async def test_typed_and_sent_at_once_the_title_comes_from_the_file_name(
     assert sim.server is not None
     job = next(j for j in sim.server.sim.book if j.id == opened.results[0])
     assert job.params["Title"] == "夜雨"
+
+
+# --- n on the main screen (wired by the lead in ui/keys.py and ui/screens/main.py) ----------
+
+N_WIRED = any(binding.key == "n" for binding in MAIN_KEYS)
+
+
+@pytest.mark.skipif(not N_WIRED, reason="n is not bound on the main screen yet")
+async def test_n_submits_a_file_and_the_new_job_is_selected_and_runs_to_a_video(
+    make_app: AppFactory,
+    sim: SimulatorThread,
+    sim_clock: FakeClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    novel_at(tmp_path)
+    monkeypatch.chdir(tmp_path)  # a relative path starts where yike-tui was started
+    app = make_app(ids=[sim.job_ids[0]])
+    known = set(sim.job_ids)  # the demo's jobs, before the submit
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, SubmitForm), "the form")
+        form = app.screen
+        assert isinstance(form, SubmitForm)
+        await type_path(pilot, form, "rain-night.txt")
+        await pilot.press("ctrl+s")
+        assert sim.server is not None
+        book = sim.server.sim.book
+
+        def new_job_selected() -> bool:
+            state = app.selected_state()
+            if state is None or state.job_id in known:
+                return False
+            return book.get(state.job_id) is not None
+
+        await wait_for(pilot, new_job_selected, "the new job selected in the list")
+        state = app.selected_state()
+        assert state is not None
+        sim_clock.t = 86_400.0  # a day later
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: state.job is not None and state.job.status.value == "Succeeded",
+            "the job to run to a video",
+        )
+        assert state.job is not None and state.job.output_url
