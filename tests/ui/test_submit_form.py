@@ -18,7 +18,7 @@ from yike_tui.sim.sample_texts import sample_path
 from yike_tui.store import Store
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.keys import MAIN_KEYS
-from yike_tui.ui.screens.submit_form import CHECK_URL, SubmitForm
+from yike_tui.ui.screens.submit_form import CHECK_URL, DEFAULTS_KEY, SubmitForm
 from yike_tui.ui.widgets.novel_preview import NovelPreview
 
 SENDING_ACTIONS = ("CreateYikeAssetUpload", "SubmitYikeStoryboardJob")
@@ -208,6 +208,30 @@ async def test_the_last_choices_are_remembered_across_two_runs(
             assert form.query_one("#choice-aspect_ratio", Select).value == "16:9"
             assert form.query_one("#choice-skip_failed", Switch).value is False
             assert form.query_one("#submit-path", Input).value == f"{tmp_path}/"
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "not json",
+        '["a", "list"]',
+        '{"style": "NoSuchStyle", "aspect_ratio": 16, "skip_failed": "no",'
+        ' "folder": "/tmp/\\u001b]52;c;x\\u0007"}',
+    ],
+    ids=["not-json", "not-an-object", "values-off-the-lists"],
+)
+async def test_remembered_choices_that_make_no_sense_are_ignored(
+    make_app: AppFactory, tmp_path: Path, stored: str
+) -> None:
+    with Store.open() as store:
+        store.set_meta(DEFAULTS_KEY, stored)
+        app = make_app(ids=[], store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            form = await open_form(pilot, app, Opened(), store=store)
+            assert form.query_one("#choice-style", Select).is_blank()
+            assert form.query_one("#choice-aspect_ratio", Select).value == "9:16"
+            assert form.query_one("#choice-skip_failed", Switch).value is True
+            assert form.query_one("#submit-path", Input).value == ""
 
 
 async def test_escape_cancels_and_sends_nothing(
