@@ -239,6 +239,8 @@ class Monitor:
         removed = [job_id for job_id in job_ids if self.jobs.pop(job_id, None) is not None]
         self._offline_ids.difference_update(removed)
         self.status.offline_jobs = len(self._offline_ids)
+        if not self._offline_ids:  # no watched job is left waiting for the endpoint
+            self.status.offline_since, self.status.offline_reason = None, ""
         if removed:
             self._emit(Update([], set(removed)))
         return removed

@@ -195,3 +195,18 @@ async def test_one_job_whose_request_breaks_while_others_answer_is_not_an_outage
     finally:
         listening.close()
         await listening.wait_closed()
+
+
+async def test_the_count_follows_the_watch_list_while_offline(
+    sim: SimServer, client: IceClient
+) -> None:
+    monitor = engine(client, FakeClock())
+    ids = sim.sim.book.ids[:2]
+    monitor.add(ids)
+    await sim.stop()
+    await monitor.run_pass()
+    assert monitor.status.offline_jobs == 2
+    monitor.remove(ids[:1])  # the user stops watching one: it is no longer "not reached"
+    assert monitor.status.offline_jobs == 1 and monitor.status.offline_since is not None
+    monitor.remove(ids[1:])  # none left waiting for the endpoint: no "(0 jobs)" outage
+    assert monitor.status.offline_since is None and monitor.status.offline_reason == ""
