@@ -32,4 +32,6 @@ async def test_the_title_counts_and_names_the_filter_and_sort(
         await wait_for(pilot, lambda: table.row_count == total, "the filter cleared")
         assert title() == f"Jobs {total}"
         await pilot.press("s")
-        assert title() == f"Jobs {total} · by status"
+        assert title() == f"Jobs {total} · ↓status"
+        await pilot.press("S")
+        assert title() == f"Jobs {total} · ↑status"

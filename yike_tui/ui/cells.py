@@ -7,6 +7,7 @@ one holding escape sequences shows literally.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from yike_tui.models import JobStatus
@@ -29,6 +30,15 @@ def safe(text: str, limit: int = 0) -> str:
     return truncate(cleaned, limit) if limit else cleaned
 
 
+LOADING = "◌"  # not answered yet: neither the unknown-JobId "?" nor an unknown status
+MARK = "✗"  # failures; a cell cut to fit keeps it (see ``fit``)
+
+
+def is_loading(state: JobState) -> bool:
+    """Asked for but not answered yet (no answer from disk either)."""
+    return state.loading and state.job is None and state.error is None
+
+
 def status_word(state: JobState) -> str:
     if state.not_found:
         return "NotFound"
@@ -40,20 +50,40 @@ def status_word(state: JobState) -> str:
 def status_cell(state: JobState) -> Text:
     if state.not_found:
         return Text("? NotFound", style="red")
-    if state.job is None:
-        return Text(
-            "! Error" if state.error else "… Loading", style="red" if state.error else "dim"
-        )
+    if state.job is None:  # not answered yet, or never answered: not the "?" of NotFound
+        return Text("! Error", style="red") if state.error else Text(f"{LOADING} Loading", "dim")
     status = state.job.status
     return Text(f"{STATUS_SYMBOL[status]} {status_word(state)}", style=STATUS_STYLE[status])
 
 
-def title_cell(state: JobState) -> Text:
+def title_cell(state: JobState, *, shots_mark: bool = False) -> Text:
+    """The title and the user's label; ``shots_mark`` (the Shots column is not shown) ends
+    it with ✗N for N failed shots, which ``fit`` never cuts."""
     title = state.job.title if state.job else ""
     text = Text(safe(title, MAX_TITLE) or "(untitled)", style="" if title else "dim")
     if state.label:  # the user's own tag, after the title so sorting and scanning still work
         text.append(f" · {safe(state.label, 24)}", style="dim italic")
+    failed = len(state.job.failed_shots) if state.job and shots_mark else 0
+    if failed:
+        text.append(f" {MARK}{failed}", style="red")
     return text
+
+
+def fit(text: Text, width: int) -> Text:
+    """``text`` cut (with …) or padded to ``width`` cells. A failure mark is never what
+    gets cut: a cell ending in ``✗N`` loses text before it instead (``10/12 ✗2`` in seven
+    cells is ``10/… ✗2``, not ``10/12 …``); a mark at the start stays by itself."""
+    plain = text.plain
+    at = plain.rfind(MARK)
+    tail_len = cell_len(plain[at:]) if at > 0 else 0
+    if at > 0 and cell_len(plain) > width and tail_len + 2 <= width:
+        head = text[:at]
+        head.rstrip()
+        head.truncate(width - tail_len - 1, overflow="ellipsis")  # always cut: room < head
+        return Text.assemble(head, " ", text[at:], end="")
+    piece = text.copy()
+    piece.truncate(width, overflow="ellipsis", pad=True)
+    return piece
 
 
 def storyboards_cell(state: JobState) -> Text:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from textual.app import App
 from textual.binding import Binding
 
 
@@ -24,8 +25,25 @@ def refusal(key: str, bindings: Iterable[Binding], keymap: Mapping[str, str]) ->
     return None
 
 
-def _b(key: str, action: str, description: str, binding_id: str, show: bool = True) -> Binding:
-    return Binding(key, action, description, show=show, id=binding_id)
+def key_display(app: App[object], binding: Binding) -> str:
+    """The keys ``binding`` answers to now, as the footer draws them (``/``, ``?``, ``^x``)
+    rather than Textual's names (``slash``, ``question_mark``): for ? and the palette."""
+    keys = bound_keys(binding, app._keymap)  # config.toml's [keys], as installed on the app
+    return " / ".join(app.get_key_display(Binding(key, binding.action)) for key in keys)
+
+
+PANES = Binding.Group("Pane", compact=True)  # the footer shows 1..4 as one "1234 Pane"
+
+
+def _b(
+    key: str,
+    action: str,
+    description: str,
+    binding_id: str,
+    show: bool = True,
+    group: Binding.Group | None = None,
+) -> Binding:
+    return Binding(key, action, description, show=show, id=binding_id, group=group)
 
 
 # In the order ? lists them. Ctrl-C is the App's (it quits from anywhere); the rest are
@@ -46,7 +64,15 @@ KEYS: tuple[Binding, ...] = (
     _b("slash", "filter", "Filter", "filter"),
     _b("escape", "clear_filter", "Clear filter", "clear_filter", show=False),
     _b("s", "sort", "Sort", "sort", show=False),
+    # htop's I / k9s's second press: the same sort the other way round.
+    _b("S", "reverse_sort", "Reverse sort", "sort_reverse", show=False),
     _b("e", "events", "Events", "events"),
+    # lazygit's zoom: the focused pane alone, full size; again for all panes.
+    _b("z", "zoom", "Zoom", "zoom"),
+    _b("1", "pane('jobs')", "Jobs", "pane_jobs", group=PANES),
+    _b("2", "pane('detail')", "Detail", "pane_detail", group=PANES),
+    _b("3", "pane('tree')", "Storyboards", "pane_storyboards", group=PANES),
+    _b("4", "pane('events')", "Events", "pane_events", group=PANES),
     _b("u", "resume_job", "Resume job", "resume_job", show=False),
     _b("D", "download", "Download", "download", show=False),
     _b("ctrl+x", "cancel_downloads", "Cancel downloads", "cancel_downloads", show=False),

@@ -15,20 +15,17 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Footer, Label, Static
 
-from yike_tui.ui.keys import SCROLL_KEYS, bound_keys
+from yike_tui.ui.keys import SCROLL_KEYS, key_display
 
 
 def key_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tuple[str, str, str]]:
     """(keys as bound now, what they do, binding id) for each binding, in order."""
     rows = []
-    keymap = app._keymap  # config.toml's [keys], as installed on the app
     for binding in bindings:
         assert isinstance(binding, Binding)
-        keys = bound_keys(binding, keymap)
-        shown = " / ".join(app.get_key_display(Binding(key, binding.action)) for key in keys)
-        rows.append((shown, binding.description, binding.id or ""))
+        rows.append((key_display(app, binding), binding.description, binding.id or ""))
     return rows
 
 
@@ -39,7 +36,10 @@ class HelpBody(VerticalScroll):
 class HelpScreen(ModalScreen[None]):
     # Without this the app's AUTO_FOCUS ("#jobs") finds nothing here: no key would scroll.
     AUTO_FOCUS = "#help-dialog"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("q,question_mark", "close", "Close", show=False),
+    ]
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:
         super().__init__()
@@ -63,6 +63,7 @@ class HelpScreen(ModalScreen[None]):
                 classes="dim",
                 markup=False,
             )
+        yield Footer()  # the dialog's keys, not those of the list behind it
 
     def action_close(self) -> None:
         self.dismiss(None)

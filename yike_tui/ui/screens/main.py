@@ -14,6 +14,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
@@ -50,6 +51,7 @@ UI_BATCH = 1.0  # seconds: engine news closer together than this is drawn togeth
 AGES_EVERY = 10  # ticks (seconds) between redraws of the "3m ago" columns
 CHANGES_STATE = frozenset({"add", "remove", "resume_job"})
 WITHOUT_ENGINE = frozenset({"help"})  # the welcome screen: nothing else means anything
+PANES = ("jobs", "detail", "tree", "events")  # 1..4 jump to them, in this order
 
 
 class MainScreen(Screen[None]):
@@ -75,6 +77,8 @@ class MainScreen(Screen[None]):
         self.outputs = OutputLinks(self, monitor, self._copy)
         self._held: Timer | None = None  # draws what a burst left once the batch is over
         self._ticks = 0
+        self._events_open = False  # e: the event log under the panes
+        self.zoomed: str | None = None  # z: the one pane shown, full size (a PANES name)
 
     @property
     def yike(self) -> YikeApp:
@@ -177,10 +181,29 @@ class MainScreen(Screen[None]):
         self.query_one(StatusBar).show_engine(self.monitor, self.session, self.wall())
 
     def _show_empty_state(self) -> None:
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """Which panes show: the welcome text alone without jobs; else the list and its side
+        panes, the event log if open, or only the zoomed pane, full size."""
         empty = not self._states()
+        zoom = None if empty else self.zoomed
         self.query_one("#welcome").display = empty
-        self.query_one("#jobs").display = not empty
-        self.query_one("#side").display = not empty
+        self.query_one("#main").display = zoom != "events"
+        self.query_one("#jobs").display = not empty and zoom in (None, "jobs")
+        self.query_one("#side").display = not empty and zoom in (None, "detail", "tree")
+        self.query_one("#side").set_class(zoom in ("detail", "tree"), "-zoomed")
+        self.query_one("#detail").display = zoom in (None, "detail")
+        self.query_one("#tree").display = zoom in (None, "tree")
+        log_pane = self.query_one(EventLog)
+        log_pane.set_class(zoom == "events", "-zoomed")
+        shown = self._events_open and zoom in (None, "events")
+        if shown and not log_pane.display:
+            log_pane.render_events()
+        log_pane.display = shown
+        for name in PANES:
+            pane = self.query_one(f"#{name}")
+            pane.border_subtitle = "zoomed · z shows all" if zoom == name else ""
 
     # --- background work ---------------------------------------------------------------------
 
@@ -353,13 +376,47 @@ class MainScreen(Screen[None]):
 
     def action_sort(self) -> None:
         name = self.query_one(JobTable).cycle_sort(self.wall())
-        self.notify(f"Sorted by {name}", timeout=2)
+        self.notify(f"Sorted {name} (S reverses)", timeout=2)
+
+    def action_reverse_sort(self) -> None:
+        name = self.query_one(JobTable).reverse_sort(self.wall())
+        self.notify(f"Sorted {name}", timeout=2)
 
     def action_events(self) -> None:
-        log_pane = self.query_one(EventLog)
-        log_pane.display = not log_pane.display
-        if log_pane.display:
-            log_pane.render_events()
+        self._events_open = not self._events_open
+        if self.zoomed is not None:  # the log comes (or goes) beside the others
+            self.zoomed = None
+        self._arrange()
+
+    def _focused_pane(self) -> str | None:
+        node: DOMNode | None = self.focused
+        while node is not None and node is not self:
+            if node.id in PANES:
+                return node.id
+            node = node.parent
+        return None
+
+    def action_zoom(self) -> None:
+        if self.zoomed is not None:
+            self.zoomed = None
+        else:
+            pane = self._focused_pane()
+            if pane is None:
+                self.notify("Nothing to zoom: focus a pane first (1-4 or tab)", timeout=3)
+                return
+            self.zoomed = pane
+        self._arrange()
+
+    def action_pane(self, name: str) -> None:
+        """Focus pane ``name`` (opening the event log for 4); while zoomed, zoom to it."""
+        if name not in PANES or not self._states():
+            return
+        if name == "events":
+            self._events_open = True
+        if self.zoomed is not None:
+            self.zoomed = name
+        self._arrange()
+        self.query_one(f"#{name}").focus()
 
     def action_help(self) -> None:
         rows = key_rows(self.app, [*KEYS, *JobTable.BINDINGS, *STORYBOARD_KEYS])

@@ -44,6 +44,10 @@ COLUMNS = (  # (key, header, width); the title takes what the others leave
     ("checked", "Checked", 8),
 )
 GAP = 2  # blank cells between columns
+# Dropped in this order when the list is narrow, before the title is cut below TITLE_WANTED.
+DROP_FIRST = ("checked", "changed", "shots")
+TITLE_WANTED = 30
+TITLE_MIN, TITLE_MAX = 12, 60
 SORTS = ("added", "status", "last change", "title")
 _STATUS_ORDER = {
     JobStatus.FAILED: 0,
@@ -52,7 +56,30 @@ _STATUS_ORDER = {
     JobStatus.UNKNOWN: 3,
     JobStatus.SUCCEEDED: 4,
 }
-_FIXED_WIDTH = sum(width for key, _, width in COLUMNS if key != "title")
+_WIDTH = {key: width for key, _, width in COLUMNS}
+
+
+def fit_columns(content_width: int) -> tuple[tuple[str, ...], int]:
+    """The columns shown in ``content_width`` cells and the title's width: Checked, then
+    Changed, then Shots go before the title is cut below ``TITLE_WANTED``."""
+    keys = [key for key, _, _ in COLUMNS]
+
+    def title_room() -> int:
+        fixed = sum(_WIDTH[key] for key in keys if key != "title")
+        return content_width - fixed - GAP * len(keys)
+
+    for key in DROP_FIRST:
+        if title_room() >= TITLE_WANTED:
+            break
+        keys.remove(key)
+    return tuple(keys), max(TITLE_MIN, min(TITLE_MAX, title_room()))
+
+
+def _status_rank(state: JobState) -> int:
+    # A job not answered yet is not "unknown": it goes after every answered one.
+    if cells.is_loading(state):
+        return len(_STATUS_ORDER)
+    return _STATUS_ORDER[state.status]
 
 
 class JobTable(ScrollView, can_focus=True):
@@ -108,13 +135,15 @@ class JobTable(ScrollView, can_focus=True):
         self._states = states
         self.filter_text = ""
         self.sort_index = 0
+        self.sort_reversed = False
         self._order: list[str] = []  # job ids in display order
         self._index: dict[str, int] = {}
         self._cells: LRUCache[str, list[Text]] = LRUCache(self.LINE_CACHE)
         # Rendered rows, without cursor or zebra style.
         self._strips: LRUCache[str, Strip] = LRUCache(self.LINE_CACHE)
         self._flashing: set[str] = set()
-        self._title_width = 30
+        self._title_width = TITLE_WANTED
+        self._shown_columns: tuple[str, ...] = tuple(key for key, _, _ in COLUMNS)
         self._now = 0.0  # wall time the cells are drawn for ("3m ago")
 
     # --- what the rest of the app reads ----------------------------------------------------
@@ -165,16 +194,28 @@ class JobTable(ScrollView, can_focus=True):
 
     # --- keeping rows up to date -----------------------------------------------------------
 
+    @property
+    def shown_columns(self) -> tuple[str, ...]:
+        """The column keys drawn at the current width, left to right."""
+        return self._shown_columns
+
+    @property
+    def title_width(self) -> int:
+        return self._title_width
+
     def row_cells(self, state: JobState, now: float) -> list[Text]:
-        return [
-            cells.status_cell(state),
-            cells.title_cell(state),
-            Text(cells.safe(state.job_id[:8])),
-            cells.storyboards_cell(state),
-            cells.failed_cell(state),
-            cells.changed_cell(state, now),
-            cells.checked_cell(state, now),
-        ]
+        """The cells of the shown columns; with Shots dropped, the title carries ✗N."""
+        shown = self._shown_columns
+        every = {
+            "status": lambda: cells.status_cell(state),
+            "title": lambda: cells.title_cell(state, shots_mark="shots" not in shown),
+            "job": lambda: Text(cells.safe(state.job_id[:8])),
+            "boards": lambda: cells.storyboards_cell(state),
+            "shots": lambda: cells.failed_cell(state),
+            "changed": lambda: cells.changed_cell(state, now),
+            "checked": lambda: cells.checked_cell(state, now),
+        }
+        return [every[key]() for key in shown]
 
     def sync(self, changed: Iterable[str], now: float) -> None:
         """Bring the rows of ``changed`` jobs up to date, adding or removing as needed.
@@ -243,20 +284,39 @@ class JobTable(ScrollView, can_focus=True):
         self.refresh()
 
     def ordered_states(self) -> list[JobState]:
+        """In the sort's order: its natural one (failures first, newest change first, A to
+        Z, as added), or that turned over when reversed. Ties keep the order they were added
+        in either way (``sort(reverse=True)`` is stable)."""
         states = list(self._states().values())  # insertion order = the order jobs were added
-        name = SORTS[self.sort_index]
+        name, back = SORTS[self.sort_index], self.sort_reversed
         if name == "status":
-            states.sort(key=lambda s: _STATUS_ORDER[s.status])
+            states.sort(key=_status_rank, reverse=back)
         elif name == "last change":
-            states.sort(key=lambda s: -s.last_change)
+            states.sort(key=lambda s: -s.last_change, reverse=back)
         elif name == "title":
-            states.sort(key=lambda s: (s.label or (s.job.title if s.job else "")).lower())
+            title = lambda s: (s.label or (s.job.title if s.job else "")).lower()  # noqa: E731
+            states.sort(key=title, reverse=back)
+        elif back:
+            states.reverse()
         return states
 
     def cycle_sort(self, now: float) -> str:
+        """The next sort, in its natural direction."""
         self.sort_index = (self.sort_index + 1) % len(SORTS)
+        self.sort_reversed = False
         self.rebuild(now)
-        return SORTS[self.sort_index]
+        return self.sort_name
+
+    def reverse_sort(self, now: float) -> str:
+        """The same sort the other way round (htop's I, k9s's second press)."""
+        self.sort_reversed = not self.sort_reversed
+        self.rebuild(now)
+        return self.sort_name
+
+    @property
+    def sort_name(self) -> str:
+        """``↓status``: ↓ the sort's natural direction, ↑ reversed."""
+        return f"{'↑' if self.sort_reversed else '↓'}{SORTS[self.sort_index]}"
 
     def flash(self, job_id: str) -> None:
         """Briefly mark a row that just changed in a way worth noticing."""
@@ -281,41 +341,38 @@ class JobTable(ScrollView, can_focus=True):
         self.border_title = self.view_title()
 
     def view_title(self) -> str:
-        """What the list shows, k9s style: ``Jobs 12/500 · /fail · by status``."""
+        """What the list shows, k9s style: ``Jobs 12/500 · /fail · ↓status``."""
         shown, total = len(self._order), len(self._states())
         title = f"Jobs {shown}/{total}" if self.filter_text else f"Jobs {total}"
         if self.filter_text:
             title += f" · /{cells.safe(self.filter_text, 30)}"
             if not shown and total:
                 title += " (no match: esc clears)"
-        sort = SORTS[self.sort_index]
-        if sort != SORTS[0]:
-            title += f" · by {sort}"
+        if self.sort_index or self.sort_reversed:  # as added, first first: said by nothing
+            title += f" · {self.sort_name}"
         return title
 
     # --- drawing ---------------------------------------------------------------------------
 
     def _row_width(self) -> int:
-        return _FIXED_WIDTH + self._title_width + GAP * len(COLUMNS)
+        return sum(self._widths()) + GAP * len(self._shown_columns)
 
     def on_resize(self, event: events.Resize) -> None:
-        available = self.scrollable_content_region.width - GAP * len(COLUMNS) - _FIXED_WIDTH
-        width = max(12, min(60, available))
-        if width != self._title_width:
-            self._title_width = width
+        shown, width = fit_columns(self.scrollable_content_region.width)
+        if (shown, width) != (self._shown_columns, self._title_width):
+            self._shown_columns, self._title_width = shown, width
+            self._cells.clear()
             self._strips.clear()
             self.refresh()
         self._resized()
 
     def _widths(self) -> list[int]:
-        return [self._title_width if key == "title" else width for key, _, width in COLUMNS]
+        return [self._title_width if key == "title" else _WIDTH[key] for key in self._shown_columns]
 
     def _line(self, texts: list[Text]) -> Strip:
         line = Text(no_wrap=True, overflow="ellipsis", end="")
         for text, width in zip(texts, self._widths(), strict=True):
-            piece = text.copy()
-            piece.truncate(width, overflow="ellipsis", pad=True)
-            line.append_text(piece)
+            line.append_text(cells.fit(text, width))
             line.append(" " * GAP)
         segments = list(line.render(self.app.console))
         return Strip(segments, line.cell_len)
@@ -326,8 +383,9 @@ class JobTable(ScrollView, can_focus=True):
             texts = self.get_row(job_id)
             if job_id in self._flashing:
                 texts = list(texts)
-                texts[1] = texts[1].copy()
-                texts[1].stylize("reverse")
+                title = self._shown_columns.index("title")
+                texts[title] = texts[title].copy()
+                texts[title].stylize("reverse")
             strip = self._line(texts)
             self._strips.set(job_id, strip)
         return strip
@@ -336,7 +394,7 @@ class JobTable(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         if y == 0:  # the header never scrolls away
-            header = [Text(label) for _, label, _ in COLUMNS]
+            header = [Text(label) for key, label, _ in COLUMNS if key in self._shown_columns]
             style = self.get_component_rich_style("job-table--header")
             return self._finish(self._line(header), scroll_x, width, style)
         index = scroll_y + y - 1

@@ -1,0 +1,188 @@
+"""The view says what it shows and follows the user (issue 15): sort direction, columns
+dropped by priority on narrow terminals, failure marks kept when cut, loading rows, zoom,
+1..4 to a pane, and a footer that follows context. Pilot against the simulator."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Footer
+
+from screenshots.scenes import first_pass
+from tests.ui.conftest import AppFactory
+from tests.wait import wait_for
+from yike_tui.ui.app import YikeApp
+from yike_tui.ui.widgets.detail import DetailPane
+from yike_tui.ui.widgets.event_log import EventLog
+from yike_tui.ui.widgets.job_table import JobTable
+from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
+
+NEW_ID = "0123456789abcdef0123456789abcdef"  # a well-formed JobId the simulator never made
+
+
+def rows(app: YikeApp) -> list[str]:
+    """The job list's lines as drawn: the header, then one line a job."""
+    table = app.query_one(JobTable)
+    return [table.render_line(y).text for y in range(table.row_count + 1)]
+
+
+def row_of(app: YikeApp, title: str) -> str:
+    return next(line for line in rows(app) if title in line)
+
+
+def footer(app: YikeApp) -> str:
+    """What the active screen's footer shows, key and description, left to right."""
+    bar = app.screen.query_one(Footer)
+    keys = [f"{k.key_display} {k.description}".strip() for k in bar.query("FooterKey")]
+    labels = [str(label.render()) for label in bar.query("FooterLabel")]
+    return " | ".join(keys + labels)
+
+
+async def test_the_sort_shows_its_direction_and_S_turns_it_over(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        table = app.query_one(JobTable)
+        await pilot.press("s")
+        assert str(table.border_title).endswith("· ↓status")
+        assert rows(app)[1].startswith("✗ Failed")  # failures first
+        assert rows(app)[-1].startswith("✓ Succeeded")
+        await pilot.press("S")
+        assert str(table.border_title).endswith("· ↑status")
+        assert rows(app)[1].startswith("✓ Succeeded")
+        assert rows(app)[-1].startswith("✗ Failed")  # turned over
+        await pilot.press("s")  # the next sort starts the natural way round
+        assert str(table.border_title).endswith("· ↓last change")
+        await pilot.press("s", "s")  # back to the order jobs were added: nothing to say
+        assert "↓" not in str(table.border_title)
+        first = rows(app)[1]
+        await pilot.press("S")  # ... unless turned over: last added first
+        assert str(table.border_title).endswith("· ↑added")
+        assert rows(app)[-1] == first
+
+
+@pytest.mark.parametrize(
+    ("width", "columns"),
+    [
+        (160, ["Status", "Title", "Job", "Boards", "Shots", "Changed", "Checked"]),
+        (80, ["Status", "Title", "Job", "Boards", "Shots"]),
+        (60, ["Status", "Title", "Job", "Boards"]),
+    ],
+)
+async def test_narrow_terminals_drop_checked_then_changed_then_shots(
+    make_app: AppFactory, width: int, columns: list[str]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(width, 24)) as pilot:
+        await first_pass(pilot)
+        assert rows(app)[0].split() == columns
+        # The title keeps its room: 30 cells when a column could go, what is left at 60.
+        title_width = app.query_one(JobTable).title_width
+        assert title_width >= (30 if width >= 80 else 20)
+        assert "Chronicles of the Ja" in row_of(app, "5/13")  # a long title still reads
+        if "Shots" not in columns:  # the failed shots come with the title instead
+            assert "Midnight Courier ✗3" in row_of(app, "Midnight Courier")
+
+
+async def test_a_cut_title_keeps_its_failure_mark(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(50, 24)) as pilot:
+        await first_pass(pilot)
+        line = row_of(app, "Midnight")
+        assert "Midnight… ✗3" in line  # the text is cut, the mark stays
+        assert line.startswith("✗ Failed")
+
+
+async def test_a_job_not_answered_yet_is_loading_not_unknown(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        assert app.monitor is not None
+        app.monitor.pause()  # nothing answers the new job while the test looks at it
+        await pilot.press("a")
+        await wait_for(pilot, lambda: app.screen.query("#add-ids"), "the add dialog")
+        app.screen.query_one("#add-ids").insert(NEW_ID)  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        table = app.query_one(JobTable)
+        await wait_for(pilot, lambda: NEW_ID in table.rows, "the new job listed")
+        line = row_of(app, NEW_ID[:8])
+        assert line.startswith("◌ Loading")
+        assert "?" not in line  # "?" is the unknown-JobId mark
+        await pilot.press("s")  # by status: answered jobs first, the loading one after all
+        assert table.row_ids[-1] == NEW_ID
+
+
+async def test_z_zooms_the_focused_pane_and_1_to_4_jump_to_panes(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        jobs, detail = app.query_one(JobTable), app.query_one(DetailPane)
+        tree, log = app.query_one(StoryboardTree), app.query_one(EventLog)
+        assert "Zoom" in footer(app) and "1234" in footer(app).replace(" | ", "")
+        await pilot.press("2")
+        assert app.focused is detail
+        await pilot.press("z")
+        await wait_for(pilot, lambda: detail.region.width == 160, "the detail pane full width")
+        assert not jobs.display and not tree.display
+        assert "zoomed" in str(detail.border_subtitle)
+        await pilot.press("3")  # while zoomed, the pane jumped to is the one shown
+        await wait_for(pilot, lambda: tree.region.width == 160, "the tree full width")
+        assert app.focused is tree and not detail.display
+        await pilot.press("z")
+        await wait_for(pilot, lambda: jobs.display and detail.display, "every pane back")
+        assert jobs.region.width > 80 and not tree.border_subtitle
+        await pilot.press("4")  # the event log opens to take the focus
+        await wait_for(pilot, lambda: app.focused is log, "the event log focused")
+        await pilot.press("z")
+        await wait_for(pilot, lambda: log.region.height > 30, "the event log full height")
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.focused is jobs and jobs.region.width == 160, "jobs")
+        before = jobs.selected_id
+        await pilot.press("j")  # the keys act on the pane jumped to
+        assert jobs.selected_id != before
+
+
+async def _focus_tree(pilot: Pilot[int]) -> None:
+    await pilot.press("3")
+    await wait_for(pilot, lambda: isinstance(pilot.app.focused, StoryboardTree), "the tree")
+
+
+async def test_the_footer_follows_context(make_app: AppFactory) -> None:
+    app = make_app(readonly=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        on_row = footer(app)
+        assert "? Help" in on_row and "/ Filter" in on_row  # symbols, not question_mark
+        assert "Add" not in on_row  # --readonly: what would do nothing is not offered
+        assert "Copy editor link" not in on_row
+        await _focus_tree(pilot)
+        assert "y Copy editor link" in footer(app)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: app.screen is not app.screen_stack[0], "the help dialog")
+        in_dialog = footer(app)
+        assert "Close" in in_dialog  # the dialog's keys, not the list's behind it
+        assert "Copy URL" not in in_dialog and "Filter" not in in_dialog
+
+
+@pytest.mark.xfail(
+    strict=True, reason="needs the lead's one-line change in ui/app.py get_system_commands"
+)
+async def test_the_palette_shows_key_symbols(make_app: AppFactory) -> None:
+    from textual.command import CommandPalette
+    from textual.widgets import OptionList
+
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"Filter")
+
+        def shown() -> str:
+            options = app.screen.query_one(OptionList)
+            return " ".join(
+                str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
+            )
+
+        await wait_for(pilot, lambda: "binding id: filter" in shown(), "the Filter command")
+        assert "key: /" in shown() and "slash" not in shown()
