@@ -4,8 +4,10 @@ count, jobs not answered yet as loading."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,7 @@ from yike_tui.config import Settings
 from yike_tui.monitor import Monitor
 from yike_tui.session import Connection, Session
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimServer, running_simulator
+from yike_tui.store import Store
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.widgets.status_bar import StatusBar, render_status
 
@@ -128,3 +131,33 @@ async def test_render_status_counts_job_errors_and_loading_instead_of_naming_the
         assert "1 job with errors" in line
         assert "JobNotFound" not in line and BAD_ID[:8] not in line
         assert "?" not in line
+
+
+async def test_a_failed_save_shows_until_the_next_good_one(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("yike_tui.store.db.LOCK_TIMEOUT", 0.05)  # a locked db fails at once
+    store = Store.open(tmp_path / "state.sqlite3")
+    holder = sqlite3.connect(tmp_path / "state.sqlite3", isolation_level=None)
+    try:
+        async with IceClient(KEY, endpoint=sim.endpoint, retries=0) as client:
+            monitor = Monitor(client, store=store, interval=30, rate_limit=0, clock=FakeClock())
+            monitor.wall = lambda: FIXED_WALL
+            monitor.add([*sim.sim.book.ids[:2], BAD_ID])
+            holder.execute("BEGIN EXCLUSIVE")  # another program holds the db
+            await monitor.run_pass()
+            line = render(monitor)
+            assert "saving history failed" in line and "locked" in line
+            assert "1 job with errors" in line  # the bad JobId: its own, counted apart
+            holder.execute("ROLLBACK")  # it lets go: the next save works and says so...
+            monitor.refresh_now()
+            await monitor.run_pass()
+            line = render(monitor)
+            # ...even while a job still has an error of its own (the old bar kept showing
+            # the failed save for as long as any job had one).
+            assert "saving history failed" not in line and "1 job with errors" in line
+    finally:
+        if holder.in_transaction:
+            holder.execute("ROLLBACK")
+        holder.close()
+        store.close()
