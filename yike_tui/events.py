@@ -103,7 +103,9 @@ class Event:
             return f"fetch failed: {detail}" if detail else "fetch failed"
         if kind is EventKind.FETCH_RECOVERED:
             return "fetching works again"
-        return "job not found"  # JOB_NOT_FOUND
+        # JOB_NOT_FOUND: the API's words, with the hint at the other API when there is one.
+        said = str(d.get("message") or "")
+        return f"job not found: {said}" if said else "job not found"
 
     @property
     def is_notable(self) -> bool:
@@ -129,5 +131,5 @@ def fetch_recovered(job_id: str, *, ts: float) -> Event:
     return Event(EventKind.FETCH_RECOVERED, job_id, ts, {})
 
 
-def job_not_found(job_id: str, *, ts: float) -> Event:
-    return Event(EventKind.JOB_NOT_FOUND, job_id, ts, {})
+def job_not_found(job_id: str, *, ts: float, message: str = "") -> Event:
+    return Event(EventKind.JOB_NOT_FOUND, job_id, ts, {"message": message} if message else {})

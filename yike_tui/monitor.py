@@ -440,7 +440,7 @@ class Monitor:
         batch.changed.add(state.job_id)
         if err.kind is ErrorKind.NOT_FOUND:
             if not state.not_found:
-                batch.events.append(job_not_found(state.job_id, ts=wall))
+                batch.events.append(job_not_found(state.job_id, ts=wall, message=err.message))
             state.not_found, state.due = True, float("inf")
             return
         if first:

@@ -241,3 +241,16 @@ def test_the_demo_speaks_the_api_asked_for(capsys: pytest.CaptureFixture[str]) -
     code, out, err = run(["info", "--demo", "--api", "yike"], capsys)
     assert code == 0, err
     assert "api:         yike (the Yike product, version 2026-03-19; from --api)" in out
+
+
+def test_live_watch_event_for_an_unknown_job_carries_the_hint(
+    sim: Recorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The "job not found" event (the TUI's event log, watch's live lines, --exec hooks)
+    says what the API said, hint included, not just "job not found"."""
+    code, out, _ = run(["watch", "--json", "--until-done", UNKNOWN], capsys)
+    assert code == 1
+    events = [json.loads(line) for line in out.splitlines()]
+    missing = [e for e in events if e.get("kind") == "job_not_found"]
+    assert missing, events
+    assert "try --api yike" in missing[0]["message"]
