@@ -191,7 +191,7 @@ def build_submit(
     video_model: str | None = None,
     voice: str | None = None,
     exec_mode: str | None = None,
-    skip_failure_shot: bool = False,
+    skip_failure_shot: bool | None = None,  # None: the API's default (on)
     model_params: str | None = None,
     shot_split_mode: str | None = None,
     shot_prompt_mode: str | None = None,
@@ -221,8 +221,8 @@ def build_submit(
                 f"--exec-mode must be {' or '.join(EXEC_MODES)}, not {exec_mode[:40]!r}"
             )
         params["ExecMode"] = exec_mode
-    if skip_failure_shot:
-        params["SkipFailureShot"] = "true"
+    if skip_failure_shot is not None:  # sent either way when chosen: off must reach the API
+        params["SkipFailureShot"] = "true" if skip_failure_shot else "false"
     if model_params is not None:
         params["ModelParams"] = check_model_params(model_params)
     if shot_split_mode is not None:

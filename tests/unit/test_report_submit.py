@@ -141,3 +141,10 @@ def test_bad_input_is_refused_with_the_flag_named(changes: dict[str, str], messa
 
 def test_a_title_of_exactly_128_bytes_is_fine() -> None:
     assert build_submit(file_url="http://x.test/a", title="长" * 42 + "ab").query["Title"]
+
+
+@pytest.mark.parametrize(("chosen", "sent"), [(None, None), (True, "true"), (False, "false")])
+def test_skip_failure_shot_off_reaches_the_api(chosen: bool | None, sent: str | None) -> None:
+    """The API's default is on: switching it off must be sent as "false", not left out."""
+    request = build_submit(file_url="https://b.oss/x.txt", title="t", skip_failure_shot=chosen)
+    assert request.query.get("SkipFailureShot") == sent

@@ -111,7 +111,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="FullPipeline: through to the video; StoryboardOnly: stop at editable storyboards",
     )
     job.add_argument(
-        "--skip-failure-shot", action="store_true", help="carry on past shots that fail"
+        "--skip-failure-shot",
+        action=argparse.BooleanOptionalAction,
+        help="carry on past shots that fail (the API's default); --no-skip-failure-shot stops",
     )
     job.add_argument("--model-params", metavar="JSON", help="e.g. '{\"AudioEnable\": false}'")
     job.add_argument(

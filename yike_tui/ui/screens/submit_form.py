@@ -308,10 +308,6 @@ class SubmitForm(ModalScreen[str | None]):
             exec_mode=values["exec_mode"],
             skip_failure_shot=bool(values["skip_failed"]),
         )
-        if not values["skip_failed"]:
-            # build_submit leaves SkipFailureShot out when off, and the API's default is on:
-            # the user switched it off, so say so.
-            request.query["SkipFailureShot"] = "false"
         return request
 
     def _check(self) -> Path | None:
