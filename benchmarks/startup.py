@@ -1,9 +1,9 @@
 """Startup: the last known state of 5,000 jobs loaded from disk, before any request.
 
 Two rows: the engine as it starts (open the state db, read every snapshot, build every
-job's state; a cached answer is parsed when something first looks at it), and the same
-with every job parsed (``Store.load_snapshots`` + ``parse_job`` for all 5,000), which is
-the cost the lazy parse spreads out.
+job's state; a cached answer is parsed when something first looks at it), and what a screen
+that needs every job's row at once reads: the summaries kept beside the snapshots (issue 17;
+parsing all 5,000 answers instead, ~320 ms, is shown beside it).
 
 The snapshots are real simulator answers (3 to 20 storyboards each), written once under
 5,000 ids; each run opens the db afresh.
@@ -67,6 +67,18 @@ def load_once(path: Path, ids: list[str], parse_all: bool) -> float:
     return elapsed * 1000
 
 
+def load_summaries_once(path: Path, ids: list[str]) -> float:
+    """What a screen showing every job at once reads: each job's summary, no payload."""
+    gc.collect()
+    t0 = time.perf_counter()
+    with Store.open(path) as store:
+        rows = {summary.job_id: summary for summary in store.load_summaries()}
+    elapsed = time.perf_counter() - t0
+    if len(rows) != len(ids):
+        raise RuntimeError(f"{len(rows)} summaries for {len(ids)} jobs")
+    return elapsed * 1000
+
+
 def run(ctx: Context, results: Results) -> None:
     with sim_process(jobs=DISTINCT) as sim:
         payloads = asyncio.run(fetch_payloads(sim.endpoint, sim.ids))
@@ -77,6 +89,7 @@ def run(ctx: Context, results: Results) -> None:
         size = sum(p.stat().st_size for p in Path(tmp).iterdir())
         lazy = [load_once(path, ids, parse_all=False) for _ in range(runs)]
         full = [load_once(path, ids, parse_all=True) for _ in range(runs)]
+        rows = [load_summaries_once(path, ids) for _ in range(runs)]
     results.add(
         Figure(
             f"startup: engine state of {JOBS:,} cached jobs loaded from disk",
@@ -89,11 +102,14 @@ def run(ctx: Context, results: Results) -> None:
     )
     results.add(
         Figure(
-            f"startup: the same with all {JOBS:,} jobs parsed",
-            full,
+            f"startup: every one of {JOBS:,} jobs' row (status, title, counts) at once",
+            rows,
             "ms",
             target="< 200 ms",
-            reference="Store.open + load_snapshots + parse_job for every job",
-            passed=statistics.median(full) < 200,
+            reference=(
+                "Store.open + load_summaries: the summary kept beside each snapshot, no "
+                f"payload parsed (parsing every payload instead: {statistics.median(full):.0f} ms)"
+            ),
+            passed=statistics.median(rows) < 200,
         )
     )
