@@ -85,10 +85,9 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             write_json(pairs, sys.stdout)
             return EXIT_OK
-        listed = list(pairs)
-    if not listed:
+        statuses = {job.id: status for job, status in pairs if status is not None}
+    if not jobs:
         print("no jobs watched yet: add some with `yike-tui add JOBID`")
     else:
-        statuses = {job.id: status for job, status in listed if status is not None}
-        print(format_table([job for job, _ in listed], statuses))
+        print(format_table(jobs, statuses))
     return EXIT_OK
