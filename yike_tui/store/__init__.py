@@ -9,6 +9,10 @@ The watch list keeps the order jobs were added in; ``import_watchlist`` takes co
 old ``[[jobs]]`` once, and ``meta`` records that it did (removing every job later does not
 bring them back).
 
+Each snapshot has a summary beside it (``store/summary.py``: what the job's row shows),
+written in the same transaction and deleted with it: ``list``, ``report --cached`` and a
+start-up read summaries, streamed a page at a time, and never parse a payload to show a row.
+
 Retention: events older than 30 days, and all but the newest 50,000, are deleted when the
 store opens (``prune``); so are the snapshots of jobs no longer watched when the watch list is
 known then (``keep``), and both when a job is removed (``forget``).
