@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import webbrowser
 from collections.abc import Callable, Mapping
@@ -15,6 +16,7 @@ from yike_tui.safe_text import has_unsafe
 EDITOR_BASE = "https://www.yikeai.com/#/storyboard/"
 
 # Where a storyboard stands decides which editor page can show it (ice-api.md).
+_WHITESPACE = re.compile(r"\s")  # one C-level scan: report --cached checks 100,000 links
 _EDITABLE_SUBSTATUSES = frozenset({"CreateSucc", "ProduceSucc"})
 _PARSED_SUBSTATUSES = frozenset({"ParseSucc", "Creating", "CreateFailed"})
 
@@ -49,7 +51,7 @@ def check_url(url: str) -> str:
     """
     if len(url) > MAX_URL_LENGTH:
         raise ValueError(f"the link is {len(url)} characters long; the most is {MAX_URL_LENGTH}")
-    if any(ch.isspace() for ch in url) or has_unsafe(url):
+    if _WHITESPACE.search(url) or has_unsafe(url):
         raise ValueError("the link contains spaces, line breaks or control characters")
     try:
         parts = urlsplit(url)
