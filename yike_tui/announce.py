@@ -42,6 +42,7 @@ TITLE_LIMIT = 60
 BODY_LIMIT = 160
 DESKTOP_TIMEOUT = 5.0  # seconds a notify-send may take before its group is killed
 BEL = "\x07"
+PENDING_CAP = 100_000  # events held for the end of a pass (one per job is what counts)
 
 # The outcomes worth interrupting for, most important first.
 FAILED, SUSPENDED, SUCCEEDED = "failed", "suspended", "succeeded"
@@ -259,6 +260,22 @@ class Announcer:
         self.write = write
         self.env = dict(os.environ if env is None else env)
         self.runner = runner or BoundedRunner()
+        self._pending: list[Event] = []
+
+    def add(self, events: Iterable[Event]) -> None:
+        """Hold what is worth announcing until the pass that found it is over."""
+        for event in events:
+            if outcome(event) is not None and len(self._pending) < PENDING_CAP:
+                self._pending.append(event)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._pending)
+
+    def flush(self, title_of: Callable[[str], str]) -> Announcement | None:
+        """Announce what was held, as one announcement."""
+        events, self._pending = self._pending, []
+        return self.announce(events, title_of)
 
     def announce(
         self, events: Iterable[Event], title_of: Callable[[str], str]

@@ -165,8 +165,11 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
                 print(_render(event, monitor, args.json), flush=True)
                 if hook is not None:
                     hook.submit(_render(event, monitor, as_json=True))
-            if announcer is not None and update.events:
-                announcer.announce(update.events, title_of)
+            if announcer is not None:
+                announcer.add(update.events)
+                # One announcement per pass: a long pass hands over its news every 0.1 s.
+                if announcer.pending and not any(s.in_flight for s in monitor.jobs.values()):
+                    announcer.flush(title_of)
             if monitor.status.pause_reason and not stop.done():
                 stop.set_exception(CredentialsUnusable(monitor.status.pause_reason))
             elif args.until_done and monitor.all_terminal() and not stop.done():

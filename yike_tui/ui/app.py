@@ -14,11 +14,17 @@ from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
+from textual.css.scalar import Scalar, Unit
+from textual.message import Message
 from textual.screen import Screen
+from textual.widgets._toast import ToastRack
 
 from yike_tui import clipboard
+from yike_tui.announce import Announcer
 from yike_tui.api.errors import ErrorKind
-from yike_tui.monitor import JobState, Monitor
+from yike_tui.events import Event
+from yike_tui.monitor import JobState, Monitor, Update
 from yike_tui.redaction import redact_url
 from yike_tui.session import Session
 from yike_tui.ui.cells import safe
@@ -27,10 +33,33 @@ from yike_tui.ui.screens.main import UI_BATCH, MainScreen
 
 NARROW = 110  # columns under which the panes stack
 CREDENTIALS_EVERY = 10  # seconds between looks at the credentials while they are refused
+MIN_TOAST_WIDTH = 24  # columns: narrower than this left of the tree, toasts take half the screen
+HALF = Scalar(50, Unit.PERCENT, Unit.WIDTH)
+
+
+# Toasts sit above the status bar and footer, on the left: over the job list when the panes
+# are side by side, over the detail pane when they stack, never over the storyboard tree
+# (the right-hand pane in both layouts) or the status bar. Their width is what lies left of
+# the tree (set after each layout, _place_toasts); half the screen until there is one.
+TOAST_CSS = """
+ToastRack {
+    align: left bottom;
+    width: 50%;
+    margin-bottom: 2;
+}
+ToastHolder {
+    align-horizontal: left;
+}
+Toast {
+    width: 60;
+    max-width: 100%;
+}
+"""
 
 
 class YikeApp(App[int]):
     CSS_PATH = Path(__file__).with_name("yike.tcss")
+    CSS = TOAST_CSS
     TITLE = "yike-tui"
     # Screens get class -narrow under NARROW columns; the stylesheet stacks the panes.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]  # noqa: RUF012
@@ -59,6 +88,10 @@ class YikeApp(App[int]):
             else None
         )
         self.last_copied = ""  # what the last copy put on the clipboard (tests read it)
+        # Finished jobs announced to the terminal (OSC 9/777, tmux, bell) and the desktop.
+        self.announcer = (
+            Announcer(session.settings, write=self._write_terminal) if session else None
+        )
         self._main: MainScreen | None = None
 
     def get_default_screen(self) -> MainScreen:
@@ -87,6 +120,9 @@ class YikeApp(App[int]):
         self._handle_signals()
         if self.monitor is not None:
             self.set_interval(CREDENTIALS_EVERY, self._look_at_credentials)
+            self.monitor.subscribe(self._engine_news)
+        screen = self.main_screen
+        screen.screen_layout_refresh_signal.subscribe(self, self._place_toasts)
 
     def _apply_theme(self, name: str) -> None:
         if name in self.available_themes:
@@ -134,6 +170,55 @@ class YikeApp(App[int]):
         driver = self._driver
         if driver is not None:
             driver.write(data)
+
+    # --- toasts -------------------------------------------------------------------------------
+
+    def _place_toasts(self, screen: Screen[object]) -> None:
+        """Keep the toasts left of the storyboard tree, whatever the layout became."""
+        try:
+            rack = screen.get_child_by_type(ToastRack)
+            tree = screen.query_one("#tree")
+        except NoMatches:
+            return
+        left = tree.region.x if tree.display and tree.region.width else 0
+        width = Scalar.from_number(left) if left >= MIN_TOAST_WIDTH else HALF
+        if rack.styles.width != width:
+            rack.styles.width = width  # a new layout, published again: then unchanged
+
+    # --- announcements ------------------------------------------------------------------------
+
+    class Announce(Message, bubble=False):
+        """Engine news worth announcing; ``pass_over`` when the pass that found it ended."""
+
+        def __init__(self, events: list[Event], pass_over: bool) -> None:
+            super().__init__()
+            self.events = events
+            self.pass_over = pass_over
+
+    def _engine_news(self, update: Update) -> None:
+        """The engine's subscriber (the screen's feed draws; this announces). Cheap: the
+        events go to the app as a message, and the pass is asked about only when needed."""
+        if self.announcer is None or self.monitor is None:
+            return
+        pending = self.announcer.pending
+        if not update.events and not pending:
+            return
+        # One announcement per pass: a long pass hands over its news every 0.1 s.
+        under_way = any(state.in_flight for state in self.monitor.jobs.values())
+        self.post_message(self.Announce(update.events, not under_way))
+
+    def on_yike_app_announce(self, message: Announce) -> None:
+        if self.announcer is None:
+            return
+        self.announcer.add(message.events)
+        if message.pass_over:
+            self.announcer.flush(self._announced_title)
+
+    def _announced_title(self, job_id: str) -> str:
+        state = self.monitor.jobs.get(job_id) if self.monitor else None
+        if state is None:
+            return job_id[:12]
+        return state.label or (state.job.title if state.job else "") or job_id[:12]
 
     # --- credentials -------------------------------------------------------------------------
 
