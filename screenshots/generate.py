@@ -14,7 +14,7 @@ OUT = Path(__file__).parent
 async def shoot() -> None:
     for scene in SCENES:
         with demo_sim() as sim:  # a fresh simulator a scene: same RequestIds every run
-            app = demo_app(sim, key_id=scene.key_id)
+            app = demo_app(sim, key_id=scene.key_id, endpoint_down=scene.endpoint_down)
             async with app.run_test(size=scene.size) as pilot:
                 await scene.prepare(pilot)
                 path = app.save_screenshot(filename=f"{scene.name}.svg", path=str(OUT))

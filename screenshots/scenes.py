@@ -21,6 +21,7 @@ from yike_tui.ui.app import YikeApp
 
 FIXED_WALL = 1_795_000_000.0
 SCENE_PORT = 47_321
+DOWN_PORT = 47_322  # nothing listens here: the endpoint-down scene's API
 DEMO_TIME = 150.0  # seconds into the demo: some jobs running, some done, one suspended
 
 
@@ -30,10 +31,14 @@ def demo_sim(port: int = SCENE_PORT) -> Iterator[SimulatorThread]:
         yield sim
 
 
-def demo_app(sim: SimulatorThread, *, key_id: str = DEMO_ACCESS_KEY_ID) -> YikeApp:
+def demo_app(
+    sim: SimulatorThread, *, key_id: str = DEMO_ACCESS_KEY_ID, endpoint_down: bool = False
+) -> YikeApp:
+    """The demo's jobs in the app; ``endpoint_down`` asks a port nobody listens on."""
     creds = Credentials(key_id, DEMO_ACCESS_KEY_SECRET, source="built-in demo simulator")
+    endpoint = f"http://127.0.0.1:{DOWN_PORT}" if endpoint_down else sim.endpoint
     session = Session(
-        conn=Connection(sim.endpoint, creds, []),
+        conn=Connection(endpoint, creds, []),
         settings=Settings(concurrency=1, rate_limit=0.0, interval=30.0),
         job_ids=list(sim.job_ids),
         labels={},
@@ -103,6 +108,7 @@ class Scene:
     size: tuple[int, int]
     prepare: Callable[[Pilot[int]], Awaitable[None]]
     key_id: str = DEMO_ACCESS_KEY_ID  # an unknown key shows the error state
+    endpoint_down: bool = False  # no API listening: the OFFLINE state
 
 
 async def _main(pilot: Pilot[int]) -> None:
@@ -141,6 +147,18 @@ async def _events(pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
+async def _filtered_sorted(pilot: Pilot[int]) -> None:
+    from yike_tui.ui.widgets.job_table import JobTable
+
+    await settled(pilot)
+    await pilot.press("slash", "e", "d", "enter")  # Succeeded, Failed, Suspended and titles
+    await pilot.press("s")  # by status: failures first
+    table = pilot.app.query_one(JobTable)
+    await wait_for(pilot, lambda: "↓status" in str(table.border_title), "filtered and sorted")
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
 SCENES = (
     Scene("main", (140, 40), _main),
     Scene("failures", (140, 40), _failures),
@@ -149,4 +167,6 @@ SCENES = (
     Scene("events", (140, 40), _events),
     Scene("narrow-80x24", (80, 24), _main),
     Scene("error", (140, 30), _main, key_id="LTAI5tNoSuchKeyAnywhere"),
+    Scene("endpoint-down-80x24", (80, 24), _main, endpoint_down=True),
+    Scene("filtered-sorted", (160, 45), _filtered_sorted),
 )

@@ -25,5 +25,5 @@ def test_screen(snap_compare, frozen_demo: SimulatorThread, scene: Scene) -> Non
     async def prepare(pilot: Pilot[int]) -> None:
         await scene.prepare(pilot)
 
-    app = demo_app(frozen_demo, key_id=scene.key_id)
+    app = demo_app(frozen_demo, key_id=scene.key_id, endpoint_down=scene.endpoint_down)
     assert snap_compare(app, terminal_size=scene.size, run_before=prepare)

@@ -4,13 +4,19 @@ dropped by priority on narrow terminals, failure marks kept when cut, loading ro
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 from screenshots.scenes import first_pass
-from tests.ui.conftest import AppFactory
+from tests.ui.conftest import FIXED_WALL, AppFactory, by_title
 from tests.wait import wait_for
+from yike_tui.api.credentials import Credentials
+from yike_tui.config import Settings
+from yike_tui.session import Connection, Session
+from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.widgets.detail import DetailPane
 from yike_tui.ui.widgets.event_log import EventLog
@@ -186,3 +192,37 @@ async def test_the_palette_shows_key_symbols(make_app: AppFactory) -> None:
 
         await wait_for(pilot, lambda: "binding id: filter" in shown(), "the Filter command")
         assert "key: /" in shown() and "slash" not in shown()
+
+
+async def test_the_detail_pane_shows_no_signature(
+    make_app: AppFactory, sim: SimulatorThread
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        table = app.query_one(JobTable)
+        table.move_cursor(row=table.get_row_index(by_title(sim, "Harbour Lights")))
+        body = app.query_one("#detail-body", Static)
+        await wait_for(pilot, lambda: "Harbour Lights" in str(body.render()), "its detail")
+        shown = str(body.render())
+        assert "/output.mp4" in shown  # where the video is, without the signed query
+        assert "Signature" not in shown and "OSSAccessKeyId" not in shown
+
+
+async def test_with_the_endpoint_down_rows_say_no_answer_not_a_title(sim: SimulatorThread) -> None:
+    with socket.socket() as probe:  # a port nothing listens on: connections are refused
+        probe.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    creds = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, source="test credentials")
+    settings = Settings(concurrency=1, rate_limit=0.0, clipboard="osc52")  # type: ignore[call-arg]
+    session = Session(Connection(down, creds, []), settings, list(sim.job_ids), {}, None, False)
+    app = YikeApp(session, wall=lambda: FIXED_WALL)
+    async with app.run_test(size=(80, 24)) as pilot:
+        monitor = app.monitor
+        assert monitor is not None
+        await wait_for(pilot, lambda: monitor.status.passes >= 1, "a pass without answers")
+        app.flush_updates()
+        await pilot.pause()
+        line = rows(app)[1]
+        assert line.startswith("! No answer")
+        assert "(untitled)" not in line  # nothing is known about the job, not that it has none

@@ -51,6 +51,8 @@ def status_cell(state: JobState) -> Text:
     if state.not_found:
         return Text("? NotFound", style="red")
     if state.job is None:  # not answered yet, or never answered: not the "?" of NotFound
+        if state.unreachable:  # the endpoint's outage, not this job's: the status bar says
+            return Text("! No answer", style="red")
         return Text("! Error", style="red") if state.error else Text(f"{LOADING} Loading", "dim")
     status = state.job.status
     return Text(f"{STATUS_SYMBOL[status]} {status_word(state)}", style=STATUS_STYLE[status])
@@ -60,7 +62,10 @@ def title_cell(state: JobState, *, shots_mark: bool = False) -> Text:
     """The title and the user's label; ``shots_mark`` (the Shots column is not shown) ends
     it with ✗N for N failed shots, which ``fit`` never cuts."""
     title = state.job.title if state.job else ""
-    text = Text(safe(title, MAX_TITLE) or "(untitled)", style="" if title else "dim")
+    if state.job is None:  # not known yet: "(untitled)" would be a claim about the job
+        text = Text("–", style="dim")
+    else:
+        text = Text(safe(title, MAX_TITLE) or "(untitled)", style="" if title else "dim")
     if state.label:  # the user's own tag, after the title so sorting and scanning still work
         text.append(f" · {safe(state.label, 24)}", style="dim italic")
     failed = len(state.job.failed_shots) if state.job and shots_mark else 0

@@ -79,7 +79,16 @@ KEYS: tuple[Binding, ...] = (
     _b("m", "report", "Copy report", "report", show=False),
 )
 APP_KEYS = tuple(b for b in KEYS if b.id == "quit_ctrl_c")
-MAIN_KEYS = tuple(b for b in KEYS if b not in APP_KEYS)
+# The footer draws the screen's keys in this order and an 80-column one cuts the rest:
+# what a user reaches for first, first (? still lists them all, in KEYS order).
+FOOTER_FIRST: tuple[str, ...] = ("quit", "help", "filter", "copy_url", "open", "events", "zoom")
+FOOTER_FIRST += tuple(f"pane_{name}" for name in ("jobs", "detail", "storyboards", "events"))
+MAIN_KEYS = tuple(
+    sorted(
+        (b for b in KEYS if b not in APP_KEYS),
+        key=lambda b: FOOTER_FIRST.index(b.id) if b.id in FOOTER_FIRST else len(FOOTER_FIRST),
+    )
+)
 
 
 # Panes that scroll (the detail pane, the help screen): j/k a line, g/G the top/bottom. The

@@ -100,7 +100,7 @@ class MainScreen(Screen[None]):
         yield EventLog(self._title_of, id="events")
         yield Downloads(id="downloads")
         yield StatusBar(id="status")
-        yield Footer()
+        yield Footer(compact=True)  # 80 columns show every key shown at 160
 
     def on_mount(self) -> None:
         self.query_one("#detail").border_title = "Detail"

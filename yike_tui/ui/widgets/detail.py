@@ -14,7 +14,7 @@ from textual.widgets import Static
 from yike_tui.models import JobStatus, Storyboard
 from yike_tui.monitor import JobState
 from yike_tui.presentation import ago
-from yike_tui.redaction import is_redacted
+from yike_tui.redaction import is_redacted, redact_url
 from yike_tui.safe_text import clean
 from yike_tui.ui import cells
 from yike_tui.ui.keys import SCROLL_KEYS
@@ -82,8 +82,8 @@ def render_detail(state: JobState | None, now: float) -> Text:
         done, total = job.storyboards_done, len(job.storyboards)
         _line(text, "Storyboards", f"{done}/{total} done, {job.storyboards_failed} failed")
         _line(text, "Failed shots", str(len(job.failed_shots)), "red" if job.failed_shots else "")
-        if job.output_url:
-            _line(text, "Output", cells.safe(job.output_url), "underline")
+        if job.output_url:  # never the signature on screen: c, o and D use the whole link
+            _line(text, "Output", cells.safe(redact_url(job.output_url)), "underline")
         else:
             will_come, why = missing_output(state)
             _line(text, "Output", f"{'not yet' if will_come else 'none'}: {why}", "dim")
