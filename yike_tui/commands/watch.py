@@ -43,6 +43,7 @@ from yike_tui.safe_text import clean, fit, truncate
 from yike_tui.session import Session, open_session
 
 MAX_EXEC_TIMEOUT = 3600.0
+ANNOUNCE_CHECK = 0.5  # seconds between looks for held announcements whose pass has ended
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -160,6 +161,13 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
             state = monitor.jobs.get(job_id)
             return (state.label or (state.job.title if state.job else "")) if state else ""
 
+        def announce_if_idle() -> None:
+            # One announcement per pass: a long pass hands over its news every 0.1 s.
+            if announcer is None or not announcer.pending:
+                return
+            if not any(s.in_flight for s in monitor.jobs.values()):
+                announcer.flush(title_of)
+
         def on_update(update: Update) -> None:
             for event in update.events:  # a job first seen failed comes with its reasons
                 print(_render(event, monitor, args.json), flush=True)
@@ -167,9 +175,7 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
                     hook.submit(_render(event, monitor, as_json=True))
             if announcer is not None:
                 announcer.add(update.events)
-                # One announcement per pass: a long pass hands over its news every 0.1 s.
-                if announcer.pending and not any(s.in_flight for s in monitor.jobs.values()):
-                    announcer.flush(title_of)
+                announce_if_idle()
             if monitor.status.pause_reason and not stop.done():
                 stop.set_exception(CredentialsUnusable(monitor.status.pause_reason))
             elif args.until_done and monitor.all_terminal() and not stop.done():
@@ -190,17 +196,27 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, on_signal, sig)
         engine = asyncio.create_task(monitor.run())
         feeding = asyncio.create_task(hook.run()) if hook is not None else None
+        # A pass's last news may come before it ends (its flushes are timed): look again.
+        looking = asyncio.create_task(_every(ANNOUNCE_CHECK, announce_if_idle))
         try:
             code = await stop
+            if announcer is not None:
+                announcer.flush(title_of)  # what the last pass found, before exiting
             if hook is not None and code < 128:  # finished, not stopped: let the last run
                 await hook.drain(within=hook.timeout)
             return code
         finally:
-            for task in (engine, feeding):
+            for task in (engine, feeding, looking):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+
+
+async def _every(seconds: float, call: Callable[[], None]) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        call()
 
 
 def _make_hook(args: argparse.Namespace) -> ExecHook | None:

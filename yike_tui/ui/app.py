@@ -33,6 +33,7 @@ from yike_tui.ui.screens.main import UI_BATCH, MainScreen
 
 NARROW = 110  # columns under which the panes stack
 CREDENTIALS_EVERY = 10  # seconds between looks at the credentials while they are refused
+ANNOUNCE_CHECK = 0.5  # seconds between looks for held announcements whose pass has ended
 MIN_TOAST_WIDTH = 24  # columns: narrower than this left of the tree, toasts take half the screen
 HALF = Scalar(50, Unit.PERCENT, Unit.WIDTH)
 
@@ -121,6 +122,9 @@ class YikeApp(App[int]):
         if self.monitor is not None:
             self.set_interval(CREDENTIALS_EVERY, self._look_at_credentials)
             self.monitor.subscribe(self._engine_news)
+            # A pass's last news may come before it ends (its flushes are timed): what is
+            # held is announced once no fetch of the pass is left.
+            self.set_interval(ANNOUNCE_CHECK, self._announce_if_idle)
         screen = self.main_screen
         screen.screen_layout_refresh_signal.subscribe(self, self._place_toasts)
 
@@ -212,6 +216,12 @@ class YikeApp(App[int]):
             return
         self.announcer.add(message.events)
         if message.pass_over:
+            self.announcer.flush(self._announced_title)
+
+    def _announce_if_idle(self) -> None:
+        if self.announcer is None or self.monitor is None or not self.announcer.pending:
+            return
+        if not any(state.in_flight for state in self.monitor.jobs.values()):
             self.announcer.flush(self._announced_title)
 
     def _announced_title(self, job_id: str) -> str:
