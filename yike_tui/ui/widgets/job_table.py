@@ -75,6 +75,18 @@ def fit_columns(content_width: int) -> tuple[tuple[str, ...], int]:
     return tuple(keys), max(TITLE_MIN, min(TITLE_MAX, title_room()))
 
 
+# Column key -> its cell for (state, now, whether the title carries the failed shots).
+_CELLS: dict[str, Callable[[JobState, float, bool], Text]] = {
+    "status": lambda state, now, marked: cells.status_cell(state),
+    "title": lambda state, now, marked: cells.title_cell(state, shots_mark=marked),
+    "job": lambda state, now, marked: Text(cells.safe(state.job_id[:8])),
+    "boards": lambda state, now, marked: cells.storyboards_cell(state),
+    "shots": lambda state, now, marked: cells.failed_cell(state),
+    "changed": lambda state, now, marked: cells.changed_cell(state, now),
+    "checked": lambda state, now, marked: cells.checked_cell(state, now),
+}
+
+
 def _status_rank(state: JobState) -> int:
     # A job not answered yet is not "unknown": it goes after every answered one.
     if cells.is_loading(state):
@@ -206,16 +218,8 @@ class JobTable(ScrollView, can_focus=True):
     def row_cells(self, state: JobState, now: float) -> list[Text]:
         """The cells of the shown columns; with Shots dropped, the title carries ✗N."""
         shown = self._shown_columns
-        every = {
-            "status": lambda: cells.status_cell(state),
-            "title": lambda: cells.title_cell(state, shots_mark="shots" not in shown),
-            "job": lambda: Text(cells.safe(state.job_id[:8])),
-            "boards": lambda: cells.storyboards_cell(state),
-            "shots": lambda: cells.failed_cell(state),
-            "changed": lambda: cells.changed_cell(state, now),
-            "checked": lambda: cells.checked_cell(state, now),
-        }
-        return [every[key]() for key in shown]
+        marked = "shots" not in shown
+        return [_CELLS[key](state, now, marked) for key in shown]
 
     def sync(self, changed: Iterable[str], now: float) -> None:
         """Bring the rows of ``changed`` jobs up to date, adding or removing as needed.
