@@ -254,3 +254,12 @@ def test_live_watch_event_for_an_unknown_job_carries_the_hint(
     missing = [e for e in events if e.get("kind") == "job_not_found"]
     assert missing, events
     assert "try --api yike" in missing[0]["message"]
+
+
+def test_watch_human_line_for_an_unknown_job_carries_the_hint(
+    sim: Recorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(["watch", "--once", UNKNOWN, "--api", "yike"], capsys)
+    assert code == 1
+    line = next(line for line in out.splitlines() if "NotFound" in line)
+    assert UNKNOWN in line and "try --api ice" in line

@@ -27,7 +27,6 @@ import sys
 import time
 from collections.abc import Callable
 
-from yike_tui.announce import Announcer
 from yike_tui.commands.deadline import add_timeout_argument, deadline_error
 from yike_tui.commands.options import INTERVAL_HELP, add_connection_arguments, interval_seconds
 from yike_tui.commands.skeleton import command_ids
@@ -112,8 +111,9 @@ def event_line(event: Event, monitor: Monitor) -> str:
 
 def state_line(state: JobState) -> str:
     job = state.job
-    if state.not_found:
-        return f"? NotFound   {clean(state.job_id, one_line=True)}"
+    if state.not_found:  # with what the API said (and the hint at the other API)
+        why = f"  {state.error.message}" if state.error else ""
+        return f"? NotFound   {clean(state.job_id, one_line=True)}{clean(why, one_line=True)}"
     if job is None:
         err = state.error
         why = f"{err.code}: {err.message}" if err else "no answer"
@@ -153,6 +153,8 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
             return await _once(monitor, args.json, args.timeout)
         stop: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         hook = _make_hook(args)
+        from yike_tui.announce import Announcer  # not needed by --once: kept off its start-up
+
         announcer = (
             Announcer(session.settings, write=_terminal_writer()) if _on_terminal() else None
         )
