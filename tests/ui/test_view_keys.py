@@ -226,3 +226,13 @@ async def test_with_the_endpoint_down_rows_say_no_answer_not_a_title(sim: Simula
         line = rows(app)[1]
         assert line.startswith("! No answer")
         assert "(untitled)" not in line  # nothing is known about the job, not that it has none
+
+
+async def test_at_60x20_the_event_log_leaves_the_job_list_rows(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await first_pass(pilot)
+        await pilot.press("e")
+        log = app.query_one(EventLog)
+        await wait_for(pilot, lambda: log.region.height > 0, "the event log open")
+        assert app.query_one(JobTable).scrollable_content_region.height >= 3  # header + 2 jobs
