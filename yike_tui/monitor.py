@@ -45,7 +45,7 @@ from yike_tui.events import (
 )
 from yike_tui.models import Job, JobStatus, parse_job
 from yike_tui.ratelimit import RateLimiter
-from yike_tui.store import Store
+from yike_tui.store import SnapshotItem, Store, Summary
 
 log = logging.getLogger(__name__)
 
@@ -74,13 +74,34 @@ class JobFetcher(Protocol):
     async def get_job_payload(self, job_id: str) -> dict[str, Any]: ...
 
 
-@dataclass
+_TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED})
+_STATUS_OF: dict[str, JobStatus] = {}  # raw status text -> JobStatus: 100,000 rows, few values
+_STATUS_MEMO = 256  # distinct raw values remembered (a hostile API could send any number)
+
+
+def status_of(raw: str) -> JobStatus:
+    """``JobStatus.from_raw``, remembered: start-up reads it for every stored job."""
+    status = _STATUS_OF.get(raw)
+    if status is None:
+        status = JobStatus.from_raw(raw) if raw else JobStatus.UNKNOWN
+        if len(_STATUS_OF) < _STATUS_MEMO:
+            _STATUS_OF[raw] = status
+    return status
+
+
+@dataclass(slots=True, eq=False)
 class JobState:
-    """Everything the engine knows about one watched job."""
+    """Everything the engine knows about one watched job.
+
+    A job known only from the state db starts from its ``summary`` (what its row shows):
+    its stored answer is read and parsed only when something first looks at ``job``, so
+    100,000 cached jobs cost 100,000 small rows, not 100,000 parsed answers. Slots, and a
+    lock made on first use, keep each state small.
+    """
 
     job_id: str
     label: str = ""
-    payload: dict[str, Any] | None = None  # the raw answer behind ``job``
+    payload: dict[str, Any] | None = None  # the raw answer behind ``job`` (None: from disk)
     stale: bool = True  # shown from disk, not yet fetched in this run
     last_checked: float = 0.0  # wall time of the last answer (or failure)
     last_change: float = 0.0  # wall time of the last event that was not a fetch problem
@@ -96,35 +117,97 @@ class JobState:
     # The last fetch got no answer while the endpoint was unreachable: ``error`` is the
     # outage's, not this job's; False again after this job's next answer or API error.
     unreachable: bool = False
-    # Held while a request for this job is out: never two at once for one job.
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
-    _job: Job | None = None
-    _unparsed: bool = False  # ``payload`` came from disk and is parsed on first use
+    # What the state db says of the job (its row), until an answer in this run replaces it.
+    summary: Summary | None = None
+    _job: Job | None = field(default=None, init=False, repr=False)
+    _unparsed: bool = field(default=False, init=False, repr=False)  # parse on first use
+    _row: Summary | None = field(default=None, init=False, repr=False)  # of ``_job``
+    _load: Callable[[str], tuple[dict[str, Any], float] | None] | None = field(
+        default=None, init=False, repr=False
+    )
+    _lock: asyncio.Lock | None = field(default=None, init=False, repr=False)
+
+    @property
+    def lock(self) -> asyncio.Lock:
+        """Held while a request for this job is out: never two at once for one job."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
 
     @property
     def job(self) -> Job | None:
         # Parsing thousands of cached answers at start-up would delay the first frame; a
         # cached job is parsed when something first looks at it.
-        if self._unparsed and self.payload is not None:
-            self._job = parse_job(self.payload, job_id=self.job_id, fetched_at=self.last_checked)
+        if self._unparsed:
             self._unparsed = False
+            payload = self.payload
+            if payload is None and self._load is not None:
+                stored = self._load(self.job_id)  # None: gone, or over the size cap
+                payload = None if stored is None else stored[0]
+            if payload is not None:
+                self._job = parse_job(payload, job_id=self.job_id, fetched_at=self.last_checked)
+                self._row = self.summary  # what was stored of this very answer
         return self._job
 
     @job.setter
     def job(self, job: Job | None) -> None:
-        self._job, self._unparsed = job, False
+        self._job, self._unparsed, self._row = job, False, None
+        if job is not None:
+            self.summary = None  # the answer in hand says more than the stored row
 
     def set_cached(self, payload: dict[str, Any], fetched_at: float) -> None:
+        """Start from a stored answer in hand (parsed on first use)."""
         self.payload, self.last_checked, self.last_change = payload, fetched_at, fetched_at
         self.loading = False
-        self._job, self._unparsed = None, True
+        self._job, self._unparsed, self._row, self.summary = None, True, None, None
+
+    def set_summary(
+        self,
+        summary: Summary,
+        load: Callable[[str], tuple[dict[str, Any], float] | None],
+    ) -> None:
+        """Start from the stored summary; ``load`` reads the stored answer when ``job`` is
+        first looked at (``Store.load_snapshot``)."""
+        self.summary, self._load = summary, load
+        self.last_checked = self.last_change = summary.fetched_at
+        self.loading = False
+        self.payload, self._job, self._unparsed, self._row = None, None, True, None
+
+    @property
+    def has_answer(self) -> bool:
+        """An answer (in this run or stored) says what the job is."""
+        return self._job is not None or self.summary is not None or self.payload is not None
+
+    @property
+    def row(self) -> Summary | None:
+        """What the job's row shows, without parsing a stored answer: the stored summary
+        until an answer in this run replaces it; None while nothing is known."""
+        if self._job is None:
+            if self.summary is not None:
+                return self.summary
+            if not self._unparsed:
+                return None
+        if self._row is None:
+            job = self.job
+            if job is None:
+                return self.summary
+            self._row = Summary.of_job(job, self.last_checked, self.job_id)
+        return self._row
 
     @property
     def status(self) -> JobStatus:
+        if self._job is not None:
+            return self._job.status
+        if self.summary is not None:
+            return status_of(self.summary.status_raw)
         if self._unparsed and self.payload is not None:
             raw = self.payload.get("JobStatus")
-            return JobStatus.from_raw(raw) if isinstance(raw, str) else JobStatus.UNKNOWN
-        return self._job.status if self._job else JobStatus.UNKNOWN
+            return status_of(raw) if isinstance(raw, str) else JobStatus.UNKNOWN
+        return JobStatus.UNKNOWN
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in _TERMINAL
 
 
 @dataclass(frozen=True)
@@ -170,7 +253,7 @@ class Tally:
 class _Batch:
     events: list[Event] = field(default_factory=list)
     changed: set[str] = field(default_factory=set)
-    snapshots: list[tuple[str, dict[str, Any], float, str, str]] = field(default_factory=list)
+    snapshots: list[SnapshotItem] = field(default_factory=list)
 
 
 class Monitor:
@@ -202,6 +285,7 @@ class Monitor:
         self._rng = random.Random()
         self._answers = 0  # answers from the endpoint so far: did one come while we waited?
         self._offline_ids: set[str] = set()  # jobs not reached in the outage under way
+        self._tally: Tally | None = None  # tally() until something changes
 
     # --- watch list ----------------------------------------------------------------------
 
@@ -209,18 +293,22 @@ class Monitor:
         self._subscribers.append(callback)
 
     def load_cached(self) -> int:
-        """Fill in the last known state of watched jobs from the store; returns how many."""
+        """Fill in the last known state of watched jobs from the store's summaries (no
+        stored answer is read: each is parsed when its job is first looked at); returns how
+        many."""
         if self.store is None:
             return 0
         loaded = 0
-        for job_id, (payload, fetched_at) in self.store.load_snapshots().items():
-            state = self.jobs.get(job_id)
+        jobs, load = self.jobs, self.store.load_snapshot
+        for summary in self.store.load_summaries():
+            state = jobs.get(summary.job_id)
             if state is None:
                 continue
-            state.set_cached(payload, fetched_at)
-            if state.status.is_terminal:  # final: shown as it is, never fetched again
+            state.set_summary(summary, load)
+            if state.is_terminal:  # final: shown as it is, never fetched again
                 state.confirmed, state.due, state.stale = True, float("inf"), False
             loaded += 1
+        self._tally = None
         return loaded
 
     def add(self, job_ids: Iterable[str], label: str = "") -> list[str]:
@@ -232,11 +320,13 @@ class Monitor:
             self.jobs[job_id] = JobState(job_id, label=label, due=self.clock())
             added.append(job_id)
         if added:
+            self._tally = None
             self._wake.set()
         return added
 
     def remove(self, job_ids: Iterable[str]) -> list[str]:
         removed = [job_id for job_id in job_ids if self.jobs.pop(job_id, None) is not None]
+        self._tally = None
         self._offline_ids.difference_update(removed)
         self.status.offline_jobs = len(self._offline_ids)
         if not self._offline_ids:  # no watched job is left waiting for the endpoint
@@ -257,6 +347,7 @@ class Monitor:
             state.due = now
             state.confirmed = False
             state.not_found = False
+        self._tally = None
         self._wake.set()
 
     async def fetch_now(self, job_id: str) -> JobState:
@@ -320,7 +411,7 @@ class Monitor:
         """Fetch every due job once; returns how many were fetched."""
         due = self.due_jobs()
         # Running jobs first: confirmations and retries of failing jobs can wait a moment.
-        due.sort(key=lambda s: (s.status.is_terminal, s.failures))
+        due.sort(key=lambda s: (s.is_terminal, s.failures))
         if not due:
             return 0
         queue: asyncio.Queue[JobState] = asyncio.Queue()
@@ -388,7 +479,7 @@ class Monitor:
         events = diff(state.job if not state.not_found else None, job, ts=wall)
         if state.error is not None:
             events.insert(0, fetch_recovered(state.job_id, ts=wall))
-        was_terminal = state.status.is_terminal and (state.job is not None)
+        was_terminal = state.is_terminal and (state.job is not None)
         self._reached(now)
         state.error, state.failures, state.not_found = None, 0, False
         state.loading = state.unreachable = False
@@ -406,7 +497,9 @@ class Monitor:
         batch = self._batch
         batch.events.extend(events)
         batch.changed.add(state.job_id)
-        batch.snapshots.append((state.job_id, payload, wall, job.status_raw, job.title))
+        # The parsed job goes along: the store makes the row's summary from it.
+        batch.snapshots.append((state.job_id, payload, wall, job.status_raw, job.title, job))
+        self._tally = None
 
     def _next_due(self, state: JobState, now: float, *, changed: bool, was_terminal: bool) -> float:
         status = state.status
@@ -438,6 +531,7 @@ class Monitor:
             self.status.last_error = f"{state.job_id[:8]}…: {err.code}: {err.message}"
         batch = self._batch
         batch.changed.add(state.job_id)
+        self._tally = None
         if err.kind is ErrorKind.NOT_FOUND:
             if not state.not_found:
                 batch.events.append(job_not_found(state.job_id, ts=wall, message=err.message))
@@ -507,6 +601,7 @@ class Monitor:
             self._emit(Update(batch.events, batch.changed))
 
     def _emit(self, update: Update) -> None:
+        self._tally = None  # whatever told the subscribers may have changed a job
         for callback in list(self._subscribers):
             try:
                 callback(update)
@@ -521,6 +616,15 @@ class Monitor:
         return self.tally().counts
 
     def tally(self) -> Tally:
+        """Counted once per change: the status bar asks at every update and every second,
+        and at 100,000 jobs a count takes tens of ms. The engine's own changes, and any
+        ``Update`` told to subscribers, make it count again."""
+        tally = self._tally
+        if tally is None:
+            tally = self._tally = self._count()
+        return Tally(dict(tally.counts), tally.loading, tally.errors, tally.total)
+
+    def _count(self) -> Tally:
         counts: dict[JobStatus, int] = {}
         loading = errors = 0
         for state in self.jobs.values():
@@ -529,15 +633,23 @@ class Monitor:
                 continue
             own_error = state.error is not None and not state.unreachable
             errors += own_error or state.not_found
-            if state.not_found or state.payload is None:
+            if state.not_found or not state.has_answer:
                 continue  # no answer to count a status from (an error, or an unknown JobId)
-            counts[state.status] = counts.get(state.status, 0) + 1
+            status = state.status
+            counts[status] = counts.get(status, 0) + 1
         return Tally(counts, loading, errors, len(self.jobs))
 
     def all_terminal(self) -> bool:
-        return bool(self.jobs) and all(
-            s.status.is_terminal or s.not_found for s in self.jobs.values()
-        )
+        return bool(self.jobs) and all(s.is_terminal or s.not_found for s in self.jobs.values())
 
 
-__all__ = ["EngineStatus", "EventKind", "JobState", "Monitor", "Tally", "Update", "is_unreachable"]
+__all__ = [
+    "EngineStatus",
+    "EventKind",
+    "JobState",
+    "Monitor",
+    "Tally",
+    "Update",
+    "is_unreachable",
+    "status_of",
+]
