@@ -30,6 +30,7 @@ from collections.abc import Callable
 from yike_tui.commands.deadline import add_timeout_argument, deadline_error
 from yike_tui.commands.options import INTERVAL_HELP, add_connection_arguments, interval_seconds
 from yike_tui.commands.skeleton import command_ids
+from yike_tui.commands.watch_outage import OutageLines
 from yike_tui.diff import failures_at_first_sight
 from yike_tui.events import Event, iso_utc
 from yike_tui.exec_hook import TIMEOUT as EXEC_TIMEOUT
@@ -170,11 +171,18 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
             if not any(s.in_flight for s in monitor.jobs.values()):
                 announcer.flush(title_of)
 
+        outage = OutageLines()
+
         def on_update(update: Update) -> None:
             for event in update.events:  # a job first seen failed comes with its reasons
-                print(_render(event, monitor, args.json), flush=True)
                 if hook is not None:
                     hook.submit(_render(event, monitor, as_json=True))
+                if not args.json and outage.swallow(event, monitor):
+                    continue
+                print(_render(event, monitor, args.json), flush=True)
+            if not args.json:
+                for line in outage.lines(monitor.status):
+                    print(line, flush=True)
             if announcer is not None:
                 announcer.add(update.events)
                 announce_if_idle()
