@@ -46,6 +46,7 @@ from yike_tui.events import (
 from yike_tui.models import Job, JobStatus, parse_job
 from yike_tui.ratelimit import RateLimiter
 from yike_tui.store import SnapshotItem, Store, Summary
+from yike_tui.store.bulk import quiet_gc
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ CHANGED_FACTOR = 0.5  # a job that just changed is likely to change again soon
 BACKOFF_CAP = 600.0  # seconds: the longest a failing job waits between tries
 CONFIRM_DELAY = 5.0  # seconds before the fetch that confirms a terminal status
 DUE_SLACK = 2.0  # seconds: jobs due this soon are fetched with the pass that is starting
+LOAD_PAGE = 5000  # summaries per read at start-up (the store is free between reads)
 FLUSH_EVERY = 0.1  # seconds: how often a long pass hands results to subscribers
 _PAUSING_KINDS = frozenset(
     {ErrorKind.CREDENTIALS, ErrorKind.PERMISSION, ErrorKind.CLOCK, ErrorKind.TLS}
@@ -89,6 +91,11 @@ def status_of(raw: str) -> JobStatus:
     return status
 
 
+def _status_and_end(raw: str) -> tuple[JobStatus, bool]:
+    status = status_of(raw)
+    return status, status in _TERMINAL
+
+
 @dataclass(slots=True, eq=False)
 class JobState:
     """Everything the engine knows about one watched job.
@@ -122,6 +129,7 @@ class JobState:
     _job: Job | None = field(default=None, init=False, repr=False)
     _unparsed: bool = field(default=False, init=False, repr=False)  # parse on first use
     _row: Summary | None = field(default=None, init=False, repr=False)  # of ``_job``
+    _status: JobStatus | None = field(default=None, init=False, repr=False)  # the summary's
     _load: Callable[[str], tuple[dict[str, Any], float] | None] | None = field(
         default=None, init=False, repr=False
     )
@@ -165,10 +173,12 @@ class JobState:
         self,
         summary: Summary,
         load: Callable[[str], tuple[dict[str, Any], float] | None],
+        status: JobStatus | None = None,
     ) -> None:
         """Start from the stored summary; ``load`` reads the stored answer when ``job`` is
-        first looked at (``Store.load_snapshot``)."""
+        first looked at (``Store.load_snapshot``). ``status``: the summary's, when known."""
         self.summary, self._load = summary, load
+        self._status = status_of(summary.status_raw) if status is None else status
         self.last_checked = self.last_change = summary.fetched_at
         self.loading = False
         self.payload, self._job, self._unparsed, self._row = None, None, True, None
@@ -198,8 +208,8 @@ class JobState:
     def status(self) -> JobStatus:
         if self._job is not None:
             return self._job.status
-        if self.summary is not None:
-            return status_of(self.summary.status_raw)
+        if self._status is not None and self.summary is not None:
+            return self._status
         if self._unparsed and self.payload is not None:
             raw = self.payload.get("JobStatus")
             return status_of(raw) if isinstance(raw, str) else JobStatus.UNKNOWN
@@ -298,17 +308,27 @@ class Monitor:
         many."""
         if self.store is None:
             return 0
+        # 100,000 states and rows, built once and kept: not walked by the collector.
+        with quiet_gc(freeze=True):
+            loaded = self._load_summaries(self.store)
+        self._tally = None
+        return loaded
+
+    def _load_summaries(self, store: Store) -> int:
         loaded = 0
-        jobs, load = self.jobs, self.store.load_snapshot
-        for summary in self.store.load_summaries():
+        jobs, load, never = self.jobs, store.load_snapshot, float("inf")
+        known: dict[str, tuple[JobStatus, bool]] = {}  # raw status -> (status, terminal)
+        for summary in store.load_summaries(page=LOAD_PAGE):
             state = jobs.get(summary.job_id)
             if state is None:
                 continue
-            state.set_summary(summary, load)
-            if state.is_terminal:  # final: shown as it is, never fetched again
-                state.confirmed, state.due, state.stale = True, float("inf"), False
+            status, terminal = known.get(summary.status_raw) or known.setdefault(
+                summary.status_raw, _status_and_end(summary.status_raw)
+            )
+            state.set_summary(summary, load, status)
+            if terminal:  # final: shown as it is, never fetched again
+                state.confirmed, state.due, state.stale = True, never, False
             loaded += 1
-        self._tally = None
         return loaded
 
     def add(self, job_ids: Iterable[str], label: str = "") -> list[str]:

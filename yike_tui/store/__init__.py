@@ -40,6 +40,7 @@ from yike_tui import paths
 from yike_tui.config import WatchedJob, now_iso
 from yike_tui.events import Event, EventKind
 from yike_tui.models import Job
+from yike_tui.store.bulk import quiet_gc
 from yike_tui.store.db import (
     LOCK_TIMEOUT,
     SCHEMA_VERSION,
@@ -203,11 +204,11 @@ class Store:
 
     def watchlist(self) -> list[WatchedJob]:
         """The watched jobs, in the order they were added."""
-        with self._lock:
+        with self._lock, quiet_gc():  # 100,000 rows and jobs: no cycle to look for
             rows = self._conn.execute(
                 "SELECT job_id, label, added_at FROM watchlist ORDER BY position"
             ).fetchall()
-        return [WatchedJob(job_id, label, added_at) for job_id, label, added_at in rows]
+            return [WatchedJob(job_id, label, added_at) for job_id, label, added_at in rows]
 
     def watch(self, job_ids: Iterable[str], label: str = "") -> tuple[list[str], list[str]]:
         """Add ``job_ids`` (checked by the one JobId rule: InvalidJobId, nothing written);
