@@ -170,9 +170,6 @@ async def test_the_footer_follows_context(make_app: AppFactory) -> None:
         assert "Copy URL" not in in_dialog and "Filter" not in in_dialog
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs the lead's one-line change in ui/app.py get_system_commands"
-)
 async def test_the_palette_shows_key_symbols(make_app: AppFactory) -> None:
     from textual.command import CommandPalette
     from textual.widgets import OptionList

@@ -28,7 +28,7 @@ from yike_tui.monitor import JobState, Monitor, Update
 from yike_tui.redaction import redact_url
 from yike_tui.session import Session
 from yike_tui.ui.cells import safe
-from yike_tui.ui.keys import APP_KEYS
+from yike_tui.ui.keys import APP_KEYS, key_display
 from yike_tui.ui.screens.main import UI_BATCH, MainScreen
 
 NARROW = 110  # columns under which the panes stack
@@ -263,6 +263,6 @@ class YikeApp(App[int]):
                 continue
             yield SystemCommand(
                 binding.description,
-                f"key: {binding.key} · binding id: {binding.id}",
+                f"key: {key_display(self, binding)} · binding id: {binding.id}",
                 lambda action=binding.action: main.run_action(action),  # type: ignore[misc]
             )

@@ -56,6 +56,7 @@ KEYS: tuple[Binding, ...] = (
     _b("c", "copy_url", "Copy URL", "copy_url"),
     _b("y", "copy_id", "Copy id", "copy_id", show=False),
     _b("o", "open", "Open", "open"),
+    _b("n", "submit", "New job", "submit"),
     _b("a", "add", "Add", "add"),
     _b("d", "remove", "Remove", "remove", show=False),
     _b("r", "refresh", "Refresh", "refresh"),

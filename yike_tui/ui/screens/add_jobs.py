@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, TextArea
+from textual.widgets import Button, Footer, Input, Label, TextArea
 
 from yike_tui.job_ids import InvalidJobId, split_job_ids
 
@@ -37,6 +37,7 @@ class AddJobsScreen(ModalScreen[AddRequest | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Add (ctrl+s)", variant="primary", id="add-ok")
                 yield Button("Cancel (esc)", id="add-cancel")
+        yield Footer()  # this dialog's keys, not the list's behind it
 
     def on_mount(self) -> None:
         self.query_one("#add-ids", TextArea).focus()

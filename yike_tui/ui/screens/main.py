@@ -34,6 +34,7 @@ from yike_tui.ui.resume_job import ask_to_resume
 from yike_tui.ui.screens.add_jobs import AddJobsScreen, AddRequest
 from yike_tui.ui.screens.confirm import ConfirmScreen
 from yike_tui.ui.screens.help import HelpScreen, key_rows
+from yike_tui.ui.screens.submit_form import SubmitForm
 from yike_tui.ui.widgets.detail import DetailPane
 from yike_tui.ui.widgets.downloads import Downloads
 from yike_tui.ui.widgets.event_log import EventLog
@@ -49,7 +50,7 @@ log = logging.getLogger(__name__)
 
 UI_BATCH = 1.0  # seconds: engine news closer together than this is drawn together
 AGES_EVERY = 10  # ticks (seconds) between redraws of the "3m ago" columns
-CHANGES_STATE = frozenset({"add", "remove", "resume_job"})
+CHANGES_STATE = frozenset({"add", "remove", "resume_job", "submit"})
 WITHOUT_ENGINE = frozenset({"help"})  # the welcome screen: nothing else means anything
 PANES = ("jobs", "detail", "tree", "events")  # 1..4 jump to them, in this order
 
@@ -168,8 +169,6 @@ class MainScreen(Screen[None]):
             self.notify(message, title=title, severity=severity, timeout=6, markup=False)
             if job_id:
                 self.query_one(JobTable).flash(job_id)
-        if notes and self.session and self.session.settings.bell:
-            self.app.bell()
 
     def _tick(self) -> None:
         self._ticks += 1
@@ -310,6 +309,27 @@ class MainScreen(Screen[None]):
                 await asyncio.to_thread(self.session.watch, ids, label)
         except WatchListError as exc:
             self.notify(f"Not saved to the watch list: {exc}", severity="error", markup=False)
+
+    def action_submit(self) -> None:
+        """n: the submit form (a novel on disk → upload → a new job, selected in the list)."""
+        if self.client is None:
+            return
+        store = self.session.store if self.session else None
+        form = SubmitForm(self.client, store, readonly=self.readonly)
+        self.app.push_screen(form, self._submitted)
+
+    def _submitted(self, job_id: str | None) -> None:
+        if job_id is None or self.monitor is None:
+            return
+        added = self.monitor.add([job_id])
+        table = self.query_one(JobTable)
+        table.sync(added, self.wall())
+        self._show_empty_state()
+        table.move_cursor(row=table.get_row_index(job_id))
+        self._show_selected()
+        self.notify(f"Submitted {safe(job_id)}: it is selected in the list", markup=False)
+        if self.session and self.session.watchlist_writable and added:
+            self.run_worker(self._save_added(added, ""), group="config", exit_on_error=False)
 
     def action_remove(self) -> None:
         state = self.selected_state()
