@@ -159,6 +159,28 @@ async def _filtered_sorted(pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
+async def _submit(pilot: Pilot[int]) -> None:
+    """The n form with the bundled sample typed in (opened on the sample's folder, so the
+    path shown is the same on every machine)."""
+    from textual.widgets import Input
+
+    from yike_tui.sim.sample_texts import sample_path
+    from yike_tui.ui.screens.submit_form import SubmitForm
+
+    await settled(pilot)
+    app = pilot.app
+    assert isinstance(app, YikeApp)
+    form = SubmitForm(app.client, None, base=sample_path().parent)
+    await app.push_screen(form)
+    await wait_for(pilot, lambda: app.screen is form, "the submit form")
+    form.query_one("#submit-path", Input).focus()
+    await pilot.press(*"aesop_fables.txt")
+    await wait_for(pilot, lambda: form.novel is not None, "the sample's preview")
+    for box in form.query(Input):  # blinking cursors would make the shot depend on timing
+        box.cursor_blink = False
+    await pilot.pause()
+
+
 SCENES = (
     Scene("main", (140, 40), _main),
     Scene("failures", (140, 40), _failures),
@@ -169,4 +191,5 @@ SCENES = (
     Scene("error", (140, 30), _main, key_id="LTAI5tNoSuchKeyAnywhere"),
     Scene("endpoint-down-80x24", (80, 24), _main, endpoint_down=True),
     Scene("filtered-sorted", (160, 45), _filtered_sorted),
+    Scene("submit", (100, 34), _submit),
 )

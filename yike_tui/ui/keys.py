@@ -5,6 +5,7 @@ one rebinding moves them all."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -25,7 +26,7 @@ def refusal(key: str, bindings: Iterable[Binding], keymap: Mapping[str, str]) ->
     return None
 
 
-def key_display(app: App[object], binding: Binding) -> str:
+def key_display(app: App[Any], binding: Binding) -> str:
     """The keys ``binding`` answers to now, as the footer draws them (``/``, ``?``, ``^x``)
     rather than Textual's names (``slash``, ``question_mark``): for ? and the palette."""
     keys = bound_keys(binding, app._keymap)  # config.toml's [keys], as installed on the app

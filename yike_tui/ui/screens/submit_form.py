@@ -28,7 +28,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, ProgressBar, Select
+from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select
 from textual.worker import Worker, WorkerState
 
 from yike_tui.api.client import IceClient
@@ -185,6 +185,7 @@ class SubmitForm(ModalScreen[str | None]):
                     compact=True,
                 )
                 yield Button("Cancel (esc)", id="submit-cancel", compact=True)
+        yield Footer(compact=True)  # the form's keys, not the list's behind it
 
     def on_mount(self) -> None:
         for selector in self._messages():
