@@ -21,6 +21,8 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from yike_tui.api.client import IceClient
+from yike_tui.api.credits import Credits
+from yike_tui.credit_watch import CreditWatch
 from yike_tui.events import Event
 from yike_tui.monitor import JobState, Monitor, Update
 from yike_tui.session import Session, WatchListError
@@ -80,6 +82,8 @@ class MainScreen(Screen[None]):
         self._ticks = 0
         self._events_open = False  # e: the event log under the panes
         self.zoomed: str | None = None  # z: the one pane shown, full size (a PANES name)
+        # The balance for the status bar and a Suspended job's detail (issue 16).
+        self.credit_watch: CreditWatch | None = None
 
     @property
     def yike(self) -> YikeApp:
@@ -116,6 +120,9 @@ class MainScreen(Screen[None]):
                 self.query_one(EventLog).add(reversed(self.session.store.recent_events(200)))
             self.monitor.subscribe(self.feed)
             self.run_worker(self.monitor.run(), group="engine", exclusive=True, exit_on_error=False)
+            if client := self.client:  # beside the engine, cancelled with the screen
+                self.credit_watch = CreditWatch.of_client(client, on_change=self._credits_changed)
+                self.run_worker(self.credit_watch.run(), group="credits", exit_on_error=False)
         self._tick()
 
     def _states(self) -> dict[str, JobState]:
@@ -177,7 +184,17 @@ class MainScreen(Screen[None]):
             self.query_one(JobTable).refresh_ages(self.wall())
 
     def _refresh_status(self) -> None:
-        self.query_one(StatusBar).show_engine(self.monitor, self.session, self.wall())
+        self.query_one(StatusBar).show_engine(
+            self.monitor, self.session, self.wall(), self._balance
+        )
+
+    @property
+    def _balance(self) -> Credits | None:
+        return self.credit_watch.shown if self.credit_watch else None
+
+    def _credits_changed(self) -> None:
+        self._refresh_status()
+        self._show_selected()
 
     def _show_empty_state(self) -> None:
         self._arrange()
@@ -237,7 +254,7 @@ class MainScreen(Screen[None]):
 
     def _show_selected(self) -> None:
         state = self.selected_state()
-        self.query_one(DetailPane).show(state, self.wall())
+        self.query_one(DetailPane).show(state, self.wall(), self._balance)
         self.query_one(StoryboardTree).show(state)
 
     @on(Input.Changed, "#filter")
@@ -328,6 +345,8 @@ class MainScreen(Screen[None]):
         table.move_cursor(row=table.get_row_index(job_id))
         self._show_selected()
         self.notify(f"Submitted {safe(job_id)}: it is selected in the list", markup=False)
+        if self.credit_watch is not None:
+            self.credit_watch.soon()  # the balance to read now, not in ten minutes
         if self.session and self.session.watchlist_writable and added:
             self.run_worker(self._save_added(added, ""), group="config", exit_on_error=False)
 

@@ -11,7 +11,8 @@ from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from yike_tui.models import JobStatus, Storyboard
+from yike_tui.api.credits import Credits
+from yike_tui.models import Job, JobCredit, JobStatus, Storyboard
 from yike_tui.monitor import JobState
 from yike_tui.presentation import ago
 from yike_tui.redaction import is_redacted, redact_url
@@ -62,7 +63,37 @@ def _line(text: Text, label: str, value: str, style: str = "") -> None:
     text.append("\n")
 
 
-def render_detail(state: JobState | None, now: float) -> Text:
+def credit_cost_text(credit: JobCredit) -> str:
+    """``1,234 (images 200, video 900, composition 134)``: what the job cost, on one line;
+    "" when the API gave no figure."""
+    parts = [
+        (name, value)
+        for name, value in (
+            ("images", credit.element_image_generation),
+            ("video", credit.video_generation),
+            ("composition", credit.video_composition),
+        )
+        if value is not None
+    ]
+    if credit.total_credit_cost is None and not parts:
+        return ""
+    total = credit.total_credit_cost
+    if total is None:
+        total = sum(value for _, value in parts)
+    detail = ", ".join(f"{name} {value:,g}" for name, value in parts)
+    return f"{total:,g}" + (f" ({detail})" if detail else "")
+
+
+def suspended_for_credits(job: Job, credits: Credits | None) -> str:
+    """Why a Suspended job likely stopped, when the balance says so; "" otherwise."""
+    if job.status is not JobStatus.SUSPENDED or credits is None or not credits.low:
+        return ""
+    left = f"{int(max(credits.remaining, 0)):,}"
+    return f"credits ran low ({left} left): top up, then u resumes"
+
+
+def render_detail(state: JobState | None, now: float, credits: Credits | None = None) -> Text:
+    """``credits``: the account's balance when known, to explain a Suspended job."""
     text = Text()
     if state is None:
         text.append("No job selected.", style="dim")
@@ -77,6 +108,8 @@ def render_detail(state: JobState | None, now: float) -> Text:
     if state.stale and job is not None:
         text.append("  (from disk, not refreshed yet)", style="yellow")
     text.append("\n")
+    if job is not None and (why := suspended_for_credits(job, credits)):
+        _line(text, "Likely why", why, "yellow")
     if job is not None:
         _line(text, "Title", cells.safe(job.title) or "(none)")
         done, total = job.storyboards_done, len(job.storyboards)
@@ -92,8 +125,8 @@ def render_detail(state: JobState | None, now: float) -> Text:
             _line(text, "", note, "dim")
         if job.srt_url:
             _line(text, "Subtitles", cells.safe(job.srt_url))
-        if job.credit is not None and job.credit.total_credit_cost is not None:
-            _line(text, "Credits", f"{job.credit.total_credit_cost:g}")
+        if job.credit is not None and (cost := credit_cost_text(job.credit)):
+            _line(text, "Credits", cost)
         _line(text, "RequestId", cells.safe(job.request_id) or "–", "dim")
     if state.last_checked:
         clock = time.strftime("%H:%M:%S", time.localtime(state.last_checked))
@@ -141,5 +174,5 @@ class DetailPane(VerticalScroll):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(Text("No job selected.", style="dim"), id="detail-body", markup=False)
 
-    def show(self, state: JobState | None, now: float) -> None:
-        self.query_one("#detail-body", Static).update(render_detail(state, now))
+    def show(self, state: JobState | None, now: float, credits: Credits | None = None) -> None:
+        self.query_one("#detail-body", Static).update(render_detail(state, now, credits))

@@ -7,6 +7,7 @@ import time
 from rich.text import Text
 from textual.widgets import Static
 
+from yike_tui.api.credits import LOW_CREDITS, Credits
 from yike_tui.models import JobStatus
 from yike_tui.monitor import Monitor
 from yike_tui.presentation import STATUS_SYMBOL, ago
@@ -14,10 +15,18 @@ from yike_tui.session import Session
 from yike_tui.ui import cells
 
 
-def render_status(monitor: Monitor, now: float, *, endpoint: str, credentials: str) -> Text:
+def render_status(
+    monitor: Monitor,
+    now: float,
+    *,
+    endpoint: str,
+    credentials: str,
+    credits: Credits | None = None,
+) -> Text:
     """Most important first, as a narrow terminal cuts from the right: paused, offline (and
     since when) or stale, then when it refreshed and will next, then what went wrong, then
-    the counts; the endpoint and the credentials (which `info` shows too) last."""
+    the credit balance and the counts; the endpoint and the credentials (which `info` shows
+    too) last. No balance (unread, or an account without Yike credits): nothing about it."""
     status = monitor.status
     text = Text()
     if status.pause_reason:
@@ -61,6 +70,9 @@ def render_status(monitor: Monitor, now: float, *, endpoint: str, credentials: s
         text.append(f" · {jobs(tally.errors)} with errors", style="red")
     if tally.loading:
         text.append(f" · loading {tally.total - tally.loading}/{tally.total}", style="cyan")
+    if credits is not None:
+        text.append(" · ")
+        text.append_text(credits_cell(credits))
     shown = [s for s in _COUNTED if tally.counts.get(s)]
     if shown:
         text.append(" ·")
@@ -72,6 +84,19 @@ def render_status(monitor: Monitor, now: float, *, endpoint: str, credentials: s
     text.append(f" · {cells.safe(endpoint, 48)}", style="dim")
     text.append(f" · {cells.safe(credentials, 40)}", style="dim")
     return text
+
+
+VERY_LOW = 1000  # red below this: the next job will likely be suspended on the way
+
+
+def credits_cell(credits: Credits) -> Text:
+    """``credits 12,340``; under the vendor's 5,000 ``credits 4,200 low`` in yellow, red
+    under 1,000."""
+    amount = f"credits {int(max(credits.remaining, 0)):,}"  # 4,999.6 is not "5,000 low"
+    if credits.remaining >= LOW_CREDITS:
+        return Text(amount)
+    style = "bold red" if credits.remaining < VERY_LOW else "bold yellow"
+    return Text(f"{amount} low", style=style)
 
 
 def jobs(count: int) -> str:
@@ -94,11 +119,21 @@ _COUNTED = (
 
 
 class StatusBar(Static):
-    def show_engine(self, monitor: Monitor | None, session: Session | None, now: float) -> None:
+    def show_engine(
+        self,
+        monitor: Monitor | None,
+        session: Session | None,
+        now: float,
+        credits: Credits | None = None,
+    ) -> None:
         """What the engine is doing now, or that there is no connection to do it over."""
         if monitor is None or session is None:
             self.update(Text(" no connection: see the message above · q quits", style="yellow"))
             return
         conn = session.conn
         credentials = conn.credentials.describe()
-        self.update(render_status(monitor, now, endpoint=conn.endpoint, credentials=credentials))
+        self.update(
+            render_status(
+                monitor, now, endpoint=conn.endpoint, credentials=credentials, credits=credits
+            )
+        )
