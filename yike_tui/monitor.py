@@ -205,6 +205,14 @@ class JobState:
         return self._row
 
     @property
+    def title(self) -> str:
+        """The job's title ("" while unknown), without parsing a stored answer."""
+        if self._job is None and self.summary is not None:
+            return self.summary.title
+        job = self.job
+        return job.title if job is not None else ""
+
+    @property
     def status(self) -> JobStatus:
         if self._job is not None:
             return self._job.status

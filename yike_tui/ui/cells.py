@@ -3,6 +3,9 @@
 Every string from the API or the user goes through ``safe`` (control characters made
 visible, one line) into a ``Text`` built without markup, so a title like ``[/bold]`` or
 one holding escape sequences shows literally.
+
+The job list's cells read ``JobState.row`` (the job's summary), never ``JobState.job``: a
+job known from the state db is drawn without its stored answer being read or parsed.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from yike_tui.models import JobStatus
-from yike_tui.monitor import JobState
+from yike_tui.monitor import JobState, status_of
 from yike_tui.presentation import STATUS_SYMBOL, ago
 from yike_tui.safe_text import clean, truncate
 
@@ -36,39 +39,42 @@ MARK = "✗"  # failures; a cell cut to fit keeps it (see ``fit``)
 
 def is_loading(state: JobState) -> bool:
     """Asked for but not answered yet (no answer from disk either)."""
-    return state.loading and state.job is None and state.error is None
+    return state.loading and state.error is None and state.row is None
 
 
 def status_word(state: JobState) -> str:
     if state.not_found:
         return "NotFound"
-    if state.job is None:
+    row = state.row
+    if row is None:
         return "Error" if state.error else "Loading"
-    return safe(state.job.status_raw or state.job.status.value, 16)
+    return safe(row.status_raw or status_of(row.status_raw).value, 16)
 
 
 def status_cell(state: JobState) -> Text:
     if state.not_found:
         return Text("? NotFound", style="red")
-    if state.job is None:  # not answered yet, or never answered: not the "?" of NotFound
+    row = state.row
+    if row is None:  # not answered yet, or never answered: not the "?" of NotFound
         if state.unreachable:  # the endpoint's outage, not this job's: the status bar says
             return Text("! No answer", style="red")
         return Text("! Error", style="red") if state.error else Text(f"{LOADING} Loading", "dim")
-    status = state.job.status
+    status = status_of(row.status_raw)
     return Text(f"{STATUS_SYMBOL[status]} {status_word(state)}", style=STATUS_STYLE[status])
 
 
 def title_cell(state: JobState, *, shots_mark: bool = False) -> Text:
     """The title and the user's label; ``shots_mark`` (the Shots column is not shown) ends
     it with ✗N for N failed shots, which ``fit`` never cuts."""
-    title = state.job.title if state.job else ""
-    if state.job is None:  # not known yet: "(untitled)" would be a claim about the job
+    row = state.row
+    if row is None:  # not known yet: "(untitled)" would be a claim about the job
         text = Text("–", style="dim")
     else:
+        title = row.title
         text = Text(safe(title, MAX_TITLE) or "(untitled)", style="" if title else "dim")
     if state.label:  # the user's own tag, after the title so sorting and scanning still work
         text.append(f" · {safe(state.label, 24)}", style="dim italic")
-    failed = len(state.job.failed_shots) if state.job and shots_mark else 0
+    failed = row.shots_failed if row is not None and shots_mark else 0
     if failed:
         text.append(f" {MARK}{failed}", style="red")
     return text
@@ -92,17 +98,18 @@ def fit(text: Text, width: int) -> Text:
 
 
 def storyboards_cell(state: JobState) -> Text:
-    job = state.job
-    if job is None or not job.storyboards:
+    row = state.row
+    if row is None or not row.storyboards_total:
         return Text("–", style="dim")
-    text = Text(f"{job.storyboards_done}/{len(job.storyboards)}")
-    if job.storyboards_failed:
-        text.append(f" ✗{job.storyboards_failed}", style="red")
+    text = Text(f"{row.storyboards_done}/{row.storyboards_total}")
+    if row.storyboards_failed:
+        text.append(f" ✗{row.storyboards_failed}", style="red")
     return text
 
 
 def failed_cell(state: JobState) -> Text:
-    count = len(state.job.failed_shots) if state.job else 0
+    row = state.row
+    count = row.shots_failed if row is not None else 0
     return Text(str(count), style="red") if count else Text("0", style="dim")
 
 
@@ -117,7 +124,7 @@ def changed_cell(state: JobState, now: float) -> Text:
 def checked_cell(state: JobState, now: float) -> Text:
     if state.error is not None and not state.not_found:
         return Text("error", style="bold red")  # the code and advice are in the detail pane
-    if state.stale and state.job is not None:
+    if state.stale and state.row is not None:
         return Text("stale", style="yellow")
     if not state.last_checked:
         return Text("–", style="dim")

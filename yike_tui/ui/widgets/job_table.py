@@ -10,13 +10,18 @@ keeps the lines last drawn, not all of them.
 
 Rows are never cleared and refilled on refresh: the cursor and the scroll position stay
 put, new jobs are appended, and the order changes only when the user sorts or filters.
+
+At 100,000 jobs (issue 17) nothing here parses a job: cells, sort keys and the filter read
+``JobState.row`` (the stored summary). Each row's lowercased search text is kept until the
+row changes (``sync``), so a filter is a substring test per job; a sort makes one key per
+job and sorts indices, and a filter sorts only what matched.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -94,6 +99,24 @@ def _status_rank(state: JobState) -> int:
     return _STATUS_ORDER[state.status]
 
 
+def _last_change(state: JobState) -> float:
+    return -state.last_change  # newest first
+
+
+def _title_key(state: JobState) -> str:
+    if state.label:
+        return state.label.lower()
+    row = state.row
+    return row.title.lower() if row is not None else ""
+
+
+_SORT_KEYS: dict[str, Callable[[JobState], Any]] = {
+    "status": _status_rank,
+    "last change": _last_change,
+    "title": _title_key,
+}
+
+
 class JobTable(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor_up", "Up", show=False, id="up"),
@@ -157,6 +180,8 @@ class JobTable(ScrollView, can_focus=True):
         self._title_width = TITLE_WANTED
         self._shown_columns: tuple[str, ...] = tuple(key for key, _, _ in COLUMNS)
         self._now = 0.0  # wall time the cells are drawn for ("3m ago")
+        # Job id -> its lowercased search text, until its row changes (``sync``).
+        self._search: dict[str, str] = {}
 
     # --- what the rest of the app reads ----------------------------------------------------
 
@@ -198,11 +223,29 @@ class JobTable(ScrollView, can_focus=True):
     def matches(self, state: JobState) -> bool:
         if not self.filter_text:
             return True
-        job = state.job
-        haystack = " ".join(
-            (state.job_id, state.label, job.title if job else "", cells.status_word(state))
-        ).lower()
+        haystack = self._search_text(state)
         return all(part in haystack for part in self.filter_text.lower().split())
+
+    def _search_text(self, state: JobState) -> str:
+        """What the filter looks in: JobId, label, title and status word, lowercased."""
+        text = self._search.get(state.job_id)
+        if text is None:
+            row = state.row
+            title = row.title if row is not None else ""
+            words = (state.job_id, state.label, title, cells.status_word(state))
+            text = self._search[state.job_id] = " ".join(words).lower()
+        return text
+
+    def _matching(self, states: Iterable[JobState]) -> list[JobState]:
+        """``states`` that match the filter, in their order."""
+        parts = self.filter_text.lower().split()
+        if not parts:
+            return list(states)
+        text = self._search_text
+        if len(parts) == 1:
+            part = parts[0]
+            return [s for s in states if part in text(s)]
+        return [s for s in states if all(p in text(s) for p in parts)]
 
     # --- keeping rows up to date -----------------------------------------------------------
 
@@ -229,8 +272,11 @@ class JobTable(ScrollView, can_focus=True):
         """
         self._now = now
         states = self._states()
+        if not self._order and not self.filter_text:  # the first fill: 100,000 at once
+            changed = self._fill(changed, states)
         appended = False
         for job_id in changed:
+            self._search.pop(job_id, None)  # its row may have changed
             state = states.get(job_id)
             if state is None or (self.filter_text and not self.matches(state)):
                 if job_id in self._index:
@@ -251,7 +297,21 @@ class JobTable(ScrollView, can_focus=True):
         elif self.filter_text:  # one outside the filter came or went: the total moved
             self.border_title = self.view_title()
 
+    def _fill(self, changed: Iterable[str], states: dict[str, JobState]) -> list[str]:
+        """Put the known jobs of ``changed`` in an empty table in one go; returns the rest
+        (unknown ids, for ``sync`` to handle one by one)."""
+        ids = list(changed)
+        order = [job_id for job_id in dict.fromkeys(ids) if job_id in states]
+        if order:
+            self._order = order
+            self._reindex()
+            self._search.clear()
+            self._resized()
+            self.cursor_row = min(self.cursor_row, len(order) - 1)
+        return [job_id for job_id in ids if job_id not in self._index]
+
     def remove_job(self, job_id: str) -> None:
+        self._search.pop(job_id, None)
         if job_id not in self._index:
             return
         selected = self.selected_id
@@ -277,7 +337,9 @@ class JobTable(ScrollView, can_focus=True):
         Only a user's sort or filter calls this; refreshes never reorder rows.
         """
         keep = self.selected_id
-        shown = [s for s in self.ordered_states() if self.matches(s)]
+        # Filtered first: only what matched is sorted (the sort is stable, so the order is
+        # the same as sorting everything and filtering after).
+        shown = self._sorted(self._matching(self._states().values()))
         self._order = [s.job_id for s in shown]
         self._reindex()
         self._now = now
@@ -291,18 +353,18 @@ class JobTable(ScrollView, can_focus=True):
         """In the sort's order: its natural one (failures first, newest change first, A to
         Z, as added), or that turned over when reversed. Ties keep the order they were added
         in either way (``sort(reverse=True)`` is stable)."""
-        states = list(self._states().values())  # insertion order = the order jobs were added
+        # Insertion order = the order jobs were added.
+        return self._sorted(list(self._states().values()))
+
+    def _sorted(self, states: list[JobState]) -> list[JobState]:
+        """``states`` (in the order added) in the sort's order; one key made per job."""
         name, back = SORTS[self.sort_index], self.sort_reversed
-        if name == "status":
-            states.sort(key=_status_rank, reverse=back)
-        elif name == "last change":
-            states.sort(key=lambda s: -s.last_change, reverse=back)
-        elif name == "title":
-            title = lambda s: (s.label or (s.job.title if s.job else "")).lower()  # noqa: E731
-            states.sort(key=title, reverse=back)
-        elif back:
-            states.reverse()
-        return states
+        make = _SORT_KEYS.get(name)
+        if make is None:  # as added
+            return states[::-1] if back else states
+        keys = [make(s) for s in states]
+        order = sorted(range(len(states)), key=keys.__getitem__, reverse=back)
+        return [states[n] for n in order]
 
     def cycle_sort(self, now: float) -> str:
         """The next sort, in its natural direction."""
