@@ -64,6 +64,7 @@ class ReportRow:
     storyboards_total: int
     failed_codes: tuple[tuple[str, int], ...]  # (error code, count), most frequent first
     output_url: str
+    credit_cost: float | None = None  # JobCredit.TotalCreditCost, when the API gives it
 
     @classmethod
     def of_job(cls, job: Job) -> ReportRow:
@@ -76,7 +77,45 @@ class ReportRow:
             len(job.storyboards),
             tuple(failed_shot_counts(job)),
             job.output_url,
+            job_credit_cost(job),
         )
+
+
+def job_credit_cost(job: Job) -> float | None:
+    return job.credit.total_credit_cost if job.credit is not None else None
+
+
+class CreditTotals:
+    """What the jobs of a report cost, summed as the rows stream past (none is kept)."""
+
+    def __init__(self) -> None:
+        self.jobs = 0  # rows
+        self.costed = 0  # rows with a figure
+        self.total = 0.0
+        self.storyboards_done = 0
+        self.storyboards_total = 0
+
+    def add(self, row: ReportRow) -> None:
+        self.jobs += 1
+        self.storyboards_done += row.storyboards_done
+        self.storyboards_total += row.storyboards_total
+        if row.credit_cost is not None:
+            self.costed += 1
+            self.total += row.credit_cost
+
+    def sentence(self) -> str:
+        """``Credits: 12,345 in total over 7 jobs (2 of 9 without a figure).``"""
+        missing = self.jobs - self.costed
+        without = f" ({missing} of {self.jobs} without a figure)" if missing else ""
+        return f"Credits: {_amount(self.total)} in total over {_jobs(self.costed)}{without}."
+
+
+def _amount(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+
+
+def _jobs(count: int) -> str:
+    return f"{count} job" if count == 1 else f"{count:,} jobs"
 
 
 def _md_text(text: str) -> str:
@@ -115,11 +154,12 @@ def _md_url(url: str) -> str:
 _MD_HEADER = ["Status", "Title", "Job ID", "Storyboards", "Failed shots", "Output"]
 
 
-def _markdown_head() -> str:
-    return "| " + " | ".join(_MD_HEADER) + " |\n|" + "---|" * len(_MD_HEADER) + "\n"
+def _markdown_head(credits: bool = False) -> str:
+    header = [*_MD_HEADER, "Credits"] if credits else _MD_HEADER
+    return "| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n"
 
 
-def _markdown_line(row: ReportRow) -> str:
+def _markdown_line(row: ReportRow, credits: bool = False) -> str:
     cells = [
         f"{STATUS_SYMBOL[row.status]} {_md_text(row.status_text)}",
         _md_text(row.title),
@@ -128,6 +168,8 @@ def _markdown_line(row: ReportRow) -> str:
         _md_text(_codes_text(row.failed_codes)),
         _md_url(row.output_url) if row.output_url else "",
     ]
+    if credits:
+        cells.append(_amount(row.credit_cost) if row.credit_cost is not None else "")
     return "| " + " | ".join(cells) + " |\n"
 
 
@@ -141,8 +183,8 @@ _CSV_HEADER = ["status", "title", "job_id", "storyboards_done", "storyboards_tot
                "failed_shots", "output_url"]  # fmt: skip
 
 
-def _csv_cells(row: ReportRow) -> list[object]:
-    return [
+def _csv_cells(row: ReportRow, credits: bool = False) -> list[object]:
+    cells: list[object] = [
         _csv_cell(row.status_text),
         _csv_cell(row.title),
         _csv_cell(row.job_id),
@@ -151,11 +193,25 @@ def _csv_cells(row: ReportRow) -> list[object]:
         _csv_cell(_codes_text(row.failed_codes)),
         _csv_cell(_csv_url(row.output_url)),
     ]
+    if credits:
+        cells.append("" if row.credit_cost is None else _csv_number(row.credit_cost))
+    return cells
 
 
-def report_record(job: Job | ReportRow) -> dict[str, Any]:
+def _csv_number(value: float) -> str:
+    return f"{value:.0f}" if value == int(value) else f"{value:.2f}"
+
+
+def _csv_total(totals: CreditTotals) -> list[object]:
+    """The last line: status ``total``, the storyboards and the credits summed."""
+    return ["total", _jobs(totals.jobs), "", totals.storyboards_done, totals.storyboards_total,
+            "", "", _csv_number(totals.total)]  # fmt: skip
+
+
+def report_record(job: Job | ReportRow, credits: bool = False) -> dict[str, Any]:
     """One job as the JSON report shows it: the values exactly as the API gave them, but an
-    output link that is not a well-formed http(s) URL is left out and the reason given."""
+    output link that is not a well-formed http(s) URL is left out and the reason given.
+    ``credits``: with ``credit_cost`` (null when the job has no figure)."""
     row = job if isinstance(job, ReportRow) else ReportRow.of_job(job)
     refused = _refusal(row.output_url) if row.output_url else ""
     record: dict[str, Any] = {
@@ -169,31 +225,47 @@ def report_record(job: Job | ReportRow) -> dict[str, Any]:
     }
     if refused:
         record["output_url_refused"] = refused
+    if credits:
+        record["credit_cost"] = row.credit_cost
     return record
 
 
-def write_report(rows: Iterable[ReportRow], fmt: Format, out: TextIO) -> int:
+def write_report(
+    rows: Iterable[ReportRow], fmt: Format, out: TextIO, *, credits: bool = False
+) -> int:
     """Write the report of ``rows`` to ``out`` as they come (a row is never held after it
-    is written: 100,000 jobs report in constant memory). Returns how many rows."""
+    is written: 100,000 jobs report in constant memory). Returns how many rows.
+
+    ``credits``: a credit-cost column, and the totals summed on the way: a sentence under
+    the Markdown table, a last ``total`` line in CSV. JSON stays a list of jobs (each with
+    its ``credit_cost``), so what reads it need not tell a total from a job."""
     if fmt not in FORMATS:
         raise ValueError(f"report format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    totals = CreditTotals()
     count = 0
     if fmt == "md":
-        out.write(_markdown_head())
+        out.write(_markdown_head(credits))
         for row in rows:
-            out.write(_markdown_line(row))
+            out.write(_markdown_line(row, credits))
+            totals.add(row)
             count += 1
+        if credits:
+            out.write(f"\n{totals.sentence()}\n")
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(_CSV_HEADER)
+        writer.writerow([*_CSV_HEADER, "credit_cost"] if credits else _CSV_HEADER)
         for row in rows:
-            writer.writerow(_csv_cells(row))
+            writer.writerow(_csv_cells(row, credits))
+            totals.add(row)
             count += 1
+        if credits:
+            writer.writerow(_csv_total(totals))
     else:
         # The same text as json.dumps(records, indent=2), one record at a time.
         # allow_nan=False: a NaN would make the output not JSON; fail loudly instead.
         for row in rows:
-            out.write(("[\n  " if count == 0 else ",\n  ") + _indented(report_record(row), 1))
+            record = report_record(row, credits)
+            out.write(("[\n  " if count == 0 else ",\n  ") + _indented(record, 1))
             count += 1
         out.write("\n]\n" if count else "[]\n")
     return count
@@ -224,7 +296,9 @@ def _indented(value: Any, level: int) -> str:
 
 
 def render_report(jobs: list[Job], fmt: Format = "md") -> str:
-    """The report of ``jobs`` in their order, as Markdown, CSV or JSON text."""
+    """The report of ``jobs`` in their order, as Markdown, CSV or JSON text; with their
+    credit cost and its total when any job has one."""
     out = io.StringIO()
-    write_report(map(ReportRow.of_job, jobs), fmt, out)
+    credits = any(job_credit_cost(job) is not None for job in jobs)  # only where the API gives it
+    write_report(map(ReportRow.of_job, jobs), fmt, out, credits=credits)
     return out.getvalue()

@@ -55,7 +55,22 @@ def row_of(summary: Summary) -> ReportRow:
         summary.storyboards_total,
         summary.failed_codes,
         summary.output_url,
+        _credit_cost(summary),
     )
+
+
+def _credit_cost(summary: Summary) -> float | None:
+    # A summary carries the job's credit cost once the store keeps it (issue 16); until
+    # then a cached report has no credit column, as for an API that sends no JobCredit.
+    cost = getattr(summary, "credit_cost", None)
+    return float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None
+
+
+def _any_credit_cost(store: Store, ids: list[str]) -> bool:
+    """Whether a cached report needs the credit column: asked of the store before the rows
+    stream (the header comes first)."""
+    ask = getattr(store, "has_credit_costs", None)
+    return bool(ask(ids)) if callable(ask) else False
 
 
 def write_cached(ids: list[str], fmt: Format, out: TextIO) -> list[str]:
@@ -78,7 +93,7 @@ def write_cached(ids: list[str], fmt: Format, out: TextIO) -> list[str]:
     with Store.open(prune=False) as store:
         if store.notice:
             error(store.notice)
-        write_report(rows(store), fmt, out)
+        write_report(rows(store), fmt, out, credits=_any_credit_cost(store, ids))
     return missing
 
 
