@@ -64,7 +64,7 @@ class UnwantedEncoding(httpx.DecodingError):
     """A compressed answer though the request said ``accept-encoding: identity``."""
 
 
-def check_answer_head(headers: list[tuple[bytes, bytes]], request: httpx.Request) -> None:
+def check_answer_head(headers: list[tuple[bytes, bytes]], request: httpx.Request | None) -> None:
     """Refuse an answer from its headers alone: announced too large, or compressed."""
     for name, value in headers:
         name = name.lower()
@@ -79,7 +79,7 @@ def check_answer_head(headers: list[tuple[bytes, bytes]], request: httpx.Request
             raise too_large(request)
 
 
-def too_large(request: httpx.Request) -> AnswerTooLarge:
+def too_large(request: httpx.Request | None) -> AnswerTooLarge:
     return AnswerTooLarge(
         f"the answer is larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB", request=request
     )
@@ -119,6 +119,19 @@ class _Conn:
             self.writer.close()
 
 
+@dataclass(slots=True)
+class _Call:
+    """One request's pieces, as sent: bytes, headers in order."""
+
+    method: bytes
+    target: bytes  # path + query
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    idempotent: bool  # may be re-sent on a new connection when a kept-alive one was closed
+    timeouts: dict[str, float | None]
+    request: httpx.Request | None  # for the errors, when the caller has one
+
+
 class _StaleConnection(Exception):
     """A kept-alive connection the server had already closed: safe to retry on a new one."""
 
@@ -140,27 +153,62 @@ class LeanTransport(httpx.AsyncBaseTransport):
         return self._ssl
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        timeouts = request.extensions.get("timeout", {})
-        pool_timeout = timeouts.get("pool")
+        url = request.url
+        key = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
+        headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"transfer-encoding"]
+        status, resp_headers, content = await self.exchange(
+            key,
+            request.method.encode("ascii"),
+            url.raw_path,  # path + query, byte-for-byte as signed
+            headers,
+            request.content,  # API requests are built in memory: never a stream
+            idempotent=bool(request.extensions.get("idempotent")),
+            timeouts=request.extensions.get("timeout", {}),
+            request=request,
+        )
+        return httpx.Response(
+            status,
+            headers=resp_headers,
+            content=content,
+            extensions={"http_version": b"HTTP/1.1"},
+            request=request,
+        )
+
+    async def exchange(
+        self,
+        key: tuple[str, str, int],
+        method: bytes,
+        target: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        *,
+        idempotent: bool,
+        timeouts: dict[str, float | None],
+        request: httpx.Request | None = None,
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """One request on a pooled connection to ``key`` (scheme, host, port): the answer's
+        status, headers and whole body. No ``httpx.Request`` or ``Response`` is built (the
+        client's API calls: their cost is CPU every other request waits for); errors are
+        httpx's, carrying ``request`` when one is given."""
         if self._slots is not None:
             if not self._slots.locked():
                 await self._slots.acquire()  # free now: no timer to arm (most requests)
             else:
                 try:
-                    await asyncio.wait_for(self._slots.acquire(), pool_timeout)
+                    await asyncio.wait_for(self._slots.acquire(), timeouts.get("pool"))
                 except TimeoutError:
                     raise httpx.PoolTimeout("no free connection in time", request=request) from None
+        call = _Call(method, target, headers, body, idempotent, timeouts, request)
         try:
-            return await self._send(request, timeouts)
+            return await self._send(key, call)
         finally:
             if self._slots is not None:
                 self._slots.release()
 
     async def _send(
-        self, request: httpx.Request, timeouts: dict[str, float | None]
-    ) -> httpx.Response:
-        url = request.url
-        key = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
+        self, key: tuple[str, str, int], call: _Call
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        request = call.request
         idle = self._idle.setdefault(key, deque())
         while idle:
             conn = idle.pop()
@@ -168,23 +216,23 @@ class LeanTransport(httpx.AsyncBaseTransport):
                 self._forget(conn)
                 continue
             try:
-                return await self._exchange(conn, key, request, timeouts, reused=True)
+                return await self._exchange(conn, key, call, reused=True)
             except _StaleConnection:
-                if not request.extensions.get("idempotent"):
+                if not call.idempotent:
                     raise httpx.ReadError(
                         "the connection broke before an answer", request=request
                     ) from None
                 continue  # the server closed it while idle: try the next one or a new one
-        conn = await self._connect(key, request, timeouts.get("connect"))
+        conn = await self._connect(key, request, call.timeouts.get("connect"))
         try:
-            return await self._exchange(conn, key, request, timeouts, reused=False)
+            return await self._exchange(conn, key, call, reused=False)
         except _StaleConnection:
             raise httpx.RemoteProtocolError(
                 "server closed the connection without answering", request=request
             ) from None
 
     async def _connect(
-        self, key: tuple[str, str, int], request: httpx.Request, timeout: float | None
+        self, key: tuple[str, str, int], request: httpx.Request | None, timeout: float | None
     ) -> _Conn:
         scheme, host, port = key
         context = self._ssl_context() if scheme == "https" else None
@@ -225,16 +273,14 @@ class LeanTransport(httpx.AsyncBaseTransport):
         self,
         conn: _Conn,
         key: tuple[str, str, int],
-        request: httpx.Request,
-        timeouts: dict[str, float | None],
+        call: _Call,
         *,
         reused: bool,
-    ) -> httpx.Response:
-        body = request.content  # API requests are built in memory: never a stream
-        target = request.url.raw_path  # path + query, byte-for-byte as signed
-        headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"transfer-encoding"]
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        body, request, timeouts = call.body, call.request, call.timeouts
         try:
-            data = conn.h11.send(h11.Request(method=request.method, target=target, headers=headers))
+            event = h11.Request(method=call.method, target=call.target, headers=call.headers)
+            data = conn.h11.send(event)
             if body:
                 data = (data or b"") + (conn.h11.send(h11.Data(data=body)) or b"")
             data = (data or b"") + (conn.h11.send(h11.EndOfMessage()) or b"")
@@ -280,16 +326,10 @@ class LeanTransport(httpx.AsyncBaseTransport):
             self._idle.setdefault(key, deque()).append(conn)
         else:
             self._forget(conn)
-        return httpx.Response(
-            status,
-            headers=resp_headers,
-            content=content,
-            extensions={"http_version": b"HTTP/1.1"},
-            request=request,
-        )
+        return status, resp_headers, content
 
     async def _read_response(
-        self, conn: _Conn, request: httpx.Request
+        self, conn: _Conn, request: httpx.Request | None
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         status = 0
         headers: list[tuple[bytes, bytes]] = []
