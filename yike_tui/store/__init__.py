@@ -204,7 +204,9 @@ class Store:
 
     def watchlist(self) -> list[WatchedJob]:
         """The watched jobs, in the order they were added."""
-        with self._lock, quiet_gc():  # 100,000 rows and jobs: no cycle to look for
+        # 100,000 rows and jobs, kept for the whole run (the engine adds one state per job
+        # next): no cycle to look for now, and none for later full collections to walk.
+        with self._lock, quiet_gc(freeze=True):
             rows = self._conn.execute(
                 "SELECT job_id, label, added_at FROM watchlist ORDER BY position"
             ).fetchall()

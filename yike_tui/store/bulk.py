@@ -19,6 +19,8 @@ def quiet_gc(*, freeze: bool = False) -> Iterator[None]:
     out of later full collections too (``gc.freeze``), so a long-lived set of 100,000 job
     states is not walked again in the middle of a key press."""
     was_enabled = gc.isenabled()
+    if freeze:  # young garbage first (a few objects): a cycle frozen would never be freed
+        gc.collect(1)
     gc.disable()
     try:
         yield

@@ -301,14 +301,19 @@ class JobTable(ScrollView, can_focus=True):
         """Put the known jobs of ``changed`` in an empty table in one go; returns the rest
         (unknown ids, for ``sync`` to handle one by one)."""
         ids = list(changed)
-        order = [job_id for job_id in dict.fromkeys(ids) if job_id in states]
-        if order:
-            self._order = order
+        order = [job_id for job_id in ids if job_id in states]
+        if not order:
+            return ids
+        self._order = order
+        self._reindex()
+        if len(self._index) < len(order):  # a job named twice: listed once
+            self._order = list(self._index)
             self._reindex()
-            self._search.clear()
-            self._resized()
-            self.cursor_row = min(self.cursor_row, len(order) - 1)
-        return [job_id for job_id in ids if job_id not in self._index]
+        self._search.clear()
+        self._resized()
+        self.cursor_row = min(self.cursor_row, len(self._order) - 1)
+        # Every one of them known (start-up): nothing left for ``sync`` to do one by one.
+        return [] if len(order) == len(ids) else [j for j in ids if j not in self._index]
 
     def remove_job(self, job_id: str) -> None:
         self._search.pop(job_id, None)
