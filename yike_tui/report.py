@@ -247,7 +247,8 @@ def write_report(
         out.write(_markdown_head(credits))
         for row in rows:
             out.write(_markdown_line(row, credits))
-            totals.add(row)
+            if credits:
+                totals.add(row)
             count += 1
         if credits:
             out.write(f"\n{totals.sentence()}\n")
@@ -256,7 +257,8 @@ def write_report(
         writer.writerow([*_CSV_HEADER, "credit_cost"] if credits else _CSV_HEADER)
         for row in rows:
             writer.writerow(_csv_cells(row, credits))
-            totals.add(row)
+            if credits:
+                totals.add(row)
             count += 1
         if credits:
             writer.writerow(_csv_total(totals))
