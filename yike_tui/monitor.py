@@ -55,7 +55,6 @@ CHANGED_FACTOR = 0.5  # a job that just changed is likely to change again soon
 BACKOFF_CAP = 600.0  # seconds: the longest a failing job waits between tries
 CONFIRM_DELAY = 5.0  # seconds before the fetch that confirms a terminal status
 DUE_SLACK = 2.0  # seconds: jobs due this soon are fetched with the pass that is starting
-LOAD_PAGE = 5000  # summaries per read at start-up (the store is free between reads)
 FLUSH_EVERY = 0.1  # seconds: how often a long pass hands results to subscribers
 _PAUSING_KINDS = frozenset(
     {ErrorKind.CREDENTIALS, ErrorKind.PERMISSION, ErrorKind.CLOCK, ErrorKind.TLS}
@@ -89,6 +88,30 @@ def status_of(raw: str) -> JobStatus:
         if len(_STATUS_OF) < _STATUS_MEMO:
             _STATUS_OF[raw] = status
     return status
+
+
+# What one job adds to the tally, as a small int: a status (1..5, 0 for none) plus
+# _ERROR when it holds an error of its own; _LOADING while it has nothing to show.
+_STATUSES = tuple(JobStatus)
+_STATUS_CODE = {id(status): n for n, status in enumerate(_STATUSES, start=1)}
+_ERROR = len(_STATUSES) + 1
+_LOADING = 2 * _ERROR
+_CODES = _LOADING + 1
+
+
+def _tally_code(state: JobState) -> int:
+    if state.loading:
+        return _LOADING
+    code = 0
+    if state.error is not None or state.not_found:
+        if not state.unreachable or state.not_found:
+            code = _ERROR
+        if state.not_found or not state.has_answer:
+            return code  # no answer to count a status from (an error, or an unknown JobId)
+    elif not state.has_answer:
+        return 0
+    # By the member's id: hashing an Enum member runs Python code, 100,000 times.
+    return code + _STATUS_CODE[id(state.status)]
 
 
 def _status_and_end(raw: str) -> tuple[JobStatus, bool]:
@@ -303,7 +326,11 @@ class Monitor:
         self._rng = random.Random()
         self._answers = 0  # answers from the endpoint so far: did one come while we waited?
         self._offline_ids: set[str] = set()  # jobs not reached in the outage under way
-        self._tally: Tally | None = None  # tally() until something changes
+        # tally(), kept up to date a job at a time: what each job adds (``_tally_code``),
+        # jobs per code, and the jobs whose code may have moved (None: count them all).
+        self._codes: dict[str, int] = {}
+        self._per_code = [0] * _CODES
+        self._dirty: set[str] | None = None
 
     # --- watch list ----------------------------------------------------------------------
 
@@ -319,20 +346,23 @@ class Monitor:
         # 100,000 states and rows, built once and kept: not walked by the collector.
         with quiet_gc(freeze=True):
             loaded = self._load_summaries(self.store)
-        self._tally = None
+        self._dirty = None
         return loaded
 
     def _load_summaries(self, store: Store) -> int:
         loaded = 0
         jobs, load, never = self.jobs, store.load_snapshot, float("inf")
         known: dict[str, tuple[JobStatus, bool]] = {}  # raw status -> (status, terminal)
-        for summary in store.load_summaries(page=LOAD_PAGE):
-            state = jobs.get(summary.job_id)
+        get = jobs.get
+        for summary in store.all_summaries():
+            state = get(summary.job_id)
             if state is None:
                 continue
-            status, terminal = known.get(summary.status_raw) or known.setdefault(
-                summary.status_raw, _status_and_end(summary.status_raw)
-            )
+            raw = summary.status_raw
+            found = known.get(raw)
+            if found is None:
+                found = known[raw] = _status_and_end(raw)
+            status, terminal = found
             state.set_summary(summary, load, status)
             if terminal:  # final: shown as it is, never fetched again
                 state.confirmed, state.due, state.stale = True, never, False
@@ -349,13 +379,13 @@ class Monitor:
             jobs[job_id] = JobState(job_id, label, due=now)
             added.append(job_id)
         if added:
-            self._tally = None
+            self._touch(*added)
             self._wake.set()
         return added
 
     def remove(self, job_ids: Iterable[str]) -> list[str]:
         removed = [job_id for job_id in job_ids if self.jobs.pop(job_id, None) is not None]
-        self._tally = None
+        self._touch(*removed)
         self._offline_ids.difference_update(removed)
         self.status.offline_jobs = len(self._offline_ids)
         if not self._offline_ids:  # no watched job is left waiting for the endpoint
@@ -376,7 +406,7 @@ class Monitor:
             state.due = now
             state.confirmed = False
             state.not_found = False
-        self._tally = None
+            self._touch(state.job_id)
         self._wake.set()
 
     async def fetch_now(self, job_id: str) -> JobState:
@@ -528,7 +558,7 @@ class Monitor:
         batch.changed.add(state.job_id)
         # The parsed job goes along: the store makes the row's summary from it.
         batch.snapshots.append((state.job_id, payload, wall, job.status_raw, job.title, job))
-        self._tally = None
+        self._touch(state.job_id)
 
     def _next_due(self, state: JobState, now: float, *, changed: bool, was_terminal: bool) -> float:
         status = state.status
@@ -560,7 +590,7 @@ class Monitor:
             self.status.last_error = f"{state.job_id[:8]}…: {err.code}: {err.message}"
         batch = self._batch
         batch.changed.add(state.job_id)
-        self._tally = None
+        self._touch(state.job_id)
         if err.kind is ErrorKind.NOT_FOUND:
             if not state.not_found:
                 batch.events.append(job_not_found(state.job_id, ts=wall, message=err.message))
@@ -630,7 +660,7 @@ class Monitor:
             self._emit(Update(batch.events, batch.changed))
 
     def _emit(self, update: Update) -> None:
-        self._tally = None  # whatever told the subscribers may have changed a job
+        self._touch(*update.changed)  # whatever told the subscribers may have changed them
         for callback in list(self._subscribers):
             try:
                 callback(update)
@@ -645,32 +675,43 @@ class Monitor:
         return self.tally().counts
 
     def tally(self) -> Tally:
-        """Counted once per change: the status bar asks at every update and every second,
-        and at 100,000 jobs a count takes tens of ms. The engine's own changes, and any
-        ``Update`` told to subscribers, make it count again."""
-        tally = self._tally
-        if tally is None:
-            tally = self._tally = self._count()
-        return Tally(dict(tally.counts), tally.loading, tally.errors, tally.total)
+        """Kept up to date a job at a time: the status bar asks at every update and every
+        second, and at 100,000 jobs counting them all takes tens of ms. The jobs the engine
+        changed, and those in any ``Update`` told to subscribers, are counted again."""
+        if self._dirty is None:
+            self._recount()
+        elif self._dirty:
+            for job_id in self._dirty:
+                self._recode(job_id)
+            self._dirty.clear()
+        per_code = self._per_code
+        counts = {}
+        for n, status in enumerate(_STATUSES, start=1):
+            count = per_code[n] + per_code[n + _ERROR]
+            if count:
+                counts[status] = count
+        errors = sum(per_code[_ERROR : _CODES - 1])
+        return Tally(counts, per_code[_LOADING], errors, len(self.jobs))
 
-    def _count(self) -> Tally:
-        # Counted by the status's id: hashing an Enum member runs Python code, 100,000 times.
-        by_id: dict[int, int] = {}
-        loading = errors = 0
-        for state in self.jobs.values():
-            if state.loading:
-                loading += 1
-                continue
-            if state.error is not None or state.not_found:
-                errors += not state.unreachable or state.not_found
-                if state.not_found or not state.has_answer:
-                    continue  # no answer to count a status from (an error, an unknown JobId)
-            elif state.summary is None and not state.has_answer:
-                continue
-            key = id(state.status)
-            by_id[key] = by_id.get(key, 0) + 1
-        counts = {status: by_id[id(status)] for status in JobStatus if id(status) in by_id}
-        return Tally(counts, loading, errors, len(self.jobs))
+    def _touch(self, *job_ids: str) -> None:
+        if self._dirty is not None:
+            self._dirty.update(job_ids)
+
+    def _recount(self) -> None:
+        per_code = [0] * _CODES
+        self._codes = codes = {job_id: _tally_code(s) for job_id, s in self.jobs.items()}
+        for code in codes.values():
+            per_code[code] += 1
+        self._per_code, self._dirty = per_code, set()
+
+    def _recode(self, job_id: str) -> None:
+        old = self._codes.pop(job_id, None)
+        if old is not None:
+            self._per_code[old] -= 1
+        state = self.jobs.get(job_id)
+        if state is not None:
+            code = self._codes[job_id] = _tally_code(state)
+            self._per_code[code] += 1
 
     def all_terminal(self) -> bool:
         return bool(self.jobs) and all(s.is_terminal or s.not_found for s in self.jobs.values())
