@@ -145,7 +145,7 @@ def test_submit_lands_with_its_params_and_in_the_watch_list(
 ) -> None:
     code, out, err = run(
         capsys, "submit", "--file-url", "https://b.oss-cn-shanghai.aliyuncs.com/n%20v.txt",
-        "--title", "雨巷 a*b~c", "--style-id", "Anime", "--aspect-ratio", "9:16",
+        "--title", "雨巷 a*b~c", "--style-id", "GuofengAnime", "--aspect-ratio", "9:16",
         "--resolution", "1K", "--voice", "sys_YoungGracefulWoman",
         "--model-params", '{"AudioEnable": true}', "--exec-mode", "FullPipeline",
     )  # fmt: skip
@@ -157,7 +157,7 @@ def test_submit_lands_with_its_params_and_in_the_watch_list(
     params = sim.server.sim.book.get(job_id).params  # type: ignore[union-attr]
     assert params["Title"] == "雨巷 a*b~c"
     assert params["FileURL"] == "https://b.oss-cn-shanghai.aliyuncs.com/n%20v.txt"
-    assert params["StyleId"] == "Anime" and params["AspectRatio"] == "9:16"
+    assert params["StyleId"] == "GuofengAnime" and params["AspectRatio"] == "9:16"
     assert params["NarrationVoiceId"] == "sys_YoungGracefulWoman"
     assert json.loads(params["ModelParams"]) == {"AudioEnable": True}
     code, out, _ = run(capsys, "get", "--json", job_id)
@@ -169,7 +169,7 @@ def test_submit_lands_with_its_params_and_in_the_watch_list(
     [
         (["--title", "长" * 43], "--title is 129 bytes"),
         (["--title", "t", "--model-params", "{nope"], "--model-params is not valid JSON"),
-        (["--title", "t", "--exec-mode", "Quick"], "--exec-mode must be"),
+        (["--title", "t", "--style-id", "Anime"], "--style-id 'Anime' is not one Yike offers"),
     ],
 )
 def test_submit_refuses_bad_input_and_sends_nothing(
@@ -241,3 +241,18 @@ def test_report_with_nothing_to_report_is_a_usage_error(
 ) -> None:
     code, out, err = run(capsys, "report")
     assert code == 2 and out == "" and "watch list is empty" in err
+
+
+def test_submit_refuses_an_exec_mode_it_does_not_know(
+    sim: SimulatorThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A choice flag is refused by the parser, in one line naming the choices, before any
+    request."""
+    code, out, err = run(
+        capsys, "submit", "--file-url", "https://b.test/n.txt", "--title", "t",
+        "--exec-mode", "Quick",
+    )  # fmt: skip
+    assert (code, out) == (2, "")
+    assert "--exec-mode: invalid choice: 'Quick'" in err and err.count("\n") == 1
+    assert sim.server is not None
+    assert sim.server.sim.stats.to_json()["by_action"] == {}
