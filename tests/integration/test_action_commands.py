@@ -248,11 +248,13 @@ def test_submit_refuses_an_exec_mode_it_does_not_know(
 ) -> None:
     """A choice flag is refused by the parser, in one line naming the choices, before any
     request."""
-    code, out, err = run(
-        capsys, "submit", "--file-url", "https://b.test/n.txt", "--title", "t",
-        "--exec-mode", "Quick",
-    )  # fmt: skip
-    assert (code, out) == (2, "")
+    with pytest.raises(SystemExit) as exited:
+        run(
+            capsys, "submit", "--file-url", "https://b.test/n.txt", "--title", "t",
+            "--exec-mode", "Quick",
+        )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert (exited.value.code, out) == (2, "")
     assert "--exec-mode: invalid choice: 'Quick'" in err and err.count("\n") == 1
     assert sim.server is not None
     assert sim.server.sim.stats.to_json()["by_action"] == {}
