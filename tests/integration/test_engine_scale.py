@@ -172,3 +172,26 @@ async def test_the_tally_follows_the_jobs_that_change(
     assert tally == recounted(monitor)
     assert tally.total == len(ids) and tally.loading == 1 and tally.errors == 0
     assert sorted(looked_at) == ["f" * 32]  # the removed one is only taken away
+
+
+async def test_pass_under_way_says_what_looking_at_every_job_says(
+    sim: SimServer, client: IceClient
+) -> None:
+    clock = FakeClock()
+    monitor = Monitor(client, interval=INTERVAL, rate_limit=0, concurrency=2, clock=clock)
+    seen: list[tuple[bool, bool]] = []
+    monitor.subscribe(
+        lambda _: seen.append(
+            (monitor.pass_under_way, any(s.in_flight for s in monitor.jobs.values()))
+        )
+    )
+    monitor.add(sim.sim.book.ids)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(monitor_module, "FLUSH_EVERY", 0.0)  # news after every answer
+        await monitor.run_pass()
+    assert len(seen) > 2
+    assert all(cheap == looked for cheap, looked in seen), seen
+    assert seen[0] == (True, True)  # news during the pass
+    assert not monitor.pass_under_way  # and over with it
+    monitor.pause()  # news outside any pass
+    assert seen[-1] == (False, False)
