@@ -173,7 +173,13 @@ class JobState:
             self._unparsed = False
             payload = self.payload
             if payload is None and self._load is not None:
-                stored = self._load(self.job_id)  # None: gone, or over the size cap
+                try:
+                    stored = self._load(self.job_id)  # None: gone, or over the size cap
+                except Exception as exc:  # the store closed or broken: the row still shows
+                    who = ascii(self.job_id)[:40]
+                    log.warning("reading the stored answer of %s failed: %s", who, exc)
+                    self._unparsed = True  # tried again at the next look
+                    return None
                 payload = None if stored is None else stored[0]
             if payload is not None:
                 self._job = parse_job(payload, job_id=self.job_id, fetched_at=self.last_checked)

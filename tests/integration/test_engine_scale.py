@@ -126,6 +126,13 @@ async def test_start_up_reads_summaries_and_a_job_is_parsed_when_first_looked_at
         assert again.jobs[one].job is job
         assert parsed == [one] and read == [one]
 
+    # The store closed under it (the app quitting): a look at a job is no crash, its row
+    # still shows, and nothing is remembered as "no answer".
+    other = again.jobs[ids[1]]
+    assert other.job is None
+    assert other.row is not None and other.row.job_id == ids[1]
+    assert other.status is answered[ids[1]].status  # type: ignore[union-attr]
+
 
 async def test_the_tally_follows_the_jobs_that_change(
     sim: SimServer, sim_clock: FakeClock, client: IceClient, monkeypatch: pytest.MonkeyPatch
