@@ -4,7 +4,8 @@ Why: a refresh pass is thousands of tiny request/response pairs to one host. htt
 default transport (httpcore over anyio) spends most of a request's CPU in layers this use
 does not need (a generic pool scanned on every request, anyio stream wrappers, async
 library detection). This transport keeps only what the API calls need: a small pool of
-asyncio stream connections per host, h11 for strict HTTP/1.1 framing, whole bodies read
+asyncio stream connections per host, strict HTTP/1.1 framing (the plain answer read by
+``http1``, anything else by h11, on the same bytes), whole bodies read
 at once (API answers are small; downloads use httpx's own transport), TLS with httpx's
 default verifying context. It raises httpx's own exceptions, so callers cannot tell.
 
@@ -31,6 +32,8 @@ from urllib.parse import urlsplit
 
 import h11
 import httpx
+
+from yike_tui.api import http1
 
 _READ_CHUNK = 65536
 MAX_ANSWER_BYTES = 4 * 1024 * 1024  # a job's answer is a few KiB; a huge one is hostile
@@ -112,7 +115,6 @@ def proxy_applies(url: str) -> bool:
 class _Conn:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
-    h11: h11.Connection
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -265,7 +267,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        conn = _Conn(reader, writer, h11.Connection(h11.CLIENT))
+        conn = _Conn(reader, writer)
         self._open.add(conn)
         return conn
 
@@ -277,14 +279,10 @@ class LeanTransport(httpx.AsyncBaseTransport):
         *,
         reused: bool,
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        body, request, timeouts = call.body, call.request, call.timeouts
+        request, timeouts = call.request, call.timeouts
         try:
-            event = h11.Request(method=call.method, target=call.target, headers=call.headers)
-            data = conn.h11.send(event)
-            if body:
-                data = (data or b"") + (conn.h11.send(h11.Data(data=body)) or b"")
-            data = (data or b"") + (conn.h11.send(h11.EndOfMessage()) or b"")
-        except h11.LocalProtocolError as exc:
+            data = http1.request_bytes(call.method, call.target, call.headers, call.body)
+        except http1.BadRequest as exc:
             self._forget(conn)
             raise httpx.LocalProtocolError(str(exc), request=request) from None
         try:
@@ -294,7 +292,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
             # A timeout scope, not wait_for: no task per request (CPU is the pass's wall time
             # at concurrency 16, each request waiting on the others' CPU).
             async with asyncio.timeout(timeouts.get("read")):
-                status, resp_headers, content = await self._read_response(conn, request)
+                status, resp_headers, content, reusable = await self._read_response(conn, call)
         except (AnswerTooLarge, UnwantedEncoding):
             self._forget(conn)  # the rest of the answer is still on the wire
             raise
@@ -318,32 +316,72 @@ class LeanTransport(httpx.AsyncBaseTransport):
             raise httpx.RemoteProtocolError(
                 f"malformed HTTP answer: {exc}", request=request
             ) from None
+        except h11.LocalProtocolError as exc:  # h11 refused the request http1 let through
+            self._forget(conn)
+            raise httpx.LocalProtocolError(str(exc), request=request) from None
         except BaseException:
             self._forget(conn)  # cancelled mid-answer (the caller's deadline): never reused
             raise
-        if conn.h11.our_state is h11.DONE and conn.h11.their_state is h11.DONE:
-            conn.h11.start_next_cycle()
+        if reusable:
             self._idle.setdefault(key, deque()).append(conn)
         else:
             self._forget(conn)
         return status, resp_headers, content
 
     async def _read_response(
-        self, conn: _Conn, request: httpx.Request | None
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        self, conn: _Conn, call: _Call
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes, bool]:
+        """Status, headers, body, and whether the connection may carry another request."""
+        buffer = b""
+        eof = False
+        end = -1
+        while True:
+            data = await conn.reader.read(_READ_CHUNK)
+            if not data:
+                if not buffer:
+                    raise _StaleConnection
+                eof = True
+                break
+            buffer += data
+            end = buffer.find(http1.HEAD_END, max(0, len(buffer) - len(data) - 3))
+            if end >= 0 or len(buffer) > http1.MAX_HEAD:
+                break
+        plain = http1.simple_head(buffer[:end]) if 0 <= end <= http1.MAX_HEAD else None
+        if plain is None:  # not the plain case: h11 reads it, from the same bytes
+            return await self._read_with_h11(conn, call, buffer, eof)
+        status, headers, length = plain
+        check_answer_head(headers, call.request)
+        body = buffer[end + len(http1.HEAD_END) :]
+        if len(body) < length:
+            try:
+                body += await conn.reader.readexactly(length - len(body))
+            except asyncio.IncompleteReadError:
+                raise h11.RemoteProtocolError(
+                    "peer closed connection without sending complete message body"
+                ) from None
+        # Bytes past the answer were never asked for: the connection is not used again.
+        return status, headers, body[:length], len(body) == length
+
+    async def _read_with_h11(
+        self, conn: _Conn, call: _Call, received: bytes, eof: bool
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes, bool]:
+        machine = h11.Connection(h11.CLIENT)  # told of the request already sent
+        machine.send(h11.Request(method=call.method, target=call.target, headers=call.headers))
+        if call.body:
+            machine.send(h11.Data(data=call.body))
+        machine.send(h11.EndOfMessage())
+        machine.receive_data(received)
+        if eof:
+            machine.receive_data(b"")
+        request = call.request
         status = 0
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
         size = 0
-        got_anything = False
         while True:
-            event = conn.h11.next_event()
+            event = machine.next_event()
             if event is h11.NEED_DATA:
-                data = await conn.reader.read(_READ_CHUNK)
-                if not data and not got_anything:
-                    raise _StaleConnection
-                got_anything = True
-                conn.h11.receive_data(data)
+                machine.receive_data(await conn.reader.read(_READ_CHUNK))  # b"": closed
                 continue
             if isinstance(event, h11.InformationalResponse):
                 continue
@@ -356,7 +394,12 @@ class LeanTransport(httpx.AsyncBaseTransport):
                     raise too_large(request)
                 chunks.append(bytes(event.data))
             elif isinstance(event, h11.EndOfMessage):
-                return status, headers, b"".join(chunks)
+                reusable = (
+                    machine.our_state is h11.DONE
+                    and machine.their_state is h11.DONE
+                    and not machine.trailing_data[0]  # more bytes than the answer: not reused
+                )
+                return status, headers, b"".join(chunks), reusable
             elif isinstance(event, h11.ConnectionClosed):
                 raise h11.RemoteProtocolError("connection closed mid-answer")
 
