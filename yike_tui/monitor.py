@@ -45,7 +45,7 @@ from yike_tui.events import (
 )
 from yike_tui.models import Job, JobStatus, parse_job
 from yike_tui.ratelimit import RateLimiter
-from yike_tui.store import SnapshotItem, Store, Summary
+from yike_tui.store import JobRow, SnapshotItem, Store
 from yike_tui.store.bulk import quiet_gc
 
 log = logging.getLogger(__name__)
@@ -148,10 +148,10 @@ class JobState:
     # outage's, not this job's; False again after this job's next answer or API error.
     unreachable: bool = False
     # What the state db says of the job (its row), until an answer in this run replaces it.
-    summary: Summary | None = None
+    summary: JobRow | None = None
     _job: Job | None = field(default=None, init=False, repr=False)
     _unparsed: bool = field(default=False, init=False, repr=False)  # parse on first use
-    _row: Summary | None = field(default=None, init=False, repr=False)  # of ``_job``
+    _row: JobRow | None = field(default=None, init=False, repr=False)  # of ``_job``
     _status: JobStatus | None = field(default=None, init=False, repr=False)  # the summary's
     _load: Callable[[str], tuple[dict[str, Any], float] | None] | None = field(
         default=None, init=False, repr=False
@@ -200,7 +200,7 @@ class JobState:
 
     def set_summary(
         self,
-        summary: Summary,
+        summary: JobRow,
         load: Callable[[str], tuple[dict[str, Any], float] | None],
         status: JobStatus | None = None,
     ) -> None:
@@ -218,7 +218,7 @@ class JobState:
         return self._job is not None or self.summary is not None or self.payload is not None
 
     @property
-    def row(self) -> Summary | None:
+    def row(self) -> JobRow | None:
         """What the job's row shows, without parsing a stored answer: the stored summary
         until an answer in this run replaces it; None while nothing is known."""
         if self._job is None:
@@ -230,7 +230,7 @@ class JobState:
             job = self.job
             if job is None:
                 return self.summary
-            self._row = Summary.of_job(job, self.last_checked, self.job_id)
+            self._row = JobRow.of_job(job, self.last_checked, self.job_id)
         return self._row
 
     @property
@@ -361,7 +361,7 @@ class Monitor:
         jobs, load, never = self.jobs, store.load_snapshot, float("inf")
         known: dict[str, tuple[JobStatus, bool]] = {}  # raw status -> (status, terminal)
         get = jobs.get
-        for summary in store.all_summaries():
+        for summary in store.job_rows():
             state = get(summary.job_id)
             if state is None:
                 continue

@@ -18,7 +18,7 @@ from yike_tui.api.client import IceClient
 from yike_tui.models import Job, JobStatus, parse_job
 from yike_tui.monitor import JobState, Monitor, Tally, Update
 from yike_tui.sim import SimServer, running_simulator
-from yike_tui.store import Store, Summary
+from yike_tui.store import JobRow, Store
 
 INTERVAL = 30.0
 WALL = 1_790_000_000.0
@@ -107,7 +107,7 @@ async def test_start_up_reads_summaries_and_a_job_is_parsed_when_first_looked_at
         for job_id, job in answered.items():
             state = again.jobs[job_id]
             assert job is not None
-            assert state.row == Summary.of_job(job, checked[job_id], job_id)
+            assert state.row == JobRow.of_job(job, checked[job_id], job_id)
             assert state.status is job.status and state.title == job.title
             assert not state.loading
             if job.status.is_terminal:  # finished: final from disk, never asked again
