@@ -10,6 +10,13 @@
 Each run is a fresh child process (clean RSS) watching jobs that a simulator process
 serves at 50 ms latency, so the engine starts polling as it would for a user (at the
 default 10 requests/s). The cached snapshots are simulator answers with 20 storyboards.
+
+A studio's year (issue 17, ``run_big``): 100,000 watched jobs and 1,000,000 events
+(``big_state``), one fresh child: first frame from opening the state db (watch list
+included, as the CLI reads it) to the first paint; then, engine paused, ``j`` five times,
+``s`` three times (status, last change, title), the filter's last key, ``e`` to open the
+event log, each to the next frame; RSS last. The endpoint refuses connections, so the
+5,000 running jobs' first pass fails fast instead of polling.
 """
 
 from __future__ import annotations
