@@ -268,24 +268,15 @@ def run_passes(endpoint: str, ids: list[str], runs: int, **kwargs: Any) -> list[
 
 def sdk_client(endpoint: str, secret: str = DEMO_ACCESS_KEY_SECRET) -> Any:
     """The vendor's client, configured the way its docs show, pointed at the simulator."""
-    from alibabacloud_ice20201109.client import Client
-    from alibabacloud_tea_openapi import models as open_api_models
+    from benchmarks import sdk_pool
 
-    config = open_api_models.Config(
-        access_key_id=DEMO_ACCESS_KEY_ID,
-        access_key_secret=secret,
-        endpoint=endpoint.split("//", 1)[1],
-        protocol="HTTP",
-        region_id="cn-shanghai",
-    )
-    return Client(config)
+    return sdk_pool.sdk_client(endpoint, DEMO_ACCESS_KEY_ID, secret)
 
 
 def sdk_get(client: Any, job_id: str) -> str:
-    from alibabacloud_ice20201109 import models as ice_models
+    from benchmarks import sdk_pool
 
-    response = client.get_yike_storyboard_job(ice_models.GetYikeStoryboardJobRequest(job_id=job_id))
-    return str(response.body.job_status)
+    return sdk_pool.sdk_get(client, job_id)
 
 
 # --- processes ------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 50 ms latency, concurrency 16, timed from the process's start to its exit (imports, the
 first connections, the pass, saving and every output line included), beside the vendor
 SDK in 16 threads run the same way (a process that imports it, builds its client and
-fetches every job), side by side in one run, run by run.
+fetches every job: benchmarks/sdk_pool.py), side by side in one run, run by run. Both
+run from bytecode, as installed (``compiled``).
 
 The floor is 1,000 × 50 ms ÷ 16 = 3.125 s. CPU is each child's own (user + system, from
 ``wait4``); the simulator runs in a third process so its CPU counts for neither.
@@ -10,7 +11,6 @@ The floor is 1,000 × 50 ms ÷ 16 = 3.125 s. CPU is each child's own (user + sys
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
@@ -125,27 +125,29 @@ def watch_once(env: dict[str, str]) -> Child:
 
 
 def sdk_pool(env: dict[str, str], endpoint: str, ids_file: Path) -> Child:
-    cmd = [sys.executable, "-m", "benchmarks.whole_run", endpoint, str(ids_file)]
+    """The SDK's whole run (benchmarks/sdk_pool.py: it imports nothing of ours)."""
+    cmd = [sys.executable, "-m", "benchmarks.sdk_pool", endpoint, str(ids_file)]
     return run_child(cmd, env)
 
 
-def _sdk_main(endpoint: str, ids_file: str) -> None:
-    """The SDK's whole run: import, build the client, 16 threads over every job, print."""
-    from concurrent.futures import ThreadPoolExecutor
+def compiled() -> None:
+    """Bytecode written for yike_tui and the benchmarks, as installing writes it (the SDK's
+    site-packages are compiled): this tree may run with PYTHONDONTWRITEBYTECODE, and then a
+    module edited since its last .pyc would be compiled again by every measured run."""
+    import compileall
 
-    from benchmarks.harness import sdk_client, sdk_get
+    import benchmarks
+    import yike_tui
 
-    ids = Path(ids_file).read_text(encoding="utf-8").split()
-    client = sdk_client(endpoint)
-    with ThreadPoolExecutor(CONCURRENCY) as pool:
-        for job_id, status in zip(ids, pool.map(lambda j: sdk_get(client, j), ids), strict=True):
-            print(json.dumps({"job_id": job_id, "status": status}))
+    for package in (yike_tui, benchmarks):
+        compileall.compile_dir(Path(package.__file__).parent, quiet=1)
 
 
 def run(ctx: Context, results: Results) -> None:
     jobs = ctx.pick(JOBS, 300)
     runs = ctx.pick(5, 1)
     floor = jobs * LATENCY_MS / 1000 / CONCURRENCY
+    compiled()
     with sim_process(jobs=jobs, latency_ms=LATENCY_MS) as sim, tempfile.TemporaryDirectory() as tmp:
         env = prepare(Path(tmp), sim.ids, sim.endpoint)
         watch_once(env)  # the jobs planned and the state db made, as on any day but the first
@@ -195,7 +197,3 @@ def run(ctx: Context, results: Results) -> None:
             passed=statistics.median(cpu_ratios) <= 0.5,
         )
     )
-
-
-if __name__ == "__main__":
-    _sdk_main(sys.argv[1], sys.argv[2])
