@@ -208,7 +208,7 @@ class YikeApp(App[int]):
         if not update.events and not pending:
             return
         # One announcement per pass: a long pass hands over its news every 0.1 s.
-        under_way = any(state.in_flight for state in self.monitor.jobs.values())
+        under_way = self.monitor.pass_under_way
         self.post_message(self.Announce(update.events, not under_way))
 
     def on_yike_app_announce(self, message: Announce) -> None:
@@ -221,14 +221,14 @@ class YikeApp(App[int]):
     def _announce_if_idle(self) -> None:
         if self.announcer is None or self.monitor is None or not self.announcer.pending:
             return
-        if not any(state.in_flight for state in self.monitor.jobs.values()):
+        if not self.monitor.pass_under_way:
             self.announcer.flush(self._announced_title)
 
     def _announced_title(self, job_id: str) -> str:
         state = self.monitor.jobs.get(job_id) if self.monitor else None
         if state is None:
             return job_id[:12]
-        return state.label or (state.job.title if state.job else "") or job_id[:12]
+        return state.label or state.title or job_id[:12]
 
     # --- credentials -------------------------------------------------------------------------
 

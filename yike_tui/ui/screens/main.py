@@ -132,7 +132,7 @@ class MainScreen(Screen[None]):
         state = self._states().get(job_id)
         if state is None:
             return job_id[:12]
-        return state.label or (state.job.title if state.job else "") or job_id[:12]
+        return state.label or state.title or job_id[:12]
 
     # --- the engine's news -----------------------------------------------------------------
 
