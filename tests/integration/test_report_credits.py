@@ -94,3 +94,22 @@ def test_ice_sends_no_job_credit_so_no_column(
     assert out.splitlines()[0].endswith("| Output |")
     header = report("csv", "ice", sim.job_ids, capsys).splitlines()[0]
     assert "credit_cost" not in header
+
+
+def test_cached_report_keeps_each_jobs_cost_and_the_total(
+    sim: SimulatorThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The state db keeps a job's credit cost beside its snapshot: `report --cached` (no
+    request) has the column and the total after a `watch --once` saw the jobs."""
+    costs = expected_costs(sim)
+    ids = list(costs)
+    code, _, err = run(["watch", "--once", "--api", "yike", *ids], capsys)
+    assert code in (0, 1), err
+    code, out, err = run(["report", "--cached", "--format", "csv", *ids], capsys)
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    by_id = {row["job_id"]: row for row in rows if row["status"] != "total"}
+    for job_id, cost in costs.items():
+        assert number(by_id[job_id]["credit_cost"]) == pytest.approx(cost)
+    total = next(row for row in rows if row["status"] == "total")
+    assert number(total["credit_cost"]) == pytest.approx(sum(costs.values()))

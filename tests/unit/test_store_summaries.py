@@ -170,7 +170,7 @@ def test_a_version_2_db_opens_and_gets_its_summaries_on_first_read() -> None:
     version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
     count = conn.execute("SELECT count(*) FROM summaries").fetchone()[0]
     conn.close()
-    assert version == str(SCHEMA_VERSION) == "3" and count == 7  # made once, stored
+    assert version == str(SCHEMA_VERSION) == "4" and count == 7  # made once, stored
     with Store.open() as store:  # the next start reads them, makes none
         assert store.fill_summaries() == 0 and len(list(store.load_summaries())) == 7
 
@@ -301,3 +301,26 @@ def test_rows_are_written_while_the_db_is_still_being_read(
     # The first rows went out long before the last job was read: nothing holds all 5,000.
     assert 0 < out.seen[1] < 2500, out.seen[:5]
     assert out.text.count("job4999") == 1
+
+
+def test_a_schema_3_db_gains_the_credit_cost_column(tmp_path: Path) -> None:
+    """A db written before summaries kept the credit cost opens, keeps its rows, and gains
+    the column (cost unknown until the job is fetched again)."""
+    import sqlite3
+
+    db = tmp_path / "state.sqlite3"
+    with Store.open(db) as store:
+        store.watch(["a" * 32])
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("ALTER TABLE summaries DROP COLUMN credit_cost")
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    conn.close()
+    with Store.open(db) as store:
+        assert [w.id for w in store.watchlist()] == ["a" * 32]
+        assert store.has_credit_costs(["a" * 32]) is False
+    conn = sqlite3.connect(db)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(summaries)")}
+    version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    conn.close()
+    assert "credit_cost" in columns and version == ("4",)

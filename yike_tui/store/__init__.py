@@ -371,6 +371,23 @@ class Store:
                 row = found.get(job_id)
                 yield None if row is None else Summary.from_row(row)
 
+    def has_credit_costs(self, job_ids: Iterable[str], page: int = 500) -> bool:
+        """Whether any of ``job_ids`` has a credit cost in its summary (a cached report's
+        credit column is shown only then: its header comes before the rows stream)."""
+        self.fill_summaries()
+        ids = iter(job_ids)
+        while chunk := list(itertools.islice(ids, page)):
+            marks = ",".join("?" * len(chunk))
+            with self._lock:
+                found = self._conn.execute(
+                    "SELECT 1 FROM summaries WHERE credit_cost IS NOT NULL "
+                    f"AND job_id IN ({marks}) LIMIT 1",
+                    chunk,
+                ).fetchone()
+            if found:
+                return True
+        return False
+
     def watched_summaries(self, page: int = 1000) -> Iterator[tuple[WatchedJob, Summary | None]]:
         """The watch list in its order, each job with its summary: streamed, page by page."""
         self.fill_summaries()

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from yike_tui import paths
 
-SCHEMA_VERSION = 3  # 2: the watch list (was [[jobs]] in config.toml); 3: job summaries
+SCHEMA_VERSION = 4  # 2: the watch list (was [[jobs]] in config.toml); 3: job summaries;
+# 4: a summary keeps the job's credit cost
 LOCK_TIMEOUT = 2.0  # seconds to wait for another process's write before going in-memory
 
 # Statement by statement: they run inside one transaction (``executescript`` would commit).
@@ -58,6 +59,7 @@ _SCHEMA = (
         failed_codes TEXT NOT NULL DEFAULT '[]',
         output_url TEXT NOT NULL DEFAULT '',
         fetched_at REAL NOT NULL DEFAULT 0,
+        credit_cost REAL,
         saved_status TEXT NOT NULL DEFAULT '',
         saved_title TEXT NOT NULL DEFAULT ''
     )""",
@@ -162,6 +164,10 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
         if not _schema_ready(conn):
             for statement in _SCHEMA:
                 conn.execute(statement)
+            # A schema 3 table gains the column (its rows: cost unknown until refetched).
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(summaries)")}
+            if "credit_cost" not in columns:
+                conn.execute("ALTER TABLE summaries ADD COLUMN credit_cost REAL")
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),

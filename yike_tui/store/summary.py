@@ -26,6 +26,7 @@ COLUMNS = (
     "failed_codes",  # Summary.codes_json
     "output_url",
     "fetched_at",
+    "credit_cost",
 )
 
 
@@ -43,6 +44,7 @@ class Summary(NamedTuple):
     codes_json: str  # [[error code, count], ...], most frequent first; decoded when asked
     output_url: str  # as stored: a signed query is never kept
     fetched_at: float  # when the snapshot was fetched (the row's "updated")
+    credit_cost: float | None = None  # JobCredit.TotalCreditCost (the Yike API's), if given
 
     @property
     def status(self) -> JobStatus:
@@ -83,6 +85,7 @@ class Summary(NamedTuple):
             codes_json=json.dumps([[_text(code), n] for code, n in codes], ensure_ascii=True),
             output_url=_text(job.output_url),
             fetched_at=float(fetched_at),
+            credit_cost=job.credit.total_credit_cost if job.credit is not None else None,
         )
 
     @classmethod
