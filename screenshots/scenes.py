@@ -77,6 +77,17 @@ async def settled(pilot: Pilot[int]) -> None:
     await wait_for(pilot, scheduled, "the next pass scheduled or a pause")
     word = "PAUSED" if monitor.status.pause_reason else "next "
     await wait_for(pilot, lambda: word in status_line(app), f"the status bar to say {word!r}")
+    # The credit balance is read beside the engine: its first read over (a balance, or
+    # why not) before the shot, or the bar would differ with the machine's load.
+    watch = getattr(app.screen, "credit_watch", None)
+    if watch is not None:
+
+        def credits_known() -> bool:
+            return watch.read_at is not None or bool(watch.error) or watch.not_offered
+
+        await wait_for(pilot, credits_known, "the first credit read")
+        if watch.credits is not None:
+            await wait_for(pilot, lambda: "credits" in status_line(app), "credits in the bar")
     app.clear_notifications()
     await pilot.pause()
 
