@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -31,6 +32,7 @@ from yike_tui.exits import CredentialsUnusable, UsageError
 from yike_tui.monitor import Monitor
 from yike_tui.ratelimit import RateLimiter
 from yike_tui.store import Store
+from yike_tui.store.bulk import quiet_gc
 
 log = logging.getLogger(__name__)
 COMMAND_RETRIES = 3  # a one-shot command retries a transient failure a few times itself
@@ -230,9 +232,13 @@ class Session:
             "limiter": limiter,
         }
         monitor = Monitor(client, **{**options, **overrides})
-        for job_id in self.job_ids:
-            monitor.add([job_id], label=self.labels.get(job_id, ""))
-        monitor.load_cached()
+        # 100,000 long-lived job states: built without cyclic collections, then left out of
+        # later full ones (store/bulk.py). Added in runs of one label, in watch-list order.
+        with quiet_gc(freeze=True):
+            runs = itertools.groupby(self.job_ids, key=lambda job_id: self.labels.get(job_id, ""))
+            for label, ids in runs:
+                monitor.add(list(ids), label=label)
+            monitor.load_cached()
         return monitor
 
 
