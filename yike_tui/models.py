@@ -8,14 +8,13 @@ half-broken response still shows a job.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from yike_tui.safe_text import valid_json
+from yike_tui.safe_text import loads_valid, valid_json
 
 
 class JobStatus(Enum):
@@ -159,9 +158,10 @@ _MAX_UNESCAPE_DEPTH = 3
 
 
 def _loads(text: str) -> Any:
-    """``json.loads`` that reports nesting too deep for the parser (``[[[[...``) as bad JSON."""
+    """``json.loads`` made valid (``loads_valid``: no walk over what cannot need fixing)
+    that reports nesting too deep for the parser (``[[[[...``) as bad JSON."""
     try:
-        return json.loads(text)
+        return loads_valid(text)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
 
@@ -186,7 +186,7 @@ def _decode_json_string(value: str) -> Any:
         if isinstance(decoded, str) and decoded.strip()[:1] in ("[", "{"):
             text = decoded.strip()  # the JSON was a string holding JSON: go one level down
             continue
-        return valid_json(decoded)
+        return decoded  # made valid by _loads
     raise ValueError("JSON nested too deeply")
 
 
