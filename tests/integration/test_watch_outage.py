@@ -44,8 +44,12 @@ def test_watch_prints_an_outage_once_and_its_end_once(tmp_path: Path) -> None:
         with SimulatorThread(scenario="demo", port=port):
             wait_until(lambda: any("answers again" in line for line in lines), "the end line")
     finally:
-        child.kill()
-        child.wait()
+        child.terminate()  # as Ctrl-C would: it exits cleanly (and coverage is saved)
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
         reader.join(timeout=10)
     outage = [line for line in lines if "OFFLINE" in line]
     assert len(outage) == 1, lines
