@@ -6,7 +6,9 @@ a few tuple comparisons and no allocation beyond the empty list.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from yike_tui.events import FIRST_SIGHT, Event, EventKind
 from yike_tui.models import Job, Storyboard
@@ -120,3 +122,41 @@ def _shot_events(old: Job, new: Job, ts: float) -> list[Event]:
         }
         events.append(Event(EventKind.SHOT_FAILED, new.id, ts, data))
     return events
+
+
+_VOLATILE = "RequestId"  # differs on every answer; says nothing about the job
+_PLAIN = (str, int, bool, type(None))
+
+
+def same_answer(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether two raw answers parse to the same job but for ``request_id`` (and the time
+    they were fetched): equal value for value *and type for type*, keys in the same order
+    (``1 == 1.0 == True`` and ``0.0 == -0.0`` parse to different text). Most answers of a
+    running job are the last one again: this costs a walk over a few dozen values, not a
+    parse and a diff. A RequestId that is not text on either side says "not the same"."""
+    if not isinstance(old.get(_VOLATILE, ""), str) or not isinstance(new.get(_VOLATILE, ""), str):
+        return False
+    if (_VOLATILE in old) != (_VOLATILE in new):
+        return False
+    if [k for k in old if k != _VOLATILE] != [k for k in new if k != _VOLATILE]:
+        return False
+    stack: list[tuple[Any, Any]] = [(old[k], new[k]) for k in old if k != _VOLATILE]
+    while stack:
+        a, b = stack.pop()
+        kind = type(a)
+        if kind is not type(b):
+            return False
+        if kind is dict:
+            if list(a) != list(b):
+                return False
+            stack.extend((a[k], b[k]) for k in a)
+        elif kind is list:
+            if len(a) != len(b):
+                return False
+            stack.extend(zip(a, b, strict=True))
+        elif kind is float:
+            if a.hex() != b.hex():  # -0.0 is not 0.0 here; NaN is NaN
+                return False
+        elif kind not in _PLAIN or a != b:  # anything but JSON's own types: not the same
+            return False
+    return True

@@ -30,11 +30,11 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from yike_tui.api.errors import ApiError, ErrorKind
-from yike_tui.diff import diff
+from yike_tui.diff import diff, same_answer
 from yike_tui.events import (
     FIRST_SIGHT,
     Event,
@@ -45,6 +45,7 @@ from yike_tui.events import (
 )
 from yike_tui.models import Job, JobStatus, parse_job
 from yike_tui.ratelimit import RateLimiter
+from yike_tui.safe_text import valid_text
 from yike_tui.store import JobRow, SnapshotItem, Store
 from yike_tui.store.bulk import quiet_gc
 
@@ -149,6 +150,8 @@ class JobState:
     unreachable: bool = False
     # What the state db says of the job (its row), until an answer in this run replaces it.
     summary: JobRow | None = None
+    # The store holds ``payload`` as it is: the same answer again needs only its time saved.
+    stored: bool = False
     _job: Job | None = field(default=None, init=False, repr=False)
     _unparsed: bool = field(default=False, init=False, repr=False)  # parse on first use
     _row: JobRow | None = field(default=None, init=False, repr=False)  # of ``_job``
@@ -191,6 +194,26 @@ class JobState:
         self._job, self._unparsed, self._row = job, False, None
         if job is not None:
             self.summary = None  # the answer in hand says more than the stored row
+
+    @property
+    def parsed(self) -> Job | None:
+        """``job`` if it is parsed already (None: not yet, or nothing known)."""
+        return None if self._unparsed else self._job
+
+    def previous_answer(self) -> dict[str, Any] | None:
+        """The raw answer behind ``job``, without parsing it: a job known from its summary
+        reads its stored answer once (kept, so ``job`` parses it without reading again)."""
+        if self.payload is None and self._unparsed and self._load is not None:
+            try:
+                stored = self._load(self.job_id)
+            except Exception as exc:  # as in ``job``: the store closed or broken
+                log.warning(
+                    "reading the stored answer of %s failed: %s", ascii(self.job_id)[:40], exc
+                )
+                return None
+            if stored is not None:
+                self.payload, self.stored = stored[0], True
+        return self.payload
 
     def set_cached(self, payload: dict[str, Any], fetched_at: float) -> None:
         """Start from a stored answer in hand (parsed on first use)."""
@@ -301,6 +324,7 @@ class _Batch:
     events: list[Event] = field(default_factory=list)
     changed: set[str] = field(default_factory=set)
     snapshots: list[SnapshotItem] = field(default_factory=list)
+    checked: list[SnapshotItem] = field(default_factory=list)  # the stored answer again
 
 
 class Monitor:
@@ -549,11 +573,25 @@ class Monitor:
 
     def _answered(self, state: JobState, payload: dict[str, Any]) -> None:
         now, wall = self.clock(), self.wall()
-        job = parse_job(payload, job_id=state.job_id, fetched_at=wall)
-        events = diff(state.job if not state.not_found else None, job, ts=wall)
+        previous = None if state.not_found else state.previous_answer()
+        unchanged = previous is not None and same_answer(previous, payload)
+        if unchanged:
+            # The last answer again (most answers of a running job): no diff, no events,
+            # and the job is the one in hand with this answer's RequestId and time.
+            old = state.parsed
+            if old is not None:
+                rid = payload.get("RequestId", "")
+                job = replace(old, request_id=valid_text(rid), fetched_at=wall)
+            else:  # known from the store until now: parsed once, from this answer
+                job = parse_job(payload, job_id=state.job_id, fetched_at=wall)
+            events: list[Event] = []
+            was_terminal = state.is_terminal
+        else:
+            job = parse_job(payload, job_id=state.job_id, fetched_at=wall)
+            events = diff(state.job if not state.not_found else None, job, ts=wall)
+            was_terminal = state.is_terminal and (state.job is not None)
         if state.error is not None:
             events.insert(0, fetch_recovered(state.job_id, ts=wall))
-        was_terminal = state.is_terminal and (state.job is not None)
         self._reached(now)
         state.error, state.failures, state.not_found = None, 0, False
         state.loading = state.unreachable = False
@@ -571,8 +609,11 @@ class Monitor:
         batch = self._batch
         batch.events.extend(events)
         batch.changed.add(state.job_id)
-        # The parsed job goes along: the store makes the row's summary from it.
-        batch.snapshots.append((state.job_id, payload, wall, job.status_raw, job.title, job))
+        # The parsed job goes along: the store makes the row's summary from it. The same
+        # answer again needs only its time stored (Store.save_checked).
+        item = (state.job_id, payload, wall, job.status_raw, job.title, job)
+        (batch.checked if unchanged and state.stored else batch.snapshots).append(item)
+        state.stored = False  # until the store says it saved this answer (_flush)
         self._touch(state.job_id)
 
     def _next_due(self, state: JobState, now: float, *, changed: bool, was_terminal: bool) -> float:
@@ -661,9 +702,10 @@ class Monitor:
     def _flush(self) -> None:
         batch, self._batch = self._batch, _Batch()
         self._last_flush = self.wall()
-        if self.store is not None and (batch.snapshots or batch.events):
+        if self.store is not None and (batch.snapshots or batch.checked or batch.events):
             try:
-                self.store.save_snapshots(batch.snapshots)
+                unsaved = self.store.save_snapshots(batch.snapshots)
+                unsaved |= self.store.save_checked(batch.checked)
                 self.store.append_events(batch.events)
             except Exception as exc:  # history is worth a warning, never a crash
                 log.warning("saving state failed: %s", exc)
@@ -671,8 +713,17 @@ class Monitor:
                 self.status.history_error = self.status.last_error
             else:
                 self.status.history_error = ""
+                self._saved(batch.snapshots, unsaved)
+                self._saved(batch.checked, unsaved)
         if batch.events or batch.changed:
             self._emit(Update(batch.events, batch.changed))
+
+    def _saved(self, items: list[SnapshotItem], unsaved: set[str]) -> None:
+        """The store holds these answers now (unless their job has a newer one meanwhile)."""
+        for item in items:
+            state = self.jobs.get(item[0])
+            if state is not None and state.payload is item[1] and item[0] not in unsaved:
+                state.stored = True
 
     def _emit(self, update: Update) -> None:
         self._touch(*update.changed)  # whatever told the subscribers may have changed them

@@ -288,9 +288,10 @@ class Store:
 
     # --- snapshots ------------------------------------------------------------------------
 
-    def save_snapshots(self, items: Iterable[SnapshotItem]) -> None:
+    def save_snapshots(self, items: Iterable[SnapshotItem]) -> set[str]:
         """Upsert (job_id, raw response payload, fetched_at, status, title[, parsed job]) in
-        one transaction, each with its summary (``load_summaries``).
+        one transaction, each with its summary (``load_summaries``); returns the ids of the
+        jobs whose snapshot was not saved.
 
         Signed URLs are kept without their query (the signature is a secret, and it expires
         anyway): a cached job shows that output exists; using it fetches a fresh URL. A job
@@ -299,6 +300,7 @@ class Store:
         """
         rows = []
         summaries = []
+        unsaved: set[str] = set()
         for item in items:
             try:
                 row = snapshot_row(*item[:5])
@@ -306,10 +308,12 @@ class Store:
                 summaries.append(summary_of(row, job if isinstance(job, Job) else None))
             except Exception as exc:  # one bad job costs only its row
                 log_skipped("snapshot", item[0] if item else "?", exc)
+                unsaved.add(item[0] if item else "?")
                 continue
             rows.append(row)
         if not rows:
-            return
+            return unsaved
+        failed: list[tuple[Any, ...]] = []
         with self._write() as conn:
             insert_each(
                 conn,
@@ -319,6 +323,7 @@ class Store:
                 "status=excluded.status, title=excluded.title",
                 rows,
                 "a snapshot",
+                failed,
             )
             insert_each(
                 conn,
@@ -326,6 +331,32 @@ class Store:
                 [(*s.row(), row[3], row[4]) for s, row in zip(summaries, rows, strict=True)],
                 "a summary",
             )
+        unsaved.update(row[0] for row in failed)
+        return unsaved
+
+    def save_checked(self, items: Iterable[SnapshotItem]) -> set[str]:
+        """Items whose answer is the one stored again (``diff.same_answer``): only the time
+        they were fetched is written, to the snapshot and its summary (the row's "updated"
+        stays true); the stored answer keeps the RequestId it came with. An item with no
+        stored row is saved whole (``save_snapshots``). Returns the ids not saved."""
+        items = list(items)
+        if not items:
+            return set()
+        missing = []
+        with self._write() as conn:
+            for item in items:
+                job_id, fetched_at = item[0], float(item[2])
+                found = conn.execute(
+                    "UPDATE snapshots SET fetched_at = ? WHERE job_id = ?", (fetched_at, job_id)
+                ).rowcount
+                if found:
+                    conn.execute(
+                        "UPDATE summaries SET fetched_at = ? WHERE job_id = ?",
+                        (fetched_at, job_id),
+                    )
+                else:
+                    missing.append(item)
+        return self.save_snapshots(missing) if missing else set()
 
     def load_summaries(self, page: int = 1000) -> Iterator[Summary]:
         """Every stored job's summary, streamed a page at a time (no payload is read or

@@ -103,9 +103,16 @@ def log_skipped(kind: str, job_id: object, exc: Exception) -> None:
     log.warning("%s of %s not saved: %s", kind, ascii(job_id)[:140], type(exc).__name__)
 
 
-def insert_each(conn: sqlite3.Connection, sql: str, rows: list[Row], kind: str) -> int:
+def insert_each(
+    conn: sqlite3.Connection,
+    sql: str,
+    rows: list[Row],
+    kind: str,
+    failed: list[Row] | None = None,
+) -> int:
     """Insert row by row in the caller's transaction: a failed statement undoes only itself
-    (a db-wide failure, OperationalError, still ends the whole batch)."""
+    (a db-wide failure, OperationalError, still ends the whole batch). ``failed`` receives
+    the rows that were not saved."""
     saved = 0
     for row in rows:
         try:
@@ -114,6 +121,8 @@ def insert_each(conn: sqlite3.Connection, sql: str, rows: list[Row], kind: str) 
             raise
         except Exception as exc:  # one bad row, not the batch
             log.warning("%s not saved: %s", kind, type(exc).__name__)
+            if failed is not None:
+                failed.append(row)
         else:
             saved += 1
     return saved
