@@ -56,7 +56,9 @@ CHANGED_FACTOR = 0.5  # a job that just changed is likely to change again soon
 BACKOFF_CAP = 600.0  # seconds: the longest a failing job waits between tries
 CONFIRM_DELAY = 5.0  # seconds before the fetch that confirms a terminal status
 DUE_SLACK = 2.0  # seconds: jobs due this soon are fetched with the pass that is starting
-FLUSH_EVERY = 0.1  # seconds: how often a long pass hands results to subscribers
+FLUSH_EVERY = 0.5  # seconds: how often a long pass hands results to subscribers and the store
+# (a paced pass answers 10 a second: a save after every answer was a tenth of its CPU; the UI draws
+# once a second anyway, and a pass, a stop and a refresh by hand flush at once)
 _PAUSING_KINDS = frozenset(
     {ErrorKind.CREDENTIALS, ErrorKind.PERMISSION, ErrorKind.CLOCK, ErrorKind.TLS}
 )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
-import json
 import logging
 import math
 import random
@@ -41,7 +40,7 @@ from yike_tui.api.transport import (
 )
 from yike_tui.models import Job, parse_job
 from yike_tui.redaction import redact_url
-from yike_tui.safe_text import valid_json
+from yike_tui.safe_text import loads_valid
 
 log = logging.getLogger(__name__)
 
@@ -435,7 +434,7 @@ class IceClient:
             )
         try:
             # Valid from here on: no lone surrogate, no NaN (what the engine keeps and stores).
-            payload = valid_json(json.loads(content))
+            payload = loads_valid(content)
         except (ValueError, RecursionError):  # RecursionError: a body nested absurdly deep
             payload = None
         if not isinstance(payload, dict):
