@@ -61,10 +61,13 @@ class SimClock:
 
 
 _ids = random.Random()  # reseeded per simulator: a seeded run gives the same RequestIds
+# Credit reads run beside the job polls, at times that depend on the machine: their ids come
+# from their own sequence, so a job's RequestId never depends on when the balance was read.
+_credit_ids = random.Random()
 
 
-def _request_id() -> str:
-    return str(uuid.UUID(int=_ids.getrandbits(128), version=4)).upper()
+def _request_id(ids: random.Random = _ids) -> str:
+    return str(uuid.UUID(int=ids.getrandbits(128), version=4)).upper()
 
 
 def _json(data: Any) -> bytes:
@@ -111,6 +114,7 @@ class Simulator:
         self.faults = faults or FaultSpec()
         self.rng = random.Random(seed)
         _ids.seed(seed)
+        _credit_ids.seed(f"credits-{seed}")
         self.slow = slow_ms / 1000.0
         self.hang_s = hang_s
         self.url_ttl = url_ttl
@@ -219,9 +223,9 @@ class Simulator:
         elif action == "CreateYikeAssetUpload":
             reply = self._create_upload(params, headers, body)
         elif action == "GetYikeUserCredit":
-            reply = Reply(200, _json(self.credits.ice_body(self.clock(), _request_id())))
+            reply = Reply(200, _json(self.credits.ice_body(self.clock(), _request_id(_credit_ids))))
         elif action == "GetYikeAccountCredit":
-            reply = Reply(200, _json(self.credits.yike_body(self.clock(), _request_id())))
+            reply = Reply(200, _json(self.credits.yike_body(self.clock(), _request_id(_credit_ids))))
         else:
             reply = _error(
                 404,
