@@ -223,9 +223,11 @@ class Simulator:
         elif action == "CreateYikeAssetUpload":
             reply = self._create_upload(params, headers, body)
         elif action == "GetYikeUserCredit":
-            reply = Reply(200, _json(self.credits.ice_body(self.clock(), _request_id(_credit_ids))))
+            rid = _request_id(_credit_ids)
+            reply = Reply(200, _json(self.credits.ice_body(self.clock(), rid)))
         elif action == "GetYikeAccountCredit":
-            reply = Reply(200, _json(self.credits.yike_body(self.clock(), _request_id(_credit_ids))))
+            rid = _request_id(_credit_ids)
+            reply = Reply(200, _json(self.credits.yike_body(self.clock(), rid)))
         else:
             reply = _error(
                 404,
