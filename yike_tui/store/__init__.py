@@ -363,19 +363,12 @@ class Store:
         parsed; the store is not locked between pages). Snapshots an older version stored
         without one get theirs first, once (the v2 -> v3 migration, done on first read)."""
         self.fill_summaries()
-        last = 0
-        while True:
-            with self._lock:
-                rows = self._conn.execute(
-                    f"SELECT rowid, job_id, {_SUMMARY_COLUMNS} FROM summaries "
-                    "WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                    (last, page),
-                ).fetchall()
-            if not rows:
-                return
-            last = rows[-1][0]
-            for row in rows:
-                yield Summary.from_row(row[1:])
+        sql = (
+            f"SELECT rowid, job_id, {_SUMMARY_COLUMNS} FROM summaries "
+            "WHERE rowid > ? ORDER BY rowid LIMIT ?"
+        )
+        for row in self._keyset_rows(sql, page, start=0):
+            yield Summary.from_row(row[1:])
 
     def job_rows(self) -> list[JobRow]:
         """Every stored job's row (its summary but the failure codes and output link), in
@@ -422,22 +415,15 @@ class Store:
     def watched_summaries(self, page: int = 1000) -> Iterator[tuple[WatchedJob, Summary | None]]:
         """The watch list in its order, each job with its summary: streamed, page by page."""
         self.fill_summaries()
-        last = -1
-        while True:
-            with self._lock:
-                rows = self._conn.execute(
-                    "SELECT w.position, w.job_id, w.label, w.added_at, s.job_id, "
-                    + ", ".join(f"s.{c}" for c in SUMMARY_COLUMNS)
-                    + " FROM watchlist w LEFT JOIN summaries s ON s.job_id = w.job_id "
-                    "WHERE w.position > ? ORDER BY w.position LIMIT ?",
-                    (last, page),
-                ).fetchall()
-            if not rows:
-                return
-            last = rows[-1][0]
-            for row in rows:
-                watched = WatchedJob(row[1], row[2], row[3])
-                yield watched, None if row[4] is None else Summary.from_row(row[4:])
+        sql = (
+            "SELECT w.position, w.job_id, w.label, w.added_at, s.job_id, "
+            + ", ".join(f"s.{c}" for c in SUMMARY_COLUMNS)
+            + " FROM watchlist w LEFT JOIN summaries s ON s.job_id = w.job_id "
+            "WHERE w.position > ? ORDER BY w.position LIMIT ?"
+        )
+        for row in self._keyset_rows(sql, page, start=-1):
+            watched = WatchedJob(row[1], row[2], row[3])
+            yield watched, None if row[4] is None else Summary.from_row(row[4:])
 
     def watched_statuses(
         self, page: int = 2000
@@ -445,22 +431,30 @@ class Store:
         """The watch list in its order, each job with (status, title, fetched_at) from its
         summary (None: nothing stored yet): what ``list`` prints, streamed page by page."""
         self.fill_summaries()
-        last = -1
+        sql = (
+            "SELECT w.position, w.job_id, w.label, w.added_at, s.saved_status, "
+            "s.saved_title, "
+            "s.fetched_at FROM watchlist w LEFT JOIN summaries s ON s.job_id = w.job_id "
+            "WHERE w.position > ? ORDER BY w.position LIMIT ?"
+        )
+        for _, job_id, label, added_at, status, title, fetched_at in self._keyset_rows(
+            sql, page, start=-1
+        ):
+            watched = WatchedJob(job_id, label, added_at)
+            yield watched, None if fetched_at is None else (status, title, fetched_at)
+
+    def _keyset_rows(self, sql: str, page: int, *, start: int) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``sql`` (``WHERE key > ? ORDER BY key LIMIT ?``, the key first in each
+        row) a page at a time, the store unlocked between pages: 100,000 rows stream in
+        constant memory, and a page is found by the index, never by skipping."""
+        last = start
         while True:
             with self._lock:
-                rows = self._conn.execute(
-                    "SELECT w.position, w.job_id, w.label, w.added_at, s.saved_status, "
-                    "s.saved_title, "
-                    "s.fetched_at FROM watchlist w LEFT JOIN summaries s ON s.job_id = w.job_id "
-                    "WHERE w.position > ? ORDER BY w.position LIMIT ?",
-                    (last, page),
-                ).fetchall()
+                rows = self._conn.execute(sql, (last, page)).fetchall()
             if not rows:
                 return
             last = rows[-1][0]
-            for _, job_id, label, added_at, status, title, fetched_at in rows:
-                watched = WatchedJob(job_id, label, added_at)
-                yield watched, None if fetched_at is None else (status, title, fetched_at)
+            yield from rows
 
     def fill_summaries(self, page: int = 500) -> int:
         """Make the summaries a snapshot lacks (a db written by schema 2): each payload read
