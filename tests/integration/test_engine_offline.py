@@ -8,33 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
-
-import pytest
 
 from tests.integration.engine_rig import DEMO, FakeClock
 from tests.wait import wait_async
 from yike_tui.api.client import IceClient
 from yike_tui.models import JobStatus
 from yike_tui.monitor import Monitor, Update
-from yike_tui.sim import SimServer, running_simulator
+from yike_tui.sim import SimServer
 
 INTERVAL = 30.0
 WALL = 1_790_000_000.0  # the engine's wall clock starts here and moves with its clock
 BAD_ID = "0" * 32  # a well-formed JobId the simulator does not know
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[SimServer]:
-    async with running_simulator(scenario="demo", clock=FakeClock()) as server:
-        yield server
-
-
-@pytest.fixture
-async def client(sim: SimServer) -> AsyncIterator[IceClient]:
-    async with IceClient(DEMO, endpoint=sim.endpoint, retries=0) as c:
-        yield c
 
 
 def engine(client: IceClient, clock: FakeClock) -> Monitor:
