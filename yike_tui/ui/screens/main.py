@@ -219,7 +219,9 @@ class MainScreen(Screen[None]):
         log_pane.display = shown
         for name in PANES:
             pane = self.query_one(f"#{name}")
-            pane.border_subtitle = "zoomed · z shows all" if zoom == name else ""
+            subtitle = "zoomed · z shows all" if zoom == name else ""
+            if (pane.border_subtitle or "") != subtitle:  # setting it repaints the whole pane
+                pane.border_subtitle = subtitle
 
     # --- background work ---------------------------------------------------------------------
 

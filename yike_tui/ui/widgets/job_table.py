@@ -182,6 +182,7 @@ class JobTable(ScrollView, can_focus=True):
         self._strips: LRUCache[str, Strip] = LRUCache(self.LINE_CACHE)
         self._flashing: set[str] = set()
         self._title_width = TITLE_WANTED
+        self._title = ""  # the border title shown
         self._shown_columns: tuple[str, ...] = tuple(key for key, _, _ in COLUMNS)
         self._now = 0.0  # wall time the cells are drawn for ("3m ago")
         # Job id -> its lowercased search text, until its row changes (``sync``).
@@ -299,7 +300,7 @@ class JobTable(ScrollView, can_focus=True):
             if len(self._order) == 1 or self.cursor_row >= len(self._order):
                 self.cursor_row = min(self.cursor_row, len(self._order) - 1)
         elif self.filter_text:  # one outside the filter came or went: the total moved
-            self.border_title = self.view_title()
+            self._show_title()
 
     def _fill(self, changed: Iterable[str], states: dict[str, JobState]) -> list[str]:
         """Put the known jobs of ``changed`` in an empty table in one go; returns the rest
@@ -413,7 +414,12 @@ class JobTable(ScrollView, can_focus=True):
 
     def _resized(self) -> None:
         self.virtual_size = Size(self._row_width(), len(self._order) + 1)
-        self.border_title = self.view_title()
+        self._show_title()
+
+    def _show_title(self) -> None:
+        title = self.view_title()
+        if title != self._title:  # setting it repaints the whole pane, however little changed
+            self._title = self.border_title = title
 
     def view_title(self) -> str:
         """What the list shows, k9s style: ``Jobs 12/500 · /fail · ↓status``."""

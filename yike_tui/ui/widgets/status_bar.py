@@ -41,8 +41,9 @@ def render_status(
     last = status.last_success
     interval = monitor.interval
     stale_after = 2 * interval if interval > 0 else None
-    cached = any(s.stale for s in monitor.jobs.values())
-    if (stale_after and last and now - last > stale_after) or (cached and not last):
+    if (stale_after and last and now - last > stale_after) or (
+        not last and any(s.stale for s in monitor.jobs.values())  # shown from the cache only
+    ):
         text.append(" STALE ", style="bold black on yellow")
     if status.throttled:
         text.append(" throttled ", style="yellow")
@@ -119,6 +120,16 @@ _COUNTED = (
 
 
 class StatusBar(Static):
+    """Redrawn every second (its "next 12s"), so only when the line changed, and without a
+    layout pass: it is one row high whatever it says (a layout reflows the whole screen)."""
+
+    _shown: Text | None = None
+
+    def _show(self, text: Text) -> None:
+        if text != self._shown:
+            self._shown = text
+            self.update(text, layout=False)
+
     def show_engine(
         self,
         monitor: Monitor | None,
@@ -128,11 +139,11 @@ class StatusBar(Static):
     ) -> None:
         """What the engine is doing now, or that there is no connection to do it over."""
         if monitor is None or session is None:
-            self.update(Text(" no connection: see the message above · q quits", style="yellow"))
+            self._show(Text(" no connection: see the message above · q quits", style="yellow"))
             return
         conn = session.conn
         credentials = conn.credentials.describe()
-        self.update(
+        self._show(
             render_status(
                 monitor, now, endpoint=conn.endpoint, credentials=credentials, credits=credits
             )
