@@ -301,12 +301,12 @@ async def soak(cfg: SoakConfig) -> SoakResult:
             truth = (await control.get("/_sim/truth")).json()
             stats = (await control.get("/_sim/stats")).json()
             for job_id in sim.job_ids:
-                state = monitor.jobs.get(job_id)
-                if state is None or state.job is None:
+                seen = monitor.jobs.get(job_id)
+                if seen is None or seen.job is None:
                     result.jobs_without_answer.append(job_id)
                     continue
                 want = shape(parse_job(truth[job_id], job_id=job_id))
-                got = shape(state.job)
+                got = shape(seen.job)
                 if want != got:
                     result.mismatches.append(f"{job_id}: engine {got[0]}, truth {want[0]}")
             result.rss_peak_kib = max([*rss_samples, result.rss_end_kib])

@@ -140,7 +140,7 @@ def compiled() -> None:
     import yike_tui
 
     for package in (yike_tui, benchmarks):
-        compileall.compile_dir(Path(package.__file__).parent, quiet=1)
+        compileall.compile_dir(Path(str(package.__file__)).parent, quiet=1)
 
 
 def run(ctx: Context, results: Results) -> None:
