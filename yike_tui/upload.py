@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import ipaddress
 import json
 import logging
 import re
@@ -30,7 +29,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import IceClient, is_loopback
 from yike_tui.api.oss import sign_put
 from yike_tui.novel_file import NovelFile
 from yike_tui.safe_text import clean, truncate
@@ -94,15 +93,6 @@ def _field(data: dict[str, Any], name: str, where: str) -> str:
     return value.strip()
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def _endpoint(raw: str) -> str:
     url = raw if "://" in raw else f"https://{raw}"
     parts = urlsplit(url)
@@ -112,7 +102,7 @@ def _endpoint(raw: str) -> str:
             "the upload address's Endpoint "
             f"{truncate(clean(raw, one_line=True), 80)!r} is not a host"
         )
-    if parts.scheme == "http" and not _loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         raise UploadError("the upload address is plain http to a remote host; refused")
     return f"{parts.scheme}://{parts.netloc}"
 
@@ -148,7 +138,7 @@ def parse_upload_answer(payload: dict[str, Any]) -> tuple[_Target, _Auth]:
 def object_url(target: _Target) -> str:
     parts = urlsplit(target.endpoint)
     key = quote(target.key, safe="/")
-    if _loopback(parts.hostname or ""):
+    if is_loopback(parts.hostname or ""):
         return f"{target.endpoint}/{target.bucket}/{key}"
     return f"{parts.scheme}://{target.bucket}.{parts.netloc}/{key}"
 

@@ -58,7 +58,8 @@ class EndpointError(ValueError):
     """An endpoint URL we refuse to use (bad scheme, plain http to a remote host...)."""
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (bracketed IPv6 too): where plain http may go."""
     if host == "localhost":
         return True
     try:
@@ -72,7 +73,7 @@ def validate_endpoint(endpoint: str) -> str:
     parts = urlsplit(endpoint.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise EndpointError(f"endpoint {endpoint!r} is not an http(s) URL with a host")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise EndpointError(
             f"endpoint {endpoint!r}: plain http is only allowed to loopback; use https"
         )

@@ -75,16 +75,9 @@ class Summary(NamedTuple):
         counts = Counter(shot.error_code for shot in job.failed_shots)
         codes = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return cls(
-            job_id=job.id if job_id is None else job_id,
-            status_raw=_text(job.status_raw),
-            title=_text(job.title),
-            storyboards_total=len(job.storyboards),
-            storyboards_done=job.storyboards_done,
-            storyboards_failed=job.storyboards_failed,
-            shots_failed=len(job.failed_shots),
+            **JobRow.of_job(job, fetched_at, job_id)._asdict(),  # what the list shows, and:
             codes_json=json.dumps([[_text(code), n] for code, n in codes], ensure_ascii=True),
             output_url=_text(job.output_url),
-            fetched_at=float(fetched_at),
             credit_cost=job.credit.total_credit_cost if job.credit is not None else None,
         )
 
