@@ -175,7 +175,9 @@ def test_the_report_never_carries_a_link_with_a_command(fmt: str, endpoint: str)
         assert f"(link refused: {reason})" in out
 
 
-async def test_c_and_m_in_the_tui_refuse_a_link_with_a_command(endpoint: str) -> None:
+async def test_c_and_m_in_the_tui_refuse_a_link_with_a_command(
+    endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from yike_tui.ui.app import YikeApp
 
     session = Session(
@@ -188,7 +190,7 @@ async def test_c_and_m_in_the_tui_refuse_a_link_with_a_command(endpoint: str) ->
     )
     app = YikeApp(session)
     written: list[str] = []
-    app._write_terminal = written.append  # type: ignore[method-assign]  # the OSC 52 bytes
+    monkeypatch.setattr(app, "_write_terminal", written.append)  # the OSC 52 bytes
     async with app.run_test(size=(120, 36)) as pilot:
         monitor = app.monitor
         assert monitor is not None

@@ -69,7 +69,7 @@ class Child:
         try:
             return self.lines.get(timeout=timeout)
         except queue.Empty:
-            raise AssertionError(f"no line from {self.proc.args} in {timeout:g} s") from None
+            raise AssertionError(f"no line from {self.proc.args!r} in {timeout:g} s") from None
 
     def finish(self, timeout: float = DEADLINE) -> tuple[list[str], str]:
         """Wait for the exit; every line printed (after those already taken) and stderr."""

@@ -38,7 +38,7 @@ async def test_tui_rides_out_faults() -> None:
             demo=False,
         )
         app = YikeApp(session)
-        seen_errors = []
+        seen_errors: list[str] = []
         async with app.run_test(size=(120, 36)) as pilot:
             assert app.monitor is not None
             table = app.query_one(JobTable)

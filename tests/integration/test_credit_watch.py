@@ -76,9 +76,11 @@ def client(endpoint: str, version: str | None = None) -> IceClient:
 async def test_never_two_reads_in_flight(endpoint: str) -> None:
     async with client(endpoint) as api:
         changes: list[float | None] = []
-        watch = CreditWatch.of_client(
-            api, on_change=lambda: changes.append(watch.shown and watch.shown.remaining)
-        )
+
+        def on_change() -> None:
+            changes.append(watch.shown.remaining if watch.shown is not None else None)
+
+        watch = CreditWatch.of_client(api, on_change=on_change)
         first = asyncio.create_task(watch.check())
         await wait_async(lambda: Gated.asks == 1, "the first read at the server")
         await watch.check()  # a submit's nudge while the first read is out: nothing sent

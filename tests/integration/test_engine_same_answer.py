@@ -16,6 +16,7 @@ import pytest
 import yike_tui.monitor as monitor_module
 from tests.integration.engine_rig import FakeClock
 from yike_tui.api.client import IceClient
+from yike_tui.models import parse_job
 from yike_tui.monitor import Monitor, Update
 from yike_tui.sim import SimServer
 from yike_tui.store import Store
@@ -139,7 +140,7 @@ async def test_a_job_known_from_the_store_is_parsed_once_when_its_answer_is_the_
         first.add(sim.sim.book.ids)
         await first.run_pass()
     parsed: list[str] = []
-    real = monitor_module.parse_job
+    real = parse_job
 
     def counting(payload: Any, **kw: Any) -> Any:
         parsed.append(kw.get("job_id", ""))

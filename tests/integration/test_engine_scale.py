@@ -121,8 +121,9 @@ async def test_start_up_reads_summaries_and_a_job_is_parsed_when_first_looked_at
         # The first look at a job reads and parses that one job, once.
         one = ids[0]
         job = again.jobs[one].job
-        assert job is not None and answered[one] is not None
-        assert job.to_json() == answered[one].to_json()
+        answer = answered[one]
+        assert job is not None and answer is not None
+        assert job.to_json() == answer.to_json()
         assert again.jobs[one].job is job
         assert parsed == [one] and read == [one]
 
@@ -131,7 +132,9 @@ async def test_start_up_reads_summaries_and_a_job_is_parsed_when_first_looked_at
     other = again.jobs[ids[1]]
     assert other.job is None
     assert other.row is not None and other.row.job_id == ids[1]
-    assert other.status is answered[ids[1]].status  # type: ignore[union-attr]
+    other_answer = answered[ids[1]]
+    assert other_answer is not None
+    assert other.status is other_answer.status
 
 
 async def test_the_tally_follows_the_jobs_that_change(

@@ -57,6 +57,7 @@ def test_info_says_when_credits_are_low(
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
     with SimulatorThread(scenario="demo") as sim:
+        assert sim.server is not None  # started: the thread serves once entered
         sim.server.sim.credits.start = 1200
         monkeypatch.setenv("YIKE_TUI_ENDPOINT", sim.endpoint)
         code, out, err = run(["info"], capsys)

@@ -82,7 +82,11 @@ def test_a_hanging_hook_is_killed_and_the_watch_goes_on(
     assert f"--exec {PYTHON}: killed after 0.5 s" in err
     for line in pids.read_text().splitlines():
         for pid in map(int, line.split()):
-            wait_until(lambda pid=pid: not _alive(pid), f"hook process {pid} to be gone")
+
+            def gone(pid: int = pid) -> bool:
+                return not _alive(pid)
+
+            wait_until(gone, f"hook process {pid} to be gone")
 
 
 def _alive(pid: int) -> bool:

@@ -175,7 +175,10 @@ async def test_a_failing_worker_is_one_line_and_the_screen_stays(make_app: AppFa
             raise RuntimeError("disk on fire\n\x1b[2Jand more")
 
         app.main_screen.run_worker(broken(), group="resume", exit_on_error=False)
-        said = lambda: [n.message for n in app._notifications if "disk on fire" in n.message]  # noqa: E731
+
+        def said() -> list[str]:
+            return [n.message for n in app._notifications if "disk on fire" in n.message]
+
         await wait_for(pilot, said, "the toast for the failed worker")
         (note,) = said()
         assert note.startswith("resume failed: RuntimeError: disk on fire")

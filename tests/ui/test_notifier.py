@@ -6,7 +6,7 @@ from yike_tui.events import FIRST_SIGHT, Event, EventKind, fetch_failed
 from yike_tui.ui.notifier import Notifier
 
 
-def ev(kind: EventKind, job_id: str = "j1", **data: object) -> Event:
+def ev(kind: EventKind, job_id: str = "j1", /, **data: object) -> Event:
     return Event(kind, job_id, 1.0, data)
 
 

@@ -28,6 +28,7 @@ from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from yike_tui.store import Store
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.widgets.event_log import PAGE, EventLog
+from yike_tui.ui.widgets.job_filter import JobFilter
 from yike_tui.ui.widgets.job_table import JobTable
 
 JOBS = 3000
@@ -201,9 +202,12 @@ async def test_sort_and_filter_read_the_summaries_and_agree_with_parsing_every_j
         await pilot.press("s")  # back to the order added, then filter
         for needle in ("failed", "episode 12", "zebra", "year episode 29", "loading"):
             await pilot.press("slash")
-            filter_box = app.query_one("#filter")
-            filter_box.value = needle  # type: ignore[attr-defined]
-            await wait_for(pilot, lambda n=needle: table.filter_text == n, f"filter {needle}")
+            app.query_one("#filter", JobFilter).value = needle
+
+            def filtered(n: str = needle) -> bool:
+                return table.filter_text == n
+
+            await wait_for(pilot, filtered, f"filter {needle}")
             expected = reference_order(app, "added", needle)
             assert table.row_ids == expected, needle
             assert expected, needle  # each finds something

@@ -90,7 +90,11 @@ async def test_help_scrolls_at_once_at_80x24(make_app: AppFactory) -> None:
         await wait_for(pilot, lambda: dialog.max_scroll_y > 0, "the help laid out")
         for key, moved in (("j", 1), ("down", 2), ("k", 1), ("up", 0)):
             await pilot.press(key)
-            await wait_for(pilot, lambda m=moved: dialog.scroll_y == m, f"{key} to scroll")
+
+            def scrolled(m: int = moved) -> bool:
+                return dialog.scroll_y == m
+
+            await wait_for(pilot, scrolled, f"{key} to scroll")
         await pilot.press("pagedown")
         await wait_for(pilot, lambda: dialog.scroll_y > 2, "pgdn to scroll a page")
         await pilot.press("G")
@@ -184,7 +188,11 @@ async def test_no_output_says_what_is_true(make_app: AppFactory, sim: SimulatorT
         }
         for job_id, (shown, said) in expected.items():
             table.move_cursor(row=table.get_row_index(job_id))
-            await wait_for(pilot, lambda j=job_id: table.selected_id == j, "the row selected")
+
+            def selected(j: str = job_id) -> bool:
+                return table.selected_id == j
+
+            await wait_for(pilot, selected, "the row selected")
             detail = str(app.query_one("#detail-body", Static).render())
             assert f"Output         {shown}" in detail, detail
             for key in ("c", "o", "D"):
@@ -259,11 +267,17 @@ async def test_cancel_says_the_partial_file_is_kept_only_when_there_is_one(
             point_output_at(app, harbour, media.port)
             await pilot.press("D")
             await wait_for(pilot, lambda: media.requests == 1, "the download to start")
-            parts = lambda: [p.stat().st_size for p in tmp_path.glob("*.part")]  # noqa: E731
+
+            def parts() -> list[int]:
+                return [p.stat().st_size for p in tmp_path.glob("*.part")]
+
             if head_bytes:
                 await wait_for(pilot, lambda: sum(parts()) == head_bytes, "bytes in the .part")
             await pilot.press("ctrl+x")
-            said = lambda: [n for n in _notes(app) if "cancelled" in n]  # noqa: E731
+
+            def said() -> list[str]:
+                return [n for n in _notes(app) if "cancelled" in n]
+
             await wait_for(pilot, said, "the toast for the cancel")
             (note,) = said()
             assert not app.main_screen.query_one(Downloads).active

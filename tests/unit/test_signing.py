@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
+from typing import TypedDict
 
 import pytest
 
@@ -14,7 +16,22 @@ from yike_tui.api.signing import (
     sign_request,
 )
 
-VECTOR = dict(
+
+class Request(TypedDict):
+    """The required arguments of ``sign_request``."""
+
+    method: str
+    host: str
+    action: str
+    version: str
+    params: Mapping[str, str]
+    access_key_id: str
+    access_key_secret: str
+    date: str
+    nonce: str
+
+
+VECTOR = Request(
     method="POST",
     host="ecs.cn-shanghai.aliyuncs.com",
     action="RunInstances",
@@ -31,7 +48,7 @@ VECTOR = dict(
 
 
 def test_vendor_vector_hashed_canonical_request_and_signature() -> None:
-    signed = sign_request(**VECTOR)  # type: ignore[arg-type]
+    signed = sign_request(**VECTOR)
     hashed = hashlib.sha256(signed.canonical_request.encode()).hexdigest()
     assert hashed == "7ea06492da5221eba5297e897ce16e55f964061054b7695beedaac1145b1e259"
     assert signed.headers["Authorization"] == (
@@ -68,25 +85,26 @@ def test_canonical_query_sorts_by_encoded_name_and_keeps_empty_values() -> None:
 
 
 def test_sts_token_is_sent_and_signed() -> None:
-    signed = sign_request(**VECTOR, security_token="tok+/=")  # type: ignore[arg-type]
+    signed = sign_request(**VECTOR, security_token="tok+/=")
     assert signed.headers["x-acs-security-token"] == "tok+/="
     auth = parse_authorization(signed.headers["Authorization"])
     assert auth is not None
     assert "x-acs-security-token" in auth.signed_headers
-    plain = sign_request(**VECTOR)  # type: ignore[arg-type]
+    plain = sign_request(**VECTOR)
     assert plain.headers["Authorization"] != signed.headers["Authorization"]
 
 
 def test_body_and_content_type_are_signed() -> None:
     signed = sign_request(
         **VECTOR, body=b"FileURL=x", content_type="application/x-www-form-urlencoded"
-    )  # type: ignore[arg-type]
+    )
     assert signed.headers["x-acs-content-sha256"] == hashlib.sha256(b"FileURL=x").hexdigest()
     assert "content-type:application/x-www-form-urlencoded\n" in signed.canonical_request
 
 
 def test_query_returned_is_exactly_the_signed_one() -> None:
-    signed = sign_request(**{**VECTOR, "params": {"Title": "a b+c"}})  # type: ignore[arg-type]
+    request: Request = {**VECTOR, "params": {"Title": "a b+c"}}
+    signed = sign_request(**request)
     assert signed.query == "Title=a%20b%2Bc"
     assert f"\n{signed.query}\n" in signed.canonical_request
 
