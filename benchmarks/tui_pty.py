@@ -1,0 +1,128 @@
+"""The real ``yike-tui`` on a pseudo-terminal, as a user runs it in a tmux pane: its CPU.
+
+A headless Textual app leaves out what a terminal adds: the driver's input thread (it wakes
+ten times a second to look for keys), the escape sequences written for every frame. Here the
+whole program runs in a child on a pty of the given size, from a copy of the state db (its
+watch list is what it watches), against ``endpoint``; a thread drains what it writes, as a
+terminal would. Its CPU (user + system, every thread, from /proc) is read over ``seconds``
+after ``warm`` seconds, then SIGTERM quits it the way closing the pane does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import pty
+import shutil
+import signal
+import struct
+import sys
+import tempfile
+import termios
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
+
+FIRST_FRAME = b"Jobs"  # the job list's title: the first frame was drawn
+QUIT_WAIT = 30.0  # seconds for the TUI to flush its history and exit after SIGTERM
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of ``pid`` and all its threads so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class _Drain(threading.Thread):
+    """Reads the pty as a terminal would, keeping only whether the first frame came."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(daemon=True)
+        self.fd = fd
+        self.drawn = threading.Event()
+        self.drawn_at = 0.0
+        self.tail = b""
+
+    def run(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                return  # the child closed the pty
+            if not chunk:
+                return
+            self.tail = (self.tail + chunk)[-4096:]
+            if FIRST_FRAME in self.tail and not self.drawn.is_set():
+                self.drawn_at = time.monotonic()
+                self.drawn.set()
+
+
+@dataclass
+class PtyRun:
+    first_frame: float  # seconds from starting the process to its first frame on the pty
+    cpu_percent: float  # of one core, over the window after the warm-up
+
+
+def tui_on_pty(
+    db: Path, endpoint: str, warm: float, seconds: float, size: tuple[int, int] = (160, 48)
+) -> PtyRun:
+    """The real TUI watching ``db``'s watch list at ``endpoint``: how soon it drew, and
+    the CPU it then uses."""
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        state = home / "state" / "yike-tui"
+        state.mkdir(parents=True, mode=0o700)
+        shutil.copyfile(db, state / "state.sqlite3")
+        env = {
+            **os.environ,
+            "XDG_STATE_HOME": str(home / "state"),
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID,
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEMO_ACCESS_KEY_SECRET,
+            "TERM": "xterm-256color",
+        }
+        for name in ("DISPLAY", "WAYLAND_DISPLAY", "TMUX", "COLUMNS", "LINES"):
+            env.pop(name, None)  # a terminal of its own, no desktop to notify
+        columns, rows = size
+        started = time.monotonic()
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: the TUI on the pty, sized before it starts
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+            os.execvpe(
+                sys.executable, [sys.executable, "-m", "yike_tui", "--endpoint", endpoint], env
+            )
+        drain = _Drain(fd)
+        drain.start()
+        try:
+            if not drain.drawn.wait(timeout=max(60.0, warm)):
+                raise RuntimeError(f"the TUI drew no first frame: {drain.tail[-200:]!r}")
+            first_frame = drain.drawn_at - started
+            time.sleep(warm)
+            cpu0, wall0 = cpu_seconds(pid), time.monotonic()
+            time.sleep(seconds)
+            used, wall = cpu_seconds(pid) - cpu0, time.monotonic() - wall0
+        finally:
+            _quit(pid)
+            drain.join(timeout=5)
+            os.close(fd)
+    return PtyRun(first_frame, used / wall * 100)
+
+
+def _quit(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    end = time.monotonic() + QUIT_WAIT
+    while time.monotonic() < end:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError, ChildProcessError):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
