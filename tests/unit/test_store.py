@@ -188,6 +188,27 @@ def test_retention_by_count_keeps_the_newest() -> None:
         assert [e.ts for e in store.recent_events()] == [9.0, 8.0, 7.0, 6.0]
 
 
+def test_retention_of_a_huge_history_keeps_the_newest_and_the_young() -> None:
+    """Most of the history going (the table emptied and refilled): the same events stay."""
+    from yike_tui.store import PRUNE_IN_BULK
+
+    now = 100 * DAY
+    count = 2 * 4 + PRUNE_IN_BULK + 10
+    with Store.open() as store:
+        # Oldest first; the last three are young, the one before them 40 days old.
+        stamps = [now - 90 * DAY + i for i in range(count - 3)] + [now - 3, now - 2, now - 1]
+        stamps[-4] = now - 40 * DAY
+        store.append_events(
+            Event(EventKind.FETCH_RECOVERED, f"j{i}", ts, {"n": i}) for i, ts in enumerate(stamps)
+        )
+        assert store.prune(max_age_days=30, max_events=4, now=now) == count - 3
+        kept = store.recent_events()
+        assert [e.ts for e in kept] == [now - 1, now - 2, now - 3]
+        assert [e.data["n"] for e in kept] == [count - 1, count - 2, count - 3]
+        store.append_events([Event(EventKind.FETCH_RECOVERED, "new", now, {})])
+        assert [e.job_id for e in store.recent_events()][:2] == ["new", f"j{count - 1}"]
+
+
 def test_retention_runs_at_open() -> None:
     with Store.open(prune=False) as store:
         store.append_events([Event(EventKind.FETCH_RECOVERED, "j", 1.0, {})])  # 1970

@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 UI_BATCH = 1.0  # seconds: engine news closer together than this is drawn together
 AGES_EVERY = 10  # ticks (seconds) between redraws of the "3m ago" columns
+STATUS_FRESH = 0.9  # seconds: a status bar drawn this recently is not redrawn by the tick
 CHANGES_STATE = frozenset({"add", "remove", "resume_job", "submit"})
 WITHOUT_ENGINE = frozenset({"help"})  # the welcome screen: nothing else means anything
 PANES = ("jobs", "detail", "tree", "events")  # 1..4 jump to them, in this order
@@ -80,6 +81,8 @@ class MainScreen(Screen[None]):
         self.outputs = OutputLinks(self, monitor, self._copy)
         self._held: Timer | None = None  # draws what a burst left once the batch is over
         self._ticks = 0
+        self._status_drawn_at = -1.0  # monotonic: when the status bar was last brought up to date
+        self._empty_shown: bool | None = None  # what _arrange last laid out for
         self._events_open = False  # e: the event log under the panes
         self.zoomed: str | None = None  # z: the one pane shown, full size (a PANES name)
         # The balance for the status bar and a Suspended job's detail (issue 16).
@@ -179,11 +182,15 @@ class MainScreen(Screen[None]):
 
     def _tick(self) -> None:
         self._ticks += 1
-        self._refresh_status()
+        # While the engine's news comes every second, it redraws the status bar already: a
+        # second redraw a moment later would cost a frame (and a terminal write) for nothing.
+        if time.monotonic() - self._status_drawn_at >= STATUS_FRESH:
+            self._refresh_status()
         if self._ticks % AGES_EVERY == 0:
             self.query_one(JobTable).refresh_ages(self.wall())
 
     def _refresh_status(self) -> None:
+        self._status_drawn_at = time.monotonic()
         self.query_one(StatusBar).show_engine(
             self.monitor, self.session, self.wall(), self._balance
         )
@@ -197,12 +204,13 @@ class MainScreen(Screen[None]):
         self._show_selected()
 
     def _show_empty_state(self) -> None:
-        self._arrange()
+        if (not self._states()) != self._empty_shown:  # after every update: mostly no change
+            self._arrange()
 
     def _arrange(self) -> None:
         """Which panes show: the welcome text alone without jobs; else the list and its side
         panes, the event log if open, or only the zoomed pane, full size."""
-        empty = not self._states()
+        empty = self._empty_shown = not self._states()
         zoom = None if empty else self.zoomed
         self.query_one("#welcome").display = empty
         self.query_one("#main").display = zoom != "events"

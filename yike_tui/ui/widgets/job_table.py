@@ -294,7 +294,7 @@ class JobTable(ScrollView, can_focus=True):
             else:
                 self._cells.discard(job_id)
                 self._strips.discard(job_id)
-                self.refresh_line(self._index[job_id] + 1)
+                self._refresh_row(self._index[job_id])
         if appended:
             self._resized()
             if len(self._order) == 1 or self.cursor_row >= len(self._order):
@@ -400,14 +400,22 @@ class JobTable(ScrollView, can_focus=True):
             return
         self._flashing.add(job_id)
         self._strips.discard(job_id)
-        self.refresh_line(self._index[job_id] + 1)
+        self._refresh_row(self._index[job_id])
         self.set_timer(2.0, lambda: self._unflash(job_id))
 
     def _unflash(self, job_id: str) -> None:
         self._flashing.discard(job_id)
         self._strips.discard(job_id)
         if job_id in self._index:
-            self.refresh_line(self._index[job_id] + 1)
+            self._refresh_row(self._index[job_id])
+
+    def _refresh_row(self, index: int) -> None:
+        """Repaint row ``index`` if it is on screen. One off screen has nothing to repaint,
+        and marking it would still cost a screen update: with 5,000 running jobs in a
+        100,000-job list nearly every changed row is off screen."""
+        top = int(self.scroll_offset.y)
+        if top <= index < top + self.size.height - 1:  # the header takes the first line
+            self.refresh_line(index + 1)
 
     def _reindex(self) -> None:
         self._index = dict(zip(self._order, range(len(self._order)), strict=True))
