@@ -26,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,9 @@ BODY_LIMIT = 160
 DESKTOP_TIMEOUT = 5.0  # seconds a notify-send may take before its group is killed
 BEL = "\x07"
 PENDING_CAP = 100_000  # events held for the end of a pass (one per job is what counts)
+# Seconds news waits at most for its pass to end: a paced pass over 5,000 running jobs lasts
+# ~500 s, and a job that finished in its first minute must not be told eight minutes late.
+HOLD_AT_MOST = 5.0
 
 # The outcomes worth interrupting for, most important first.
 FAILED, SUSPENDED, SUCCEEDED = "failed", "suspended", "succeeded"
@@ -255,26 +259,37 @@ class Announcer:
         write: Callable[[str], None] | None,
         env: Mapping[str, str] | None = None,
         runner: BoundedRunner | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self.write = write
         self.env = dict(os.environ if env is None else env)
         self.runner = runner or BoundedRunner()
+        self.clock = clock
         self._pending: list[Event] = []
+        self._held_since: float | None = None  # when the oldest held news came
 
     def add(self, events: Iterable[Event]) -> None:
-        """Hold what is worth announcing until the pass that found it is over."""
+        """Hold what is worth announcing until the pass that found it is over (or until it
+        has waited ``HOLD_AT_MOST``: see ``overdue``)."""
         for event in events:
             if outcome(event) is not None and len(self._pending) < PENDING_CAP:
                 self._pending.append(event)
+                if self._held_since is None:
+                    self._held_since = self.clock()
 
     @property
     def pending(self) -> bool:
         return bool(self._pending)
 
+    def overdue(self) -> bool:
+        """Whether the held news has waited long enough: tell it though the pass goes on."""
+        held = self._held_since
+        return held is not None and self.clock() - held >= HOLD_AT_MOST
+
     def flush(self, title_of: Callable[[str], str]) -> Announcement | None:
         """Announce what was held, as one announcement."""
-        events, self._pending = self._pending, []
+        events, self._pending, self._held_since = self._pending, [], None
         return self.announce(events, title_of)
 
     def announce(

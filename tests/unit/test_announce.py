@@ -98,6 +98,31 @@ def test_a_burst_is_one_announcement_with_counts() -> None:
     assert one(events) == "yike-tui: 12 jobs finished: 3 failed, 9 succeeded"
 
 
+def test_news_of_a_long_pass_waits_at_most_a_few_seconds() -> None:
+    """A paced pass over 5,000 running jobs lasts minutes: what it finds early is told
+    HOLD_AT_MOST seconds later, with what came meanwhile, not when the pass ends."""
+    from yike_tui.announce import HOLD_AT_MOST
+
+    now = [100.0]
+    written: list[str] = []
+    settings = Settings(notify_desktop=False)  # type: ignore[call-arg]
+    announcer = Announcer(settings, write=written.append, env={}, clock=lambda: now[0])
+    announcer.add([status("j1", "Succeeded"), Event(EventKind.FETCH_RECOVERED, "j9", 1.0, {})])
+    now[0] += HOLD_AT_MOST - 0.5
+    announcer.add([status("j2", "Failed")])
+    assert not announcer.overdue()  # the first news has not waited long enough yet
+    now[0] += 0.5
+    assert announcer.overdue()
+    announcer.flush(titles)
+    assert len(written) == 1 and "2 jobs finished: 1 failed, 1 succeeded" in written[0]
+    assert not announcer.pending and not announcer.overdue()
+    now[0] += 60
+    announcer.add([Event(EventKind.FETCH_RECOVERED, "j9", 1.0, {})])  # nothing to tell
+    assert not announcer.pending and not announcer.overdue()
+    announcer.add([status("j3", "Succeeded")])
+    assert not announcer.overdue()  # held from now, not from the last flush
+
+
 def test_mixed_outcomes_name_each_kind_and_a_job_counts_once() -> None:
     events = [status("j1", "Suspended"), ready("j2", "sb1"), ready("j2", "sb2")]
     events += [status("j3", "Failed"), ready("j3", "sb9")]  # failed wins over ready

@@ -165,10 +165,11 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
             return (state.label or (state.job.title if state.job else "")) if state else ""
 
         def announce_if_idle() -> None:
-            # One announcement per pass: a long pass hands over its news every 0.1 s.
+            # One announcement per pass (a long pass hands over its news every 0.5 s), or
+            # per few seconds of one that goes on.
             if announcer is None or not announcer.pending:
                 return
-            if not any(s.in_flight for s in monitor.jobs.values()):
+            if not monitor.pass_under_way or announcer.overdue():
                 announcer.flush(title_of)
 
         outage = OutageLines()

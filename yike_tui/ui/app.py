@@ -215,13 +215,13 @@ class YikeApp(App[int]):
         if self.announcer is None:
             return
         self.announcer.add(message.events)
-        if message.pass_over:
+        if message.pass_over or self.announcer.overdue():
             self.announcer.flush(self._announced_title)
 
     def _announce_if_idle(self) -> None:
         if self.announcer is None or self.monitor is None or not self.announcer.pending:
             return
-        if not self.monitor.pass_under_way:
+        if not self.monitor.pass_under_way or self.announcer.overdue():
             self.announcer.flush(self._announced_title)
 
     def _announced_title(self, job_id: str) -> str:
