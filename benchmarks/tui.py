@@ -4,7 +4,9 @@
   db) to the first frame the screen paints (the table adds rows past the first screenful
   in chunks after it; the time until all 5,000 are in is shown too);
 - applying 50 changes to the 5,000-job table: an engine update carrying 50 changed jobs
-  (new snapshots with storyboard changes, and their events) until the next frame;
+  (new snapshots with storyboard changes, and their events) until the next frame: the
+  first 50 rows, the screenful and a few below it (a changed row off screen is only drawn
+  when scrolled to), a minute more of progress each round;
 - RSS of the process with 5,000 jobs × 20 storyboards on screen and in the engine.
 
 Each run is a fresh child process (clean RSS) watching jobs that a simulator process
@@ -132,11 +134,13 @@ async def _child(endpoint: str, db: Path, ids: list[str]) -> dict[str, Any]:
 
         applied = []
         for round_ in range(5):
-            batch = ids[round_ * CHANGES : (round_ + 1) * CHANGES]
+            # The first rows, on screen (a row off screen is not drawn until scrolled to),
+            # one more minute of progress each round.
+            batch = ids[:CHANGES]
             events, wall = [], time.time()
             for job_id in batch:
                 state = monitor.jobs[job_id]
-                body = payload(job_id, ids.index(job_id), later=LATER)
+                body = payload(job_id, ids.index(job_id), later=LATER * (round_ + 1))
                 new = parse_job(body, job_id=job_id, fetched_at=wall)
                 events += diff(state.job, new, ts=wall)
                 state.job, state.payload, state.last_checked = new, body, wall
@@ -319,8 +323,8 @@ def run_5000(ctx: Context, results: Results) -> None:
             "ms",
             target="≤ 50 ms",
             reference=(
-                f"engine update with {CHANGES} changed jobs and "
-                f"{samples[-1]['events_per_update']} events → next frame"
+                f"engine update with {CHANGES} changed jobs (the rows on screen and a few "
+                f"below) and {samples[-1]['events_per_update']} events → next frame"
             ),
             passed=statistics.median(apply) <= 50,
         )
