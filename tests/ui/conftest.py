@@ -60,6 +60,7 @@ def make_app(sim: SimulatorThread) -> AppFactory:
         demo: bool = False,
         store: Store | None = None,
         ui_batch: float = 1.0,
+        wall: Callable[[], float] = lambda: FIXED_WALL,
         **settings: object,
     ) -> YikeApp:
         creds = Credentials(DEMO_ACCESS_KEY_ID, secret, source="test credentials")
@@ -72,7 +73,7 @@ def make_app(sim: SimulatorThread) -> AppFactory:
             store=store,
             demo=demo,
         )
-        return YikeApp(session, readonly=readonly, wall=lambda: FIXED_WALL, ui_batch=ui_batch)
+        return YikeApp(session, readonly=readonly, wall=wall, ui_batch=ui_batch)
 
     return factory
 

@@ -129,3 +129,36 @@ async def test_jobs_finishing_in_one_pass_are_announced_once(
     assert " jobs finished: " in out or " jobs: " in out
     calls = [json.loads(line) for line in (tmp_path / "argv.ndjson").read_text().splitlines()]
     assert len(calls) == 1 and calls[0][:2] == ["-a", "yike-tui"]
+
+
+async def test_news_of_a_long_pass_is_told_before_the_pass_ends(
+    make_app: AppFactory, sim_clock: FakeClock
+) -> None:
+    """A paced pass over thousands of running jobs lasts minutes: a job found finished early
+    in it is announced once its news has waited HOLD_AT_MOST, while the pass goes on."""
+    import time
+
+    from yike_tui.announce import HOLD_AT_MOST
+
+    app = make_app(wall=time.time)  # the engine hands over its news as time goes by
+    assert app.announcer is not None
+    written: list[str] = []
+    app.announcer.write = written.append
+    app.announcer.env = {}
+    held_since = [0.0]
+    app.announcer.clock = lambda: held_since[0]  # the hold, on a clock of the test's
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        monitor = app.monitor
+        assert monitor is not None and app.announcer is not None
+        announcer = app.announcer
+        passes = monitor.status.passes
+        monitor.limiter.rate = 0.5  # one request every 2 s: 14 jobs make a pass of ~26 s
+        sim_clock.t = 5000  # every running job has played out
+        monitor.refresh_now()
+        await wait_for(pilot, lambda: announcer.pending, "a finished job held for the pass")
+        assert written == [] and monitor.pass_under_way
+        held_since[0] += HOLD_AT_MOST
+        await wait_for(pilot, lambda: written, "the announcement while the pass goes on")
+        assert monitor.pass_under_way and monitor.status.passes == passes
+    assert len(written) == 1 and written[0].startswith(f"{ESC}]9;yike-tui: ")
