@@ -651,7 +651,7 @@ class Store:
             "ORDER BY ts DESC, id DESC LIMIT ?",
             (cutoff, max_events),
         )
-        conn.execute("DELETE FROM events")  # no WHERE: SQLite drops the pages, row by row not
+        conn.execute("DELETE FROM events")  # no WHERE: SQLite frees the pages, no row by row
         conn.execute("INSERT INTO events SELECT * FROM kept_events ORDER BY id")
         kept = conn.execute("SELECT count(*) FROM kept_events").fetchone()[0]
         conn.execute("DROP TABLE temp.kept_events")
