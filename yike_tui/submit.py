@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from yike_tui.safe_text import has_control
+from yike_tui.safe_text import clean, has_control
 
 QUERY_PARAMS = frozenset(
     {
@@ -156,13 +156,19 @@ def check_title(title: str) -> str:
     return title
 
 
-def check_file_url(url: str) -> str:
-    _plain("--file-url", url, limit=MAX_URL_CHARS)
+UPLOADED_FILE_URL = "the upload answer's FileURL"
+
+
+def check_file_url(url: str, what: str = "--file-url") -> str:
+    """``url`` when it is an http(s) URL with a host; ``what`` names where it came from
+    (the user's flag, or the upload's answer) in the message."""
+    _plain(what, url, limit=MAX_URL_CHARS)
     if any(ch.isspace() for ch in url):
-        raise SubmitInvalid("--file-url must not contain spaces (percent-encode them as %20)")
+        raise SubmitInvalid(f"{what} must not contain spaces (percent-encode them as %20)")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SubmitInvalid(f"--file-url must be an http(s) URL with a host, not {url[:80]!r}")
+        shown = clean(url[:80], one_line=True)
+        raise SubmitInvalid(f"{what} must be an http(s) URL with a host, not {shown!r}")
     return url
 
 
@@ -196,10 +202,12 @@ def build_submit(
     shot_split_mode: str | None = None,
     shot_prompt_mode: str | None = None,
     user_data: str | None = None,
+    file_url_from: str = "--file-url",
 ) -> SubmitRequest:
-    """The request for these flags, or SubmitInvalid naming the first bad one."""
+    """The request for these flags, or SubmitInvalid naming the first bad one
+    (``file_url_from`` names where the FileURL came from)."""
     params: dict[str, str] = {
-        "FileURL": check_file_url(file_url),
+        "FileURL": check_file_url(file_url, file_url_from),
         "Title": check_title(title),
         "SourceType": _plain("--source-type", source_type),
     }
@@ -248,3 +256,32 @@ def split_params(params: dict[str, str]) -> SubmitRequest:
         query={k: v for k, v in params.items() if k in QUERY_PARAMS},
         form={k: v for k, v in params.items() if k in FORM_PARAMS},
     )
+
+
+# What the summary before a submit names, in its order: (parameter, label).
+_SUMMARY_FIELDS: tuple[tuple[str, str], ...] = (
+    ("Title", "Title"),
+    ("SourceType", "Source type"),
+    ("StyleId", "Style"),
+    ("NarrationVoiceId", "Voice"),
+    ("ShotSplitMode", "Shot split"),
+    ("AspectRatio", "Aspect ratio"),
+    ("Resolution", "Resolution"),
+    ("ExecMode", "Exec mode"),
+    ("SkipFailureShot", "Skip failed shots"),
+    ("VideoModel", "Video model"),
+)
+NO_ESTIMATE = "no estimate before the job runs (the API gives none); its JobCredit tells after"
+
+
+def summary(request: SubmitRequest, *, source: str, balance: str) -> list[tuple[str, str]]:
+    """The rows a person confirms before credits are spent, the same in the CLI and the
+    form: ``source`` says what goes up (a file, its size and characters, or a URL),
+    ``balance`` the credits left as read just now (or why it is not known). A parameter
+    not sent reads "service default"."""
+    params = {**request.query, **request.form}
+    rows = [("Source", source)]
+    for name, label in _SUMMARY_FIELDS:
+        rows.append((label, params.get(name, "service default")))
+    rows += [("Credits", balance), ("Cost", NO_ESTIMATE)]
+    return rows

@@ -242,8 +242,9 @@ async def test_submit_then_get_and_validation(sim: SimServer) -> None:
     form = {"FileURL": "https://bucket.oss-cn-shanghai.aliyuncs.com/n v.txt", "SourceType": "Novel",
             "StyleId": "Anime"}  # fmt: skip
     async with client(sim) as c:
-        job_id = await c.submit_job(query, form)
-        job = await c.get_job(job_id)
+        answer = await c.submit_job(query, form)
+        assert isinstance(answer.job_id, str) and isinstance(answer.request_id, str)
+        job = await c.get_job(answer.job_id)
         with pytest.raises(ApiError) as too_long:
             await c.submit_job({"Title": "长" * 50}, form)
         with pytest.raises(ApiError) as no_file:

@@ -143,9 +143,13 @@ def test_the_upload_shows_a_progress_bar_on_a_terminal(
     os.close(child)
     seen = bytearray()
     deadline = time.monotonic() + DEADLINE
+    answered = False
     try:
         while proc.poll() is None or select.select([main], [], [], 0)[0]:
             assert time.monotonic() < deadline, bytes(seen[-400:])
+            if not answered and b"Submit? [y/N]" in seen:  # a terminal is asked first
+                os.write(main, b"y\r")
+                answered = True
             if select.select([main], [], [], 0.2)[0]:
                 try:
                     seen += os.read(main, 65536)
@@ -156,6 +160,7 @@ def test_the_upload_shows_a_progress_bar_on_a_terminal(
             proc.kill()
         os.close(main)
     assert proc.wait(timeout=DEADLINE) == 0, bytes(seen[-400:])
+    assert b"Rain Alley.txt (28.6 kB, 28,600 characters)" in seen  # the summary, then the bar
     assert b"100%" in seen and b"28.6/28.6 kB" in seen  # the bar, at its end
     assert b"uploaded Rain Alley.txt (28,600 characters)" in seen
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, ProgressBar, Select, Switch
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Static, Switch
 
 from tests.ui.conftest import AppFactory, FakeClock
 from tests.wait import wait_for
@@ -18,6 +18,7 @@ from yike_tui.sim.sample_texts import sample_path
 from yike_tui.store import Store
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.keys import MAIN_KEYS
+from yike_tui.ui.screens.confirm import ConfirmScreen
 from yike_tui.ui.screens.submit_form import CHECK_URL, DEFAULTS_KEY, SubmitForm
 from yike_tui.ui.widgets.novel_preview import NovelPreview
 
@@ -65,6 +66,17 @@ async def type_path(pilot: object, form: SubmitForm, text: str) -> None:
     await pilot.press("ctrl+u", *text)  # type: ignore[attr-defined]
 
 
+async def submit_confirmed(pilot: object, app: YikeApp, *summary: str) -> None:
+    """ctrl+s, then ``y`` on the summary (which names each of ``summary``)."""
+    await pilot.press("ctrl+s")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the summary")
+    shown = str(app.screen.query_one("#confirm-detail", Static).render())
+    assert "Credits" in shown and "Cost" in shown, shown
+    for part in summary:
+        assert part in shown, shown
+    await pilot.press("y")  # type: ignore[attr-defined]
+
+
 async def test_a_file_becomes_a_job_the_simulator_knows(
     make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
 ) -> None:
@@ -76,7 +88,7 @@ async def test_a_file_becomes_a_job_the_simulator_knows(
         await type_path(pilot, form, "rain-night.txt")
         title = form.query_one("#submit-title-input", Input)
         await wait_for(pilot, lambda: title.value == "rain-night", "the title from the file name")
-        await pilot.press("ctrl+s")
+        await submit_confirmed(pilot, app, "rain-night.txt", "characters", "rain-night")
         await wait_for(pilot, lambda: opened.results, "the form to close with a JobId")
     job_id = opened.results[0]
     assert job_id is not None
@@ -193,7 +205,7 @@ async def test_the_last_choices_are_remembered_across_two_runs(
             form.query_one("#choice-skip_failed", Switch).value = False
             # off is sent as false: left out, the API's default (true) would apply
             assert form._request(CHECK_URL).query["SkipFailureShot"] == "false"
-            await pilot.press("ctrl+s")
+            await submit_confirmed(pilot, app, "Ghibli", "16:9")
             await wait_for(pilot, lambda: opened.results, "the submit")
         assert sim.server is not None
         job = next(j for j in sim.server.sim.book if j.id == opened.results[0])
@@ -289,7 +301,7 @@ async def test_the_bundled_sample_completed_with_right_arrow_runs_to_a_video(
         assert path.value == sample.name
         await wait_for(pilot, lambda: form.novel is not None, "the sample read")
         bar = form.query_one("#submit-progress", ProgressBar)
-        await pilot.press("ctrl+s")
+        await submit_confirmed(pilot, app)
         await wait_for(pilot, lambda: opened.results, "the JobId")
         job_id = opened.results[0]
         assert job_id is not None
@@ -343,7 +355,7 @@ async def test_an_expired_upload_is_one_line_in_the_form_and_no_job(
         await type_path(pilot, form, "rain-night.txt")
         title = form.query_one("#submit-title-input", Input)
         await wait_for(pilot, lambda: title.value, "the file read")
-        await pilot.press("ctrl+s")
+        await submit_confirmed(pilot, app)
         error = form.query_one("#submit-error", Label)
         await wait_for(pilot, lambda: "SecurityTokenExpired" in str(error.render()), "the error")
         shown = str(error.render())
@@ -373,7 +385,7 @@ async def test_what_goes_up_is_the_file_as_it_is_when_submitted(
         await wait_for(pilot, lambda: "no such file" in text_of(form, "#submit-path-error"))
         assert sent(sim) == 0 and app.screen is form
         path.write_text("第二稿。" * 100, encoding="utf-8")  # back, rewritten
-        await pilot.press("ctrl+s")
+        await submit_confirmed(pilot, app, "400 characters")
         await wait_for(pilot, lambda: opened.results, "the JobId")
     assert sim.server is not None
     assert list(sim.server.sim.uploads.objects.values()) == [path.read_bytes()]
@@ -388,7 +400,7 @@ async def test_typed_and_sent_at_once_the_title_comes_from_the_file_name(
     async with app.run_test(size=(120, 40)) as pilot:
         form = await open_form(pilot, app, opened, base=tmp_path)
         await type_path(pilot, form, "夜雨.txt")
-        await pilot.press("ctrl+s")  # no waiting for the preview
+        await submit_confirmed(pilot, app)  # no waiting for the preview
         await wait_for(pilot, lambda: opened.results, "the JobId")
     assert sim.server is not None
     job = next(j for j in sim.server.sim.book if j.id == opened.results[0])
@@ -418,7 +430,7 @@ async def test_n_submits_a_file_and_the_new_job_is_selected_and_runs_to_a_video(
         form = app.screen
         assert isinstance(form, SubmitForm)
         await type_path(pilot, form, "rain-night.txt")
-        await pilot.press("ctrl+s")
+        await submit_confirmed(pilot, app)
         assert sim.server is not None
         book = sim.server.sim.book
 
@@ -439,3 +451,45 @@ async def test_n_submits_a_file_and_the_new_job_is_selected_and_runs_to_a_video(
             "the job to run to a video",
         )
         assert state.job is not None and state.job.output_url
+
+
+# --- submitting is deliberate ------------------------------------------------------------------
+
+
+async def test_enter_in_the_file_field_moves_to_the_title_and_sends_nothing(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
+) -> None:
+    novel_at(tmp_path)
+    app = make_app(ids=[])
+    opened = Opened()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, app, opened, base=tmp_path)
+        await type_path(pilot, form, "rain-night.txt")
+        await pilot.press("enter")  # as in a shell: type the path, press Enter
+        title = form.query_one("#submit-title-input", Input)
+        await wait_for(pilot, lambda: title.has_focus, "the focus on the title")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not title.has_focus, "the focus past the title")
+        assert app.screen is form
+    assert opened.results == [] and sent(sim) == 0
+
+
+@pytest.mark.parametrize("key", ["n", "escape"])
+async def test_the_summary_answered_no_sends_nothing_and_keeps_the_form(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path, key: str
+) -> None:
+    novel_at(tmp_path)
+    app = make_app(ids=[])
+    opened = Opened()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, app, opened, base=tmp_path)
+        await type_path(pilot, form, "rain-night.txt")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the summary")
+        shown = str(app.screen.query_one("#confirm-detail", Static).render())
+        for part in ("rain-night.txt", f"{len(NOVEL):,} characters", "Novel", "9:16", "720P"):
+            assert part in shown, shown
+        await pilot.press(key)
+        await wait_for(pilot, lambda: app.screen is form, "back in the form")
+        assert form.query_one("#submit-path", Input).value == "rain-night.txt"
+    assert opened.results == [] and sent(sim) == 0

@@ -47,6 +47,7 @@ LAYERS: dict[str, int] = {
     "yike_tui.store": 2,
     "yike_tui.monitor": 3,
     "yike_tui.announce": 3,
+    "yike_tui.submitting": 3,  # a submit and the watch list it must reach
     "yike_tui.session": 4,
     "yike_tui.commands": 5,
     "yike_tui.ui": 5,

@@ -20,6 +20,7 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -54,6 +55,14 @@ USER_AGENT = "yike-tui"
 _ACCEPT = {"user-agent": USER_AGENT, "accept-encoding": "identity"}
 
 
+@dataclass(frozen=True, slots=True)
+class SubmitAnswer:
+    """What a ``SubmitYikeStoryboardJob`` answer held, as the server sent it: untrusted."""
+
+    job_id: object
+    request_id: object
+
+
 class EndpointError(ValueError):
     """An endpoint URL we refuse to use (bad scheme, plain http to a remote host...)."""
 
@@ -79,6 +88,12 @@ def validate_endpoint(endpoint: str) -> str:
         )
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise EndpointError(f"endpoint {endpoint!r} must not have a path or query")
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or past 65535
+        port = -1
+    if port is not None and not 0 < port <= 65535:
+        raise EndpointError(f"endpoint {endpoint!r}: the port must be a number from 1 to 65535")
     return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -275,14 +290,15 @@ class IceClient:
             payload = await self.call("ResumeYikeStoryboardJob", {"JobId": job_id}, retries=0)
         return str(payload.get("RequestId", ""))
 
-    async def submit_job(self, query: Mapping[str, str], form: Mapping[str, str]) -> str:
-        """Submit a job: ``query`` and ``form`` as the API documents them. Returns the JobId."""
-        # Never retried: a lost answer could mean the job was created, and a retry a twin.
+    async def submit_job(self, query: Mapping[str, str], form: Mapping[str, str]) -> SubmitAnswer:
+        """Submit a job: ``query`` and ``form`` as the API documents them.
+
+        Returns the answer as sent, unchecked: ``submitting.submit_and_keep`` checks the
+        JobId and keeps the job, whatever the answer holds. Never retried: a lost answer
+        could mean the job was created, and a retry a twin.
+        """
         payload = await self.call("SubmitYikeStoryboardJob", query, form=form, retries=0)
-        job_id = payload.get("JobId")
-        if not isinstance(job_id, str) or not job_id:
-            raise ApiError("MalformedResponse", "the answer to the submit carried no JobId")
-        return job_id
+        return SubmitAnswer(payload.get("JobId"), payload.get("RequestId"))
 
     @contextlib.contextmanager
     def _hint_other_api(self) -> Iterator[None]:

@@ -14,6 +14,7 @@ from yike_tui.exits import EXIT_OK, error
 from yike_tui.safe_text import clean, truncate
 from yike_tui.session import read_watchlist
 from yike_tui.store.rows import shortened
+from yike_tui.submitting import forget_interrupted, interrupted_submit
 
 _Status = tuple[str, str, float]
 _PAGE = 1000  # lines a write
@@ -78,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
             error(warning)
         if store is not None and store.notice:
             error(store.notice)
+        told = interrupted_submit(store)
+        if told:
+            error(f"warning: {told}")
+            forget_interrupted(store)
         if store is None:
             pairs: Iterable[tuple[WatchedJob, _Status | None]] = ((job, None) for job in jobs)
         else:  # streamed from the db in the watch list's order, summaries beside

@@ -14,15 +14,19 @@ commands and the UI never import each other.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import logging
-import sqlite3
+import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
+from rich.filesize import decimal as human_bytes
 from rich.progress import BarColumn, DownloadColumn, TaskProgressColumn, TextColumn
 from rich.progress import Progress as Bars
 
@@ -33,8 +37,10 @@ from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import run_with_client
 from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error
 from yike_tui.novel_file import EXTENSIONS, NovelFile, NovelFileError, read_novel
+from yike_tui.redaction import redact_url
 from yike_tui.safe_text import clean, fit
 from yike_tui.session import open_watchlist
+from yike_tui.store import Store
 from yike_tui.submit import (
     ASPECT_RATIOS,
     EXEC_MODES,
@@ -44,11 +50,21 @@ from yike_tui.submit import (
     SOURCE_TYPES,
     SPLIT_MODES,
     STYLES,
+    UPLOADED_FILE_URL,
     VOICES,
     SubmitInvalid,
     SubmitRequest,
     build_submit,
+    summary,
     values,
+)
+from yike_tui.submitting import (
+    GUARD,
+    JobMayExist,
+    Submitted,
+    forget_interrupted,
+    interrupted_submit,
+    submit_and_keep,
 )
 from yike_tui.upload import UploadError, upload_novel
 
@@ -120,6 +136,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--user-data", metavar="JSON", help='e.g. \'{"NotifyAddress": "https://..."}\''
     )
     parser.add_argument("--watch", action="store_true", help="open the TUI on the new job")
+    parser.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help="submit without the summary and question a terminal gets (a pipe never asks)",
+    )
     add_connection_arguments(parser)
     lists = f"styles (--style-id):\n{_listed(STYLES)}\n\nvoices (--voice):\n{_listed(VOICES)}"
     parser.epilog = f"{lists}\n\n{parser.epilog}" if parser.epilog else lists
@@ -142,7 +164,9 @@ def _choice(flag: str, value: str | None, choices: tuple[tuple[str, str], ...]) 
         )
 
 
-def request_from(args: argparse.Namespace, file_url: str | None = None) -> SubmitRequest:
+def request_from(
+    args: argparse.Namespace, file_url: str | None = None, *, file_url_from: str = "--file-url"
+) -> SubmitRequest:
     _choice("--style-id", args.style_id, STYLES)
     _choice("--voice", args.voice, VOICES)
     try:
@@ -161,6 +185,7 @@ def request_from(args: argparse.Namespace, file_url: str | None = None) -> Submi
             shot_split_mode=args.shot_split_mode,
             shot_prompt_mode=args.shot_prompt_mode,
             user_data=args.user_data,
+            file_url_from=file_url_from,
         )
     except SubmitInvalid as exc:
         raise UsageError(str(exc)) from None
@@ -221,15 +246,94 @@ class _UploadBar:
             self._bars.stop()
 
 
-async def _warn_if_low(client: IceClient) -> None:
+async def _balance(client: IceClient) -> str:
+    """The balance for the summary, read now; a low one is warned about on stderr."""
     try:
-        credits = await get_credits(client, retries=0)  # a warning is not worth a wait
-    except ApiError as err:  # unreadable (not enabled, no permission): not our business
+        credits = await get_credits(client, retries=0)  # a summary line is not worth a wait
+    except ApiError as err:  # unreadable (not enabled, no permission): the submit still may go
         log.info("credits not read: %s", err.code)
-        return
+        return f"not readable ({err.code})"
     if credits.low:
         print(f"yike-tui: warning: {describe(credits)}; jobs can stop below 5,000 "
               "(top up at https://www.yikeai.com)", file=sys.stderr, flush=True)  # fmt: skip
+    return describe(credits)
+
+
+def _source(args: argparse.Namespace, novel: NovelFile | None) -> str:
+    if novel is None:
+        return clean(redact_url(args.file_url), one_line=True)
+    size = human_bytes(novel.size)
+    return f"{clean(novel.path.name, one_line=True)} ({size}, {novel.chars:,} characters)"
+
+
+async def _ask(question: str) -> bool:
+    """``question`` on stderr, one line of answer from the terminal; yes only for y/yes.
+
+    Read through the event loop, so a signal (Ctrl-C) cancels the wait like any other."""
+    print(question, end="", file=sys.stderr, flush=True)
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[bytes] = loop.create_future()
+    fd = sys.stdin.fileno()
+
+    def readable() -> None:
+        if not answer.done():
+            try:
+                answer.set_result(os.read(fd, 256))
+            except OSError:
+                answer.set_result(b"")
+
+    loop.add_reader(fd, readable)
+    try:
+        line = await answer
+    finally:
+        loop.remove_reader(fd)
+    return line.strip().lower() in (b"y", b"yes")
+
+
+async def _confirmed(request: SubmitRequest, source: str, balance: str) -> bool:
+    rows = summary(request, source=source, balance=balance)
+    width = max(len(label) for label, _ in rows)
+    print("About to submit a Yike job (it spends credits):", file=sys.stderr)
+    for label, value in rows:
+        print(f"  {label.ljust(width)}  {clean(value, one_line=True)}", file=sys.stderr)
+    return await _ask("Submit? [y/N] ")
+
+
+class _Stops:
+    """SIGINT, SIGTERM and SIGHUP during a submit: at once while nothing is out, or once the
+    submit's answer is kept (``GUARD``); after that, the exit code says a stop was asked.
+
+    Plain signal handlers, not the event loop's: they run at the next bytecode whatever
+    the loop is doing, so a signal that lands beside the answer is never lost.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self.signum = 0
+        self.sending = False  # the submit is going out: a stop waits for its answer
+        self._task: asyncio.Task[object] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._before: dict[int, object] = {}
+
+    def install(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        for sig in self.SIGNALS:
+            self._before[sig] = signal.signal(sig, self._on_signal)
+
+    def restore(self) -> None:
+        for sig, handler in self._before.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+        self._before.clear()
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        self.signum = self.signum or signum
+        if GUARD.busy:
+            print("yike-tui: stopping once the submit's answer is kept in the watch list",
+                  file=sys.stderr, flush=True)  # fmt: skip
+        elif not self.sending and self._task is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._task.cancel)
 
 
 async def _submit(
@@ -239,10 +343,17 @@ async def _submit(
     *,
     args: argparse.Namespace,
     novel: NovelFile | None,
-) -> str | None:
-    await _warn_if_low(client)
+    store: Store | None,
+    stops: _Stops,
+) -> Submitted | None:
+    stops.install()
+    balance = await _balance(client)
+    check = request_from(args, _CHECK_URL if novel is not None else None)
+    if args.ask and not await _confirmed(check, _source(args, novel), balance):
+        print("yike-tui: not submitted", file=sys.stderr)
+        return None
     if novel is None:
-        request = request_from(args)
+        request = check
     else:
         try:
             with _UploadBar(sys.stderr, novel.path.name) as progress:
@@ -255,40 +366,70 @@ async def _submit(
             return None
         print(f"uploaded {clean(novel.path.name, one_line=True)} ({novel.chars:,} characters)",
               file=sys.stderr, flush=True)  # fmt: skip
-        request = request_from(args, file_url)
+        request = request_from(args, file_url, file_url_from=UPLOADED_FILE_URL)
+    stops.sending = True  # from here a stop waits: the answer may hold a job
     try:
-        return await client.submit_job(request.query, request.form)
+        return await submit_and_keep(client, request, store=store)
     except ApiError as err:
         error(f"not submitted: {err}\n  what to do: {err.hint}")
-        return None
+    except JobMayExist as exc:
+        error(str(exc))
+    return None
+
+
+@contextlib.contextmanager
+def _kept_in(args: argparse.Namespace) -> Iterator[Store | None]:
+    """The watch list the new job goes into, opened before anything is sent (an unusable
+    one stops the submit: the job would not be kept); None with --demo."""
+    if args.demo:
+        yield None
+        return
+    with open_watchlist() as store:
+        told = interrupted_submit(store)
+        if told:
+            print(f"yike-tui: warning: {told}", file=sys.stderr)
+            forget_interrupted(store)
+        yield store
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.demo and args.watch:
+        raise UsageError(
+            "--watch is not available with --demo: the demo's simulator ends with this "
+            "command, so its new job cannot be watched; `yike-tui --demo` opens the demo TUI"
+        )
     novel = _novel_from(args)
     # Every flag checked before anything is sent (with a stand-in URL until the upload).
     request_from(args, _CHECK_URL if novel is not None else None)
-    # The submit is never retried (client.submit_job sends it once); the reads around it are.
-    job_id = run_with_client(args, [], partial(_submit, args=args, novel=novel))
-    if job_id is None:
-        return EXIT_API
-    print(job_id, flush=True)
-    shown = clean(job_id, one_line=True)
+    args.ask = not args.yes and sys.stdin.isatty() and sys.stderr.isatty()
+    stops = _Stops()
+    try:
+        with _kept_in(args) as store:
+            work = partial(_submit, args=args, novel=novel, store=store, stops=stops)
+            # The submit is sent once (never retried); the reads around it are retried.
+            submitted = run_with_client(args, [], work)
+    except asyncio.CancelledError:
+        print("yike-tui: stopped; nothing was submitted", file=sys.stderr)
+        return 128 + (stops.signum or signal.SIGINT)
+    finally:
+        stops.restore()
+    if submitted is None:
+        if stops.signum:
+            return 128 + stops.signum
+        return EXIT_API  # declined at the question, or refused: nothing was created
+    shown = submitted.job_id  # checked by the JobId rule: no control character, one line
+    print(shown, flush=True)
     if args.demo:
-        # The demo simulator ends with this command: its job ids mean nothing afterwards.
         print(f"submitted {shown} to the demo simulator (not added to the watch list)",
               file=sys.stderr)  # fmt: skip
+    elif submitted.save_error:
+        error(f"submitted {shown}, but it could not be added to the watch list: "
+              f"{submitted.save_error}; add it with `yike-tui add {shown}`")  # fmt: skip
+    else:
+        print(f"submitted {shown} (RequestId {submitted.request_id or '-'}); in the watch list",
+              file=sys.stderr)  # fmt: skip
         if args.watch:
-            print("--watch is not available with --demo; `yike-tui --demo` opens the demo TUI",
-                  file=sys.stderr)  # fmt: skip
-        return EXIT_OK
-    try:
-        with open_watchlist() as store:
-            added, _ = store.watch([job_id])
-    except (UsageError, sqlite3.Error) as exc:
-        error(f"submitted {shown}, but it could not be added to the watch list: {exc}")
-        return EXIT_OK  # the job exists: the id printed above is what matters
-    print(f"submitted {shown}; {'added to' if added else 'already in'} the watch list",
-          file=sys.stderr)  # fmt: skip
-    if args.watch:
-        args.open_tui = [job_id]  # the CLI opens the TUI on it once this returns
+            args.open_tui = [shown]  # the CLI opens the TUI on it once this returns
+    if stops.signum:
+        return 128 + stops.signum
     return EXIT_OK

@@ -23,6 +23,8 @@ import threading
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.filesize import decimal as human_bytes
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -45,8 +47,17 @@ from yike_tui.novel_file import (
 from yike_tui.redaction import unsign
 from yike_tui.safe_text import has_control
 from yike_tui.store import Store
-from yike_tui.submit import MAX_TITLE_BYTES, SubmitInvalid, SubmitRequest, build_submit
+from yike_tui.submit import (
+    MAX_TITLE_BYTES,
+    UPLOADED_FILE_URL,
+    SubmitInvalid,
+    SubmitRequest,
+    build_submit,
+    summary,
+)
+from yike_tui.submitting import JobMayExist, submit_and_keep
 from yike_tui.ui.cells import safe
+from yike_tui.ui.screens.confirm import ConfirmScreen
 from yike_tui.ui.widgets.novel_preview import NovelPreview
 from yike_tui.ui.widgets.path_suggester import PathSuggester
 from yike_tui.ui.widgets.submit_choices import SubmitChoices
@@ -294,7 +305,7 @@ class SubmitForm(ModalScreen[str | None]):
 
     # --- submitting --------------------------------------------------------------------------
 
-    def _request(self, file_url: str) -> SubmitRequest:
+    def _request(self, file_url: str, file_url_from: str = "--file-url") -> SubmitRequest:
         """The request for what the form holds; SubmitInvalid names the first bad field."""
         values = self.query_one(SubmitChoices).values()
         request = build_submit(
@@ -308,6 +319,7 @@ class SubmitForm(ModalScreen[str | None]):
             resolution=values["resolution"],
             exec_mode=values["exec_mode"],
             skip_failure_shot=bool(values["skip_failed"]),
+            file_url_from=file_url_from,
         )
         return request
 
@@ -333,6 +345,8 @@ class SubmitForm(ModalScreen[str | None]):
         return path
 
     def action_submit(self) -> None:
+        """ctrl+s: check everything, then a summary to confirm with ``y`` before a credit
+        is spent; nothing goes out before that."""
         if self._sending or self.workers_busy():
             return
         self._show("#submit-error", "")
@@ -344,31 +358,57 @@ class SubmitForm(ModalScreen[str | None]):
             return
         path = self._check()
         if path is not None:
-            self._send(path)
+            self._confirm(path)
 
     def workers_busy(self) -> bool:
         return any(
             w.node is self and w.group == "submit-send" and w.is_running for w in self.workers
         )
 
+    def _balance(self) -> str:
+        if self.credits is not None:
+            return describe(self.credits)
+        return "not read (the submit will say if it is refused)"
+
     @work(exclusive=True, group="submit-send", exit_on_error=False)
-    async def _send(self, path: Path) -> None:
-        assert self.client is not None
+    async def _confirm(self, path: Path) -> None:
         try:  # read now, not at preview time: the file may have changed since
             novel = await asyncio.to_thread(read_novel, path)
         except (NovelFileError, OSError, ValueError) as exc:
             self._file_error(_one_line(exc))
             return
+        source = f"{novel.path.name} ({human_bytes(novel.size)}, {novel.chars:,} characters)"
+        rows = summary(self._request(CHECK_URL), source=source, balance=self._balance())
+        width = max(len(label) for label, _ in rows)
+        detail = Text(
+            "\n".join(f"{label.ljust(width)}  {safe(value, 60)}" for label, value in rows)
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._send(novel)
+
+        await self.app.push_screen(
+            ConfirmScreen("Submit this job? It spends credits.", detail, yes="Submit"),
+            answered,
+        )
+
+    @work(exclusive=True, group="submit-send", exit_on_error=False)
+    async def _send(self, novel: NovelFile) -> None:
+        assert self.client is not None
         bar = self.query_one("#submit-progress", ProgressBar)
         bar.update(total=novel.size or None, progress=0)
         bar.add_class("-active")
         self.query_one("#submit-ok", Button).disabled = True
         try:
             file_url = await upload_novel(self.client, novel, progress=self._progress)
-            request = self._request(file_url)
+            request = self._request(file_url, UPLOADED_FILE_URL)
             self._sending = True
             self._show("#submit-error", "Uploaded; submitting…")
-            job_id = await self.client.submit_job(request.query, request.form)
+            submitted = await submit_and_keep(self.client, request, store=self.store)
+        except JobMayExist as exc:
+            self._show("#submit-error", _one_line(exc))
+            return
         except (UploadError, ApiError, SubmitInvalid, OSError) as exc:
             what = "not uploaded" if not self._sending else "not submitted"
             hint = getattr(exc, "hint", "")
@@ -381,8 +421,11 @@ class SubmitForm(ModalScreen[str | None]):
             self._sending = False
             bar.remove_class("-active")
             self.query_one("#submit-ok", Button).disabled = self.readonly
+        if submitted.save_error:
+            log.warning("submitted %s, not kept in the state db: %s", submitted.job_id,
+                        submitted.save_error)  # fmt: skip
         self._remember(novel)
-        self.dismiss(job_id)
+        self.dismiss(submitted.job_id)
 
     def _progress(self, sent: int, total: int) -> None:
         """Upload progress, from the event loop or the uploader's thread."""
@@ -422,7 +465,8 @@ class SubmitForm(ModalScreen[str | None]):
             self.action_cancel()
 
     def on_input_submitted(self) -> None:
-        self.action_submit()
+        """Enter moves on, as in any form: a paid submit is ctrl+s and a ``y``."""
+        self.focus_next()
 
     def action_cancel(self) -> None:
         if self._sending:  # the submit is out: its answer is the only way to know the JobId
