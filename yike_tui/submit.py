@@ -271,7 +271,7 @@ _SUMMARY_FIELDS: tuple[tuple[str, str], ...] = (
     ("SkipFailureShot", "Skip failed shots"),
     ("VideoModel", "Video model"),
 )
-NO_ESTIMATE = "no estimate before the job runs (the API gives none); its JobCredit tells after"
+NO_ESTIMATE = "not estimated (the API gives no estimate; the job shows its cost once run)"
 
 
 def summary(request: SubmitRequest, *, source: str, balance: str) -> list[tuple[str, str]]:

@@ -181,3 +181,71 @@ def test_tui_quits_on_sigterm_and_restores_the_terminal(sim: SimulatorThread) ->
     tail = output[output.rfind(b"\x1b[?1049h") :]
     assert b"\x1b[?1049l" in tail  # ...and left it: the terminal is restored
     assert b"Traceback" not in output
+
+
+def test_tui_sigterm_while_a_submit_is_out_quits_once_the_job_is_kept(
+    sim: SimulatorThread, tmp_path: Path
+) -> None:
+    """SIGTERM lands while the simulator holds the submit: the TUI quits only once the new
+    job is in the watch list (a job that exists and is charged is never dropped)."""
+    import pty
+    import select
+
+    from tests.integration.test_submit_command import watched_ids
+
+    novel = tmp_path / "signal-rain.txt"
+    novel.write_text("雨一直下。" * 200, encoding="utf-8")
+    assert sim.server is not None
+    app = sim.server.sim
+    answer = app._submit
+    child: list[int] = []
+
+    def signalled_submit(*args: object, **kwargs: object) -> object:
+        os.kill(child[0], signal.SIGTERM)  # the request is here; the answer not yet sent
+        return answer(*args, **kwargs)  # type: ignore[arg-type]
+
+    app._submit = signalled_submit  # type: ignore[method-assign]
+    known = set(sim.job_ids)  # the demo's jobs, before the submit
+    pid, fd = pty.fork()
+    if pid == 0:
+        env = {**child_env(sim), "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+        os.execvpe(sys.executable, [sys.executable, "-m", "yike_tui"], env)
+    child.append(pid)
+    output = b""
+
+    def read_until(until: bytes) -> None:
+        nonlocal output
+        end = time.monotonic() + DEADLINE
+        while until not in output and time.monotonic() < end:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                output += chunk
+
+    try:
+        read_until(b"Jobs")
+        os.write(fd, b"n")
+        read_until(b"New job from a novel")
+        os.write(fd, str(novel).encode())  # the path (the field starts empty)
+        read_until(b"looks like a")  # the preview: the file was read
+        os.write(fd, b"\x13")  # ctrl+s
+        read_until(b"spends credits")
+        assert b"spends credits" in output, output[-400:]
+        os.write(fd, b"y")
+        read_until(b"\x1b[?1049l")  # it left the alternate screen: it quit
+        _, status = os.waitpid(pid, 0)
+    finally:
+        with contextlib.suppress(ChildProcessError, ProcessLookupError):
+            if os.waitpid(pid, os.WNOHANG) == (0, 0):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        os.close(fd)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 128 + signal.SIGTERM, status
+    new = [job_id for job_id in watched_ids() if job_id not in known]
+    assert len(new) == 1, (watched_ids(), app.stats.by_action)
+    assert app.book.get(new[0]) is not None  # the job the simulator created
+    assert b"Traceback" not in output

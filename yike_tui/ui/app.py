@@ -27,6 +27,7 @@ from yike_tui.events import Event
 from yike_tui.monitor import JobState, Monitor, Update
 from yike_tui.redaction import redact_url
 from yike_tui.session import Session
+from yike_tui.submitting import GUARD
 from yike_tui.ui.cells import safe
 from yike_tui.ui.keys import APP_KEYS, key_display
 from yike_tui.ui.screens.main import UI_BATCH, MainScreen
@@ -143,7 +144,13 @@ class YikeApp(App[int]):
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(signum, self.exit, None, 128 + signum)
+                loop.add_signal_handler(signum, self._stop_on_signal, signum)
+
+    def _stop_on_signal(self, signum: int) -> None:
+        """Quit at once, or once a submit's answer is kept: a job that exists is never lost."""
+        if GUARD.busy:
+            self.notify("Quitting once the submit's answer is kept in the watch list", timeout=30)
+        GUARD.when_idle(lambda: self.exit(None, 128 + signum))
 
     async def on_unmount(self) -> None:
         if self.client is not None:
