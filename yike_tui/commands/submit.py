@@ -31,7 +31,7 @@ from yike_tui.api.credits import describe, get_credits
 from yike_tui.api.errors import ApiError
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import run_with_client
-from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error
+from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error, stop_if_account
 from yike_tui.novel_file import EXTENSIONS, NovelFile, NovelFileError, read_novel
 from yike_tui.safe_text import clean, fit
 from yike_tui.session import open_watchlist
@@ -224,7 +224,8 @@ class _UploadBar:
 async def _warn_if_low(client: IceClient) -> None:
     try:
         credits = await get_credits(client, retries=0)  # a warning is not worth a wait
-    except ApiError as err:  # unreadable (not enabled, no permission): not our business
+    except ApiError as err:  # unreadable (no permission): not our business
+        stop_if_account(err)  # the upload and the submit would be refused the same way
         log.info("credits not read: %s", err.code)
         return
     if credits.low:
@@ -248,6 +249,7 @@ async def _submit(
             with _UploadBar(sys.stderr, novel.path.name) as progress:
                 file_url = await upload_novel(client, novel, progress=progress)
         except ApiError as err:
+            stop_if_account(err)
             error(f"not uploaded: {err}\n  what to do: {err.hint}")
             return None
         except UploadError as exc:
@@ -259,6 +261,7 @@ async def _submit(
     try:
         return await client.submit_job(request.query, request.form)
     except ApiError as err:
+        stop_if_account(err)
         error(f"not submitted: {err}\n  what to do: {err.hint}")
         return None
 
