@@ -352,7 +352,7 @@ class Monitor:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         limiter: RateLimiter | None = None,
-        account_every: float = ACCOUNT_EVERY,
+        account_every: float | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.store = store
@@ -376,7 +376,7 @@ class Monitor:
         self._per_code = [0] * _CODES
         self._dirty: set[str] | None = None
         self._passing = 0  # passes under way (one at most, but a test may start two)
-        self.account_every = account_every
+        self.account_every = ACCOUNT_EVERY if account_every is None else account_every
         self._account_due = 0.0  # engine clock: when to ask again while the account is refused
         self._account_refusals = 0  # how many answers refused the account, ever
 
