@@ -1,6 +1,7 @@
 """An account not enabled for Yike is one state in the TUI: ACCOUNT in the status bar with
 what it means and what to do, a toast that says it whole once, and no job shown as failed,
-unknown or with an error; R asks again and, once the account is served, every job loads.
+unknown or with an error; R asks again and, once the account is served, every job loads
+and a toast says the account is served.
 Real app, real HTTP: the demo simulator plays the account."""
 
 from __future__ import annotations
@@ -67,4 +68,5 @@ async def test_one_account_state_then_r_brings_every_job_in(
         )
         app.flush_updates()
         assert "ACCOUNT" not in bar_text(app) and MEANS not in bar_text(app)
+        await wait_for(pilot, lambda: "serves the account again" in toasts(app)[-1], "the end")
         assert app.screen.query_one(JobTable).row_count == len(monitor.jobs)

@@ -199,6 +199,8 @@ class MainScreen(Screen[None]):
         if problem and problem != self._account_told:
             # Whole, once: a narrow status bar cuts what to do from its end.
             self.notify(problem, title="Account", severity="error", timeout=20, markup=False)
+        elif self._account_told and not problem:  # the toast above may still be up
+            self.notify("The API serves the account again.", title="Account", timeout=6)
         self._account_told = problem
 
     @property
