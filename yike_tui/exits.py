@@ -31,12 +31,12 @@ class AccountUnusable(CredentialsUnusable):
     code 3 too. Nothing any job or retry could change, so a command ends at the first."""
 
 
-def stop_if_account(err: ApiError) -> None:
-    """End the command with its one message when ``err`` is about the account, not the
-    job or call at hand."""
-    problem = account_problem(err)
-    if problem:
-        raise AccountUnusable(problem)
+def stop_if_account(*errors: object) -> None:
+    """End the command with its one message when one of ``errors`` (other results are
+    passed over) is about the account, not the job or call at hand."""
+    for err in errors:
+        if isinstance(err, ApiError) and (problem := account_problem(err)):
+            raise AccountUnusable(problem)
 
 
 def error(message: str) -> None:

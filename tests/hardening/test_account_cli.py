@@ -97,6 +97,16 @@ def test_submit_says_it_once_exits_3_and_uploads_nothing(
     said_once(err)
 
 
+def test_report_and_download_say_it_once_and_exit_3(
+    sim: SimulatorThread, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ids = sim.job_ids[:3]
+    for argv in (["report", *ids], ["download", "--dir", str(tmp_path / "v"), *ids]):
+        code, out, err = run(argv, capsys)
+        assert code == EXIT_CREDENTIALS and out == "", argv
+        said_once(err)
+
+
 def test_info_shows_everything_then_says_it_once_and_exits_3(
     sim: SimulatorThread, capsys: pytest.CaptureFixture[str]
 ) -> None:

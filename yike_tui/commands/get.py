@@ -71,9 +71,7 @@ def run(args: argparse.Namespace) -> int:
     async def fetch_all(client: IceClient, ids: list[str], _: object) -> int:
         fetch = fetcher_within(client, args.timeout)
         results = await asyncio.gather(*(fetch(job_id) for job_id in ids), return_exceptions=True)
-        for result in results:  # the account refused: said once, not once for each job
-            if isinstance(result, ApiError):
-                stop_if_account(result)
+        stop_if_account(*results)  # the account refused: said once, not for each job
         code = EXIT_OK
         for job_id, result in zip(ids, results, strict=True):
             if isinstance(result, ApiError):
