@@ -70,3 +70,27 @@ async def test_one_account_state_then_r_brings_every_job_in(
         assert "ACCOUNT" not in bar_text(app) and MEANS not in bar_text(app)
         await wait_for(pilot, lambda: "serves the account again" in toasts(app)[-1], "the end")
         assert app.screen.query_one(JobTable).row_count == len(monitor.jobs)
+
+
+async def test_a_fresh_output_link_refused_for_the_account_says_so_not_the_old_link(
+    sim: SimulatorThread, make_app: AppFactory
+) -> None:
+    assert sim.server is not None
+    simulator = sim.server.sim
+    done = next(j.id for j in simulator.book if j.params["Title"].startswith("Harbour"))
+    app = make_app([done])
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
+        monitor = app.monitor
+        assert monitor is not None
+        await wait_for(pilot, lambda: monitor.jobs[done].job is not None, "the job")
+        old = monitor.jobs[done].job.output_url  # type: ignore[union-attr]
+        assert old
+        simulator.account_enabled = False
+        # What c, o and D ask for when the kept link is not fresh: a fetch made now.
+        assert await app.main_screen.outputs.fresh_url(done) == ""
+
+        def said() -> list[str]:
+            return [t for t in toasts(app) if t.startswith("Could not get a fresh output URL")]
+
+        await wait_for(pilot, said, "the toast")
+        assert len(said()) == 1 and MEANS in said()[0], toasts(app)
