@@ -1,4 +1,4 @@
-"""How a run ends: exit codes, the two errors that pick one, and the one-line message.
+"""How a run ends: exit codes, the errors that pick one, and the one-line message.
 
 Exit codes (documented in README): 0 ok, 1 API or network error, 2 usage error,
 3 no or unusable credentials, or an account that may not use Yike. Below ``commands`` and
