@@ -1,14 +1,15 @@
-"""How a run ends: exit codes, the two errors that pick one, and the one-line message.
+"""How a run ends: exit codes, the errors that pick one, and the one-line message.
 
 Exit codes (documented in README): 0 ok, 1 API or network error, 2 usage error,
-3 no or unusable credentials. Below ``commands`` and ``ui`` because ``session`` raises
-these errors for both.
+3 no or unusable credentials, or an account that may not use Yike. Below ``commands`` and
+``ui`` because ``session`` raises these errors for both.
 """
 
 from __future__ import annotations
 
 import sys
 
+from yike_tui.api.errors import ApiError, account_problem
 from yike_tui.safe_text import clean
 
 EXIT_OK = 0
@@ -23,6 +24,19 @@ class UsageError(Exception):
 
 class CredentialsUnusable(Exception):
     """No usable credentials: exit code 3."""
+
+
+class AccountUnusable(CredentialsUnusable):
+    """The credentials work, but the account may not use Yike (not enabled for it): exit
+    code 3 too. Nothing any job or retry could change, so a command ends at the first."""
+
+
+def stop_if_account(*errors: object) -> None:
+    """End the command with its one message when one of ``errors`` (other results are
+    passed over) is about the account, not the job or call at hand."""
+    for err in errors:
+        if isinstance(err, ApiError) and (problem := account_problem(err)):
+            raise AccountUnusable(problem)
 
 
 def error(message: str) -> None:

@@ -20,6 +20,11 @@ engine is OFFLINE: one state, "unreachable since <time>" and how many jobs it co
 reach, instead of one job's error after another. The first answer from the endpoint (a job,
 or an API error about one) clears it at once, and the jobs that failed only because of the
 outage are tried again within one interval instead of waiting out their backoff.
+
+When the API refuses the account itself (not enabled for Yike) the engine is in one
+account-level state (``EngineStatus.account_problem``): the pass stops, no job is marked
+failed or unknown, and one job is asked again every ``account_every`` seconds (or at once
+on ``refresh_now``); the first answer about a job ends the state and every job is due again.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from yike_tui.api.errors import ApiError, ErrorKind
+from yike_tui.api.errors import ApiError, ErrorKind, account_problem
 from yike_tui.diff import diff, same_answer
 from yike_tui.events import (
     FIRST_SIGHT,
@@ -62,6 +67,8 @@ FLUSH_EVERY = 0.5  # seconds: how often a long pass hands results to subscribers
 _PAUSING_KINDS = frozenset(
     {ErrorKind.CREDENTIALS, ErrorKind.PERMISSION, ErrorKind.CLOCK, ErrorKind.TLS}
 )
+ACCOUNT_EVERY = 120.0  # seconds between asks while the account is refused: enabling it is
+# a visit to the console, and every ask of the whole list would be refused alike
 # The client's codes for a request that got no answer from the endpoint (api/client.py).
 UNREACHABLE_CODES = frozenset(
     {"ConnectionFailed", "NameResolutionFailed", "Timeout", "TLSError", "ConnectionReset"}
@@ -305,6 +312,10 @@ class EngineStatus:
     offline_since: float | None = None  # wall time the endpoint stopped answering; None: online
     offline_jobs: int = 0  # jobs that could not be reached since then
     offline_reason: str = ""  # the newest transport error, "Code: message"
+    # The API refuses the account (not enabled for Yike): what it means and what to do, one
+    # line; "" when not. Since when (wall time); ``next_pass`` says when it is asked again.
+    account_problem: str = ""
+    account_since: float | None = None
     throttled: bool = False
     requests: int = 0
     passes: int = 0
@@ -341,6 +352,7 @@ class Monitor:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         limiter: RateLimiter | None = None,
+        account_every: float | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.store = store
@@ -364,6 +376,9 @@ class Monitor:
         self._per_code = [0] * _CODES
         self._dirty: set[str] | None = None
         self._passing = 0  # passes under way (one at most, but a test may start two)
+        self.account_every = ACCOUNT_EVERY if account_every is None else account_every
+        self._account_due = 0.0  # engine clock: when to ask again while the account is refused
+        self._account_refusals = 0  # how many answers refused the account, ever
 
     # --- watch list ----------------------------------------------------------------------
 
@@ -440,6 +455,7 @@ class Monitor:
             state.confirmed = False
             state.not_found = False
             self._touch(state.job_id)
+        self._account_due = now  # the user may just have enabled the account: ask now
         self._wake.set()
 
     async def fetch_now(self, job_id: str) -> JobState:
@@ -478,12 +494,30 @@ class Monitor:
     def due_jobs(self) -> list[JobState]:
         # Jobs due within the next moment join this pass: one wake-up for a burst instead
         # of one per job (a paced first pass leaves them due a tenth of a second apart).
-        horizon = self.clock() + min(DUE_SLACK, self.interval / 10)
+        now = self.clock()
+        horizon = now + min(DUE_SLACK, self.interval / 10)
+        if self.status.account_problem:
+            return self._account_probe(now)
         return [
             s
             for s in self.jobs.values()
             if s.due <= horizon and not (s.in_flight or s.lock.locked())
         ]
+
+    def _account_probe(self, now: float) -> list[JobState]:
+        """While the account is refused: one job (the soonest due, running ones first) when
+        it is time to ask again, else none. Its answer says whether the account works now."""
+        if now < self._account_due:
+            return []
+        free = [
+            s
+            for s in self.jobs.values()
+            if s.due != float("inf") and not (s.in_flight or s.lock.locked())
+        ]
+        if not free:
+            return []
+        self._account_due = now + self.account_every
+        return [min(free, key=lambda s: (s.is_terminal, s.due))]
 
     async def run(self) -> None:
         """Run passes until cancelled."""
@@ -500,6 +534,8 @@ class Monitor:
     def _sleep_time(self) -> float | None:
         if self.status.paused:
             return None
+        if self.status.account_problem:
+            return max(0.05, self._account_due - self.clock())
         upcoming = [s.due for s in self.jobs.values() if s.due != float("inf")]
         if not upcoming:
             return None
@@ -517,8 +553,10 @@ class Monitor:
             state.in_flight = True
             queue.put_nowait(state)
         self._passing += 1
+        refusals = self._account_refusals
         workers = [
-            asyncio.create_task(self._worker(queue)) for _ in range(min(self.concurrency, len(due)))
+            asyncio.create_task(self._worker(queue, refusals))
+            for _ in range(min(self.concurrency, len(due)))
         ]
         try:
             await asyncio.gather(*workers)
@@ -538,18 +576,23 @@ class Monitor:
             self._flush()
         return len(due)
 
-    async def _worker(self, queue: asyncio.Queue[JobState]) -> None:
-        while not queue.empty() and not self.status.paused:
+    async def _worker(self, queue: asyncio.Queue[JobState], refusals: int) -> None:
+        while not queue.empty() and not self._halted(refusals):
             state = queue.get_nowait()
             if state.job_id not in self.jobs:
                 continue
             await self.limiter.acquire()
-            if self.status.paused:
+            if self._halted(refusals):
                 break
             async with state.lock:
                 await self._fetch(state)
             if self.wall() - self._last_flush >= FLUSH_EVERY:
                 self._flush()
+
+    def _halted(self, refusals: int) -> bool:
+        """Paused, or the account was refused since the pass began: the rest of the pass
+        would be refused alike (the jobs left stay due for when the account works)."""
+        return self.status.paused or self._account_refusals != refusals
 
     async def _fetch(self, state: JobState) -> None:
         self.status.in_flight += 1
@@ -595,6 +638,7 @@ class Monitor:
         if state.error is not None:
             events.insert(0, fetch_recovered(state.job_id, ts=wall))
         self._reached(now)
+        self._account_works()
         state.error, state.failures, state.not_found = None, 0, False
         state.loading = state.unreachable = False
         state.job, state.payload, state.stale, state.last_checked = job, payload, False, wall
@@ -633,6 +677,13 @@ class Monitor:
 
     def _failed(self, state: JobState, err: ApiError, *, alone: bool = False) -> None:
         now, wall = self.clock(), self.wall()
+        problem = account_problem(err)
+        if problem:
+            # The account's, not this job's: the job keeps what it showed.
+            self._account_refused(problem, now, wall)
+            return
+        if err.http_status and not err.retryable:
+            self._account_works()  # an answer about the job itself: the account is served
         first = state.error is None
         state.error, state.last_checked = err, wall
         state.failures += 1
@@ -671,6 +722,29 @@ class Monitor:
         base = self.interval or 30.0
         backoff = min(BACKOFF_CAP, base * 2 ** (state.failures - 1))
         state.due = now + self._rng.uniform(0.5, 1.0) * backoff
+
+    # --- the account -----------------------------------------------------------------------
+
+    def _account_refused(self, problem: str, now: float, wall: float) -> None:
+        self._reached(now)  # an answer, if a refusal: the endpoint is there
+        self._account_refusals += 1
+        status = self.status
+        self._account_due = now + self.account_every
+        started = status.account_since is None
+        status.account_problem = problem
+        if started:
+            status.account_since = wall
+            every = self.account_every
+            log.warning("the API refuses the account; asked again every %gs: %s", every, problem)
+            self._emit(Update([], set()))  # told now, not when the pass ends
+
+    def _account_works(self) -> None:
+        status = self.status
+        if status.account_since is None:
+            return
+        log.info("the API serves the account again")
+        status.account_problem, status.account_since = "", None
+        self._wake.set()  # the jobs the refusal held are due: fetch them now
 
     # --- reachability --------------------------------------------------------------------
 

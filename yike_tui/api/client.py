@@ -28,8 +28,8 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from yike_tui.api.credentials import DEFAULT_REGION, Credentials
-from yike_tui.api.endpoints import APIS, DEFAULT_API, other_api_hint
-from yike_tui.api.errors import ApiError, ErrorKind, api_text
+from yike_tui.api.endpoints import APIS, DEFAULT_API, api_for_version, other_api_hint
+from yike_tui.api.errors import ACCOUNT_MEANS, ApiError, ErrorKind, api_text
 from yike_tui.api.signing import sign_request
 from yike_tui.api.transport import (
     AnswerTooLarge,
@@ -159,11 +159,31 @@ def _retry_after_seconds(headers: httpx.Headers, cap: float) -> float | None:
 
 
 def _unknown_job(err: ApiError) -> bool:
-    """Not found, or a JobId refused as invalid (how an id of the other product may look)."""
+    """Not found, or a JobId refused as invalid (how an id of the other product may look).
+    An account not enabled for Yike is not: its code says NotFound, but of the account."""
     if err.kind is ErrorKind.NOT_FOUND:
         return True
     text = f"{err.code} {err.message}".lower()
     return err.code.startswith("InvalidParameter") and "jobid" in text.replace(" ", "")
+
+
+def _account_advice(version: str) -> str:
+    """What to do about an account not enabled for Yike, naming the other API to try."""
+    api = api_for_version(version)
+    if api is None:
+        return ""
+    other = next(a for a in APIS.values() if a is not api)
+    return (
+        f"{api.title} says {ACCOUNT_MEANS}: enable Yike for it in the console,"
+        f" or use the other API with --api {other.name}"
+    )
+
+
+def _field(payload: dict[str, Any], name: str) -> object:
+    """``Code``, ``Message``, ``RequestId``...: as the RPC API spells them, or in lower camel
+    case (``code``, ``requestId``) as other gateways do, which the vendor's SDK reads too."""
+    value = payload.get(name)
+    return value if value else payload.get(name[0].lower() + name[1:])
 
 
 def _where_it_pointed(location: str | None) -> str:
@@ -387,10 +407,11 @@ class IceClient:
         except TimeoutError:
             log.info("%s %s failed: no whole answer in time", action, params.get("JobId", ""))
             raise ApiError(
-                "Timeout", f"no whole answer within {self.answer_deadline:g} s"
+                "Timeout", f"no whole answer within {self.answer_deadline:g} s", action=action
             ) from None
         except httpx.HTTPError as exc:
             err = _transport_error(exc)
+            err.action = action
             log.info("%s %s failed: %s", action, params.get("JobId", ""), err.code)
             raise err from None
         log.debug(
@@ -400,7 +421,7 @@ class IceClient:
             status,
             (time.perf_counter() - started) * 1000,
         )
-        return self._decode(status, answer_headers, content)
+        return self._decode(status, answer_headers, content, action)
 
     async def _send(
         self, path: str, headers: dict[str, str], body: bytes, idempotent: bool
@@ -436,8 +457,13 @@ class IceClient:
             return streamed.status_code, streamed.headers.raw, await read_capped(streamed)
 
     def _decode(
-        self, status: int, raw_headers: list[tuple[bytes, bytes]], content: bytes
+        self,
+        status: int,
+        raw_headers: list[tuple[bytes, bytes]],
+        content: bytes,
+        action: str = "",
     ) -> dict[str, Any]:
+        """The answer's JSON object; an ApiError (naming ``action``) for anything else."""
         if 300 <= status < 400:
             headers = httpx.Headers(raw_headers)
             # Never followed (the signature is for this host) and never read as a job.
@@ -448,6 +474,7 @@ class IceClient:
                 http_status=status,
                 kind=ErrorKind.PARAMETER,
                 advice="use the API's own address in --endpoint (or YIKE_TUI_ENDPOINT)",
+                action=action,
             )
         try:
             # Valid from here on: no lone surrogate, no NaN (what the engine keeps and stores).
@@ -460,16 +487,20 @@ class IceClient:
                 "MalformedResponse",
                 f"HTTP {status} with a body that is not a JSON object: {snippet!r}",
                 http_status=status,
+                action=action,
             )
         if status >= 400:
             # API text goes into one-line messages: CR/LF and other controls made visible.
             err = ApiError.from_body(
-                code=api_text(payload.get("Code") or f"HTTP{status}", 100),
-                message=api_text(payload.get("Message") or ""),
+                code=api_text(_field(payload, "Code") or f"HTTP{status}", 100),
+                message=api_text(_field(payload, "Message") or ""),
                 http_status=status,
-                request_id=api_text(payload.get("RequestId") or "", 100),
-                recommend=api_text(payload.get("Recommend") or ""),
+                request_id=api_text(_field(payload, "RequestId") or "", 100),
+                recommend=api_text(_field(payload, "Recommend") or ""),
+                action=action,
             )
+            if err.kind is ErrorKind.ACCOUNT:
+                err.advice = _account_advice(self.version)
             err.retry_after = _retry_after_seconds(httpx.Headers(raw_headers), self.max_retry_after)
             raise err
         return payload

@@ -28,14 +28,14 @@ from rich.text import Text
 
 from yike_tui import paths
 from yike_tui.api.client import IceClient
-from yike_tui.api.errors import ApiError
+from yike_tui.api.errors import ApiError, account_problem
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import command_ids, run_with_client
 from yike_tui.commands.watchlist import config_errors
 from yike_tui.config import load_config
 from yike_tui.download import DownloadError, Progress, download
 from yike_tui.download_names import safe_filename
-from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error
+from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error, stop_if_account
 from yike_tui.models import Job, JobStatus
 from yike_tui.safe_text import clean, fit
 
@@ -139,12 +139,16 @@ async def _one(
     board: ProgressBoard,
     gate: asyncio.Semaphore,
     print_paths: bool,
+    refused: list[ApiError],
 ) -> bool:
     shown = clean(job_id, one_line=True)
     async with gate:
         try:
             job = await client.get_job(job_id)
         except ApiError as err:
+            if account_problem(err):  # the account's: said once, when all have ended
+                refused.append(err)
+                return False
             board.finish(job_id, f"✗ {shown}: {clean(str(err), one_line=True)}")
             return False
         if not job.output_url:
@@ -191,9 +195,12 @@ def run(args: argparse.Namespace) -> int:
                 jobs = await asyncio.gather(*(client.get_job(i) for i in ids))
                 ids = [job.id for job in jobs if job.output_url]
             gate = asyncio.Semaphore(PARALLEL)
-            return await asyncio.gather(
-                *(_one(client, job_id, dest, board, gate, print_paths) for job_id in ids)
+            refused: list[ApiError] = []
+            done = await asyncio.gather(
+                *(_one(client, job_id, dest, board, gate, print_paths, refused) for job_id in ids)
             )
+        stop_if_account(*refused)
+        return done
 
     try:
         results = run_with_client(args, given, download_all)

@@ -16,7 +16,7 @@ from yike_tui.api.errors import ApiError
 from yike_tui.commands.deadline import add_timeout_argument, fetcher_within
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import command_ids, run_with_client
-from yike_tui.exits import EXIT_API, EXIT_OK, error
+from yike_tui.exits import EXIT_API, EXIT_OK, error, stop_if_account
 from yike_tui.models import Job
 from yike_tui.presentation import STATUS_SYMBOL, storyboard_symbol
 from yike_tui.safe_text import clean
@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     async def fetch_all(client: IceClient, ids: list[str], _: object) -> int:
         fetch = fetcher_within(client, args.timeout)
         results = await asyncio.gather(*(fetch(job_id) for job_id in ids), return_exceptions=True)
+        stop_if_account(*results)  # the account refused: said once, not for each job
         code = EXIT_OK
         for job_id, result in zip(ids, results, strict=True):
             if isinstance(result, ApiError):

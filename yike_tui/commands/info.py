@@ -2,8 +2,9 @@
 
 Which API (ICE or the Yike product), its version, the region and the endpoint, each with
 where the choice came from; the credentials and where they were looked for. Exit 3 (as
-every command) when no usable credentials are found; with ``--demo`` it shows what the
-demo uses: the built-in simulator on loopback and its demo key.
+every command) when no usable credentials are found, or when the account is not enabled
+for Yike (the credit read says so); with ``--demo`` it shows what the demo uses: the
+built-in simulator on loopback and its demo key.
 """
 
 from __future__ import annotations
@@ -32,14 +33,15 @@ def _print_target(target: Target) -> None:
     print(f"endpoint:    {clean(target.endpoint, one_line=True)} ({target.endpoint_from})")
 
 
-def credits_line(conn: Connection, deadline: float = CREDITS_DEADLINE) -> str:
+def credits_line(conn: Connection, deadline: float = CREDITS_DEADLINE) -> tuple[str, str]:
     """The account's credit balance from the API in use, or why it could not be read; one
-    try, bounded by ``deadline`` (a read, but info must never hang on it)."""
+    try, bounded by ``deadline`` (a read, but info must never hang on it). Second: the
+    account-level problem the read ran into ("" when none), for info to end with."""
     import asyncio
 
     from yike_tui.api.client import EndpointError
     from yike_tui.api.credits import LOW_CREDITS, Credits, describe, get_credits
-    from yike_tui.api.errors import ApiError
+    from yike_tui.api.errors import ApiError, account_problem
 
     async def read() -> Credits:
         async with make_client(conn, retries=0) as client:
@@ -49,13 +51,22 @@ def credits_line(conn: Connection, deadline: float = CREDITS_DEADLINE) -> str:
     try:
         credits = asyncio.run(read())
     except ApiError as exc:
-        return f"credits:     not readable ({clean(exc.code, one_line=True)})"
+        return f"credits:     not readable ({clean(exc.code, one_line=True)})", account_problem(exc)
     except EndpointError as exc:
-        return f"credits:     not readable ({clean(str(exc), one_line=True)})"
+        return f"credits:     not readable ({clean(str(exc), one_line=True)})", ""
     except TimeoutError:
-        return f"credits:     not readable (no answer in {deadline:g} s)"
+        return f"credits:     not readable (no answer in {deadline:g} s)", ""
     low = f" (below {LOW_CREDITS:,}: jobs can stop)" if credits.low else ""
-    return f"credits:     {describe(credits)}{low}"
+    return f"credits:     {describe(credits)}{low}", ""
+
+
+def _ended(problem: str) -> int:
+    """After everything else is shown: an account that may not use Yike is exit 3, said
+    once (the credit read is the one call info makes)."""
+    if problem:
+        error(problem)
+        return EXIT_CREDENTIALS
+    return EXIT_OK
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,9 +83,10 @@ def run(args: argparse.Namespace) -> int:
             _print_target(conn.target)
             print("             (built-in demo simulator, a new port each run)")
             print(f"credentials: {conn.credentials.describe()}")
-            print(credits_line(conn))
+            line, problem = credits_line(conn)
+            print(line)
             print("demo:        config.toml and the state db are not used (history in memory)")
-        return EXIT_OK
+        return _ended(problem)
     settings = configured()
     target = chosen_target(args, settings)  # an unknown API or region: exit 2, said first
     looked_in = "looked in:   " + "\n             ".join(search_locations())
@@ -99,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
     for reason in creds.passed_over:
         print(f"passed over: {clean(reason, one_line=True)}")
     conn = Connection(target.endpoint, creds, [], target.api, target.region, target)
-    print(credits_line(conn))
+    line, problem = credits_line(conn)
+    print(line)
     print(looked_in)
     print(f"not used:    {NOT_USED}")
-    return EXIT_OK
+    return _ended(problem)

@@ -13,11 +13,11 @@ from typing import TextIO
 
 from yike_tui import paths
 from yike_tui.api.client import IceClient
-from yike_tui.api.errors import ApiError
+from yike_tui.api.errors import ApiError, account_problem
 from yike_tui.commands.deadline import DEFAULT_TIMEOUT, add_timeout_argument, fetcher_within
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import command_ids, run_with_client
-from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error
+from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error, stop_if_account
 from yike_tui.models import Job
 from yike_tui.report import FORMATS, Format, ReportRow, render_report, write_report
 from yike_tui.safe_text import clean
@@ -103,15 +103,21 @@ async def fresh_jobs(
     gate = asyncio.Semaphore(CONCURRENCY)
     get_job = fetcher_within(client, timeout)  # the jobs that answered in time are reported
 
+    refused: list[ApiError] = []  # the account's refusals: said once, after the others
+
     async def fetch(job_id: str) -> Job | None:
         async with gate:
             try:
                 return await get_job(job_id)
             except ApiError as err:
-                error(f"{clean(job_id, one_line=True)}: {err}")
+                if account_problem(err):
+                    refused.append(err)
+                else:
+                    error(f"{clean(job_id, one_line=True)}: {err}")
                 return None
 
     results = await asyncio.gather(*(fetch(job_id) for job_id in ids))
+    stop_if_account(*refused)
     jobs = [job for job in results if job is not None]
     failed = [job_id for job_id, job in zip(ids, results, strict=True) if job is None]
     return jobs, failed

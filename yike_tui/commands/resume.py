@@ -8,7 +8,7 @@ from yike_tui.api.client import IceClient
 from yike_tui.api.errors import ApiError
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import command_ids, run_with_client
-from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error
+from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error, stop_if_account
 from yike_tui.presentation import job_line
 from yike_tui.safe_text import clean
 
@@ -23,8 +23,10 @@ async def _resume_one(client: IceClient, job_id: str) -> bool:
     try:
         request_id = await client.resume_job(job_id)
     except ApiError as err:
-        # The service's own words: "The job is Running; only a Suspended job can be resumed."
-        error(f"{shown}: not resumed: {err}")
+        stop_if_account(err)  # no other job of the account would resume either
+        # The service's own words ("The job is Running; only a Suspended job can be
+        # resumed."), then what to do.
+        error(f"{shown}: not resumed: {err} (what to do: {err.hint})")
         return False
     try:
         job = await client.get_job(job_id)  # the new status, straight away

@@ -35,7 +35,7 @@ from yike_tui.api.credits import describe, get_credits
 from yike_tui.api.errors import ApiError
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import run_with_client
-from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error
+from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error, stop_if_account
 from yike_tui.novel_file import EXTENSIONS, NovelFile, NovelFileError, read_novel
 from yike_tui.redaction import redact_url
 from yike_tui.safe_text import clean, fit
@@ -250,7 +250,8 @@ async def _balance(client: IceClient) -> str:
     """The balance for the summary, read now; a low one is warned about on stderr."""
     try:
         credits = await get_credits(client, retries=0)  # a summary line is not worth a wait
-    except ApiError as err:  # unreadable (not enabled, no permission): the submit still may go
+    except ApiError as err:  # unreadable (no permission): the submit still may go
+        stop_if_account(err)  # the upload and the submit would be refused the same way
         log.info("credits not read: %s", err.code)
         return f"not readable ({err.code})"
     if credits.low:
@@ -359,6 +360,7 @@ async def _submit(
             with _UploadBar(sys.stderr, novel.path.name) as progress:
                 file_url = await upload_novel(client, novel, progress=progress)
         except ApiError as err:
+            stop_if_account(err)
             error(f"not uploaded: {err}\n  what to do: {err.hint}")
             return None
         except UploadError as exc:
@@ -371,6 +373,7 @@ async def _submit(
     try:
         return await submit_and_keep(client, request, store=store)
     except ApiError as err:
+        stop_if_account(err)
         error(f"not submitted: {err}\n  what to do: {err.hint}")
     except JobMayExist as exc:
         error(str(exc))

@@ -30,12 +30,19 @@ from collections.abc import Callable
 from yike_tui.commands.deadline import add_timeout_argument, deadline_error
 from yike_tui.commands.options import INTERVAL_HELP, add_connection_arguments, interval_seconds
 from yike_tui.commands.skeleton import command_ids
-from yike_tui.commands.watch_outage import OutageLines
+from yike_tui.commands.watch_outage import AccountLines, OutageLines
 from yike_tui.diff import failures_at_first_sight
 from yike_tui.events import Event, iso_utc
 from yike_tui.exec_hook import TIMEOUT as EXEC_TIMEOUT
 from yike_tui.exec_hook import ExecHook, HookError, parse_command
-from yike_tui.exits import EXIT_API, EXIT_OK, CredentialsUnusable, UsageError, error
+from yike_tui.exits import (
+    EXIT_API,
+    EXIT_OK,
+    AccountUnusable,
+    CredentialsUnusable,
+    UsageError,
+    error,
+)
 from yike_tui.models import JobStatus
 from yike_tui.monitor import JobState, Monitor, Update
 from yike_tui.presentation import job_line
@@ -173,6 +180,7 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
                 announcer.flush(title_of)
 
         outage = OutageLines()
+        account = AccountLines(monitor.account_every)
 
         def on_update(update: Update) -> None:
             for event in update.events:  # a job first seen failed comes with its reasons
@@ -184,6 +192,8 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
             if not args.json:
                 for line in outage.lines(monitor.status):
                     print(line, flush=True)
+            for line in account.lines(monitor.status):  # on stderr: --json's stdout is events
+                print(f"yike-tui: {line}", file=sys.stderr, flush=True)
             if announcer is not None:
                 announcer.add(update.events)
                 announce_if_idle()
@@ -304,6 +314,8 @@ async def _once(monitor: Monitor, as_json: bool, timeout: float) -> int:
         pass  # what answered is reported below; the rest as not answered
     if monitor.status.pause_reason:
         raise CredentialsUnusable(monitor.status.pause_reason)
+    if monitor.status.account_problem:  # said once, not as every job's error
+        raise AccountUnusable(monitor.status.account_problem)
     late = [s.job_id for s in monitor.jobs.values() if s.last_checked == before[s.job_id]]
     for state in monitor.jobs.values():
         if state.job_id in late:

@@ -1,9 +1,12 @@
-"""An outage told once in `watch`'s human lines, not once per job.
+"""An outage, or the account refused, told once in `watch`'s lines, not once per job.
 
 When the endpoint cannot be reached, every watched job's fetch fails and, when it comes back,
 every job recovers: 500 jobs made 1,000 lines saying one thing twice. The engine knows it is
 one state (``EngineStatus.offline_since``); this says it that way: one line when the endpoint
 goes, one when it is back. ``--json`` and ``--exec`` still get every event (machines count).
+
+An account the API refuses (not enabled for Yike) is no job's event at all: one line on
+stderr when it starts, in human and ``--json`` runs alike, and one when it is served again.
 """
 
 from __future__ import annotations
@@ -54,3 +57,21 @@ class OutageLines:
             f"{time.strftime('%H:%M:%S', time.localtime(self._since))}, "
             f"{jobs} job{'' if jobs == 1 else 's'} waited)"
         ]
+
+
+class AccountLines:
+    """The engine's account-level state (``EngineStatus.account_problem``) as two lines."""
+
+    def __init__(self, every: float) -> None:
+        self._every = every  # how often the engine asks again meanwhile
+        self._told = ""
+
+    def lines(self, status: EngineStatus) -> list[str]:
+        problem = status.account_problem
+        if problem == self._told:
+            return []
+        was, self._told = self._told, problem
+        if problem:
+            every = f"{self._every / 60:g} min" if self._every >= 60 else f"{self._every:g} s"
+            return [f"{clean(problem, one_line=True)}; watching on, asked again every {every}"]
+        return ["the API serves the account again: watching every job"] if was else []

@@ -69,6 +69,7 @@ class SimConfig:
     hang_s: float = 30.0
     url_ttl: float = 3600.0
     sample_job: bool = False  # a job submitted from the bundled sample text (the demo TUI)
+    account_enabled: bool = True  # False: every call refused, as for an account without Yike
     key_id: str = DEMO_ACCESS_KEY_ID
     secret: str = DEMO_ACCESS_KEY_SECRET
     clock: Callable[[], float] | None = None  # simulator time; defaults to SimClock(speed)
@@ -98,6 +99,7 @@ def build_simulator(config: SimConfig) -> Simulator:
         hang_s=config.hang_s,
         url_ttl=config.url_ttl,
         sample_job=config.sample_job,
+        account_enabled=config.account_enabled,
     )
 
 

@@ -6,8 +6,9 @@ the HTTP layer (``sim/http.py``) writes. Routes:
 - ``/`` — the ICE RPC API, dispatched on ``x-acs-action`` (signed V3 requests only);
 - ``/yike-output/<job>/<file>`` — output files behind signed, expiring URLs (Range aware);
 - ``PUT /yike-sim-input/<key>`` — the OSS bucket uploads go to, path style (``sim/uploads.py``);
-- ``/_sim/stats``, ``/_sim/truth``, ``/_sim/ids`` (GET), ``/_sim/reset-stats`` and
-  ``/_sim/faults?spec=...`` (POST) — for benchmarks and soak tests; not part of the API.
+- ``/_sim/stats``, ``/_sim/truth``, ``/_sim/ids`` (GET), ``/_sim/reset-stats``,
+  ``/_sim/faults?spec=...`` and ``/_sim/account?enabled=0|1`` (POST) — for benchmarks, soak
+  tests and demos of a fault; not part of the API.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from urllib.parse import parse_qsl, unquote
 
 from yike_tui.sim import media
 from yike_tui.sim.credits import CreditBook
-from yike_tui.sim.faults import FaultSpec, FaultSpecError
+from yike_tui.sim.faults import ACCOUNT_REFUSAL, FaultSpec, FaultSpecError
 from yike_tui.sim.jobs import SimJob
 from yike_tui.sim.payload import NEW_PRODUCT_VERSION, get_job_body
 from yike_tui.sim.sample_texts import DEMO_SAMPLE_TITLE, sample_path
@@ -105,6 +106,7 @@ class Simulator:
         hang_s: float = 30.0,
         url_ttl: float = 3600.0,
         sample_job: bool = False,
+        account_enabled: bool = True,
     ) -> None:
         self.book = book
         self.keys = keys
@@ -123,6 +125,7 @@ class Simulator:
         self.uploads = UploadDesk(wall=wall)
         self.credits = CreditBook()
         self.sample_job = sample_job  # submit the bundled sample once bound (the demo)
+        self.account_enabled = account_enabled  # False: every call refused (faults.py)
         self.base_url = "http://127.0.0.1"  # set by the server once bound
 
     def bind(self, base_url: str) -> None:
@@ -204,6 +207,8 @@ class Simulator:
         )
         if rejection is not None:
             return _error(rejection.status, rejection.code, rejection.message)
+        if not self.account_enabled:
+            return _error(*ACCOUNT_REFUSAL)
         fault = self.faults.pick(self.rng)
         if fault is not None:
             self.stats.faults[fault] += 1
@@ -420,4 +425,10 @@ class Simulator:
             except FaultSpecError as exc:
                 return Reply(400, _json({"error": str(exc)}))
             return Reply(200, _json({"faults": str(self.faults)}))
+        if method == "POST" and path == "/_sim/account":
+            enabled = query.get("enabled", "")
+            if enabled not in ("0", "1"):
+                return Reply(400, _json({"error": "give enabled=1 or enabled=0"}))
+            self.account_enabled = enabled == "1"
+            return Reply(200, _json({"account_enabled": self.account_enabled}))
         return Reply(404, _json({"error": f"no such simulator endpoint {path}"}))

@@ -77,6 +77,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--faults", type=_faults, help="e.g. throttle=0.05,error500=0.02,timeout=0.01"
     )
+    parser.add_argument(
+        "--account-not-enabled",
+        action="store_true",
+        help="play an account not enabled for Yike: every call refused with"
+        " MainAccountUserNotFound (POST /_sim/account?enabled=1 enables it)",
+    )
     parser.add_argument("--seed", type=_positive(int, "--seed"), default=0)
     parser.add_argument(
         "--hang-s",
@@ -113,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         sample_job=args.scenario == "demo",  # one job submitted from the bundled sample
         key_id=key_id,
         secret=secret,
+        account_enabled=not args.account_not_enabled,
     )
     if args.faults is not None:
         config.faults = args.faults
@@ -160,6 +167,8 @@ async def _serve(args: argparse.Namespace, config: object, *, from_env: bool) ->
             f"scenario {config.scenario}: {len(book)} jobs, speed x{config.speed:g}, "
             f"latency {config.latency_ms:g} ms, faults {config.faults}"
         )
+        if not config.account_enabled:
+            summary += "; the account is not enabled for Yike"
         print(summary, file=sys.stderr)
         await stop.wait()
 

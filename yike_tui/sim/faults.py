@@ -1,4 +1,7 @@
-"""Faults on demand: rates per request, parsed from ``throttle=0.05,error500=0.02,...``."""
+"""Faults on demand: rates per request, parsed from ``throttle=0.05,error500=0.02,...``;
+and the account's state, which is not a rate: an account not enabled for Yike is refused
+every call, whatever the job, until it is enabled (``SimConfig.account_enabled``,
+``yike-tui sim --account-not-enabled``, ``POST /_sim/account?enabled=0|1``)."""
 
 from __future__ import annotations
 
@@ -6,6 +9,14 @@ import random
 from dataclasses import dataclass, fields
 
 FAULT_KINDS = ("throttle", "error500", "error503", "timeout", "reset", "malformed", "slow")
+
+
+# How the service refuses every call of an account not enabled for Yike (status, code, text).
+ACCOUNT_REFUSAL = (
+    404,
+    "MainAccountUserNotFound",
+    "The main account is not a Yike user: activate Yike for this account first.",
+)
 
 
 class FaultSpecError(ValueError):

@@ -55,8 +55,11 @@ class OutputLinks:
         assert self.monitor is not None
         state = await self.monitor.fetch_now(job_id)
         url = state.job.output_url if state.job else ""
-        if state.error is not None or not url or is_redacted(url):
+        # Refused for the account, the job keeps its last answer (whose link is not fresh).
+        refused = self.monitor.status.account_problem
+        if state.error is not None or not url or is_redacted(url) or refused:
             why = f"{state.error.code}: {state.error.message}" if state.error else "no URL"
+            why = refused or why
             message = f"Could not get a fresh output URL ({why})"
             self.screen.notify(message, severity="error", markup=False)
             return ""

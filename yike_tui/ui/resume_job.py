@@ -40,7 +40,7 @@ async def _resume(
     try:
         await client.resume_job(job_id)
     except ApiError as err:
-        message = f"Resume failed: {err.code}: {err.message}"
+        message = f"Resume failed: {err.code}: {err.message}\n{err.hint}"
         screen.notify(message, severity="error", markup=False)
         return
     screen.notify(f"Resumed {safe(title, 60)}", markup=False)

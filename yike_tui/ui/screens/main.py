@@ -87,6 +87,7 @@ class MainScreen(Screen[None]):
         self.zoomed: str | None = None  # z: the one pane shown, full size (a PANES name)
         # The balance for the status bar and a Suspended job's detail (issue 16).
         self.credit_watch: CreditWatch | None = None
+        self._account_told = ""  # the account refusal a toast has said (the bar keeps it)
 
     @property
     def yike(self) -> YikeApp:
@@ -194,6 +195,13 @@ class MainScreen(Screen[None]):
         self.query_one(StatusBar).show_engine(
             self.monitor, self.session, self.wall(), self._balance
         )
+        problem = self.monitor.status.account_problem if self.monitor else ""
+        if problem and problem != self._account_told:
+            # Whole, once: a narrow status bar cuts what to do from its end.
+            self.notify(problem, title="Account", severity="error", timeout=20, markup=False)
+        elif self._account_told and not problem:  # the toast above may still be up
+            self.notify("The API serves the account again.", title="Account", timeout=6)
+        self._account_told = problem
 
     @property
     def _balance(self) -> Credits | None:

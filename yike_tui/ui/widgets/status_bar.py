@@ -24,7 +24,8 @@ def render_status(
     credits: Credits | None = None,
 ) -> Text:
     """Most important first, as a narrow terminal cuts from the right: paused, offline (and
-    since when) or stale, then when it refreshed and will next, then what went wrong, then
+    since when), the account refused (and what to do) or stale, then when it refreshed and
+    will next, then what went wrong, then
     the credit balance and the counts; the endpoint and the credentials (which `info` shows
     too) last. No balance (unread, or an account without Yike credits): nothing about it."""
     status = monitor.status
@@ -38,6 +39,9 @@ def render_status(
         text.append(" PAUSED ", style="bold black on yellow")
     if status.offline_since is not None:
         text.append(" OFFLINE ", style="bold white on red")
+    if status.account_problem:
+        # One state for the account, not one job's error after another.
+        text.append(" ACCOUNT ", style="bold white on red")
     last = status.last_success
     interval = monitor.interval
     stale_after = 2 * interval if interval > 0 else None
@@ -54,6 +58,9 @@ def render_status(
             f" endpoint unreachable since {since} ({jobs(status.offline_jobs)})", style="red"
         )
         text.append(" ·")
+    if status.account_problem:
+        text.append(f" {cells.safe(status.account_problem, 200)} (R asks now)", style="red")
+        text.append(" ·")
     text.append(" refreshed ")
     text.append(ago(now - last) if last else "never", style="" if last else "yellow")
     if status.next_pass is not None and not status.paused:
@@ -69,7 +76,7 @@ def render_status(
     tally = monitor.tally()
     if tally.errors:  # each job's own error is in its detail pane; here only how many
         text.append(f" · {jobs(tally.errors)} with errors", style="red")
-    if tally.loading:
+    if tally.loading and not status.account_problem:  # nothing loads until the account works
         text.append(f" · loading {tally.total - tally.loading}/{tally.total}", style="cyan")
     if credits is not None:
         text.append(" · ")
