@@ -124,9 +124,7 @@ def _region(auth: dict[str, Any]) -> str:
 
 def _endpoint(raw: str) -> str:
     """``scheme://host[:port]`` of the upload address: ASCII, no user info, no path."""
-    refused = UploadError(
-        f"the upload address's Endpoint {truncate(clean(raw, one_line=True), 80)!r} is not a host"
-    )
+    refused = UploadError("the upload address's Endpoint is not a host")
     if not _HEADER_SAFE.fullmatch(raw):  # urlsplit would silently drop a CR/LF or a tab
         raise refused
     parts = urlsplit(raw if "://" in raw else f"https://{raw}")
@@ -218,15 +216,15 @@ def _scrub(text: str, auth: _Auth) -> str:
 def _oss_error(status: int, body: bytes, auth: _Auth) -> UploadError:
     """The refusal in words: OSS's ``<Code>`` and ``<Message>`` when its body has them."""
     found = dict(_XML_FIELD.findall(body[:MAX_ERROR_BODY].decode("utf-8", "replace")))
-    code = found.get("Code", f"HTTP{status}")
-    message = found.get("Message", "")
-    detail = _scrub(f"{code}: {message}" if message else code, auth)
+    code, message = found.get("Code", ""), found.get("Message", "")
+    said = f"{code}: {message}" if code and message else code or message
+    detail = f"HTTP {status} {_scrub(said, auth)}" if said else f"HTTP {status}"
     if status == 403:
         advice = (
             "the upload permission expired or was refused; run the submit again for a fresh one"
         )
-        return UploadError(f"the upload was refused (HTTP 403 {detail}); {advice}")
-    return UploadError(f"the upload failed (HTTP {status} {detail})")
+        return UploadError(f"the upload was refused ({detail}); {advice}")
+    return UploadError(f"the upload failed ({detail})")
 
 
 async def _chunks(data: bytes, progress: Callable[[int, int], None] | None) -> AsyncIterator[bytes]:
