@@ -286,7 +286,8 @@ async def _transfer(
                 http, url, part, job_id, meter, report, cancel, stall_timeout
             )
         except httpx.HTTPError as exc:
-            problem = _scrub(f"{type(exc).__name__}: {exc}", url)
+            text = str(exc)  # a reset has none: the kind alone says it
+            problem = _scrub(f"{type(exc).__name__}: {text}" if text else type(exc).__name__, url)
             log.info("download of %s broke off: %s", redact_url(url), problem)
             continue
         except _Changed:
@@ -310,13 +311,16 @@ async def _transfer(
                 "the partial file was discarded"
             )
         problem = f"the transfer ended at {size} of {total} bytes"
-    if part.origin is not None and part.origin.if_range:
-        then = "run again to resume"
+    if not part.size():  # an empty .part is not left behind (PartFile.close)
+        then = "nothing was saved: run again"
+    elif part.origin is not None and part.origin.if_range:
+        then = f"{part.path.name} is kept: run again to resume"
     else:
-        then = "run again to start over (the server gives no ETag or Last-Modified to resume by)"
-    raise DownloadError(
-        f"incomplete after {ATTEMPTS} attempts ({problem}); {part.path.name} is kept: {then}"
-    )
+        then = (
+            f"{part.path.name} is kept: run again to start over (the server gives no ETag "
+            "or Last-Modified to resume by)"
+        )
+    raise DownloadError(f"incomplete after {ATTEMPTS} attempts ({problem}); {then}")
 
 
 async def _cancellable(work: Awaitable[None], cancel: asyncio.Event | None) -> None:

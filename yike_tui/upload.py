@@ -290,8 +290,9 @@ async def put_object(
             "the upload address or permission holds a value that cannot be sent"
         ) from None
     except httpx.HTTPError as exc:
-        kind = type(exc).__name__
-        raise UploadError(f"the upload failed: {kind}: {_scrub(str(exc), auth)}") from None
+        detail = _scrub(str(exc), auth)  # a reset has no text: the kind alone says it
+        kind = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+        raise UploadError(f"the upload failed: {kind}") from None
     log.info("uploaded %d bytes to oss://%s/%s", len(data), target.bucket, target.key)
 
 

@@ -554,6 +554,25 @@ async def test_a_compressed_refusal_body_is_not_read(storage: Storage, dest: Pat
     assert files(dest) == {}
 
 
+def megabyte_of_headers(h: Handler, job: Job) -> None:
+    h.wfile.write(b"HTTP/1.1 200 OK\r\nx-big: " + b"a" * 1024 * 1024 + b"\r\n\r\n")
+
+
+def test_a_megabyte_of_headers_is_refused_and_no_part_claimed_kept(
+    storage: Storage, dest: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    storage.jobs["j"] = Job("Clip", video(1))
+    storage.media = megabyte_of_headers
+    code, out, err = cli(dest, "j", capsys=capsys)
+    assert code == 1 and out == ""
+    (line,) = [x for x in err.splitlines() if x.startswith("✗")]
+    assert line.endswith(
+        "incomplete after 3 attempts (RemoteProtocolError: Receive buffer too long); "
+        "nothing was saved: run again"
+    )
+    assert files(dest) == {}
+
+
 # --- issue 12: paths users hit -----------------------------------------------------------
 
 

@@ -16,6 +16,8 @@ import asyncio
 import base64
 import json
 import os
+import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -27,7 +29,7 @@ import httpx
 import pytest
 
 from tests.hardening.loopback_api import api_endpoint
-from tests.hardening.test_hostile_api import GUARD, Hostile
+from tests.hardening.test_hostile_api import GUARD, Handler, Hostile
 from tests.hardening.test_secrets import run
 from tests.hardening.test_upload_hostile import api_answering, upload_answer
 from yike_tui import paths
@@ -143,6 +145,75 @@ def test_a_gzip_bomb_refusal_is_reported_by_its_status_alone(
     ]
     assert handler.submits == 0  # type: ignore[attr-defined]
     assert peak < PEAK_RSS, f"peak RSS {peak / 2**20:.0f} MiB"
+
+
+async def drip_head(server: Hostile, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+    """The answer's head a byte at a time: no read ever waits long, the head never ends."""
+    await server.read_request(r)
+    w.write(b"HTTP/1.1 200 OK\r\nx-a: ")
+    while True:
+        w.write(b"a")
+        await w.drain()
+        await asyncio.sleep(0.01)
+
+
+async def drip_refusal(server: Hostile, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+    await server.read_request(r)
+    w.write(b"HTTP/1.1 403 Forbidden\r\ntransfer-encoding: chunked\r\n\r\n")
+    while True:
+        w.write(chunk(b"<"))
+        await w.drain()
+        await asyncio.sleep(0.01)
+
+
+async def continue_forever(
+    server: Hostile, r: asyncio.StreamReader, w: asyncio.StreamWriter
+) -> None:
+    await server.read_request(r)
+    while True:
+        w.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        await w.drain()
+        await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize("handler", [drip_head, drip_refusal, continue_forever])
+async def test_one_deadline_holds_the_whole_put(
+    handler: Handler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Read timeouts far beyond the guard: only the deadline of the whole exchange ends it.
+    monkeypatch.setattr("yike_tui.upload.PUT_DEADLINE", 0.5)
+    monkeypatch.setattr("yike_tui.upload.PUT_TIMEOUT", httpx.Timeout(GUARD * 2))
+    with Hostile(handler) as oss:
+        target, auth = parse_upload_answer(upload_answer(oss.endpoint))
+        async with httpx.AsyncClient() as http:
+            with pytest.raises(UploadError) as info:
+                await asyncio.wait_for(put_object(http, target, auth, b"x", "text/plain"), GUARD)
+        assert await asyncio.to_thread(oss.hung_up.wait, GUARD), "the connection was kept"
+    assert str(info.value) == "the upload did not finish within 0.5 s"
+
+
+async def reset_mid_refusal(
+    server: Hostile, r: asyncio.StreamReader, w: asyncio.StreamWriter
+) -> None:
+    await server.read_request(r)
+    w.write(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 100000\r\n\r\n<Error><Co")
+    await w.drain()
+    sock = w.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    w.transport.abort()  # linger 0: a reset, not a close
+
+
+async def test_a_reset_mid_answer_is_one_plain_line() -> None:
+    with Hostile(reset_mid_refusal) as oss:
+        target, auth = parse_upload_answer(upload_answer(oss.endpoint))
+        async with httpx.AsyncClient() as http:
+            with pytest.raises(UploadError) as info:
+                await asyncio.wait_for(put_object(http, target, auth, b"x", "text/plain"), GUARD)
+    assert str(info.value) in (
+        "the upload failed: ReadError",  # the reset came first
+        "the upload failed: RemoteProtocolError: peer closed connection without sending "
+        "complete message body (received 10 bytes, expected 100000)",
+    )
 
 
 # --- credentials that cannot go into a header --------------------------------------------
