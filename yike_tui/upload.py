@@ -127,10 +127,10 @@ def _endpoint(raw: str) -> str:
     refused = UploadError("the upload address's Endpoint is not a host")
     if not _HEADER_SAFE.fullmatch(raw):  # urlsplit would silently drop a CR/LF or a tab
         raise refused
-    parts = urlsplit(raw if "://" in raw else f"https://{raw}")
     try:
+        parts = urlsplit(raw if "://" in raw else f"https://{raw}")
         parts.port  # noqa: B018 - raises on a port that is not a number in range
-    except ValueError:
+    except ValueError:  # that, or an unbalanced IPv6 bracket
         raise refused from None
     host = parts.hostname or ""
     if (

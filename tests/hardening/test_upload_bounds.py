@@ -317,6 +317,8 @@ ADDRESSES = [
     ({"Endpoint": f"https://oss.ex{SEEN}ämple.com"}, "Endpoint is not a host"),
     ({"Endpoint": f"https://oss.{SEEN}.com:99999"}, "Endpoint is not a host"),
     ({"Endpoint": f"https://oss.{SEEN}.com/path"}, "Endpoint is not a host"),
+    ({"Endpoint": f"http://[::1{SEEN}"}, "Endpoint is not a host"),
+    ({"Endpoint": f"https://oss.{SEEN}.com?x=1"}, "Endpoint is not a host"),
     ({"FileName": "a/\u202ekey.txt"}, "FileName is not a valid object key"),
     ({"FileName": "a/\ud800.txt"}, "FileName is not a valid object key"),
     ({"FileName": "a/\x85b.txt"}, "FileName is not a valid object key"),

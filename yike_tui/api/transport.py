@@ -11,7 +11,10 @@ default verifying context. It raises httpx's own exceptions, so callers cannot t
 
 An answer is hostile until bounded: at most ``MAX_ANSWER_BYTES`` are read (an endless
 chunked body is cut there, not when the read timeout ends) and a compressed answer, which
-was never asked for, is refused (4 MiB of gzip would be 4 GiB once decoded).
+was never asked for, is refused (4 MiB of gzip would be 4 GiB once decoded). The same rule
+serves the answers read through httpx's streaming transport (the OSS upload, downloads):
+``content_encoding`` names a compression never to decode, ``read_prefix`` reads a body raw
+up to a cap.
 
 Not used when an environment proxy applies to the endpoint: httpx honours proxies only
 with its own transport (see ``IceClient``), nor when the user picks httpx's: ``transport =
