@@ -5,19 +5,19 @@ bucket, object key) and temporary STS credentials (``UploadAuth``), both base64 
 credentials live in local variables for the length of one PUT: never logged, printed,
 stored or put in an exception (``UploadError`` texts are scrubbed of them as well).
 
-Every value of the answer is checked before use: the credentials and the region go into
-headers, so they must be printable ASCII (a newline or a non-ASCII character would make
-httpx's error message quote them back), the endpoint, bucket and key go into the URL.
+Every value of the answer is checked before use. The credentials and the region go into
+headers, so they must be printable ASCII without spaces: a newline or a non-ASCII character
+would make httpx's error message quote the value back. The endpoint, bucket and key go into
+the URL: a host, a bucket name, a printable key.
 
 The PUT is bounded like an API answer: one deadline for the whole exchange (connect/write/
 read timeouts within it), ``accept-encoding: identity`` and the answer's body read raw, never
 decoded, at most ``MAX_ERROR_BODY`` of a refusal and nothing of a success (an endless or
 compressed body costs nothing). A redirect is an error, never followed: the signature is
-for that host. Asking for an upload
-address is retried like any read (it creates nothing); the PUT is sent once (a second one
-would only overwrite the same object, but an error the user sees is clearer than a wait).
-Loopback endpoints (the simulator) take path-style URLs (``/bucket/key``); any other host
-takes the bucket as a subdomain, as OSS does.
+for that host. Asking for an upload address is retried like any read (it creates nothing);
+the PUT is sent once (a second one would only overwrite the same object, but an error the
+user sees is clearer than a wait). Loopback endpoints (the simulator) take path-style URLs
+(``/bucket/key``); any other host takes the bucket as a subdomain, as OSS does.
 """
 
 from __future__ import annotations
