@@ -8,6 +8,10 @@ object's ETag / Last-Modified; the next call for the same job resumes it with ``
 ``If-Range``, so a changed object starts over. A transfer that stalls is stopped. Signed OSS
 URLs expire: a 403 asks the caller for a fresh URL once (a new ``GetYikeStoryboardJob``).
 
+The body is written as it arrives (``accept-encoding: identity``, read raw): what is written
+is what was received, so ``Content-Length`` and the caps count it. A file sent with a
+``Content-Encoding`` anyway is refused, never inflated (10 MB of gzip can be 10 GB of disk).
+
 This module is the transfer; the file's name comes from ``download_names``, the progress
 it reports from ``download_progress``, the ``.part`` and its record from ``part_file``.
 """
@@ -27,6 +31,7 @@ from urllib.parse import urlsplit
 import httpx
 from rich.filesize import decimal as human_bytes  # "16.4 kB", "1.2 GB"
 
+from yike_tui.api.transport import content_encoding, read_prefix
 from yike_tui.download_names import safe_filename, url_extension
 from yike_tui.download_progress import Progress as Progress  # re-exported: on_progress gets it
 from yike_tui.download_progress import SpeedMeter
@@ -34,7 +39,7 @@ from yike_tui.part_file import Origin, PartFile, claim, validator
 from yike_tui.part_file import numbered as numbered  # re-exported: callers name files with it
 from yike_tui.part_file import part_path as part_path
 from yike_tui.redaction import redact_url
-from yike_tui.safe_text import clean
+from yike_tui.safe_text import clean, truncate
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +95,25 @@ def _storage_error(body: bytes) -> str:
 
 
 async def _error_code(response: httpx.Response) -> str:
-    """The OSS error code in a refusal's body, read only up to ``ERROR_BODY_MAX``."""
-    body = b""
-    async for chunk in response.aiter_bytes():
-        body += chunk
-        if len(body) >= ERROR_BODY_MAX:
-            break
-    return _storage_error(body[:ERROR_BODY_MAX])
+    """The OSS error code in a refusal's body, read only up to ``ERROR_BODY_MAX`` (and not
+    at all when the body is compressed)."""
+    if content_encoding(response.headers.raw):
+        return ""
+    return _storage_error(await read_prefix(response, ERROR_BODY_MAX))
+
+
+def _refuse_encoded(response: httpx.Response, part: PartFile, have: int) -> None:
+    """A file sent compressed though we asked for it as it is: refused before any byte is
+    written (what it would inflate to is not bounded by what arrives)."""
+    encoding = content_encoding(response.headers.raw)
+    if not encoding:
+        return
+    kept = f"{part.path.name} is kept" if have else "nothing was saved"
+    raise DownloadError(
+        f"the server sent the file compressed (Content-Encoding: "
+        f"{truncate(clean(encoding, one_line=True), 40)}) though it was asked not to; "
+        f"it is not unpacked: {kept}"
+    )
 
 
 class _Changed(Exception):
@@ -144,7 +161,9 @@ async def _stream_once(
     if have and (origin is None or origin.job_id != job_id or not origin.if_range):
         part.restart()  # bytes we cannot tie to a version of the object: never resumed
         have = 0
-    headers = {"Range": f"bytes={have}-", "If-Range": origin.if_range} if have and origin else {}
+    headers = {"Accept-Encoding": "identity"}
+    if have and origin:
+        headers |= {"Range": f"bytes={have}-", "If-Range": origin.if_range}
     loop = asyncio.get_running_loop()
     try:
         # The guard is pushed back each time STALL_BYTES more arrive: a server that trickles
@@ -179,6 +198,7 @@ async def _stream_once(
                     offset = 0
                 else:
                     raise DownloadError(f"the server answered HTTP {status} for {redact_url(url)}")
+                _refuse_encoded(response, part, have)
                 if offset == 0:
                     part.record(fresh)  # before the first byte: a crash leaves it tied
                 part.start_at(offset)
@@ -212,7 +232,7 @@ async def _receive(
     done = offset
     limit = total if total is not None else MAX_UNSIZED
     window = 0
-    async for chunk in response.aiter_bytes():
+    async for chunk in response.aiter_raw():
         part.write(chunk)
         done += len(chunk)
         if done > limit:
@@ -266,7 +286,8 @@ async def _transfer(
                 http, url, part, job_id, meter, report, cancel, stall_timeout
             )
         except httpx.HTTPError as exc:
-            problem = _scrub(f"{type(exc).__name__}: {exc}", url)
+            text = str(exc)  # a reset has none: the kind alone says it
+            problem = _scrub(f"{type(exc).__name__}: {text}" if text else type(exc).__name__, url)
             log.info("download of %s broke off: %s", redact_url(url), problem)
             continue
         except _Changed:
@@ -290,13 +311,16 @@ async def _transfer(
                 "the partial file was discarded"
             )
         problem = f"the transfer ended at {size} of {total} bytes"
-    if part.origin is not None and part.origin.if_range:
-        then = "run again to resume"
+    if not part.size():  # an empty .part is not left behind (PartFile.close)
+        then = "nothing was saved: run again"
+    elif part.origin is not None and part.origin.if_range:
+        then = f"{part.path.name} is kept: run again to resume"
     else:
-        then = "run again to start over (the server gives no ETag or Last-Modified to resume by)"
-    raise DownloadError(
-        f"incomplete after {ATTEMPTS} attempts ({problem}); {part.path.name} is kept: {then}"
-    )
+        then = (
+            f"{part.path.name} is kept: run again to start over (the server gives no ETag "
+            "or Last-Modified to resume by)"
+        )
+    raise DownloadError(f"incomplete after {ATTEMPTS} attempts ({problem}); {then}")
 
 
 async def _cancellable(work: Awaitable[None], cancel: asyncio.Event | None) -> None:

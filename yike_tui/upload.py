@@ -5,12 +5,19 @@ bucket, object key) and temporary STS credentials (``UploadAuth``), both base64 
 credentials live in local variables for the length of one PUT: never logged, printed,
 stored or put in an exception (``UploadError`` texts are scrubbed of them as well).
 
-The PUT is bounded (connect/write/read timeouts and a deadline for the whole of it) and a
-redirect is an error, never followed: the signature is for that host. Asking for an upload
-address is retried like any read (it creates nothing); the PUT is sent once (a second one
-would only overwrite the same object, but an error the user sees is clearer than a wait).
-Loopback endpoints (the simulator) take path-style URLs (``/bucket/key``); any other host
-takes the bucket as a subdomain, as OSS does.
+Every value of the answer is checked before use. The credentials and the region go into
+headers, so they must be printable ASCII without spaces: a newline or a non-ASCII character
+would make httpx's error message quote the value back. The endpoint, bucket and key go into
+the URL: a host, a bucket name, a printable key.
+
+The PUT is bounded like an API answer: one deadline for the whole exchange (connect/write/
+read timeouts within it), ``accept-encoding: identity`` and the answer's body read raw, never
+decoded, at most ``MAX_ERROR_BODY`` of a refusal and nothing of a success (an endless or
+compressed body costs nothing). A redirect is an error, never followed: the signature is
+for that host. Asking for an upload address is retried like any read (it creates nothing);
+the PUT is sent once (a second one would only overwrite the same object, but an error the
+user sees is clearer than a wait). Loopback endpoints (the simulator) take path-style URLs
+(``/bucket/key``); any other host takes the bucket as a subdomain, as OSS does.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import httpx
 
 from yike_tui.api.client import IceClient, is_loopback
 from yike_tui.api.oss import sign_put
+from yike_tui.api.transport import content_encoding, read_prefix
 from yike_tui.novel_file import NovelFile
 from yike_tui.safe_text import clean, truncate
 
@@ -47,7 +55,11 @@ CONTENT_TYPES = {
     ".txt": "text/plain; charset=utf-8",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+# Printable ASCII, no space: what may go into a header or a URL as it is.
+_HEADER_SAFE = re.compile(rf"[\x21-\x7e]{{1,{MAX_FIELD}}}")
+_REGION = re.compile(r"[a-z0-9-]{1,64}")
+_HOST = re.compile(r"[a-z0-9.-]{1,253}|\[[0-9a-f:.]{2,45}\]")
 _XML_FIELD = re.compile(r"<(Code|Message)>([^<]{0,300})</\1>")
 
 
@@ -93,44 +105,85 @@ def _field(data: dict[str, Any], name: str, where: str) -> str:
     return value.strip()
 
 
+def _credential(auth: dict[str, Any], name: str) -> str:
+    """A credential fit for a header. The message names the field, never the value."""
+    value = auth.get(name)
+    if not isinstance(value, str) or not _HEADER_SAFE.fullmatch(value.strip()):
+        raise UploadError(f"the upload answer's UploadAuth has no usable {name}")
+    return value.strip()
+
+
+def _region(auth: dict[str, Any]) -> str:
+    value = auth.get("Region")
+    if value is None or value == "":
+        return DEFAULT_REGION
+    if not isinstance(value, str) or not _REGION.fullmatch(value.strip()):
+        raise UploadError("the upload answer's UploadAuth has no usable Region")
+    return value.strip()
+
+
 def _endpoint(raw: str) -> str:
-    url = raw if "://" in raw else f"https://{raw}"
-    parts = urlsplit(url)
+    """``scheme://host[:port]`` of the upload address: ASCII, no user info, no path."""
+    refused = UploadError("the upload address's Endpoint is not a host")
+    if not _HEADER_SAFE.fullmatch(raw):  # urlsplit would silently drop a CR/LF or a tab
+        raise refused
+    try:
+        parts = urlsplit(raw if "://" in raw else f"https://{raw}")
+        parts.port  # noqa: B018 - raises on a port that is not a number in range
+    except ValueError:  # that, or an unbalanced IPv6 bracket
+        raise refused from None
     host = parts.hostname or ""
-    if parts.scheme not in ("http", "https") or not host or parts.path not in ("", "/"):
-        raise UploadError(
-            "the upload address's Endpoint "
-            f"{truncate(clean(raw, one_line=True), 80)!r} is not a host"
-        )
+    if (
+        parts.scheme not in ("http", "https")
+        or not _HOST.fullmatch(host if ":" not in host else f"[{host}]")
+        or "@" in parts.netloc
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise refused
     if parts.scheme == "http" and not is_loopback(host):
         raise UploadError("the upload address is plain http to a remote host; refused")
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _object_key(address: dict[str, Any]) -> str:
+    """The object key: printable (no control, format or surrogate character), relative."""
+    key = _field(address, "FileName", "UploadAddress")
+    if key.startswith("/") or not key.isprintable() or ".." in key.split("/"):
+        raise UploadError("the upload address's FileName is not a valid object key")
+    return key
+
+
+def _file_url(payload: dict[str, Any]) -> str:
+    """What the submit will take: an http(s) URL, ASCII, without space or control."""
+    value = payload.get("FileURL")
+    if not isinstance(value, str) or not value:
+        raise UploadError("the upload answer carried no FileURL")
+    try:
+        host = urlsplit(value).hostname
+    except ValueError:  # an unbalanced IPv6 bracket
+        host = None
+    if not (value.startswith(("http://", "https://")) and host and _HEADER_SAFE.fullmatch(value)):
+        raise UploadError("the upload answer's FileURL is not a usable URL")
+    return value
+
+
 def parse_upload_answer(payload: dict[str, Any]) -> tuple[_Target, _Auth]:
     """Where to PUT and with what: the decoded, checked ``CreateYikeAssetUpload`` answer."""
-    file_url = payload.get("FileURL")
-    if not isinstance(file_url, str) or not file_url.startswith(("http://", "https://")):
-        raise UploadError("the upload answer carried no FileURL")
+    file_url = _file_url(payload)
     address = _decode_b64_json(payload.get("UploadAddress"), "UploadAddress")
     auth = _decode_b64_json(payload.get("UploadAuth"), "UploadAuth")
     bucket = _field(address, "Bucket", "UploadAddress")
-    key = _field(address, "FileName", "UploadAddress")
-    if not _BUCKET.match(bucket):
+    if not _BUCKET.fullmatch(bucket):
         raise UploadError("the upload address's Bucket is not a valid bucket name")
-    if (
-        key.startswith("/")
-        or any(ord(c) < 0x20 or c == "\x7f" for c in key)
-        or ".." in key.split("/")
-    ):
-        raise UploadError("the upload address's FileName is not a valid object key")
-    region = auth.get("Region")
-    target = _Target(_endpoint(_field(address, "Endpoint", "UploadAddress")), bucket, key, file_url)
+    endpoint = _endpoint(_field(address, "Endpoint", "UploadAddress"))
+    target = _Target(endpoint, bucket, _object_key(address), file_url)
     creds = _Auth(
-        access_key_id=_field(auth, "AccessKeyId", "UploadAuth"),
-        access_key_secret=_field(auth, "AccessKeySecret", "UploadAuth"),
-        security_token=_field(auth, "SecurityToken", "UploadAuth"),
-        region=region.strip() if isinstance(region, str) and region.strip() else DEFAULT_REGION,
+        access_key_id=_credential(auth, "AccessKeyId"),
+        access_key_secret=_credential(auth, "AccessKeySecret"),
+        security_token=_credential(auth, "SecurityToken"),
+        region=_region(auth),
     )
     return target, creds
 
@@ -143,24 +196,35 @@ def object_url(target: _Target) -> str:
     return f"{parts.scheme}://{target.bucket}.{parts.netloc}/{key}"
 
 
+def _forms(secret: str) -> set[str]:
+    """How an exception's text may quote ``secret``: as is, escaped, or in a bytes repr."""
+    return {
+        secret,
+        repr(secret)[1:-1],
+        secret.encode("unicode_escape").decode("ascii"),
+        str(secret.encode("utf-8", "backslashreplace"))[2:-1],
+    }
+
+
 def _scrub(text: str, auth: _Auth) -> str:
-    for secret in (auth.access_key_secret, auth.security_token):
-        if secret:
-            text = text.replace(secret, "<redacted>")
+    for secret in (auth.access_key_id, auth.access_key_secret, auth.security_token):
+        for form in sorted(_forms(secret) if secret else (), key=len, reverse=True):
+            text = text.replace(form, "<redacted>")
     return truncate(clean(text, one_line=True), 300)
 
 
 def _oss_error(status: int, body: bytes, auth: _Auth) -> UploadError:
+    """The refusal in words: OSS's ``<Code>`` and ``<Message>`` when its body has them."""
     found = dict(_XML_FIELD.findall(body[:MAX_ERROR_BODY].decode("utf-8", "replace")))
-    code = found.get("Code", f"HTTP{status}")
-    message = found.get("Message", "")
-    detail = _scrub(f"{code}: {message}" if message else code, auth)
+    code, message = found.get("Code", ""), found.get("Message", "")
+    said = f"{code}: {message}" if code and message else code or message
+    detail = f"HTTP {status} {_scrub(said, auth)}" if said else f"HTTP {status}"
     if status == 403:
         advice = (
             "the upload permission expired or was refused; run the submit again for a fresh one"
         )
-        return UploadError(f"the upload was refused (HTTP 403 {detail}); {advice}")
-    return UploadError(f"the upload failed (HTTP {status} {detail})")
+        return UploadError(f"the upload was refused ({detail}); {advice}")
+    return UploadError(f"the upload failed ({detail})")
 
 
 async def _chunks(data: bytes, progress: Callable[[int, int], None] | None) -> AsyncIterator[bytes]:
@@ -194,41 +258,54 @@ async def put_object(
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
 ) -> None:
-    headers = sign_put(
-        bucket=target.bucket,
-        key=target.key,
-        region=auth.region,
-        access_key_id=auth.access_key_id,
-        access_key_secret=auth.access_key_secret,
-        security_token=auth.security_token,
-        now=now or datetime.now(UTC),
-        content_type=content_type,
-        content_length=len(data),
-    )
-    url = object_url(target)
+    """PUT ``data`` to ``target``; raises ``UploadError`` (one line, no credential)."""
     try:
-        async with asyncio.timeout(PUT_DEADLINE):
-            response = await http.request(
+        async with asyncio.timeout(PUT_DEADLINE):  # the whole exchange, answer included
+            headers = sign_put(
+                bucket=target.bucket,
+                key=target.key,
+                region=auth.region,
+                access_key_id=auth.access_key_id,
+                access_key_secret=auth.access_key_secret,
+                security_token=auth.security_token,
+                now=now or datetime.now(UTC),
+                content_type=content_type,
+                content_length=len(data),
+            )
+            async with http.stream(
                 "PUT",
-                url,
+                object_url(target),
                 content=_chunks(data, progress),
-                headers=headers,
+                headers={**headers, "accept-encoding": "identity"},
                 timeout=PUT_TIMEOUT,
                 follow_redirects=False,
                 extensions={"idempotent": False},
-            )
+            ) as response:
+                await _check_answer(response, auth)
     except TimeoutError:
         raise UploadError(f"the upload did not finish within {PUT_DEADLINE:g} s") from None
-    except httpx.HTTPError as exc:
-        kind = type(exc).__name__
-        raise UploadError(f"the upload failed: {kind}: {_scrub(str(exc), auth)}") from None
-    if 300 <= response.status_code < 400:
+    except (UnicodeError, ValueError, httpx.LocalProtocolError, httpx.InvalidURL):
+        # The text of these quotes the offending header value: a credential, maybe.
         raise UploadError(
-            f"the upload was answered with a redirect (HTTP {response.status_code}); not followed"
-        )
-    if response.status_code >= 400:
-        raise _oss_error(response.status_code, response.content, auth)
+            "the upload address or permission holds a value that cannot be sent"
+        ) from None
+    except httpx.HTTPError as exc:
+        detail = _scrub(str(exc), auth)  # a reset has no text: the kind alone says it
+        kind = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+        raise UploadError(f"the upload failed: {kind}") from None
     log.info("uploaded %d bytes to oss://%s/%s", len(data), target.bucket, target.key)
+
+
+async def _check_answer(response: httpx.Response, auth: _Auth) -> None:
+    """Raise for anything but a 2xx. A success's body is never read (OSS sends none); a
+    refusal's is read raw up to ``MAX_ERROR_BODY``, and not at all when it is compressed."""
+    status = response.status_code
+    if 300 <= status < 400:
+        raise UploadError(f"the upload was answered with a redirect (HTTP {status}); not followed")
+    if status >= 400:
+        encoded = content_encoding(response.headers.raw)
+        body = b"" if encoded else await read_prefix(response, MAX_ERROR_BODY)
+        raise _oss_error(status, body, auth)
 
 
 async def upload_novel(

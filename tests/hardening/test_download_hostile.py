@@ -21,6 +21,7 @@ import sys
 import termios
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -471,6 +472,105 @@ async def test_a_trickling_server_is_stopped_and_the_part_kept(
     kept = (dest / "Clip.mp4.part").read_bytes()
     assert 0 < len(kept) < len(video(1)) and video(1).startswith(kept)
     assert not (dest / "Clip.mp4").exists()
+
+
+# --- compressed answers: what is written is what was received ----------------------------
+
+BOMB = 64 * 1024 * 1024  # zeros a gzip answer inflates to, from ~0.3 MB on the wire
+
+
+def packed(encoding: str, data: bytes) -> bytes:
+    """``data`` compressed (gzip or deflate); other encodings are only a label here."""
+    if encoding not in ("gzip", "deflate"):
+        return data
+    pack = zlib.compressobj(1, zlib.DEFLATED, 31 if encoding == "gzip" else 15)
+    return pack.compress(data) + pack.flush()
+
+
+def compressed(encoding: str, body: bytes, *, sized: bool, status: int = 200) -> Media:
+    def serve(h: Handler, job: Job) -> None:
+        headers = {"etag": job.etag, "content-encoding": encoding}
+        if sized:
+            headers["content-length"] = str(len(body))
+        if status == 206:
+            headers["content-range"] = f"bytes {len(job.body) // 2}-{len(job.body) - 1}/*"
+        h.head(status, headers)
+        h.wfile.write(body)
+
+    return serve
+
+
+@pytest.mark.parametrize(
+    ("encoding", "sized"),
+    [("gzip", False), ("gzip", True), ("deflate", False), ("br", True), ("zstd", False),
+     ("x-gzip", False), ("GZIP ", True), ("identity, gzip", False)],
+)  # fmt: skip
+def test_a_compressed_file_is_refused_never_inflated(
+    storage: Storage,
+    dest: Path,
+    capsys: pytest.CaptureFixture[str],
+    encoding: str,
+    sized: bool,
+) -> None:
+    storage.jobs["j"] = Job("Clip", video(1))
+    body = packed(encoding.strip().lower(), bytes(BOMB))
+    storage.media = compressed(encoding, body, sized=sized)
+    code, out, err = cli(dest, "j", capsys=capsys)
+    assert code == 1 and out == ""
+    (line,) = [x for x in err.splitlines() if x.startswith("✗")]
+    assert f"sent the file compressed (Content-Encoding: {encoding.strip()})" in line
+    assert "nothing was saved" in line
+    assert files(dest) == {}  # not 64 MB of inflated zeros, nor a .part of them
+    assert [h.get("accept-encoding") for _, h in storage.requests] == ["identity"]
+
+
+async def test_a_compressed_resume_is_refused_and_the_part_kept(
+    storage: Storage, dest: Path
+) -> None:
+    storage.jobs["j"] = Job("Clip", video(1))
+    storage.media = cut_short
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(DownloadError, match="run again to resume"):
+            await download(http, storage.url("j"), dest, "Clip", "j")
+        kept = (dest / "Clip.mp4.part").read_bytes()
+        storage.media = compressed("gzip", packed("gzip", bytes(BOMB)), sized=False, status=206)
+        with pytest.raises(DownloadError) as info:
+            await asyncio.wait_for(download(http, storage.url("j"), dest, "Clip", "j"), WAIT)
+    assert "Content-Encoding: gzip" in str(info.value)
+    assert "Clip.mp4.part is kept" in str(info.value)
+    assert (dest / "Clip.mp4.part").read_bytes() == kept
+    assert storage.ranges("j")[-1] == (f"bytes={len(kept)}-", '"v1"')
+
+
+async def test_a_compressed_refusal_body_is_not_read(storage: Storage, dest: Path) -> None:
+    storage.jobs["j"] = Job("Clip", video(1))
+    refusal = b"<Error><Code>InflatedCode</Code></Error>" + bytes(BOMB)
+    storage.media = compressed("gzip", packed("gzip", refusal), sized=False, status=403)
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(DownloadError) as info:
+            await asyncio.wait_for(download(http, storage.url("j"), dest, "Clip", "j"), WAIT)
+    assert "storage refused the output URL (HTTP 403)" in str(info.value)
+    assert "InflatedCode" not in str(info.value)
+    assert files(dest) == {}
+
+
+def megabyte_of_headers(h: Handler, job: Job) -> None:
+    h.wfile.write(b"HTTP/1.1 200 OK\r\nx-big: " + b"a" * 1024 * 1024 + b"\r\n\r\n")
+
+
+def test_a_megabyte_of_headers_is_refused_and_no_part_claimed_kept(
+    storage: Storage, dest: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    storage.jobs["j"] = Job("Clip", video(1))
+    storage.media = megabyte_of_headers
+    code, out, err = cli(dest, "j", capsys=capsys)
+    assert code == 1 and out == ""
+    (line,) = [x for x in err.splitlines() if x.startswith("✗")]
+    assert line.endswith(
+        "incomplete after 3 attempts (RemoteProtocolError: Receive buffer too long); "
+        "nothing was saved: run again"
+    )
+    assert files(dest) == {}
 
 
 # --- issue 12: paths users hit -----------------------------------------------------------

@@ -11,7 +11,10 @@ default verifying context. It raises httpx's own exceptions, so callers cannot t
 
 An answer is hostile until bounded: at most ``MAX_ANSWER_BYTES`` are read (an endless
 chunked body is cut there, not when the read timeout ends) and a compressed answer, which
-was never asked for, is refused (4 MiB of gzip would be 4 GiB once decoded).
+was never asked for, is refused (4 MiB of gzip would be 4 GiB once decoded). The same rule
+serves the answers read through httpx's streaming transport (the OSS upload, downloads):
+``content_encoding`` names a compression never to decode, ``read_prefix`` reads a body raw
+up to a cap.
 
 Not used when an environment proxy applies to the endpoint: httpx honours proxies only
 with its own transport (see ``IceClient``), nor when the user picks httpx's: ``transport =
@@ -67,11 +70,29 @@ class UnwantedEncoding(httpx.DecodingError):
     """A compressed answer though the request said ``accept-encoding: identity``."""
 
 
+def _encoded(value: bytes) -> bool:
+    """A ``Content-Encoding`` value that is not the identity: a body that must be decoded."""
+    return value.strip().lower() not in (b"", b"identity")
+
+
+def content_encoding(headers: list[tuple[bytes, bytes]]) -> str:
+    """The answer's ``Content-Encoding`` when it is not the identity, else ``""``.
+
+    Such a body is never decoded here: what it inflates to is not bounded by the bytes
+    received (a few MiB of gzip are GiB once decoded). The text is the server's: shown
+    only after ``safe_text.clean``.
+    """
+    found = [value for name, value in headers if name.lower() == b"content-encoding"]
+    if not any(_encoded(value) for value in found):
+        return ""
+    return ", ".join(value.strip().decode("latin-1") for value in found)[:80]
+
+
 def check_answer_head(headers: list[tuple[bytes, bytes]], request: httpx.Request | None) -> None:
     """Refuse an answer from its headers alone: announced too large, or compressed."""
     for name, value in headers:
         name = name.lower()
-        if name == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
+        if name == b"content-encoding" and _encoded(value):
             raise UnwantedEncoding(
                 "the answer is compressed though no compression was asked for", request=request
             )
@@ -99,6 +120,22 @@ async def read_capped(response: httpx.Response) -> bytes:
             raise too_large(response.request)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def read_prefix(response: httpx.Response, limit: int) -> bytes:
+    """At most ``limit`` bytes of a streamed answer's body, as sent (never decoded).
+
+    The rest is left unread: closing the answer then drops its connection, so an endless
+    body costs nothing more. Memory is ``limit`` plus one network read.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_raw():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= limit:
+            break
+    return b"".join(chunks)[:limit]
 
 
 def proxy_applies(url: str) -> bool:
