@@ -52,8 +52,14 @@ def test_info_says_when_credits_are_low(
 ) -> None:
     """A balance under the vendor's 5,000 is flagged: jobs can stop (a real simulator whose
     account has 1,200 left)."""
-    from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+    from yike_tui.sim import (
+        DEMO_ACCESS_KEY_ID,
+        DEMO_ACCESS_KEY_SECRET,
+        DEMO_YIKE_USER_ID,
+        SimulatorThread,
+    )
 
+    monkeypatch.setenv("YIKE_TUI_YIKE_USER_ID", DEMO_YIKE_USER_ID)
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
     with SimulatorThread(scenario="demo") as sim:

@@ -191,8 +191,9 @@ class MainScreen(Screen[None]):
 
     def _refresh_status(self) -> None:
         self._status_drawn_at = time.monotonic()
+        note = self.credit_watch.note if self.credit_watch else ""
         self.query_one(StatusBar).show_engine(
-            self.monitor, self.session, self.wall(), self._balance
+            self.monitor, self.session, self.wall(), self._balance, note
         )
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from decimal import Decimal
 from typing import ClassVar
 
 from rich.text import Text
@@ -88,7 +89,7 @@ def suspended_for_credits(job: Job, credits: Credits | None) -> str:
     """Why a Suspended job likely stopped, when the balance says so; "" otherwise."""
     if job.status is not JobStatus.SUSPENDED or credits is None or not credits.low:
         return ""
-    left = f"{int(max(credits.remaining, 0)):,}"
+    left = f"{int(max(credits.remaining, Decimal(0))):,}"
     return f"credits ran low ({left} left): top up, then u resumes"
 
 
