@@ -45,6 +45,7 @@ LAYERS: dict[str, int] = {
     "yike_tui.config": 1,
     "yike_tui.exec_hook": 1,
     "yike_tui.credit_watch": 1,
+    "yike_tui.job_charges": 1,
     "yike_tui.diff": 2,
     "yike_tui.events": 2,
     "yike_tui.store": 2,
