@@ -65,7 +65,7 @@ def run_checks(sim: SimulatorThread, api: str = "ice") -> bool:
             file_url="https://b.oss/x y.txt",
             title="SDK 测试 a*b",
             source_type="Novel",
-            style_id="Anime",
+            style_id="Ghibli",
             aspect_ratio="16:9",
             exec_mode="FullPipeline",
         )
@@ -78,7 +78,7 @@ def run_checks(sim: SimulatorThread, api: str = "ice") -> bool:
     same = (
         params.title == "SDK 测试 a*b"
         and params.file_url == "https://b.oss/x y.txt"
-        and params.style_id == "Anime"
+        and params.style_id == "Ghibli"
     )
     results.append(
         _check(

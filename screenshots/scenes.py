@@ -16,7 +16,12 @@ from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.config import Settings
 from yike_tui.session import Connection, Session
-from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+from yike_tui.sim import (
+    DEMO_ACCESS_KEY_ID,
+    DEMO_ACCESS_KEY_SECRET,
+    DEMO_YIKE_USER_ID,
+    SimulatorThread,
+)
 from yike_tui.ui.app import YikeApp
 
 FIXED_WALL = 1_795_000_000.0
@@ -38,7 +43,8 @@ def demo_app(
     creds = Credentials(key_id, DEMO_ACCESS_KEY_SECRET, source="built-in demo simulator")
     endpoint = f"http://127.0.0.1:{DOWN_PORT}" if endpoint_down else sim.endpoint
     session = Session(
-        conn=Connection(endpoint, creds, []),
+        # The demo's own Yike user, whose credits ICE reads (as `--demo` has).
+        conn=Connection(endpoint, creds, [], yike_user_id=DEMO_YIKE_USER_ID),
         settings=Settings(concurrency=1, rate_limit=0.0, interval=30.0),
         job_ids=list(sim.job_ids),
         labels={},

@@ -8,15 +8,22 @@ from typing import Any
 
 import pytest
 
-from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+from yike_tui.config import YIKE_USER_ID_ENV
+from yike_tui.sim import (
+    DEMO_ACCESS_KEY_ID,
+    DEMO_ACCESS_KEY_SECRET,
+    DEMO_YIKE_USER_ID,
+    SimulatorThread,
+)
 
 
 @contextmanager
 def demo_for_commands(monkeypatch: pytest.MonkeyPatch, **sim: Any) -> Iterator[SimulatorThread]:
     """The demo scenario (``sim``: SimulatorThread options) behind $YIKE_TUI_ENDPOINT, with
-    the demo key pair in the environment."""
+    the demo key pair and its Yike user (whose credits ICE reads) in the environment."""
     with SimulatorThread(scenario="demo", **sim) as server:
         monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
         monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
         monkeypatch.setenv("YIKE_TUI_ENDPOINT", server.endpoint)
+        monkeypatch.setenv(YIKE_USER_ID_ENV, DEMO_YIKE_USER_ID)
         yield server

@@ -33,9 +33,19 @@ import tomli_w
 
 from yike_tui import paths, safe_read
 from yike_tui.job_ids import InvalidJobId, check_job_id
+from yike_tui.safe_text import has_control
 
 CLIPBOARD_MODES = ("auto", "native", "osc52", "off")
 API_NAMES = ("ice", "yike")
+# ICE's GetYikeUserCredit reads the balance of one Yike user, whose id it requires; the
+# Yike product's GetYikeAccountCredit reads the account's and needs none.
+YIKE_USER_ID_ENV = "YIKE_TUI_YIKE_USER_ID"
+MAX_YIKE_USER_ID = 128
+YIKE_USER_ID_HOWTO = (
+    "ICE reads the credits of one Yike user: set yike_user_id under [settings] in "
+    f"config.toml (or ${YIKE_USER_ID_ENV}); GetYikeUser with your Yike user name "
+    "answers its YikeUserId"
+)
 
 
 class ConfigError(Exception):
@@ -63,6 +73,7 @@ class Settings:
     transport: str = "lean"  # API calls: "lean" (api/transport.py) or "httpx" (httpx's own)
     api: str = "ice"  # which product API: "ice" (ICE 2020-11-09) or "yike" (Yike 2026-03-19)
     region: str = ""  # "" = the API's default region
+    yike_user_id: str = ""  # whose credits ICE reads ("" = none read on ICE)
     # How a job that finished (or needs attention) announces itself; the bell is separate.
     notify_terminal: bool = True  # OSC 9 / OSC 777 desktop notification through the terminal
     notify_desktop: bool = True  # notify-send, when there is a local desktop session
@@ -172,6 +183,16 @@ def _region(value: Any) -> str:
     return text
 
 
+def _yike_user_id(value: Any) -> str:
+    text = _string(value).strip()
+    if has_control(text) or len(text) > MAX_YIKE_USER_ID:
+        raise _Invalid(
+            f"must be a Yike user id (at most {MAX_YIKE_USER_ID} characters, one line), "
+            f"not {_show(value)}"
+        )
+    return text
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise _Invalid(f"must be true or false, not {_show(value)}")
@@ -189,6 +210,7 @@ _SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "transport": _transport,
     "api": _api,
     "region": _region,
+    "yike_user_id": _yike_user_id,
     "notify_terminal": _bool,
     "notify_desktop": _bool,
     "notify_tmux": _bool,
@@ -205,6 +227,7 @@ SETTING_HELP: dict[str, str] = {
     "transport": 'API calls over "lean" (the small built-in stack) or "httpx"',
     "api": '"ice" (ICE, cn-shanghai) or "yike" (the stand-alone Yike product, also outside China)',
     "region": '"" = the API\'s default region; e.g. "cn-shanghai", "ap-southeast-1" (yike)',
+    "yike_user_id": 'the Yike user whose credits ICE shows ("" = none; GetYikeUser finds it)',
     "notify_terminal": "announce finished jobs with a terminal notification (OSC 9 / OSC 777)",
     "notify_desktop": "announce finished jobs with notify-send on a local desktop",
     "notify_tmux": "flag the tmux window when a job finishes",
@@ -404,6 +427,22 @@ def load_config(path: Path | None = None) -> Config:
     if text is None:
         return Config(Settings(), [], [], path)
     return _build(_parse_toml(text, path), text, path)
+
+
+def chosen_yike_user_id(config: Config | None) -> tuple[str, str]:
+    """``(id, where it came from)``: ``$YIKE_TUI_YIKE_USER_ID`` over config.toml's
+    ``yike_user_id``; ``("", "")`` when neither sets one. An environment value that is not
+    an id is not used, and the source says so."""
+    raw = os.environ.get(YIKE_USER_ID_ENV, "")
+    ignored = ""
+    if raw.strip():
+        try:
+            return _yike_user_id(raw), f"environment: {YIKE_USER_ID_ENV}"
+        except _Invalid:
+            ignored = f" (${YIKE_USER_ID_ENV} ignored: not an id)"
+    if config is not None and config.settings.yike_user_id:
+        return config.settings.yike_user_id, "config.toml" + ignored
+    return "", ("default" + ignored) if ignored else ""
 
 
 def now_iso() -> str:

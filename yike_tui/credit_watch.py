@@ -4,7 +4,8 @@ One bounded try at a time (no retries: a balance is not worth a wait, and the ne
 minutes away), never two in flight, and never in the engine's way: it runs beside the engine
 and keeps only the last answer, when it came, and the last error. An account whose API does
 not offer Yike credits (Forbidden, NoPermission, InvalidAction...) is not asked again for the
-session and shows nothing: that is not an error for the person watching jobs.
+session and shows nothing: that is not an error for the person watching jobs. On ICE without
+a Yike user id the balance is never asked for, and ``note`` says how to see it.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ import time
 from collections.abc import Awaitable, Callable
 
 from yike_tui.api.client import IceClient
-from yike_tui.api.credits import Credits, get_credits
+from yike_tui.api.credits import Credits, NoYikeUserId, get_credits
 from yike_tui.api.errors import ApiError, ErrorKind
 from yike_tui.safe_text import clean
+
+# Where the balance would be, on ICE without a Yike user id: the setting to set (`yike-tui
+# info` tells the rest: config.YIKE_USER_ID_HOWTO).
+NO_USER_ID_NOTE = "credits: set yike_user_id (yike-tui info)"
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,7 @@ class CreditWatch:
         self.read_at: float | None = None  # when (wall clock)
         self.error = ""  # the last read's failure, one line; "" after a good read
         self.not_offered = False  # the API said no: not asked again this session
+        self.no_user_id = False  # ICE without a Yike user id: never asked
         self.asked = 0  # reads started
         self._in_flight = False
         self._soon = asyncio.Event()
@@ -56,6 +62,12 @@ class CreditWatch:
     ) -> CreditWatch:
         """Reads the balance of the API ``client`` speaks (ICE or the Yike product)."""
         return cls(lambda: get_credits(client, retries=0), on_change=on_change)
+
+    @property
+    def note(self) -> str:
+        """What to show where the balance would be, when there is none to show: how to see
+        it on ICE; "" otherwise (an account without credits shows nothing)."""
+        return NO_USER_ID_NOTE if self.no_user_id else ""
 
     @property
     def shown(self) -> Credits | None:
@@ -72,9 +84,13 @@ class CreditWatch:
             return
         self._in_flight = True
         self.asked += 1
-        before = self.shown
+        before = (self.shown, self.note)
         try:
             credits = await asyncio.wait_for(self._read(), self.deadline)
+        except NoYikeUserId as err:
+            self.error = clean(str(err), one_line=True)
+            self.no_user_id = self.not_offered = True
+            log.info("credits not asked: no Yike user id (the setting yike_user_id)")
         except ApiError as err:
             self.error = clean(str(err), one_line=True)
             if err.kind in _NOT_OFFERED:
@@ -92,7 +108,7 @@ class CreditWatch:
             self.credits, self.read_at, self.error = credits, self._wall(), ""
         finally:
             self._in_flight = False
-        if self.shown != before and self._on_change is not None:
+        if (self.shown, self.note) != before and self._on_change is not None:
             self._on_change()
 
     async def run(self) -> None:
@@ -101,5 +117,7 @@ class CreditWatch:
         while not self.not_offered:
             self._soon.clear()
             await self.check()
+            if self.not_offered:
+                return  # a worker left waiting out the interval for nothing
             with contextlib.suppress(TimeoutError):  # the interval is over: read again
                 await asyncio.wait_for(self._soon.wait(), self.every)

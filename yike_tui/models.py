@@ -8,12 +8,13 @@ half-broken response still shows a job.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from yike_tui.amounts import amount, amount_text
 from yike_tui.safe_text import loads_valid, valid_json
 
 
@@ -72,13 +73,34 @@ class Storyboard:
             return f"{self.status}/{self.sub_status}"
         return self.status or self.sub_status or ("Succeeded" if self.succeeded else "?")
 
+    @property
+    def reported_status(self) -> str:
+        """The status to tell a reader: StoryboardInfoList's; for a storyboard only named
+        elsewhere, what that list says of it ("Succeeded", "Exception"), else "Unknown"."""
+        if self.status:
+            return self.status
+        if self.succeeded:
+            return "Succeeded"
+        return "Exception" if self.exception else "Unknown"
+
 
 @dataclass(frozen=True, slots=True)
 class JobCredit:
-    element_image_generation: float | None = None
-    total_credit_cost: float | None = None
-    video_composition: float | None = None
-    video_generation: float | None = None
+    """``JobCredit``, exact: the API sends each figure as decimal text."""
+
+    element_image_generation: Decimal | None = None
+    total_credit_cost: Decimal | None = None
+    video_composition: Decimal | None = None
+    video_generation: Decimal | None = None
+
+    def to_json(self) -> dict[str, str | None]:
+        """Each figure as a string, as the API gives it (a float would round it)."""
+        return {
+            "element_image_generation": amount_text(self.element_image_generation),
+            "total_credit_cost": amount_text(self.total_credit_cost),
+            "video_composition": amount_text(self.video_composition),
+            "video_generation": amount_text(self.video_generation),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +150,9 @@ class Job:
                 {
                     "id": sb.id,
                     "title": sb.title,
-                    "status": sb.status,
+                    "status": sb.reported_status,
                     "sub_status": sb.sub_status,
+                    "succeeded": sb.succeeded,
                     "exception": sb.exception,
                 }
                 for sb in self.storyboards
@@ -140,14 +163,7 @@ class Job:
             ],
             "params": dict(self.params),
             "model_params": self.model_params,
-            "credit": None
-            if self.credit is None
-            else {
-                "element_image_generation": self.credit.element_image_generation,
-                "total_credit_cost": self.credit.total_credit_cost,
-                "video_composition": self.credit.video_composition,
-                "video_generation": self.credit.video_generation,
-            },
+            "credit": None if self.credit is None else self.credit.to_json(),
             "warnings": list(self.warnings),
         }
 
@@ -294,17 +310,6 @@ _PARAM_KEYS = (
 )
 
 
-def _number(value: Any) -> float | None:
-    """A finite float, or None: NaN and infinity ("NaN", 1e400) have no JSON form."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = float(value)
-    except (ValueError, OverflowError):  # OverflowError: an integer with 400 digits
-        return None
-    return number if math.isfinite(number) else None
-
-
 def parse_job(payload: Any, *, job_id: str = "", fetched_at: float = 0.0) -> Job:
     """Build a ``Job`` from a decoded ``GetYikeStoryboardJob`` response. Never raises on data."""
     p = _Parser()
@@ -417,12 +422,12 @@ def parse_job(payload: Any, *, job_id: str = "", fetched_at: float = 0.0) -> Job
     # The newer product sends JobCredit; accept it at the top level or inside JobResult.
     raw_credit = payload.get("JobCredit", result.get("JobCredit"))
     if isinstance(raw_credit, Mapping):
-        numbers: dict[str, float | None] = {}
+        numbers: dict[str, Decimal | None] = {}
         for key in ("ElementImageGeneration", "TotalCreditCost", "VideoComposition",
                     "VideoGeneration"):  # fmt: skip
             raw = raw_credit.get(key)
-            numbers[key] = _number(raw)
-            if raw is not None and numbers[key] is None:
+            numbers[key] = amount(raw)
+            if raw is not None and raw != "" and numbers[key] is None:
                 p.warn(f"JobCredit.{key}", f"not a finite number: {_short(raw)}")
         credit = JobCredit(
             element_image_generation=numbers["ElementImageGeneration"],

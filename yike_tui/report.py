@@ -16,11 +16,14 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any, Literal, TextIO
 from urllib.parse import quote
 
+from yike_tui.amounts import amount_text, grouped
+from yike_tui.api.credits import JobCharge
 from yike_tui.links import check_url
 from yike_tui.models import Job, JobStatus
 from yike_tui.presentation import STATUS_SYMBOL
@@ -64,11 +67,14 @@ class ReportRow:
     storyboards_total: int
     failed_codes: tuple[tuple[str, int], ...]  # (error code, count), most frequent first
     output_url: str
-    credit_cost: float | None = None  # JobCredit.TotalCreditCost, when the API gives it
+    credit_cost: Decimal | None = None  # JobCredit.TotalCreditCost, when the API gives it
+    # GetYikeJobCredit (the Yike product's): what the job was charged, and CreditStatus.
+    charged: Decimal | None = None
+    charge_status: str = ""
 
     @classmethod
-    def of_job(cls, job: Job) -> ReportRow:
-        return cls(
+    def of_job(cls, job: Job, charge: JobCharge | None = None) -> ReportRow:
+        row = cls(
             job.status,
             job.status_raw or job.status.value,
             job.title,
@@ -79,19 +85,26 @@ class ReportRow:
             job.output_url,
             job_credit_cost(job),
         )
+        return row if charge is None else row.with_charge(charge)
+
+    def with_charge(self, charge: JobCharge) -> ReportRow:
+        return replace(self, charged=charge.cost, charge_status=charge.status)
 
 
-def job_credit_cost(job: Job) -> float | None:
+def job_credit_cost(job: Job) -> Decimal | None:
     return job.credit.total_credit_cost if job.credit is not None else None
 
 
 class CreditTotals:
-    """What the jobs of a report cost, summed as the rows stream past (none is kept)."""
+    """What the jobs of a report cost, summed exactly as the rows stream past (none is
+    kept)."""
 
     def __init__(self) -> None:
         self.jobs = 0  # rows
         self.costed = 0  # rows with a figure
-        self.total = 0.0
+        self.total = Decimal(0)
+        self.charged_jobs = 0  # rows with a charge (GetYikeJobCredit)
+        self.charged = Decimal(0)
         self.storyboards_done = 0
         self.storyboards_total = 0
 
@@ -102,16 +115,28 @@ class CreditTotals:
         if row.credit_cost is not None:
             self.costed += 1
             self.total += row.credit_cost
+        if row.charged is not None:
+            self.charged_jobs += 1
+            self.charged += row.charged
 
-    def sentence(self) -> str:
-        """``Credits: 12,345 in total over 7 jobs (2 of 9 without a figure).``"""
-        missing = self.jobs - self.costed
-        without = f" ({missing} of {self.jobs} without a figure)" if missing else ""
-        return f"Credits: {_amount(self.total)} in total over {_jobs(self.costed)}{without}."
+    def sentence(self, credits: bool = True, charges: bool = False) -> str:
+        """``Credits: 12,345 in total over 7 jobs (2 of 9 without a figure).``, and with
+        ``charges`` ``Charged: 12,000 over 7 jobs.``"""
+        parts = []
+        if credits:
+            missing = self.jobs - self.costed
+            without = f" ({missing} of {self.jobs} without a figure)" if missing else ""
+            parts.append(
+                f"Credits: {_amount(self.total)} in total over {_jobs(self.costed)}{without}."
+            )
+        if charges:
+            parts.append(f"Charged: {_amount(self.charged)} over {_jobs(self.charged_jobs)}.")
+        return " ".join(parts)
 
 
-def _amount(value: float) -> str:
-    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+def _amount(value: Decimal) -> str:
+    """Every digit the API gave, thousands grouped: a report's figures are exact."""
+    return grouped(value)
 
 
 def _jobs(count: int) -> str:
@@ -154,12 +179,20 @@ def _md_url(url: str) -> str:
 _MD_HEADER = ["Status", "Title", "Job ID", "Storyboards", "Failed shots", "Output"]
 
 
-def _markdown_head(credits: bool = False) -> str:
-    header = [*_MD_HEADER, "Credits"] if credits else _MD_HEADER
+def _markdown_head(credits: bool = False, charges: bool = False) -> str:
+    header = [*_MD_HEADER, *(["Credits"] if credits else []), *(["Charged"] if charges else [])]
     return "| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n"
 
 
-def _markdown_line(row: ReportRow, credits: bool = False) -> str:
+def _charge_text(row: ReportRow) -> str:
+    """``1,234.5 (Deducted)``: what GetYikeJobCredit said; "" when it said nothing."""
+    status = f" ({row.charge_status})" if row.charge_status else ""
+    if row.charged is None:
+        return row.charge_status
+    return _amount(row.charged) + status
+
+
+def _markdown_line(row: ReportRow, credits: bool = False, charges: bool = False) -> str:
     cells = [
         f"{STATUS_SYMBOL[row.status]} {_md_text(row.status_text)}",
         _md_text(row.title),
@@ -170,6 +203,8 @@ def _markdown_line(row: ReportRow, credits: bool = False) -> str:
     ]
     if credits:
         cells.append(_amount(row.credit_cost) if row.credit_cost is not None else "")
+    if charges:
+        cells.append(_md_text(_charge_text(row)))
     return "| " + " | ".join(cells) + " |\n"
 
 
@@ -183,7 +218,7 @@ _CSV_HEADER = ["status", "title", "job_id", "storyboards_done", "storyboards_tot
                "failed_shots", "output_url"]  # fmt: skip
 
 
-def _csv_cells(row: ReportRow, credits: bool = False) -> list[object]:
+def _csv_cells(row: ReportRow, credits: bool = False, charges: bool = False) -> list[object]:
     cells: list[object] = [
         _csv_cell(row.status_text),
         _csv_cell(row.title),
@@ -195,23 +230,35 @@ def _csv_cells(row: ReportRow, credits: bool = False) -> list[object]:
     ]
     if credits:
         cells.append("" if row.credit_cost is None else _csv_number(row.credit_cost))
+    if charges:
+        cells.append("" if row.charged is None else _csv_number(row.charged))
+        cells.append(_csv_cell(row.charge_status))
     return cells
 
 
-def _csv_number(value: float) -> str:
-    return f"{value:.0f}" if value == int(value) else f"{value:.2f}"
+def _csv_number(value: Decimal) -> str:
+    """Every digit, no grouping: what a spreadsheet reads as the exact number."""
+    return f"{value:f}"
 
 
-def _csv_total(totals: CreditTotals) -> list[object]:
+def _csv_total(totals: CreditTotals, credits: bool, charges: bool) -> list[object]:
     """The last line: status ``total``, the storyboards and the credits summed."""
-    return ["total", _jobs(totals.jobs), "", totals.storyboards_done, totals.storyboards_total,
-            "", "", _csv_number(totals.total)]  # fmt: skip
+    cells: list[object] = ["total", _jobs(totals.jobs), "", totals.storyboards_done,
+                           totals.storyboards_total, "", ""]  # fmt: skip
+    if credits:
+        cells.append(_csv_number(totals.total))
+    if charges:
+        cells += [_csv_number(totals.charged), ""]
+    return cells
 
 
-def report_record(job: Job | ReportRow, credits: bool = False) -> dict[str, Any]:
+def report_record(
+    job: Job | ReportRow, credits: bool = False, charges: bool = False
+) -> dict[str, Any]:
     """One job as the JSON report shows it: the values exactly as the API gave them, but an
     output link that is not a well-formed http(s) URL is left out and the reason given.
-    ``credits``: with ``credit_cost`` (null when the job has no figure)."""
+    ``credits``: with ``credit_cost`` (a string, as the API gives it; null when the job has
+    no figure); ``charges``: with ``charged`` and ``charge_status`` (GetYikeJobCredit's)."""
     row = job if isinstance(job, ReportRow) else ReportRow.of_job(job)
     refused = _refusal(row.output_url) if row.output_url else ""
     record: dict[str, Any] = {
@@ -226,47 +273,57 @@ def report_record(job: Job | ReportRow, credits: bool = False) -> dict[str, Any]
     if refused:
         record["output_url_refused"] = refused
     if credits:
-        record["credit_cost"] = row.credit_cost
+        record["credit_cost"] = amount_text(row.credit_cost)
+    if charges:
+        record["charged"] = amount_text(row.charged)
+        record["charge_status"] = row.charge_status
     return record
 
 
 def write_report(
-    rows: Iterable[ReportRow], fmt: Format, out: TextIO, *, credits: bool = False
+    rows: Iterable[ReportRow],
+    fmt: Format,
+    out: TextIO,
+    *,
+    credits: bool = False,
+    charges: bool = False,
 ) -> int:
     """Write the report of ``rows`` to ``out`` as they come (a row is never held after it
     is written: 100,000 jobs report in constant memory). Returns how many rows.
 
-    ``credits``: a credit-cost column, and the totals summed on the way: a sentence under
-    the Markdown table, a last ``total`` line in CSV. JSON stays a list of jobs (each with
-    its ``credit_cost``), so what reads it need not tell a total from a job."""
+    ``credits``: a credit-cost column; ``charges``: what each job was charged
+    (GetYikeJobCredit) and whether it was deducted; with either, the totals summed on the
+    way: a sentence under the Markdown table, a last ``total`` line in CSV. JSON stays a
+    list of jobs (each with its figures), so what reads it need not tell a total from a
+    job."""
     if fmt not in FORMATS:
         raise ValueError(f"report format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     totals = CreditTotals()
+    summed = credits or charges
     count = 0
     if fmt == "md":
-        out.write(_markdown_head(credits))
+        out.write(_markdown_head(credits, charges))
         for row in rows:
-            out.write(_markdown_line(row, credits))
-            if credits:
-                totals.add(row)
+            out.write(_markdown_line(row, credits, charges))
+            totals.add(row)
             count += 1
-        if credits:
-            out.write(f"\n{totals.sentence()}\n")
+        if summed:
+            out.write(f"\n{totals.sentence(credits, charges)}\n")
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([*_CSV_HEADER, "credit_cost"] if credits else _CSV_HEADER)
+        header = [*_CSV_HEADER, *(["credit_cost"] if credits else [])]
+        writer.writerow(header + (["charged", "charge_status"] if charges else []))
         for row in rows:
-            writer.writerow(_csv_cells(row, credits))
-            if credits:
-                totals.add(row)
+            writer.writerow(_csv_cells(row, credits, charges))
+            totals.add(row)
             count += 1
-        if credits:
-            writer.writerow(_csv_total(totals))
+        if summed:
+            writer.writerow(_csv_total(totals, credits, charges))
     else:
         # The same text as json.dumps(records, indent=2), one record at a time.
         # allow_nan=False: a NaN would make the output not JSON; fail loudly instead.
         for row in rows:
-            record = report_record(row, credits)
+            record = report_record(row, credits, charges)
             out.write(("[\n  " if count == 0 else ",\n  ") + _indented(record, 1))
             count += 1
         out.write("\n]\n" if count else "[]\n")
@@ -297,10 +354,15 @@ def _indented(value: Any, level: int) -> str:
     return _encode(value)
 
 
-def render_report(jobs: list[Job], fmt: Format = "md") -> str:
+def render_report(
+    jobs: list[Job], fmt: Format = "md", charges: Mapping[str, JobCharge] | None = None
+) -> str:
     """The report of ``jobs`` in their order, as Markdown, CSV or JSON text; with their
-    credit cost and its total when any job has one."""
+    credit cost and its total when any job has one, and what each was charged when
+    ``charges`` (by JobId, from GetYikeJobCredit) holds any of them."""
     out = io.StringIO()
     credits = any(job_credit_cost(job) is not None for job in jobs)  # only where the API gives it
-    write_report(map(ReportRow.of_job, jobs), fmt, out, credits=credits)
+    charged = {job.id: charges[job.id] for job in jobs if charges and job.id in charges}
+    rows = (ReportRow.of_job(job, charged.get(job.id)) for job in jobs)
+    write_report(rows, fmt, out, credits=credits, charges=bool(charged))
     return out.getvalue()

@@ -27,7 +27,14 @@ from yike_tui.api.client import EndpointError, IceClient, validate_endpoint
 from yike_tui.api.credentials import Credentials, CredentialsError, resolve
 from yike_tui.api.endpoints import APIS, DEFAULT_API, ApiSpec, Target, TargetError, resolve_target
 from yike_tui.api.transport import UnknownTransport
-from yike_tui.config import Config, ConfigError, Settings, WatchedJob, load_config
+from yike_tui.config import (
+    Config,
+    ConfigError,
+    Settings,
+    WatchedJob,
+    chosen_yike_user_id,
+    load_config,
+)
 from yike_tui.exits import CredentialsUnusable, UsageError
 from yike_tui.monitor import Monitor
 from yike_tui.ratelimit import RateLimiter
@@ -47,6 +54,8 @@ class Connection:
     api: ApiSpec = APIS[DEFAULT_API]  # which product API (version) the client speaks
     region: str = ""  # "" = the API's default region
     target: Target | None = None  # how API, region and endpoint were chosen (for info)
+    yike_user_id: str = ""  # whose credits ICE reads ("" = none: ICE shows no balance)
+    yike_user_id_from: str = ""  # where it came from (for info)
 
 
 def chosen_target(
@@ -90,7 +99,12 @@ def connect(
     An unknown API or region, or a bad endpoint, is a UsageError (before credentials are
     sought); no usable credentials CredentialsUnusable."""
     if getattr(args, "demo", False):
-        from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+        from yike_tui.sim import (
+            DEMO_ACCESS_KEY_ID,
+            DEMO_ACCESS_KEY_SECRET,
+            DEMO_YIKE_USER_ID,
+            SimulatorThread,
+        )
 
         target = chosen_target(args, None)  # the demo simulator answers either API
         with SimulatorThread(scenario="demo", sample_job=True) as sim:
@@ -101,7 +115,14 @@ def connect(
             )
             target = replace(target, endpoint=sim.endpoint, endpoint_from="the demo simulator")
             yield Connection(
-                sim.endpoint, creds, list(sim.job_ids), target.api, target.region, target
+                sim.endpoint,
+                creds,
+                list(sim.job_ids),
+                target.api,
+                target.region,
+                target,
+                yike_user_id=DEMO_YIKE_USER_ID,  # the simulator's own Yike user
+                yike_user_id_from="the demo simulator",
             )
         return
 
@@ -119,7 +140,8 @@ def connect(
     # chose one and this API serves it; with it may come that region's endpoint.
     target = chosen_target(args, used, creds.region)
     endpoint = validate_endpoint(target.endpoint)
-    yield Connection(endpoint, creds, [], target.api, target.region, target)
+    user_id, user_id_from = chosen_yike_user_id(used)
+    yield Connection(endpoint, creds, [], target.api, target.region, target, user_id, user_id_from)
 
 
 def make_client(
@@ -136,7 +158,12 @@ def make_client(
     config.toml's ``transport`` ("" = not set)."""
     config = configured() if not transport_name else None
     name = transport_name or (config.settings.transport if config else "")
-    options: dict[str, Any] = {"retries": retries, "pacer": pacer, "transport_name": name}
+    options: dict[str, Any] = {
+        "retries": retries,
+        "pacer": pacer,
+        "transport_name": name,
+        "yike_user_id": conn.yike_user_id,
+    }
     if max_connections is not None:
         options["max_connections"] = max_connections
     try:

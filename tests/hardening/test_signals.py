@@ -192,6 +192,7 @@ def test_tui_sigterm_while_a_submit_is_out_quits_once_the_job_is_kept(
     import select
 
     from tests.integration.test_submit_command import watched_ids
+    from yike_tui.sim.app import Reply
 
     novel = tmp_path / "signal-rain.txt"
     novel.write_text("雨一直下。" * 200, encoding="utf-8")
@@ -200,9 +201,9 @@ def test_tui_sigterm_while_a_submit_is_out_quits_once_the_job_is_kept(
     answer = app._submit
     child: list[int] = []
 
-    def signalled_submit(*args: object, **kwargs: object) -> object:
+    def signalled_submit(params: dict[str, str]) -> Reply:
         os.kill(child[0], signal.SIGTERM)  # the request is here; the answer not yet sent
-        return answer(*args, **kwargs)  # type: ignore[arg-type]
+        return answer(params)
 
     app._submit = signalled_submit  # type: ignore[method-assign]
     known = set(sim.job_ids)  # the demo's jobs, before the submit

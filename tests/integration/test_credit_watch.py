@@ -1,5 +1,6 @@
 """The credit watcher (issue 16) over real HTTP: never two reads in flight, a read bounded by
-its deadline, a passing failure asked again later but a refusal never, and both APIs read."""
+its deadline, a passing failure asked again later but a refusal never, both APIs read, and
+ICE without a Yike user id never asked."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import contextlib
 import json
 import threading
 from collections.abc import Iterator
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -18,8 +20,13 @@ from tests.wait import wait_async
 from yike_tui.api.client import IceClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.credits import YIKE_API_VERSION
-from yike_tui.credit_watch import CreditWatch
-from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+from yike_tui.credit_watch import NO_USER_ID_NOTE, CreditWatch
+from yike_tui.sim import (
+    DEMO_ACCESS_KEY_ID,
+    DEMO_ACCESS_KEY_SECRET,
+    DEMO_YIKE_USER_ID,
+    SimulatorThread,
+)
 
 
 class Gated(BaseHTTPRequestHandler):
@@ -67,15 +74,22 @@ def endpoint() -> Iterator[str]:
         server.server_close()
 
 
-def client(endpoint: str, version: str | None = None) -> IceClient:
+def client(
+    endpoint: str, version: str | None = None, user_id: str = DEMO_YIKE_USER_ID
+) -> IceClient:
     creds = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)
     options = {"version": version} if version else {}
-    return IceClient(creds, endpoint=endpoint, **options)  # type: ignore[arg-type]
+    return IceClient(
+        creds,
+        endpoint=endpoint,
+        yike_user_id=user_id,
+        **options,  # type: ignore[arg-type]
+    )
 
 
 async def test_never_two_reads_in_flight(endpoint: str) -> None:
     async with client(endpoint) as api:
-        changes: list[float | None] = []
+        changes: list[Decimal | None] = []
 
         def on_change() -> None:
             changes.append(watch.shown.remaining if watch.shown is not None else None)
@@ -144,3 +158,25 @@ async def test_reads_the_balance_of_either_api_from_the_simulator() -> None:
                 watch = CreditWatch.of_client(api)
                 await watch.check()
                 assert watch.shown is not None and watch.shown.remaining == 777.0, version
+
+
+async def test_ice_without_a_yike_user_id_is_never_asked_and_says_how(endpoint: str) -> None:
+    """GetYikeUserCredit requires YikeUserId: with none set nothing is sent, the loop ends,
+    and the note (the status bar's) names the setting."""
+    Gated.gate.set()
+    told: list[str] = []
+    async with client(endpoint, user_id="") as api:
+        watch = CreditWatch.of_client(api, on_change=lambda: told.append(watch.note))
+        await asyncio.wait_for(watch.run(), 5)  # over at once: nothing to ask
+    assert Gated.asks == 0
+    assert watch.shown is None and watch.not_offered
+    assert watch.note == NO_USER_ID_NOTE and "yike_user_id" in NO_USER_ID_NOTE
+    assert told == [NO_USER_ID_NOTE]  # the screen told once
+
+
+async def test_the_yike_api_needs_no_user_id() -> None:
+    with SimulatorThread(scenario="demo", clock=lambda: 0.0) as sim:
+        async with client(sim.endpoint, YIKE_API_VERSION, user_id="") as api:
+            watch = CreditWatch.of_client(api)
+            await watch.check()
+    assert watch.shown is not None and watch.note == ""

@@ -231,7 +231,7 @@ async def test_unknown_action_version_job(sim: SimServer) -> None:
         with pytest.raises(ApiError) as version:
             await c.get_job(sim.sim.book.ids[0])
     assert action.value.code == "InvalidAction.NotFound"
-    assert missing.value.code == "MissingParameter"
+    assert missing.value.code == "MissingParameter.JobId"
     assert unknown.value.kind is ErrorKind.NOT_FOUND
     assert version.value.code == "InvalidVersion"
 
@@ -240,7 +240,7 @@ async def test_submit_then_get_and_validation(sim: SimServer) -> None:
     query = {"Title": "雨巷 a*b~c d+e", "AspectRatio": "9:16", "ExecMode": "FullPipeline",
              "ModelParams": '{"AudioEnable": true}'}  # fmt: skip
     form = {"FileURL": "https://bucket.oss-cn-shanghai.aliyuncs.com/n v.txt", "SourceType": "Novel",
-            "StyleId": "Anime"}  # fmt: skip
+            "StyleId": "Ghibli"}  # fmt: skip
     async with client(sim) as c:
         answer = await c.submit_job(query, form)
         assert isinstance(answer.job_id, str) and isinstance(answer.request_id, str)
@@ -251,10 +251,10 @@ async def test_submit_then_get_and_validation(sim: SimServer) -> None:
             await c.submit_job({"Title": "x"}, {})
     assert job.title == "雨巷 a*b~c d+e"
     assert job.params["FileURL"] == form["FileURL"]
-    assert job.params["StyleId"] == "Anime" and job.params["AspectRatio"] == "9:16"
+    assert job.params["StyleId"] == "Ghibli" and job.params["AspectRatio"] == "9:16"
     assert job.status is JobStatus.RUNNING
-    assert too_long.value.code == "InvalidParameter"
-    assert no_file.value.code == "MissingParameter"
+    assert too_long.value.code == "InvalidParameter.Title"
+    assert no_file.value.code == "MissingParameter.FileURL"
 
 
 async def test_resume_a_suspended_job(sim: SimServer) -> None:

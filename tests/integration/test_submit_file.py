@@ -25,7 +25,12 @@ from yike_tui.api.client import IceClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.credits import LOW_CREDITS, get_credits
 from yike_tui.novel_file import MAX_BYTES, MAX_CHARS
-from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+from yike_tui.sim import (
+    DEMO_ACCESS_KEY_ID,
+    DEMO_ACCESS_KEY_SECRET,
+    DEMO_YIKE_USER_ID,
+    SimulatorThread,
+)
 from yike_tui.sim.sample_texts import sample_path
 from yike_tui.sim.uploads import BUCKET
 
@@ -53,6 +58,7 @@ def sim(monkeypatch: pytest.MonkeyPatch, clock: Clock) -> Iterator[SimulatorThre
         monkeypatch.setenv("YIKE_TUI_ENDPOINT", server.endpoint)
         monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
         monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
+        monkeypatch.setenv("YIKE_TUI_YIKE_USER_ID", DEMO_YIKE_USER_ID)  # ICE's credits
         yield server
 
 
@@ -280,8 +286,8 @@ def test_a_file_url_never_uploaded_is_refused(
     url = f"{sim.endpoint}/{BUCKET}/yike/storyboard-input/never.txt"
     code, out, err = run(["submit", "--file-url", url, "--title", "Ghost"], capsys)
     assert (code, out) == (1, "")
-    assert err.startswith("yike-tui: not submitted: InvalidParameter (HTTP 400): The FileURL "
-                          "does not exist")  # fmt: skip
+    assert err.startswith("yike-tui: not submitted: InvalidParameter.FileURL (HTTP 400): The "
+                          "FileURL does not exist")  # fmt: skip
     assert watched_ids() == []
 
 
@@ -373,7 +379,9 @@ async def test_the_balance_goes_down_as_jobs_run(clock: Clock) -> None:
     async with running_simulator(scenario="empty", clock=clock) as server:
         for version in ("2020-11-09", "2026-03-19"):  # ICE's action, then the Yike API's
             server.sim.credits.jobs.clear()
-            async with IceClient(creds, endpoint=server.endpoint, version=version) as client:
+            async with IceClient(
+                creds, endpoint=server.endpoint, version=version, yike_user_id=DEMO_YIKE_USER_ID
+            ) as client:
                 before = await get_credits(client)
                 assert before.total == 100_000 and before.remaining == 60_000
                 await client.submit_job({"Title": "t"}, {"FileURL": "https://x.test/a.txt"})

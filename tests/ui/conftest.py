@@ -12,7 +12,12 @@ import pytest
 from yike_tui.api.credentials import Credentials
 from yike_tui.config import Settings
 from yike_tui.session import Connection, Session
-from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+from yike_tui.sim import (
+    DEMO_ACCESS_KEY_ID,
+    DEMO_ACCESS_KEY_SECRET,
+    DEMO_YIKE_USER_ID,
+    SimulatorThread,
+)
 from yike_tui.store import Store
 from yike_tui.ui.app import YikeApp
 
@@ -61,12 +66,14 @@ def make_app(sim: SimulatorThread) -> AppFactory:
         store: Store | None = None,
         ui_batch: float = 1.0,
         wall: Callable[[], float] = lambda: FIXED_WALL,
+        yike_user_id: str = DEMO_YIKE_USER_ID,
         **settings: object,
     ) -> YikeApp:
+        """``yike_user_id``: whose credits ICE reads (the simulator's user by default)."""
         creds = Credentials(DEMO_ACCESS_KEY_ID, secret, source="test credentials")
         options = {"concurrency": 1, "rate_limit": 0.0, "clipboard": "osc52", **settings}
         session = Session(
-            conn=Connection(sim.endpoint, creds, []),
+            conn=Connection(sim.endpoint, creds, [], yike_user_id=yike_user_id),
             settings=Settings(**options),  # type: ignore[arg-type]
             job_ids=list(sim.job_ids if ids is None else ids),
             labels={},

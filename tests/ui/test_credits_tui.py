@@ -19,6 +19,7 @@ from tests.ui.conftest import FIXED_WALL, AppFactory, by_title
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.config import Settings
+from yike_tui.credit_watch import NO_USER_ID_NOTE
 from yike_tui.session import Connection, Session
 from yike_tui.sim import SimulatorThread
 from yike_tui.ui.app import YikeApp
@@ -123,7 +124,9 @@ async def test_an_account_without_credits_shows_nothing_and_is_asked_once(
     refusing_endpoint: str,
 ) -> None:
     session = Session(
-        conn=Connection(refusing_endpoint, Credentials("LTAIkey", "secret"), []),
+        conn=Connection(
+            refusing_endpoint, Credentials("LTAIkey", "secret"), [], yike_user_id="yk-1"
+        ),
         settings=Settings(concurrency=1, rate_limit=0.0, clipboard="osc52"),  # type: ignore[call-arg]
         job_ids=["a" * 32],
         labels={},
@@ -146,3 +149,18 @@ async def test_an_account_without_credits_shows_nothing_and_is_asked_once(
         assert "credits" not in status and "Forbidden" not in status
         assert "Suspended" in detail_text(app) and "credits" not in detail_text(app).lower()
         assert not [n for n in app._notifications if "Forbidden" in str(n.message)]
+
+
+async def test_ice_without_a_yike_user_id_asks_nothing_and_the_status_bar_says_how(
+    make_app: AppFactory, sim: SimulatorThread
+) -> None:
+    """GetYikeUserCredit requires YikeUserId: with none set it is never sent, and the status
+    bar names the setting where the balance would be (after the counts)."""
+    assert sim.server is not None
+    app = make_app(yike_user_id="")
+    async with app.run_test(size=(200, 45)) as pilot:
+        await first_pass(pilot)
+        await wait_for(pilot, lambda: NO_USER_ID_NOTE in status_text(app), "the note")
+        status = status_text(app)
+        assert "set yike_user_id" in status and status.index("▶") < status.index(NO_USER_ID_NOTE)
+    assert sim.server.sim.stats.by_action["GetYikeUserCredit"] == 0

@@ -199,6 +199,7 @@ def test_config_shows_each_setting_and_where_it_came_from(
             "transport": "httpx",
             "api": "ice",
             "region": "",
+            "yike_user_id": "",
             "notify_terminal": True,
             "notify_desktop": True,
             "notify_tmux": True,
@@ -297,3 +298,31 @@ def test_config_names_the_environment_that_chose_api_and_region(
     monkeypatch.setenv("YIKE_TUI_API", "ice")
     code, out, err = cli(capsys, "config")
     assert (code, out) == (2, "") and err.count("\n") == 1 and "ap-southeast-1" in err
+
+
+def test_the_yike_user_id_comes_from_config_toml_or_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ICE's GetYikeUserCredit needs it: [settings] yike_user_id, or YIKE_TUI_YIKE_USER_ID
+    over it; `config` says which."""
+    path = paths.config_file()
+    path.parent.mkdir(parents=True)
+    assert load_config_text('[settings]\nyike_user_id = " yk-1 "\n').yike_user_id == "yk-1"
+    path.write_text('[settings]\nyike_user_id = "yk-file"\n')
+    code, out, _ = cli(capsys, "config")
+    assert code == 0 and 'yike_user_id = "yk-file"  # config.toml' in out.splitlines()
+    monkeypatch.setenv("YIKE_TUI_YIKE_USER_ID", "yk-env")
+    code, out, _ = cli(capsys, "config")
+    assert 'yike_user_id = "yk-env"  # environment: YIKE_TUI_YIKE_USER_ID' in out.splitlines()
+    monkeypatch.setenv("YIKE_TUI_YIKE_USER_ID", "bad\nid")  # not an id: not used, and said
+    code, out, _ = cli(capsys, "config")
+    line = next(x for x in out.splitlines() if x.startswith("yike_user_id"))
+    assert line.startswith('yike_user_id = "yk-file"  # config.toml') and "ignored" in line
+
+
+@pytest.mark.parametrize("value", ["1", '"a\\u001b[2Jb"', '"' + "x" * 200 + '"'])
+def test_a_yike_user_id_that_is_not_one_is_refused_with_its_line(value: str) -> None:
+    paths.config_file().parent.mkdir(parents=True)
+    with pytest.raises(ConfigError) as caught:
+        load_config_text(f"[settings]\nbell = true\nyike_user_id = {value}\n")
+    assert "line 3" in str(caught.value) and "settings.yike_user_id" in str(caught.value)

@@ -25,14 +25,17 @@ LAYERS: dict[str, int] = {
     "yike_tui.exits": 0,
     "yike_tui.logs": 0,
     "yike_tui.ratelimit": 0,
+    "yike_tui.amounts": 0,
     "yike_tui.models": 0,
     "yike_tui.api": 0,
-    "yike_tui.sim": 0,  # a server of its own; only session starts it (--demo)
     "yike_tui.presentation": 1,
     "yike_tui.links": 1,
     "yike_tui.clipboard": 1,
     "yike_tui.report": 1,
     "yike_tui.submit": 1,
+    # A server of its own; only session starts it (--demo). It judges submitted style and
+    # voice ids by the lists the submit command offers (one home for them): a layer up.
+    "yike_tui.sim": 1,
     "yike_tui.novel_file": 1,
     "yike_tui.upload": 1,
     "yike_tui.part_file": 1,
@@ -42,6 +45,7 @@ LAYERS: dict[str, int] = {
     "yike_tui.config": 1,
     "yike_tui.exec_hook": 1,
     "yike_tui.credit_watch": 1,
+    "yike_tui.job_charges": 1,
     "yike_tui.diff": 2,
     "yike_tui.events": 2,
     "yike_tui.store": 2,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -157,8 +158,8 @@ def test_newer_product_fields_kept() -> None:
     job = parse_job(payload)
     assert job.srt_url == "https://x/sub.srt"
     assert job.credit is not None
-    assert job.credit.total_credit_cost == 12.5
-    assert job.credit.video_generation == 10.0
+    assert job.credit.total_credit_cost == Decimal("12.5")
+    assert job.credit.video_generation == Decimal(10)
 
 
 def test_comma_ids_tolerate_spaces_and_empties() -> None:
@@ -189,9 +190,39 @@ def test_to_json_shape() -> None:
         "title": "test_1",
         "status": "Produced",
         "sub_status": "ProduceSucc",
+        "succeeded": False,
         "exception": False,
     }
     json.dumps(out)  # serialisable
+
+
+def test_a_storyboard_named_only_in_the_success_lists_reads_succeeded() -> None:
+    """The vendor's own example names st_2118280473 in SuccessStoryboardList and
+    st_2118280471 in SuccessStoryboardIds only, never in StoryboardInfoList: their status
+    says what those lists say, not "" (and st_2053348871, only an exception, says that)."""
+    boards = {sb["id"]: sb for sb in parse_job(vendor()).to_json()["storyboards"]}
+    for only_succeeded in ("st_2118280473", "st_2118280471"):
+        assert boards[only_succeeded]["status"] == "Succeeded"
+        assert boards[only_succeeded]["succeeded"] is True
+        assert boards[only_succeeded]["sub_status"] == ""
+    assert boards["st_2053348871"]["status"] == "Exception"
+    assert boards["st_2053348871"]["exception"] is True
+    assert boards["st_2053348871"]["succeeded"] is False
+    assert boards["st_1541525214"]["status"] == "Produced"  # StoryboardInfoList's own word
+
+
+def test_credits_stay_exact_in_the_model_and_its_json() -> None:
+    """JobCredit's figures are strings in both SDKs: a float would print
+    "12345678901234567.6" as 1.2345678901234568e+16."""
+    payload = vendor()
+    payload["JobCredit"] = {"TotalCreditCost": "12345678901234567.6", "VideoGeneration": "0.10"}
+    job = parse_job(payload)
+    assert job.credit is not None
+    assert job.credit.total_credit_cost == Decimal("12345678901234567.6")
+    credit = json.loads(json.dumps(job.to_json()))["credit"]
+    assert credit["total_credit_cost"] == "12345678901234567.6"
+    assert credit["video_generation"] == "0.10"  # as the API gave it, trailing zero too
+    assert credit["element_image_generation"] is None
 
 
 # --- text and numbers made valid on parse (issue 13 items 4, 5) ---------------------------
@@ -234,11 +265,12 @@ def test_an_emoji_sent_as_a_surrogate_pair_is_kept() -> None:
         ("-1e400", None),
         ("NaN", None),  # Python's json accepts the bare literal
         ("1" + "0" * 400, None),  # an integer too big for a float: no OverflowError
-        ('"12.5"', 12.5),
-        ("3", 3.0),
+        ('"12.5"', Decimal("12.5")),
+        ("3", Decimal(3)),
+        ('"1e999999"', None),  # finite, but a million digits on screen
     ],
 )
-def test_credits_are_finite_numbers_or_none(raw: str, expected: float | None) -> None:
+def test_credits_are_finite_numbers_or_none(raw: str, expected: Decimal | None) -> None:
     job = parse_job(
         json.loads(f'{{"JobStatus": "Running", "JobCredit": {{"TotalCreditCost": {raw}}}}}')
     )

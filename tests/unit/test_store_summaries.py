@@ -170,7 +170,7 @@ def test_a_version_2_db_opens_and_gets_its_summaries_on_first_read() -> None:
     version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
     count = conn.execute("SELECT count(*) FROM summaries").fetchone()[0]
     conn.close()
-    assert version == str(SCHEMA_VERSION) == "4" and count == 7  # made once, stored
+    assert version == str(SCHEMA_VERSION) == "5" and count == 7  # made once, stored
     with Store.open() as store:  # the next start reads them, makes none
         assert store.fill_summaries() == 0 and len(list(store.load_summaries())) == 7
 
@@ -313,7 +313,7 @@ def test_a_schema_3_db_gains_the_credit_cost_column(tmp_path: Path) -> None:
         store.watch(["a" * 32])
     conn = sqlite3.connect(db)
     with conn:
-        conn.execute("ALTER TABLE summaries DROP COLUMN credit_cost")
+        conn.execute("ALTER TABLE summaries DROP COLUMN credit_total")
         conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     conn.close()
     with Store.open(db) as store:
@@ -323,4 +323,32 @@ def test_a_schema_3_db_gains_the_credit_cost_column(tmp_path: Path) -> None:
     columns = {row[1] for row in conn.execute("PRAGMA table_info(summaries)")}
     version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     conn.close()
-    assert "credit_cost" in columns and version == ("4",)
+    assert "credit_total" in columns and version == ("5",)
+
+
+def test_a_schema_4_db_has_its_rounded_credit_costs_made_exact(tmp_path: Path) -> None:
+    """Schema 4 kept a job's credit cost as REAL (12345678901234567.6 read back as
+    1.2345678901234568e+16): opened by this version, those summaries are made again from
+    the stored answers, which kept the API's text, and the cost is exact."""
+    import sqlite3
+
+    exact = "12345678901234567.6"
+    payload = answer(1)
+    payload["JobCredit"] = {"TotalCreditCost": exact}
+    db = tmp_path / "state.sqlite3"
+    with Store.open(db) as store:
+        store.save_snapshots([("job1", payload, 1.0, "Succeeded", ""), ("job2", answer(2), 1.0,
+                              "Succeeded", "")])  # fmt: skip
+    conn = sqlite3.connect(db)  # what schema 4 wrote: a REAL column, the figure rounded
+    with conn:
+        conn.execute("ALTER TABLE summaries DROP COLUMN credit_total")
+        conn.execute("ALTER TABLE summaries ADD COLUMN credit_cost REAL")
+        conn.execute("UPDATE summaries SET credit_cost = ? WHERE job_id = 'job1'", (float(exact),))
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    conn.close()
+    with Store.open(db) as store:
+        summaries = {s.job_id: s for s in store.load_summaries()}
+        assert store.has_credit_costs(["job1"]) and not store.has_credit_costs(["job2"])
+    assert summaries["job1"].credit_total == exact
+    assert str(summaries["job1"].credit_cost) == exact
+    assert summaries["job2"].credit_total is None and summaries["job2"].storyboards_total

@@ -101,7 +101,7 @@ def test_a_version_1_db_gains_the_watch_list_and_keeps_its_snapshots() -> None:
     conn = sqlite3.connect(db)
     version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
     conn.close()
-    assert version == str(SCHEMA_VERSION) == "4"
+    assert version == str(SCHEMA_VERSION) == "5"
     assert not list(db.parent.glob("*.corrupt-*"))  # migrated, not moved aside
 
 

@@ -214,10 +214,13 @@ class IceClient:
         answer_deadline: float = DEFAULT_ANSWER_DEADLINE,
         max_retry_after: float = MAX_RETRY_AFTER,
         transport_name: str = "",
+        yike_user_id: str = "",
     ) -> None:
         """``transport_name`` is config.toml's ``transport`` ("lean", "httpx"; "" = not set);
-        ``YIKE_TUI_TRANSPORT`` overrides it. An explicit ``transport`` wins over both."""
+        ``YIKE_TUI_TRANSPORT`` overrides it. An explicit ``transport`` wins over both.
+        ``yike_user_id``: the Yike user whose credits ICE reads ("" = none)."""
         self.credentials = credentials
+        self.yike_user_id = yike_user_id
         self.endpoint = validate_endpoint(endpoint)
         self.version = version
         self.region = region or credentials.region or DEFAULT_REGION
@@ -305,9 +308,16 @@ class IceClient:
         return parse_job(payload, job_id=job_id, fetched_at=time.time())
 
     async def resume_job(self, job_id: str) -> str:
-        """Resume a Suspended job; returns the request id."""
+        """Resume a Suspended job; returns the request id. Both SDKs document the answer's
+        JobId: one naming another job means the answer is not about this one."""
         with self._hint_other_api():
             payload = await self.call("ResumeYikeStoryboardJob", {"JobId": job_id}, retries=0)
+        answered = payload.get("JobId")
+        if answered not in (None, "") and answered != job_id:
+            raise ApiError(
+                "MalformedResponse",
+                f"the answer to the resume names another job: {api_text(answered, 80)}",
+            )
         return str(payload.get("RequestId", ""))
 
     async def submit_job(self, query: Mapping[str, str], form: Mapping[str, str]) -> SubmitAnswer:

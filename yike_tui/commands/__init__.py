@@ -17,6 +17,7 @@ ENVIRONMENT: dict[str, str] = {
     "YIKE_TUI_TRANSPORT": "lean or httpx: the API transport for this run (over config.toml)",
     "YIKE_TUI_API": "ice or yike: which product API when --api is not given (over config.toml)",
     "YIKE_TUI_REGION": "region when --region is not given (over config.toml)",
+    "YIKE_TUI_YIKE_USER_ID": "the Yike user whose credits ICE shows (over config.toml)",
     "ALIBABA_CLOUD_ACCESS_KEY_ID": "AccessKey id (with ..._SECRET; before ~/.aliyun)",
     "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "AccessKey secret",
     "ALIBABA_CLOUD_SECURITY_TOKEN": "STS token for temporary credentials",
@@ -39,6 +40,7 @@ CONNECTION_ENV = (
     "ALIBABA_CLOUD_CREDENTIALS_FILE",
 )
 FILES_ENV = ("XDG_CONFIG_HOME", "XDG_STATE_HOME")
+CREDITS_ENV = ("YIKE_TUI_YIKE_USER_ID",)  # where a command or the TUI shows the balance
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ COMMANDS: dict[str, CommandHelp] = {
         "yike_tui.commands.info",
         "show version, paths, endpoint and credential source",
         "yike-tui info --profile work",
-        CONNECTION_ENV + FILES_ENV,
+        CONNECTION_ENV + CREDITS_ENV + FILES_ENV,
     ),
     "watch": CommandHelp(
         "yike_tui.commands.watch",
@@ -91,7 +93,7 @@ COMMANDS: dict[str, CommandHelp] = {
         "yike_tui.commands.config",
         "show the settings in effect and where each came from; init writes a default",
         "yike-tui config init",
-        ("YIKE_TUI_TRANSPORT", *FILES_ENV),
+        ("YIKE_TUI_TRANSPORT", *CREDITS_ENV, *FILES_ENV),
     ),
     "download": CommandHelp(
         "yike_tui.commands.download",
@@ -109,7 +111,7 @@ COMMANDS: dict[str, CommandHelp] = {
         "yike_tui.commands.submit",
         "upload a novel (or give --file-url) and submit a new storyboard job",
         "yike-tui submit --demo --file-url https://example.com/story.txt --title 'Chapter 1'",
-        CONNECTION_ENV + FILES_ENV,
+        CONNECTION_ENV + CREDITS_ENV + FILES_ENV,
     ),
     "report": CommandHelp(
         "yike_tui.commands.report",

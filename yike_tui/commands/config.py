@@ -18,7 +18,14 @@ from yike_tui import paths
 from yike_tui.api.endpoints import API_ENV, REGION_ENV, TargetError, resolve_target
 from yike_tui.api.transport import TRANSPORT_ENV, UnknownTransport, chosen_transport
 from yike_tui.commands.watchlist import config_errors
-from yike_tui.config import Config, default_text, display_path, load_config
+from yike_tui.config import (
+    YIKE_USER_ID_ENV,
+    Config,
+    chosen_yike_user_id,
+    default_text,
+    display_path,
+    load_config,
+)
 from yike_tui.exits import EXIT_OK, UsageError, error
 
 
@@ -61,6 +68,9 @@ def effective(config: Config) -> str:
         env_name = {"api": API_ENV, "region": REGION_ENV}.get(item.name, "")
         if env_name and os.environ.get(env_name, "").strip():
             value, source = _from_environment(config, item.name), f"environment: {env_name}"
+        if item.name == "yike_user_id" and os.environ.get(YIKE_USER_ID_ENV, "").strip():
+            value, source = chosen_yike_user_id(config)
+            source = source or "default"
         body.append(_line(item.name, value, source))
     keys = [_line(name, key, "config.toml") for name, key in config.settings.keys.items()]
     tail = (

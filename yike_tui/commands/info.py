@@ -13,13 +13,15 @@ import argparse
 import platform
 
 from yike_tui import __version__, paths
-from yike_tui.api.endpoints import Target
+from yike_tui.api.endpoints import APIS, Target
 from yike_tui.commands.options import add_connection_arguments
+from yike_tui.config import chosen_yike_user_id
 from yike_tui.exits import EXIT_CREDENTIALS, EXIT_OK, error
 from yike_tui.safe_text import clean
 from yike_tui.session import Connection, chosen_target, configured, connect, make_client
 
 CREDITS_DEADLINE = 5.0  # seconds: info answers at once even when the API does not
+YIKE_VERSION = APIS["yike"].version
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,15 +35,26 @@ def _print_target(target: Target) -> None:
     print(f"endpoint:    {clean(target.endpoint, one_line=True)} ({target.endpoint_from})")
 
 
-def credits_line(conn: Connection, deadline: float = CREDITS_DEADLINE) -> tuple[str, str]:
-    """The account's credit balance from the API in use, or why it could not be read; one
-    try, bounded by ``deadline`` (a read, but info must never hang on it). Second: the
-    account-level problem the read ran into ("" when none), for info to end with."""
+def credits_lines(conn: Connection, deadline: float = CREDITS_DEADLINE) -> tuple[list[str], str]:
+    """The account's credit balance from the API in use (and the Yike product's membership),
+    or why it could not be read; one try, bounded by ``deadline`` (a read, but info must
+    never hang on it). ICE without a Yike user id is not asked: how to see it instead.
+    Second: the account-level problem the read ran into ("" when none), for info to end
+    with."""
     import asyncio
+    from datetime import UTC, datetime
 
     from yike_tui.api.client import EndpointError
-    from yike_tui.api.credits import LOW_CREDITS, Credits, describe, get_credits
+    from yike_tui.api.credits import (
+        LOW_CREDITS,
+        Credits,
+        NoYikeUserId,
+        describe,
+        describe_membership,
+        get_credits,
+    )
     from yike_tui.api.errors import ApiError, account_problem
+    from yike_tui.config import YIKE_USER_ID_HOWTO
 
     async def read() -> Credits:
         async with make_client(conn, retries=0) as client:
@@ -50,14 +63,23 @@ def credits_line(conn: Connection, deadline: float = CREDITS_DEADLINE) -> tuple[
 
     try:
         credits = asyncio.run(read())
+    except NoYikeUserId:
+        return ["credits:     not asked: " + _wrapped(YIKE_USER_ID_HOWTO, 13)], ""
     except ApiError as exc:
-        return f"credits:     not readable ({clean(exc.code, one_line=True)})", account_problem(exc)
+        return [f"credits:     not readable ({clean(exc.code, one_line=True)})"], account_problem(
+            exc
+        )
     except EndpointError as exc:
-        return f"credits:     not readable ({clean(str(exc), one_line=True)})", ""
+        return [f"credits:     not readable ({clean(str(exc), one_line=True)})"], ""
     except TimeoutError:
-        return f"credits:     not readable (no answer in {deadline:g} s)", ""
+        return [f"credits:     not readable (no answer in {deadline:g} s)"], ""
     low = f" (below {LOW_CREDITS:,}: jobs can stop)" if credits.low else ""
-    return f"credits:     {describe(credits)}{low}", ""
+    lines = [f"credits:     {describe(credits)}{low}"]
+    if credits.membership is not None:
+        text, soon = describe_membership(credits.membership, datetime.now(UTC))
+        warning = " (warning: renew it, or jobs stop when it ends)" if soon else ""
+        lines.append(f"membership:  {clean(text, one_line=True)}{warning}")
+    return lines, ""
 
 
 def _ended(problem: str) -> int:
@@ -67,6 +89,20 @@ def _ended(problem: str) -> int:
         error(problem)
         return EXIT_CREDENTIALS
     return EXIT_OK
+
+
+def _wrapped(text: str, indent: int, width: int = 92) -> str:
+    """``text`` over lines of ``width``, the ones after the first indented to line up."""
+    import textwrap
+
+    first, *rest = textwrap.wrap(text, width - indent)
+    return "\n".join([first, *(" " * indent + line for line in rest)])
+
+
+def _print_user_id(conn: Connection) -> None:
+    if conn.api.version != YIKE_VERSION and conn.yike_user_id:
+        shown = clean(conn.yike_user_id, one_line=True)
+        print(f"yike user:   {shown} (from {conn.yike_user_id_from})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,8 +119,9 @@ def run(args: argparse.Namespace) -> int:
             _print_target(conn.target)
             print("             (built-in demo simulator, a new port each run)")
             print(f"credentials: {conn.credentials.describe()}")
-            line, problem = credits_line(conn)
-            print(line)
+            _print_user_id(conn)
+            lines, problem = credits_lines(conn)
+            print("\n".join(lines))
             print("demo:        config.toml and the state db are not used (history in memory)")
         return _ended(problem)
     settings = configured()
@@ -110,9 +147,13 @@ def run(args: argparse.Namespace) -> int:
     # them silently): a half-set env pair or a broken profile should not go unnoticed.
     for reason in creds.passed_over:
         print(f"passed over: {clean(reason, one_line=True)}")
-    conn = Connection(target.endpoint, creds, [], target.api, target.region, target)
-    line, problem = credits_line(conn)
-    print(line)
+    user_id, user_id_from = chosen_yike_user_id(settings)
+    conn = Connection(
+        target.endpoint, creds, [], target.api, target.region, target, user_id, user_id_from
+    )
+    _print_user_id(conn)
+    lines, problem = credits_lines(conn)
+    print("\n".join(lines))
     print(looked_in)
     print(f"not used:    {NOT_USED}")
     return _ended(problem)

@@ -13,8 +13,14 @@ from typing import TextIO
 
 from yike_tui import paths
 from yike_tui.api.client import IceClient
+from yike_tui.api.credits import JobCharge, get_job_charge, is_yike
 from yike_tui.api.errors import ApiError, account_problem
-from yike_tui.commands.deadline import DEFAULT_TIMEOUT, add_timeout_argument, fetcher_within
+from yike_tui.commands.deadline import (
+    DEFAULT_TIMEOUT,
+    add_timeout_argument,
+    deadline_error,
+    fetcher_within,
+)
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import command_ids, run_with_client
 from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error, stop_if_account
@@ -55,22 +61,8 @@ def row_of(summary: Summary) -> ReportRow:
         summary.storyboards_total,
         summary.failed_codes,
         summary.output_url,
-        _credit_cost(summary),
+        summary.credit_cost,
     )
-
-
-def _credit_cost(summary: Summary) -> float | None:
-    # A summary carries the job's credit cost once the store keeps it (issue 16); until
-    # then a cached report has no credit column, as for an API that sends no JobCredit.
-    cost = getattr(summary, "credit_cost", None)
-    return float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None
-
-
-def _any_credit_cost(store: Store, ids: list[str]) -> bool:
-    """Whether a cached report needs the credit column: asked of the store before the rows
-    stream (the header comes first)."""
-    ask = getattr(store, "has_credit_costs", None)
-    return bool(ask(ids)) if callable(ask) else False
 
 
 def write_cached(ids: list[str], fmt: Format, out: TextIO) -> list[str]:
@@ -93,34 +85,56 @@ def write_cached(ids: list[str], fmt: Format, out: TextIO) -> list[str]:
     with Store.open(prune=False) as store:
         if store.notice:
             error(store.notice)
-        write_report(rows(store), fmt, out, credits=_any_credit_cost(store, ids))
+        # The credit column's header comes before the rows stream: asked of the store first.
+        write_report(rows(store), fmt, out, credits=store.has_credit_costs(ids))
     return missing
 
 
 async def fresh_jobs(
-    client: IceClient, ids: list[str], timeout: float = DEFAULT_TIMEOUT
-) -> tuple[list[Job], list[str]]:
+    client: IceClient, ids: list[str], timeout: float = DEFAULT_TIMEOUT, *, charges: bool = False
+) -> tuple[list[Job], list[str], dict[str, JobCharge]]:
+    """The jobs that answered in time, the ids that did not, and (``charges``: the Yike
+    product's GetYikeJobCredit, asked right after each job) what each was charged. A
+    charge not read leaves its cell empty; how many were not is said once on stderr."""
     gate = asyncio.Semaphore(CONCURRENCY)
+    deadline = asyncio.get_running_loop().time() + timeout
     get_job = fetcher_within(client, timeout)  # the jobs that answered in time are reported
+    charged: dict[str, JobCharge] = {}
+    unread: list[ApiError] = []
 
     refused: list[ApiError] = []  # the account's refusals: said once, after the others
 
     async def fetch(job_id: str) -> Job | None:
         async with gate:
             try:
-                return await get_job(job_id)
+                job = await get_job(job_id)
             except ApiError as err:
                 if account_problem(err):
                     refused.append(err)
                 else:
                     error(f"{clean(job_id, one_line=True)}: {err}")
                 return None
+            if charges:
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        charged[job_id] = await get_job_charge(client, job_id)
+                except ApiError as err:
+                    unread.append(err)
+                except TimeoutError:
+                    unread.append(deadline_error(timeout))
+            return job
 
     results = await asyncio.gather(*(fetch(job_id) for job_id in ids))
     stop_if_account(*refused)
     jobs = [job for job in results if job is not None]
     failed = [job_id for job_id, job in zip(ids, results, strict=True) if job is None]
-    return jobs, failed
+    if unread:
+        error(f"what {_jobs(len(unread))} were charged was not read: {unread[0]}")
+    return jobs, failed, charged
+
+
+def _jobs(count: int) -> str:
+    return "1 job" if count == 1 else f"{count} jobs"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -135,9 +149,12 @@ def run(args: argparse.Namespace) -> int:
         missing = write_cached(ids, args.format, sys.stdout)
         return EXIT_OK if not missing else EXIT_API
 
-    async def fetch(client: IceClient, ids: list[str], _: object) -> tuple[list[Job], list[str]]:
-        return await fresh_jobs(client, ids, args.timeout)
+    async def fetch(
+        client: IceClient, ids: list[str], _: object
+    ) -> tuple[list[Job], list[str], dict[str, JobCharge]]:
+        # Only the Yike product says what a job was charged (GetYikeJobCredit).
+        return await fresh_jobs(client, ids, args.timeout, charges=is_yike(client))
 
-    jobs, missing = run_with_client(args, ids, fetch)
-    print(render_report(jobs, args.format), end="")
+    jobs, missing, charges = run_with_client(args, ids, fetch)
+    print(render_report(jobs, args.format, charges), end="")
     return EXIT_OK if not missing else EXIT_API

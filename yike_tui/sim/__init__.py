@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from yike_tui.sim.app import SimClock, Simulator
+from yike_tui.sim.credits import DEMO_YIKE_USER_ID
 from yike_tui.sim.faults import FaultSpec
 from yike_tui.sim.http import SimServer
 from yike_tui.sim.scenarios import JobBook
@@ -36,6 +37,7 @@ SCENARIOS = ("demo", "load", "empty")
 __all__ = [
     "DEMO_ACCESS_KEY_ID",
     "DEMO_ACCESS_KEY_SECRET",
+    "DEMO_YIKE_USER_ID",
     "FaultSpec",
     "SimConfig",
     "SimServer",

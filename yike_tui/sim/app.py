@@ -24,19 +24,19 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from yike_tui.sim import media
-from yike_tui.sim.credits import CreditBook
+from yike_tui.sim.contract import CONTRACTS, ICE_VERSION, Refusal, check_request, form_pairs
+from yike_tui.sim.credits import DEMO_YIKE_USER_ID, CreditBook
 from yike_tui.sim.faults import ACCOUNT_REFUSAL, FaultSpec, FaultSpecError
 from yike_tui.sim.jobs import SimJob
-from yike_tui.sim.payload import NEW_PRODUCT_VERSION, get_job_body
+from yike_tui.sim.payload import get_job_body, job_charge_body
 from yike_tui.sim.sample_texts import DEMO_SAMPLE_TITLE, sample_path
 from yike_tui.sim.scenarios import JobBook
 from yike_tui.sim.stats import Stats
-from yike_tui.sim.uploads import BUCKET, FILE_EXTS, FILE_TYPES, UploadDesk, oss_error_xml
+from yike_tui.sim.uploads import BUCKET, UploadDesk, oss_error_xml
 from yike_tui.sim.verify import KeyPair, NonceCache, decode_query, verify
 
-API_VERSIONS = ("2020-11-09", NEW_PRODUCT_VERSION)
+API_VERSIONS = tuple(CONTRACTS)
 HOST_ID = "ice.cn-shanghai.aliyuncs.com"
-MAX_TITLE_BYTES = 128
 JSON_TYPE = "application/json;charset=utf-8"
 
 
@@ -218,27 +218,15 @@ class Simulator:
         version = headers.get("x-acs-version", "")
         if version not in API_VERSIONS:
             return _error(400, "InvalidVersion", "Specified parameter Version is not valid.")
-        params = dict(decode_query(raw_query))
-        if action == "GetYikeStoryboardJob":
-            reply = self._get(params, version)
-        elif action == "ResumeYikeStoryboardJob":
-            reply = self._resume(params)
-        elif action == "SubmitYikeStoryboardJob":
-            reply = self._submit(params, headers, body)
-        elif action == "CreateYikeAssetUpload":
-            reply = self._create_upload(params, headers, body)
-        elif action == "GetYikeUserCredit":
-            rid = _request_id(_credit_ids)
-            reply = Reply(200, _json(self.credits.ice_body(self.clock(), rid)))
-        elif action == "GetYikeAccountCredit":
-            rid = _request_id(_credit_ids)
-            reply = Reply(200, _json(self.credits.yike_body(self.clock(), rid)))
-        else:
+        contract = CONTRACTS[version].get(action)
+        if contract is None:
             reply = _error(
                 404,
                 "InvalidAction.NotFound",
-                f"Specified api {action!r} is not found, please check your url and method.",
+                f"Specified api {action[:60]!r} is not found, please check your url and method.",
             )
+        else:
+            reply = self._dispatch(action, version, contract, raw_query, headers, body)
         if fault == "malformed":
             reply.body = reply.body[: len(reply.body) // 2]
         elif fault == "slow":
@@ -269,10 +257,43 @@ class Simulator:
             return Reply(0, behaviour="reset")
         return None  # malformed and slow change the real answer
 
+    def _dispatch(
+        self,
+        action: str,
+        version: str,
+        contract: tuple[Any, ...],
+        raw_query: str,
+        headers: dict[str, str],
+        body: bytes,
+    ) -> Reply:
+        """The answer to an authentic call of an action this version serves: refused as
+        the documentation says (``sim/contract.py``), else played."""
+        form = form_pairs(body, headers.get("content-type", ""))
+        checked = (
+            form
+            if isinstance(form, Refusal)
+            else check_request(contract, action, version, decode_query(raw_query), form)
+        )
+        if isinstance(checked, Refusal):
+            return _error(checked.status, checked.code, checked.message)
+        params = checked
+        if action == "GetYikeStoryboardJob":
+            return self._get(params, version)
+        if action == "ResumeYikeStoryboardJob":
+            return self._resume(params)
+        if action == "SubmitYikeStoryboardJob":
+            return self._submit(params)
+        if action == "CreateYikeAssetUpload":
+            return self._create_upload(params)
+        if action == "GetYikeUserCredit":
+            return self._user_credit(params)
+        if action == "GetYikeAccountCredit":
+            rid = _request_id(_credit_ids)
+            return Reply(200, _json(self.credits.yike_body(self.clock(), self.wall(), rid)))
+        return self._job_charge(params)  # GetYikeJobCredit: what CONTRACTS leaves
+
     def _job(self, params: dict[str, str]) -> SimJob | Reply:
-        job_id = params.get("JobId", "")
-        if not job_id:
-            return _error(400, "MissingParameter", "JobId is mandatory for this action.")
+        job_id = params["JobId"]  # required: the contract refused its absence
         job = self.book.get(job_id)
         if job is None:
             return _error(404, "JobNotFound", f"The specified job {job_id!r} does not exist.")
@@ -295,45 +316,39 @@ class Simulator:
             return _error(
                 400, "InvalidStatus", f"The job is {status}; only a Suspended job can be resumed."
             )
-        return Reply(200, _json({"RequestId": _request_id()}))
+        return Reply(200, _json({"RequestId": _request_id(), "JobId": job.id}))
 
-    def _submit(self, params: dict[str, str], headers: dict[str, str], body: bytes) -> Reply:
-        if body and "x-www-form-urlencoded" in headers.get("content-type", ""):
-            params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        if not params.get("FileURL"):
-            return _error(400, "MissingParameter", "FileURL is mandatory for this action.")
+    def _job_charge(self, params: dict[str, str]) -> Reply:
+        job = self._job(params)
+        if isinstance(job, Reply):
+            return job
+        rid = _request_id(_credit_ids)
+        return Reply(200, _json(job_charge_body(job, self.clock(), rid)))
+
+    def _user_credit(self, params: dict[str, str]) -> Reply:
+        if params["YikeUserId"] != DEMO_YIKE_USER_ID:
+            return _error(
+                404,
+                "YikeUserNotFound",
+                f"The specified Yike user {params['YikeUserId'][:64]!r} does not exist.",
+            )
+        rid = _request_id(_credit_ids)
+        return Reply(200, _json(self.credits.ice_body(self.clock(), rid)))
+
+    def _submit(self, params: dict[str, str]) -> Reply:
         if self.uploads.was_uploaded(self.base_url, params["FileURL"]) is False:
             return _error(
-                400, "InvalidParameter", "The FileURL does not exist: nothing was uploaded there."
+                400,
+                "InvalidParameter.FileURL",
+                "The FileURL does not exist: nothing was uploaded there.",
             )
-        title = params.get("Title", "")
-        if len(title.encode()) > MAX_TITLE_BYTES:
-            return _error(400, "InvalidParameter", "The Title is longer than 128 bytes.")
-        exec_mode = params.pop("ExecMode", "") or "FullPipeline"
-        if exec_mode not in ("FullPipeline", "StoryboardOnly"):
-            return _error(400, "InvalidParameter", f"ExecMode {exec_mode!r} is not valid.")
-        if params.get("ModelParams"):
-            try:
-                json.loads(params["ModelParams"])
-            except ValueError:
-                return _error(400, "InvalidParameter", "ModelParams is not valid JSON.")
-        for not_a_param in ("SkipFailureShot", "UserData"):
-            params.pop(not_a_param, None)
+        exec_mode = params.get("ExecMode") or "FullPipeline"
         job = self.book.submit(params, exec_mode, self.clock())
         self.credits.jobs.append(job)
         return Reply(200, _json({"RequestId": _request_id(), "JobId": job.id}))
 
-    def _create_upload(self, params: dict[str, str], headers: dict[str, str], body: bytes) -> Reply:
-        if body and "x-www-form-urlencoded" in headers.get("content-type", ""):
-            params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        ext = params.get("FileExt", "")
-        if not ext:
-            return _error(400, "MissingParameter", "FileExt is mandatory for this action.")
-        if ext.lower() not in FILE_EXTS:
-            return _error(400, "InvalidFileType", f"The FileExt {ext[:20]!r} is not supported.")
-        if params.get("FileType", "Media") not in FILE_TYPES:
-            return _error(400, "InvalidParameter", "The FileType is not valid.")
-        answer = self.uploads.create(self.base_url, ext.lower(), _request_id())
+    def _create_upload(self, params: dict[str, str]) -> Reply:
+        answer = self.uploads.create(self.base_url, params["FileExt"].lower(), _request_id())
         return Reply(200, _json(answer))
 
     # --- the OSS bucket uploads go to ----------------------------------------------------
@@ -414,7 +429,7 @@ class Simulator:
             for job_id in ids:
                 job = self.book.get(job_id)
                 if job is not None:
-                    truth[job_id] = get_job_body(job, now, "", self.output_url, API_VERSIONS[0])
+                    truth[job_id] = get_job_body(job, now, "", self.output_url, ICE_VERSION)
             return Reply(200, _json(truth))
         if method == "POST" and path == "/_sim/reset-stats":
             self.stats.reset()

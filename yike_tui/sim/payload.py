@@ -9,11 +9,33 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
+from yike_tui.sim.contract import YIKE_VERSION
 from yike_tui.sim.jobs import Encoding, SimJob
 
-NEW_PRODUCT_VERSION = "2026-03-19"  # the stand-alone "yike" product adds subtitles and credits
+# What the answer's JobParams holds (the SDKs' JobParams model): what a job was submitted
+# with, less what the service does not echo (ExecMode, SkipFailureShot, UserData...).
+JOB_PARAM_FIELDS = frozenset(
+    {
+        "AspectRatio",
+        "FileURL",
+        "ModelParams",
+        "NarrationVoiceId",
+        "Resolution",
+        "ShotPromptMode",
+        "ShotSplitMode",
+        "SourceType",
+        "StyleId",
+        "Title",
+        "VideoModel",
+    }
+)
+# Credits a storyboard costs to draw its elements and to film, and the final composition.
+ELEMENT_COST = Decimal("1.5")
+VIDEO_COST = Decimal("12")
+COMPOSITION_COST = Decimal("4")
 
 
 def _embed(value: Any, encoding: Encoding) -> str:
@@ -68,26 +90,31 @@ def job_result(
         result["SuccessStoryboardIds"] = ", ".join(succeeded)
     if infos or enc is not Encoding.SPARSE:
         result["StoryboardInfoList"] = _embed(infos, enc)
-    if version == NEW_PRODUCT_VERSION:
+    if version == YIKE_VERSION:
         if "OutputUrl" in result:
             result["SrtFileUrl"] = result["OutputUrl"].replace(".mp4?", ".srt?", 1)
-        done = len(succeeded)
-        result["JobCredit"] = {
-            "ElementImageGeneration": round(len(infos) * 1.5, 1),
-            "VideoGeneration": float(done * 12),
-            "VideoComposition": 4.0 if "OutputUrl" in result else 0.0,
-            "TotalCreditCost": round(
-                len(infos) * 1.5 + done * 12 + (4 if "OutputUrl" in result else 0), 1
-            ),
-        }
+        result["JobCredit"] = job_credit(len(infos), len(succeeded), "OutputUrl" in result)
     return status, result
+
+
+def job_credit(storyboards: int, done: int, composed: bool) -> dict[str, Decimal]:
+    """What a job has cost so far, exact (the API sends decimals as text)."""
+    images = storyboards * ELEMENT_COST
+    video = done * VIDEO_COST
+    composition = COMPOSITION_COST if composed else Decimal(0)
+    return {
+        "ElementImageGeneration": images,
+        "VideoGeneration": video,
+        "VideoComposition": composition,
+        "TotalCreditCost": images + video + composition,
+    }
 
 
 def get_job_body(
     job: SimJob, now: float, request_id: str, output_url: Callable[[SimJob], str], version: str
 ) -> dict[str, Any]:
     status, result = job_result(job, now, output_url, version)
-    params = dict(job.params)
+    params = {k: v for k, v in job.params.items() if k in JOB_PARAM_FIELDS}
     if job.encoding is Encoding.SPARSE:
         params = {k: v for k, v in params.items() if v}
     body: dict[str, Any] = {
@@ -101,5 +128,18 @@ def get_job_body(
     # vendor's SDK reads it).
     credit = result.pop("JobCredit", None)
     if credit is not None:
-        body["JobCredit"] = {key: f"{value:g}" for key, value in credit.items()}
+        body["JobCredit"] = {key: str(value) for key, value in credit.items()}
     return body
+
+
+def job_charge_body(job: SimJob, now: float, request_id: str) -> dict[str, Any]:
+    """``GetYikeJobCredit``: what the job was charged (a number, as its SDK types it) and
+    whether it was deducted, which happens once the job is over."""
+    status, result = job_result(job, now, lambda _: "", YIKE_VERSION)  # no URL needed
+    cost = result["JobCredit"]["TotalCreditCost"]
+    return {
+        "RequestId": request_id,
+        "JobId": job.id,
+        "JobCreditCost": float(cost),
+        "CreditStatus": "Deducted" if status in ("Succeeded", "Failed") else "Pending",
+    }

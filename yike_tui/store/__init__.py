@@ -44,6 +44,7 @@ from yike_tui.store.bulk import quiet_gc
 from yike_tui.store.db import (
     LOCK_TIMEOUT,
     SCHEMA_VERSION,
+    SUMMARISED,
     TooNew,
     Unreadable,
     connect,
@@ -104,7 +105,7 @@ MAX_EVENTS = 50_000
 PRUNE_IN_BULK = 10_000  # events beyond twice the cap: set the kept aside rather than delete
 MAX_EVENT_PAGE = 5_000  # events one read returns: the log pages through the rest
 _IMPORTED = "watchlist_imported"  # meta key: when config.toml's [[jobs]] were imported
-_SUMMARISED = "summaries_filled"  # meta key: every snapshot has its summary (schema 3)
+_SUMMARISED = SUMMARISED
 
 log = logging.getLogger(__name__)
 
@@ -405,7 +406,7 @@ class Store:
             marks = ",".join("?" * len(chunk))
             with self._lock:
                 found = self._conn.execute(
-                    "SELECT 1 FROM summaries WHERE credit_cost IS NOT NULL "
+                    "SELECT 1 FROM summaries WHERE credit_total IS NOT NULL "
                     f"AND job_id IN ({marks}) LIMIT 1",
                     chunk,
                 ).fetchone()

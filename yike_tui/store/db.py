@@ -14,8 +14,9 @@ from pathlib import Path
 
 from yike_tui import paths
 
-SCHEMA_VERSION = 4  # 2: the watch list (was [[jobs]] in config.toml); 3: job summaries;
-# 4: a summary keeps the job's credit cost
+SCHEMA_VERSION = 5  # 2: the watch list (was [[jobs]] in config.toml); 3: job summaries;
+# 4: a summary keeps the job's credit cost; 5: kept exact, as the API's decimal text
+SUMMARISED = "summaries_filled"  # meta key: every snapshot has its summary (schema 3)
 LOCK_TIMEOUT = 2.0  # seconds to wait for another process's write before going in-memory
 
 # Statement by statement: they run inside one transaction (``executescript`` would commit).
@@ -59,7 +60,7 @@ _SCHEMA = (
         failed_codes TEXT NOT NULL DEFAULT '[]',
         output_url TEXT NOT NULL DEFAULT '',
         fetched_at REAL NOT NULL DEFAULT 0,
-        credit_cost REAL,
+        credit_total TEXT,
         saved_status TEXT NOT NULL DEFAULT '',
         saved_title TEXT NOT NULL DEFAULT ''
     )""",
@@ -164,10 +165,7 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
         if not _schema_ready(conn):
             for statement in _SCHEMA:
                 conn.execute(statement)
-            # A schema 3 table gains the column (its rows: cost unknown until refetched).
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(summaries)")}
-            if "credit_cost" not in columns:
-                conn.execute("ALTER TABLE summaries ADD COLUMN credit_cost REAL")
+            _exact_credit_costs(conn)
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
@@ -180,6 +178,19 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
     # Only the rowid: ``SELECT *`` pulled a whole payload (200 MB once) into every command.
     for table in ("snapshots", "events", "watchlist", "summaries"):
         conn.execute(f"SELECT rowid FROM {table} LIMIT 1").fetchall()
+
+
+def _exact_credit_costs(conn: sqlite3.Connection) -> None:
+    """A summary keeps a job's credit cost as text (REAL affinity would round a long
+    decimal): an older table gains the column. Schema 4 kept the cost as REAL: the
+    summaries that had one are remade from their stored answers, which hold the text."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(summaries)")}
+    if "credit_total" not in columns:
+        conn.execute("ALTER TABLE summaries ADD COLUMN credit_total TEXT")
+    if "credit_cost" in columns:
+        rounded = conn.execute("DELETE FROM summaries WHERE credit_cost IS NOT NULL").rowcount
+        if rounded:  # store.fill_summaries makes what a snapshot lacks, once this is gone
+            conn.execute("DELETE FROM meta WHERE key = ?", (SUMMARISED,))
 
 
 def _schema_ready(conn: sqlite3.Connection) -> bool:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from decimal import Decimal
 from typing import Any, NamedTuple
 
+from yike_tui.amounts import amount, amount_text
 from yike_tui.models import Job, JobStatus, parse_job
 from yike_tui.redaction import unsign
 
@@ -26,7 +28,7 @@ COLUMNS = (
     "failed_codes",  # Summary.codes_json
     "output_url",
     "fetched_at",
-    "credit_cost",
+    "credit_total",
 )
 
 
@@ -44,11 +46,16 @@ class Summary(NamedTuple):
     codes_json: str  # [[error code, count], ...], most frequent first; decoded when asked
     output_url: str  # as stored: a signed query is never kept
     fetched_at: float  # when the snapshot was fetched (the row's "updated")
-    credit_cost: float | None = None  # JobCredit.TotalCreditCost (the Yike API's), if given
+    # JobCredit.TotalCreditCost (the Yike API's), if given: its decimal text, kept exact.
+    credit_total: str | None = None
 
     @property
     def status(self) -> JobStatus:
         return JobStatus.from_raw(self.status_raw) if self.status_raw else JobStatus.UNKNOWN
+
+    @property
+    def credit_cost(self) -> Decimal | None:
+        return amount(self.credit_total)
 
     @property
     def has_output(self) -> bool:
@@ -78,7 +85,7 @@ class Summary(NamedTuple):
             **JobRow.of_job(job, fetched_at, job_id)._asdict(),  # what the list shows, and:
             codes_json=json.dumps([[_text(code), n] for code, n in codes], ensure_ascii=True),
             output_url=_text(job.output_url),
-            credit_cost=job.credit.total_credit_cost if job.credit is not None else None,
+            credit_total=amount_text(job.credit.total_credit_cost) if job.credit else None,
         )
 
     @classmethod

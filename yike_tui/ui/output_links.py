@@ -8,12 +8,13 @@ or never) instead of nothing happening.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from textual.screen import Screen
 from textual.widget import Widget
 
 from yike_tui import links
+from yike_tui.api.credits import JobCharge
 from yike_tui.monitor import JobState, Monitor
 from yike_tui.redaction import is_redacted
 from yike_tui.report import render_report
@@ -36,8 +37,16 @@ class OutputLinks:
     """What the main screen does with a job's output link. Work runs as workers on the
     screen, so an error lands in its one ``on_worker_state_changed``."""
 
-    def __init__(self, screen: Screen[None], monitor: Monitor | None, copy: Copy) -> None:
+    def __init__(
+        self,
+        screen: Screen[None],
+        monitor: Monitor | None,
+        copy: Copy,
+        charges: Callable[[], Mapping[str, JobCharge]] = dict,
+    ) -> None:
+        """``charges``: what jobs were charged, as far as known (the report's column)."""
         self.screen, self.monitor, self.copy = screen, monitor, copy
+        self.charges = charges
 
     def usable(self, state: JobState | None) -> JobState | None:
         """``state`` when its job has an output URL; otherwise None, having said why."""
@@ -101,4 +110,5 @@ class OutputLinks:
         if not jobs:
             self.screen.notify("No jobs to report yet.", severity="warning")
             return
-        self.copy(render_report(jobs, "md"), f"Copied a Markdown report of {len(jobs)} job(s)")
+        report = render_report(jobs, "md", self.charges())
+        self.copy(report, f"Copied a Markdown report of {len(jobs)} job(s)")

@@ -21,9 +21,10 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from yike_tui.api.client import IceClient
-from yike_tui.api.credits import Credits
+from yike_tui.api.credits import Credits, JobCharge
 from yike_tui.credit_watch import CreditWatch
 from yike_tui.events import Event
+from yike_tui.job_charges import ChargeBook
 from yike_tui.monitor import JobState, Monitor, Update
 from yike_tui.session import Session, WatchListError
 from yike_tui.ui import welcome
@@ -78,7 +79,7 @@ class MainScreen(Screen[None]):
         self.readonly, self.problem, self.wall = readonly, problem, wall
         self.feed = EngineFeed(self, batch)  # the engine's subscriber
         self.notifier = Notifier()
-        self.outputs = OutputLinks(self, monitor, self._copy)
+        self.outputs = OutputLinks(self, monitor, self._copy, self._charges_known)
         self._held: Timer | None = None  # draws what a burst left once the batch is over
         self._ticks = 0
         self._status_drawn_at = -1.0  # monotonic: when the status bar was last brought up to date
@@ -88,6 +89,8 @@ class MainScreen(Screen[None]):
         # The balance for the status bar and a Suspended job's detail (issue 16).
         self.credit_watch: CreditWatch | None = None
         self._account_told = ""  # the account refusal a toast has said (the bar keeps it)
+        # What the job looked at was charged (the Yike product only), for its detail.
+        self.charges = ChargeBook.of_client(client, on_change=self._charge_read) if client else None
 
     @property
     def yike(self) -> YikeApp:
@@ -192,8 +195,9 @@ class MainScreen(Screen[None]):
 
     def _refresh_status(self) -> None:
         self._status_drawn_at = time.monotonic()
+        note = self.credit_watch.note if self.credit_watch else ""
         self.query_one(StatusBar).show_engine(
-            self.monitor, self.session, self.wall(), self._balance
+            self.monitor, self.session, self.wall(), self._balance, note
         )
         problem = self.monitor.status.account_problem if self.monitor else ""
         if problem and problem != self._account_told:
@@ -272,8 +276,22 @@ class MainScreen(Screen[None]):
 
     def _show_selected(self) -> None:
         state = self.selected_state()
-        self.query_one(DetailPane).show(state, self.wall(), self._balance)
+        charge = self.charges.get(state.job_id) if self.charges and state else None
+        self.query_one(DetailPane).show(state, self.wall(), self._balance, charge)
         self.query_one(StoryboardTree).show(state)
+        job = state.job if state is not None else None
+        if self.charges is not None and job is not None and self.charges.wanted(job):
+            # One look at a time: moving on cancels the wait (and the read) of the last.
+            work = self.charges.look(job)
+            self.run_worker(work, group="charges", exclusive=True, exit_on_error=False)
+
+    def _charges_known(self) -> dict[str, JobCharge]:
+        return self.charges.charges() if self.charges is not None else {}
+
+    def _charge_read(self, job_id: str) -> None:
+        state = self.selected_state()
+        if state is not None and state.job_id == job_id:
+            self._show_selected()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

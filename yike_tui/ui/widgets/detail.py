@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from decimal import Decimal
 from typing import ClassVar
 
 from rich.text import Text
@@ -11,7 +12,8 @@ from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from yike_tui.api.credits import Credits
+from yike_tui.amounts import grouped
+from yike_tui.api.credits import Credits, JobCharge
 from yike_tui.models import Job, JobCredit, JobStatus, Storyboard
 from yike_tui.monitor import JobState
 from yike_tui.presentation import ago
@@ -79,21 +81,33 @@ def credit_cost_text(credit: JobCredit) -> str:
         return ""
     total = credit.total_credit_cost
     if total is None:
-        total = sum(value for _, value in parts)
-    detail = ", ".join(f"{name} {value:,g}" for name, value in parts)
-    return f"{total:,g}" + (f" ({detail})" if detail else "")
+        total = sum((value for _, value in parts), Decimal(0))
+    detail = ", ".join(f"{name} {grouped(value)}" for name, value in parts)
+    return grouped(total) + (f" ({detail})" if detail else "")
+
+
+def charge_text(charge: JobCharge) -> str:
+    """``1,234.5, Deducted``: what GetYikeJobCredit says the job was charged."""
+    cost = grouped(charge.cost) if charge.cost is not None else "no figure"
+    return f"{cost}, {cells.safe(charge.status, 40)}" if charge.status else cost
 
 
 def suspended_for_credits(job: Job, credits: Credits | None) -> str:
     """Why a Suspended job likely stopped, when the balance says so; "" otherwise."""
     if job.status is not JobStatus.SUSPENDED or credits is None or not credits.low:
         return ""
-    left = f"{int(max(credits.remaining, 0)):,}"
+    left = f"{int(max(credits.remaining, Decimal(0))):,}"
     return f"credits ran low ({left} left): top up, then u resumes"
 
 
-def render_detail(state: JobState | None, now: float, credits: Credits | None = None) -> Text:
-    """``credits``: the account's balance when known, to explain a Suspended job."""
+def render_detail(
+    state: JobState | None,
+    now: float,
+    credits: Credits | None = None,
+    charge: JobCharge | None = None,
+) -> Text:
+    """``credits``: the account's balance when known, to explain a Suspended job;
+    ``charge``: what the job was charged, when the Yike product said (GetYikeJobCredit)."""
     text = Text()
     if state is None:
         text.append("No job selected.", style="dim")
@@ -127,6 +141,8 @@ def render_detail(state: JobState | None, now: float, credits: Credits | None = 
             _line(text, "Subtitles", cells.safe(job.srt_url))
         if job.credit is not None and (cost := credit_cost_text(job.credit)):
             _line(text, "Credits", cost)
+        if charge is not None and charge.job_id == state.job_id:
+            _line(text, "Charged", charge_text(charge))
         _line(text, "RequestId", cells.safe(job.request_id) or "–", "dim")
     if state.last_checked:
         clock = time.strftime("%H:%M:%S", time.localtime(state.last_checked))
@@ -174,5 +190,12 @@ class DetailPane(VerticalScroll):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(Text("No job selected.", style="dim"), id="detail-body", markup=False)
 
-    def show(self, state: JobState | None, now: float, credits: Credits | None = None) -> None:
-        self.query_one("#detail-body", Static).update(render_detail(state, now, credits))
+    def show(
+        self,
+        state: JobState | None,
+        now: float,
+        credits: Credits | None = None,
+        charge: JobCharge | None = None,
+    ) -> None:
+        body = render_detail(state, now, credits, charge)
+        self.query_one("#detail-body", Static).update(body)

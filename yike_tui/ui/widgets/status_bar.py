@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 
 from rich.text import Text
 from textual.widgets import Static
@@ -22,12 +23,15 @@ def render_status(
     endpoint: str,
     credentials: str,
     credits: Credits | None = None,
+    credits_note: str = "",
 ) -> Text:
     """Most important first, as a narrow terminal cuts from the right: paused, offline (and
     since when), the account refused (and what to do) or stale, then when it refreshed and
     will next, then what went wrong, then
     the credit balance and the counts; the endpoint and the credentials (which `info` shows
-    too) last. No balance (unread, or an account without Yike credits): nothing about it."""
+    too) last. No balance (unread, or an account without Yike credits): nothing about it,
+    unless ``credits_note`` says how to see it (ICE without a Yike user id), after the
+    counts."""
     status = monitor.status
     text = Text()
     if status.pause_reason:
@@ -89,6 +93,8 @@ def render_status(
             f" {STATUS_SYMBOL[job_status]}{tally.counts[job_status]}",
             style=cells.STATUS_STYLE[job_status],
         )
+    if credits is None and credits_note:  # after the counts: they matter more than a hint
+        text.append(f" · {credits_note}", style="dim")
     text.append(f" · {cells.safe(endpoint, 48)}", style="dim")
     text.append(f" · {cells.safe(credentials, 40)}", style="dim")
     return text
@@ -100,7 +106,7 @@ VERY_LOW = 1000  # red below this: the next job will likely be suspended on the 
 def credits_cell(credits: Credits) -> Text:
     """``credits 12,340``; under the vendor's 5,000 ``credits 4,200 low`` in yellow, red
     under 1,000."""
-    amount = f"credits {int(max(credits.remaining, 0)):,}"  # 4,999.6 is not "5,000 low"
+    amount = f"credits {int(max(credits.remaining, Decimal(0))):,}"  # 4,999.6 is not "5,000 low"
     if credits.remaining >= LOW_CREDITS:
         return Text(amount)
     style = "bold red" if credits.remaining < VERY_LOW else "bold yellow"
@@ -143,6 +149,7 @@ class StatusBar(Static):
         session: Session | None,
         now: float,
         credits: Credits | None = None,
+        credits_note: str = "",
     ) -> None:
         """What the engine is doing now, or that there is no connection to do it over."""
         if monitor is None or session is None:
@@ -152,6 +159,11 @@ class StatusBar(Static):
         credentials = conn.credentials.describe()
         self._show(
             render_status(
-                monitor, now, endpoint=conn.endpoint, credentials=credentials, credits=credits
+                monitor,
+                now,
+                endpoint=conn.endpoint,
+                credentials=credentials,
+                credits=credits,
+                credits_note=credits_note,
             )
         )
