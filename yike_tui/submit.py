@@ -13,15 +13,19 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from yike_tui import known_values
 from yike_tui.safe_text import clean, has_control
 
 QUERY_PARAMS = frozenset(
     {
         "AspectRatio",
         "ExecMode",
+        "KeepOriginDialogue",
         "ModelParams",
         "NarrationVoiceId",
+        "NeedCaption",
         "Resolution",
+        "ShotPromptLang",
         "ShotPromptMode",
         "SkipFailureShot",
         "Title",
@@ -30,87 +34,25 @@ QUERY_PARAMS = frozenset(
     }
 )
 FORM_PARAMS = frozenset({"FileURL", "ShotSplitMode", "SourceType", "StyleId"})
+# Taken by the Yike product's API only (its SDK has them; ICE's does not).
+YIKE_ONLY_PARAMS = {
+    "KeepOriginDialogue": "--keep-origin-dialogue",
+    "NeedCaption": "--need-caption",
+    "ShotPromptLang": "--shot-prompt-lang",
+}
 EXEC_MODES = ("FullPipeline", "StoryboardOnly")
 
-# The choices the vendor's skill (alibabacloud-yike-storyboard, SKILL.md) offers, each with
-# its one-line help. The API may know more; the CLI and the form offer these.
-SOURCE_TYPES: tuple[tuple[str, str], ...] = (
-    ("Novel", "narration, description, inner life: text to be read"),
-    ("Script", "scenes, dialogue, action: text to be performed"),
-)
-STYLES: tuple[tuple[str, str], ...] = (
-    ("RealisticPhotographyPro", "Realistic Photography Pro"),
-    ("RealisticGuzhuangPro", "Realistic Chinese Period Pro"),
-    ("RealisticPhotography", "Realistic Photography"),
-    ("RealisticGuzhuang", "Realistic Chinese Period"),
-    ("RealisticXianxia", "Realistic Xianxia (fantasy)"),
-    ("RealisticEra", "Realistic Period"),
-    ("RealisticWasteland", "Realistic Wasteland"),
-    ("GuofengAnime", "2D Chinese Style Anime"),
-    ("GuofengAnime3D", "3D Chinese Style Anime"),
-    ("Cartoon3D", "3D Cartoon"),
-    ("Photorealistic3D", "Photorealistic 3D Render"),
-    ("SciFiRealism", "Sci-Fi Realism"),
-    ("Chibi3D", "3D Chibi"),
-    ("ShojoManga", "Shojo Manga"),
-    ("NewPeriodAnime", "New Era Anime"),
-    ("FairyTale2D", "2D Fairy Tale"),
-    ("Wasteland2D", "2D Wasteland"),
-    ("InkWuxia", "Ink Wuxia"),
-    ("ShadiaoMeme", "Panda Meme Style"),
-    ("Chibi2D", "2D Chibi"),
-    ("Ghibli", "Ghibli"),
-    ("SciFiComic", "Cyberpunk"),
-    ("AmericanSuperhero", "American Superhero"),
-    ("Hokusei", "Hokusei"),
-    ("RealisticComic", "Realistic Comic"),
-    ("CinematicRealism", "Cinematic Realism (modern, urban)"),
-    ("MinimalistRealism", "Minimalist Realism"),
-    ("ShonenManga", "Shonen Manga"),
-)
-VOICES: tuple[tuple[str, str], ...] = (
-    ("sys_ClassicMiddleAgedWoman", "classic female narrator (25-45, wise)"),
-    ("sys_ClassicYoungWoman", "classic young female (18-25, intellectual)"),
-    ("sys_IntellectualYoungWoman", "intellectual young female (18-25)"),
-    ("sys_GentleYoungMan", "gentle young male (18-25)"),
-    ("sys_WiseYoungMan", "wise young male (18-25)"),
-    ("sys_ClassicYoungMan", "classic young male (18-25, charming)"),
-    ("sys_thoughtfulBoy", "thoughtful boy (10-15, well-behaved)"),
-    ("sys_SereneIntellect", "serene intellectual male (18-25, cool, rational)"),
-    ("sys_RichBassMale", "rich bass male (18-25, deep voice)"),
-    ("sys_CalmDeepMale", "calm deep male (25-40, steady)"),
-    ("sys_MajesticBaritone", "majestic baritone (40-60, authoritative)"),
-    ("sys_GravellySoulful", "gravelly soulful male (40-60, weathered)"),
-    ("sys_SweetBrightGirl", "sweet bright girl (10-15, lively)"),
-    ("sys_GracefulPoisedWoman", "graceful poised woman (18-25, elegant)"),
-    ("longbaizhi", "Long Baizhi (20-30, witty female narrator)"),
-    ("sys_YoungGracefulWoman", "young graceful woman (18-25, gentle)"),
-    ("sys_MaturePoisedWoman", "mature poised woman (25-40, graceful)"),
-    ("sys_MatureWiseWoman", "mature wise woman (25-40, elegant, wise)"),
-    ("sys_ElderlyWistfulWoman", "elderly wistful woman (40-60, nostalgic)"),
-)
-SPLIT_MODES: tuple[tuple[str, str], ...] = (
-    ("dialogue", "dialogue-heavy scripts, short dramas (Script only)"),
-    ("firstPersonNarration", "the protagonist's view, diary style"),
-    ("firstPersonNarrationPureVO", "inner monologue, prose: voice-over only"),
-    ("thirdPersonNarration", "omniscient view: fairy tales, history"),
-)
-ASPECT_RATIOS: tuple[tuple[str, str], ...] = (
-    ("9:16", "vertical, for phones (the skill's default)"),
-    ("16:9", "landscape, for YouTube and screens"),
-    ("4:3", "classic landscape"),
-    ("3:4", "classic portrait"),
-)
-RESOLUTIONS: tuple[tuple[str, str], ...] = (
-    ("720P", "HD (the skill's default)"),
-    ("1K", "higher quality"),
-    ("2K", "higher still"),
-    ("4K", "the highest"),
-)
-SHOT_PROMPT_MODES: tuple[tuple[str, str], ...] = (
-    ("multi", "several prompts a shot (the skill's choice)"),
-    ("default", "the service's default"),
-)
+# The choices offered, as (value, help), from the documented lists (``known_values``: who
+# documents each value, and for which API). A value on none of them is warned about and
+# sent all the same.
+SOURCE_TYPES = known_values.SOURCE_TYPES.choices()
+STYLES = known_values.STYLES.choices()
+VOICES = known_values.VOICES.choices()
+SPLIT_MODES = known_values.SPLIT_MODES.choices()
+ASPECT_RATIOS = known_values.ASPECT_RATIOS.choices()
+RESOLUTIONS = known_values.RESOLUTIONS.choices()
+SHOT_PROMPT_MODES = known_values.SHOT_PROMPT_MODES.choices()
+VIDEO_MODELS = known_values.VIDEO_MODELS.choices()
 NOVEL_ONLY_REFUSED = "dialogue"  # the skill: dialogue mode is for a Script, never a Novel
 
 
@@ -202,7 +144,11 @@ def build_submit(
     shot_split_mode: str | None = None,
     shot_prompt_mode: str | None = None,
     user_data: str | None = None,
+    keep_origin_dialogue: bool | None = None,
+    need_caption: bool | None = None,
+    shot_prompt_lang: str | None = None,
     file_url_from: str = "--file-url",
+    yike_api: bool = False,
 ) -> SubmitRequest:
     """The request for these flags, or SubmitInvalid naming the first bad one
     (``file_url_from`` names where the FileURL came from)."""
@@ -244,7 +190,34 @@ def build_submit(
         params["ShotPromptMode"] = _plain("--shot-prompt-mode", shot_prompt_mode)
     if user_data is not None:
         params["UserData"] = check_model_params(user_data, flag="--user-data")
+    for name, chosen in (
+        ("KeepOriginDialogue", keep_origin_dialogue),
+        ("NeedCaption", need_caption),
+    ):
+        if chosen is not None:  # off must reach the API as false, like SkipFailureShot
+            params[name] = "true" if chosen else "false"
+    if shot_prompt_lang is not None:
+        params["ShotPromptLang"] = _plain("--shot-prompt-lang", shot_prompt_lang, limit=32)
+    if not yike_api:
+        for name, flag in YIKE_ONLY_PARAMS.items():
+            if name in params:
+                raise SubmitInvalid(
+                    f"{flag} is a parameter of the Yike product's API only (--api yike); "
+                    "ICE does not take it"
+                )
     return split_params(params)
+
+
+def value_warnings(request: SubmitRequest, version: str, api_name: str) -> list[str]:
+    """One line for each value no source documents for the API in use: sent all the
+    same (the lists grow; the service is the judge)."""
+    params = {**request.query, **request.form}
+    found = []
+    for known in known_values.EVERY:
+        value = params.get(known.param)
+        if value is not None and (line := known.warning(value, version, api_name)):
+            found.append(clean(line, one_line=True))
+    return found
 
 
 def split_params(params: dict[str, str]) -> SubmitRequest:
@@ -270,6 +243,15 @@ _SUMMARY_FIELDS: tuple[tuple[str, str], ...] = (
     ("ExecMode", "Exec mode"),
     ("SkipFailureShot", "Skip failed shots"),
     ("VideoModel", "Video model"),
+    ("ShotPromptMode", "Shot prompts"),
+)
+# Shown only when chosen: most submits leave them to the service.
+_SUMMARY_WHEN_SET: tuple[tuple[str, str], ...] = (
+    ("KeepOriginDialogue", "Keep dialogue"),
+    ("NeedCaption", "Captions"),
+    ("ShotPromptLang", "Prompt language"),
+    ("ModelParams", "Model params"),
+    ("UserData", "User data"),
 )
 NO_ESTIMATE = "not estimated (the API gives no estimate; the job shows its cost once run)"
 
@@ -283,5 +265,6 @@ def summary(request: SubmitRequest, *, source: str, balance: str) -> list[tuple[
     rows = [("Source", source)]
     for name, label in _SUMMARY_FIELDS:
         rows.append((label, params.get(name, "service default")))
+    rows += [(label, params[name]) for name, label in _SUMMARY_WHEN_SET if name in params]
     rows += [("Credits", balance), ("Cost", NO_ESTIMATE)]
     return rows

@@ -151,7 +151,7 @@ def test_submit_lands_with_its_params_and_in_the_watch_list(
     )  # fmt: skip
     assert code == 0, err
     job_id = out.strip()
-    assert "added to the watch list" in err
+    assert "in the watch list" in err
     assert watched_ids() == [job_id]
     assert sim.server is not None
     params = sim.server.sim.book.get(job_id).params  # type: ignore[union-attr]
@@ -169,7 +169,7 @@ def test_submit_lands_with_its_params_and_in_the_watch_list(
     [
         (["--title", "长" * 43], "--title is 129 bytes"),
         (["--title", "t", "--model-params", "{nope"], "--model-params is not valid JSON"),
-        (["--title", "t", "--style-id", "Anime"], "--style-id 'Anime' is not one Yike offers"),
+        (["--title", "t", "--need-caption"], "--need-caption is a parameter of the Yike"),
     ],
 )
 def test_submit_refuses_bad_input_and_sends_nothing(

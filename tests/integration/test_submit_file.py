@@ -228,9 +228,6 @@ def test_an_unreadable_file_is_exit_2(
     ("flags", "message"),
     [
         (["--shot-split-mode", "dialogue", "--source-type", "Novel"], "dialogue is for a Script"),
-        (["--style-id", "ghibli"], "did you mean Ghibli?"),
-        (["--voice", "nobody"], "--voice 'nobody' is not one Yike offers"),
-        (["--resolution", "8K"], "invalid choice: '8K'"),
         (["--file-url", "https://x.test/a.txt"], "give FILE or --file-url, not both"),
         (["--user-data", "[1]"], "--user-data must be a JSON object"),
     ],

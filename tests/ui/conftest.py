@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 
 from yike_tui.api.credentials import Credentials
+from yike_tui.api.endpoints import APIS
 from yike_tui.config import Settings
 from yike_tui.session import Connection, Session
 from yike_tui.sim import (
@@ -67,13 +68,15 @@ def make_app(sim: SimulatorThread) -> AppFactory:
         ui_batch: float = 1.0,
         wall: Callable[[], float] = lambda: FIXED_WALL,
         yike_user_id: str = DEMO_YIKE_USER_ID,
+        api: str = "ice",
         **settings: object,
     ) -> YikeApp:
-        """``yike_user_id``: whose credits ICE reads (the simulator's user by default)."""
+        """``yike_user_id``: whose credits ICE reads (the simulator's user by default);
+        ``api``: the product API the client speaks (the simulator serves both)."""
         creds = Credentials(DEMO_ACCESS_KEY_ID, secret, source="test credentials")
         options = {"concurrency": 1, "rate_limit": 0.0, "clipboard": "osc52", **settings}
         session = Session(
-            conn=Connection(sim.endpoint, creds, [], yike_user_id=yike_user_id),
+            conn=Connection(sim.endpoint, creds, [], APIS[api], yike_user_id=yike_user_id),
             settings=Settings(**options),  # type: ignore[arg-type]
             job_ids=list(sim.job_ids if ids is None else ids),
             labels={},

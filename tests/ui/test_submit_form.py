@@ -273,7 +273,7 @@ async def test_at_80x24_the_submit_button_is_on_screen_and_every_field_reachable
         # tab walks the fields; the one focused is scrolled into view
         assert app.focused is not None and app.focused.id == "submit-path"  # typing at once
         seen: set[str | None] = {"submit-path"}
-        for _ in range(12):
+        for _ in range(20):  # every field and both buttons, and round again
             await pilot.press("tab")
             focused = app.focused
             assert focused is not None
@@ -284,6 +284,7 @@ async def test_at_80x24_the_submit_button_is_on_screen_and_every_field_reachable
 
             await wait_for(pilot, in_view, f"{focused.id} scrolled into view")
         assert {"submit-path", "choice-skip_failed", "submit-ok", "submit-cancel"} <= seen
+        assert {"choice-model_params", "choice-user_data", "choice-video_model"} <= seen
 
 
 async def test_the_bundled_sample_completed_with_right_arrow_runs_to_a_video(
@@ -493,3 +494,40 @@ async def test_the_summary_answered_no_sends_nothing_and_keeps_the_form(
         await wait_for(pilot, lambda: app.screen is form, "back in the form")
         assert form.query_one("#submit-path", Input).value == "rain-night.txt"
     assert opened.results == [] and sent(sim) == 0
+
+
+async def test_through_the_yike_api_the_form_offers_its_lists_and_sends_its_three_more(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
+) -> None:
+    novel_at(tmp_path)
+    app = make_app(ids=[], api="yike")
+    opened = Opened()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, app, opened, base=tmp_path)
+        styles = form.query_one("#choice-style", Select)
+        offered = {value for _, value in styles._options if isinstance(value, str)}
+        assert "AncientRomanceAnime" in offered and "Hokusei" not in offered  # the SDK's list
+        await type_path(pilot, form, "rain-night.txt")
+        title = form.query_one("#submit-title-input", Input)
+        await wait_for(pilot, lambda: title.value, "the file read")
+        form.query_one("#choice-need_caption", Select).value = "true"
+        form.query_one("#choice-keep_origin_dialogue", Select).value = "false"
+        form.query_one("#choice-shot_prompt_lang", Input).value = "en"
+        form.query_one("#choice-model_params", Input).value = '{"AudioEnable": false}'
+        await submit_confirmed(pilot, app, "Captions", "Keep dialogue", "AudioEnable")
+        await wait_for(pilot, lambda: opened.results, "the JobId")
+    assert sim.server is not None
+    job = sim.server.sim.book.get(str(opened.results[0]))
+    assert job is not None
+    assert job.params["NeedCaption"] == "true" and job.params["KeepOriginDialogue"] == "false"
+    assert job.params["ShotPromptLang"] == "en"
+
+
+async def test_through_ice_the_yike_only_fields_are_not_shown(
+    make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
+) -> None:
+    app = make_app(ids=[])
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot, app, Opened(), base=tmp_path)
+        assert not form.query("#choice-need_caption") and not form.query("#choice-shot_prompt_lang")
+        assert form.query("#choice-model_params") and form.query("#choice-video_model")

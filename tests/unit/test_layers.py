@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     "yike_tui.paths": 0,
     "yike_tui.redaction": 0,
     "yike_tui.job_ids": 0,
+    "yike_tui.known_values": 0,
     "yike_tui.exits": 0,
     "yike_tui.logs": 0,
     "yike_tui.ratelimit": 0,

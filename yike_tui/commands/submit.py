@@ -32,6 +32,7 @@ from rich.progress import Progress as Bars
 
 from yike_tui.api.client import IceClient
 from yike_tui.api.credits import describe, get_credits
+from yike_tui.api.endpoints import APIS
 from yike_tui.api.errors import ApiError
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import run_with_client
@@ -39,7 +40,7 @@ from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error, stop_if_account
 from yike_tui.novel_file import EXTENSIONS, NovelFile, NovelFileError, read_novel
 from yike_tui.redaction import redact_url
 from yike_tui.safe_text import clean, fit
-from yike_tui.session import open_watchlist
+from yike_tui.session import Connection, open_watchlist
 from yike_tui.store import Store
 from yike_tui.submit import (
     ASPECT_RATIOS,
@@ -51,12 +52,13 @@ from yike_tui.submit import (
     SPLIT_MODES,
     STYLES,
     UPLOADED_FILE_URL,
+    VIDEO_MODELS,
     VOICES,
     SubmitInvalid,
     SubmitRequest,
     build_submit,
     summary,
-    values,
+    value_warnings,
 )
 from yike_tui.submitting import (
     GUARD,
@@ -99,28 +101,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     job.add_argument(
         "--source-type",
-        choices=values(SOURCE_TYPES),
+        metavar="TYPE",
         help=f"{_inline(SOURCE_TYPES)}. With FILE: guessed from its text; else Novel",
     )
     job.add_argument("--style-id", metavar="ID", help="visual style: one of the STYLE ids below")
     job.add_argument(
         "--voice", metavar="VOICE_ID", help="narration voice: one of the VOICE ids below"
     )
-    job.add_argument("--shot-split-mode", choices=values(SPLIT_MODES), help=_inline(SPLIT_MODES))
+    job.add_argument("--shot-split-mode", metavar="MODE", help=_inline(SPLIT_MODES))
     job.add_argument(
         "--aspect-ratio",
-        choices=values(ASPECT_RATIOS),
+        metavar="RATIO",
         help=f"{_inline(ASPECT_RATIOS)}; not given: the service's default",
     )
     job.add_argument(
         "--resolution",
-        choices=values(RESOLUTIONS),
+        metavar="RES",
         help=f"{_inline(RESOLUTIONS)}; not given: the service's default",
     )
-    job.add_argument(
-        "--shot-prompt-mode", choices=values(SHOT_PROMPT_MODES), help=_inline(SHOT_PROMPT_MODES)
-    )
-    job.add_argument("--video-model", metavar="MODEL", help="e.g. wan2.6-r2v-flash")
+    job.add_argument("--shot-prompt-mode", metavar="MODE", help=_inline(SHOT_PROMPT_MODES))
+    job.add_argument("--video-model", metavar="MODEL", help=_inline(VIDEO_MODELS))
     job.add_argument(
         "--exec-mode",
         choices=EXEC_MODES,
@@ -135,6 +135,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     job.add_argument(
         "--user-data", metavar="JSON", help='e.g. \'{"NotifyAddress": "https://..."}\''
     )
+    yike = parser.add_argument_group("the Yike product's API only (--api yike)")
+    yike.add_argument(
+        "--keep-origin-dialogue",
+        action=argparse.BooleanOptionalAction,
+        help="keep the original dialogue in the final video (the API's default: on)",
+    )
+    yike.add_argument(
+        "--need-caption",
+        action=argparse.BooleanOptionalAction,
+        help="burn captions into the video",
+    )
+    yike.add_argument("--shot-prompt-lang", metavar="LANG", help="the language of shot prompts")
     parser.add_argument("--watch", action="store_true", help="open the TUI on the new job")
     parser.add_argument(
         "--yes",
@@ -155,20 +167,15 @@ def _title_from(path: Path) -> str:
     return title
 
 
-def _choice(flag: str, value: str | None, choices: tuple[tuple[str, str], ...]) -> None:
-    if value is not None and value not in values(choices):
-        near = [v for v in values(choices) if v.lower() == value.lower()]
-        hint = f"; did you mean {near[0]}?" if near else "; see `yike-tui submit --help`"
-        raise UsageError(
-            f"{flag} {clean(value[:60], one_line=True)!r} is not one Yike offers{hint}"
-        )
-
-
 def request_from(
-    args: argparse.Namespace, file_url: str | None = None, *, file_url_from: str = "--file-url"
+    args: argparse.Namespace,
+    file_url: str | None = None,
+    *,
+    file_url_from: str = "--file-url",
+    yike_api: bool = True,
 ) -> SubmitRequest:
-    _choice("--style-id", args.style_id, STYLES)
-    _choice("--voice", args.voice, VOICES)
+    """The request the flags ask for; a usage error names the first bad one. Values no
+    list documents are not refused here (``value_warnings`` says so, and they are sent)."""
     try:
         return build_submit(
             file_url=file_url or args.file_url,
@@ -185,7 +192,11 @@ def request_from(
             shot_split_mode=args.shot_split_mode,
             shot_prompt_mode=args.shot_prompt_mode,
             user_data=args.user_data,
+            keep_origin_dialogue=args.keep_origin_dialogue,
+            need_caption=args.need_caption,
+            shot_prompt_lang=args.shot_prompt_lang,
             file_url_from=file_url_from,
+            yike_api=yike_api,
         )
     except SubmitInvalid as exc:
         raise UsageError(str(exc)) from None
@@ -340,7 +351,7 @@ class _Stops:
 async def _submit(
     client: IceClient,
     _ids: list[str],
-    _conn: object,
+    conn: Connection,
     *,
     args: argparse.Namespace,
     novel: NovelFile | None,
@@ -348,8 +359,11 @@ async def _submit(
     stops: _Stops,
 ) -> Submitted | None:
     stops.install()
+    yike_api = conn.api.version == APIS["yike"].version
+    check = request_from(args, _CHECK_URL if novel is not None else None, yike_api=yike_api)
+    for warning in value_warnings(check, conn.api.version, conn.api.name):
+        print(f"yike-tui: warning: {warning}", file=sys.stderr)
     balance = await _balance(client)
-    check = request_from(args, _CHECK_URL if novel is not None else None)
     if args.ask and not await _confirmed(check, _source(args, novel), balance):
         print("yike-tui: not submitted", file=sys.stderr)
         return None
@@ -368,7 +382,7 @@ async def _submit(
             return None
         print(f"uploaded {clean(novel.path.name, one_line=True)} ({novel.chars:,} characters)",
               file=sys.stderr, flush=True)  # fmt: skip
-        request = request_from(args, file_url, file_url_from=UPLOADED_FILE_URL)
+        request = request_from(args, file_url, file_url_from=UPLOADED_FILE_URL, yike_api=yike_api)
     stops.sending = True  # from here a stop waits: the answer may hold a job
     try:
         return await submit_and_keep(client, request, store=store)

@@ -9,9 +9,10 @@ against those SDKs. Two parameters the SDKs leave optional are refused when miss
 the same, as there is nothing to answer without them: the JobId of a job action, and a
 submit's FileURL.
 
-Style and voice ids are judged by the lists the submit command offers (``yike_tui.submit``:
-one home for them); an unknown one is ``InvalidStyleId`` / ``InvalidVoiceId``, the codes
-the vendor's skill names.
+Values are judged by the lists of ``yike_tui.known_values`` (one home for them): on the
+Yike product's API, what its SDK documents; on ICE, whose SDK lists none, what the skill
+or the newer SDK documents. An unknown style or voice is ``InvalidStyleId`` /
+``InvalidVoiceId``, the codes the vendor's skill names.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl
 
+from yike_tui import known_values
 from yike_tui.sim.uploads import FILE_EXTS, FILE_TYPES
-from yike_tui.submit import EXEC_MODES, STYLES, VOICES, values
+from yike_tui.submit import EXEC_MODES
 
 ICE_VERSION = "2020-11-09"
 YIKE_VERSION = "2026-03-19"
@@ -32,12 +34,12 @@ MAX_TITLE_BYTES = 128
 Place = Literal["query", "body"]
 
 # The Yike product's SDK lists these valid values; ICE's documents none for them.
-YIKE_ASPECT_RATIOS = ("16:9", "9:16", "4:3", "3:4")
-YIKE_RESOLUTIONS = ("720P", "1080P", "2K", "4K")
-YIKE_SHOT_PROMPT_MODES = ("multi", "default")
-YIKE_SHOT_SPLIT_MODES = ("firstPersonNarration",)
-YIKE_SOURCE_TYPES = ("Novel",)
-YIKE_VIDEO_MODELS = ("wan2.6-r2v-flash",)
+YIKE_ASPECT_RATIOS = known_values.ASPECT_RATIOS.documented_for(YIKE_VERSION)
+YIKE_RESOLUTIONS = known_values.RESOLUTIONS.documented_for(YIKE_VERSION)
+YIKE_SHOT_PROMPT_MODES = known_values.SHOT_PROMPT_MODES.documented_for(YIKE_VERSION)
+YIKE_SHOT_SPLIT_MODES = known_values.SPLIT_MODES.documented_for(YIKE_VERSION)
+YIKE_SOURCE_TYPES = known_values.SOURCE_TYPES.documented_for(YIKE_VERSION)
+YIKE_VIDEO_MODELS = known_values.VIDEO_MODELS.documented_for(YIKE_VERSION)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ _JOB_ID = Param("JobId", required=True)
 
 
 def _submit(yike: bool) -> tuple[Param, ...]:
+    version = YIKE_VERSION if yike else ICE_VERSION
+
     def documented(*allowed: str) -> Callable[[], tuple[str, ...]] | None:
         return _fixed(*allowed) if yike else None
 
@@ -106,7 +110,11 @@ def _submit(yike: bool) -> tuple[Param, ...]:
         Param("AspectRatio", choices=documented(*YIKE_ASPECT_RATIOS)),
         Param("ExecMode", choices=lambda: EXEC_MODES),
         Param("ModelParams", check=_json_object),
-        Param("NarrationVoiceId", choices=lambda: values(VOICES), invalid_code="InvalidVoiceId"),
+        Param(
+            "NarrationVoiceId",
+            choices=lambda: known_values.VOICES.documented_for(version),
+            invalid_code="InvalidVoiceId",
+        ),
         Param("Resolution", choices=documented(*YIKE_RESOLUTIONS)),
         Param("ShotPromptMode", choices=documented(*YIKE_SHOT_PROMPT_MODES)),
         Param("SkipFailureShot", check=_bool),
@@ -116,7 +124,12 @@ def _submit(yike: bool) -> tuple[Param, ...]:
         Param("FileURL", "body", required=True),
         Param("ShotSplitMode", "body", choices=documented(*YIKE_SHOT_SPLIT_MODES)),
         Param("SourceType", "body", choices=documented(*YIKE_SOURCE_TYPES)),
-        Param("StyleId", "body", choices=lambda: values(STYLES), invalid_code="InvalidStyleId"),
+        Param(
+            "StyleId",
+            "body",
+            choices=lambda: known_values.STYLES.documented_for(version),
+            invalid_code="InvalidStyleId",
+        ),
     )
     if not yike:
         return common

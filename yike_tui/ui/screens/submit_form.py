@@ -35,6 +35,7 @@ from textual.worker import Worker, WorkerState
 
 from yike_tui.api.client import IceClient
 from yike_tui.api.credits import LOW_CREDITS, Credits, describe, get_credits
+from yike_tui.api.endpoints import APIS
 from yike_tui.api.errors import ApiError
 from yike_tui.novel_file import (
     EXTENSIONS,
@@ -74,6 +75,11 @@ ERROR_CHARS = 200  # an error line is cut here: one line in an 80-column dialog
 def _one_line(message: object) -> str:
     """A message for the form: signed queries cut, control characters shown, one line."""
     return safe(str(unsign(str(message))), ERROR_CHARS)
+
+
+def _on_off(value: object) -> bool | None:
+    """A Yike on/off choice: None when left to the API."""
+    return None if value is None else value == "true"
 
 
 def title_from(path: Path) -> str:
@@ -153,6 +159,8 @@ class SubmitForm(ModalScreen[str | None]):
         self._sending = False  # the submit call is out: esc must not pretend to undo it
         self._loop_thread = threading.get_ident()
         self.credits: Credits | None = None  # the balance, once read
+        # The Yike product's API takes three parameters more (the form shows them).
+        self.yike_api = client is not None and client.version == APIS["yike"].version
         self._errors: dict[str, str] = {}  # what each message line shows
 
     # --- layout ------------------------------------------------------------------------------
@@ -181,7 +189,7 @@ class SubmitForm(ModalScreen[str | None]):
                 )
                 yield Input(id="submit-title-input", compact=True, max_length=MAX_TITLE_BYTES)
                 yield Label("", id="submit-title-error", classes="field-error", markup=False)
-                yield SubmitChoices(id="submit-choices")
+                yield SubmitChoices(yike=self.yike_api, id="submit-choices")
                 yield Label("", id="submit-choices-error", classes="field-error", markup=False)
                 yield NovelPreview(id="submit-preview")
             yield Label("", id="submit-credits", markup=False)
@@ -319,7 +327,15 @@ class SubmitForm(ModalScreen[str | None]):
             resolution=values["resolution"],
             exec_mode=values["exec_mode"],
             skip_failure_shot=bool(values["skip_failed"]),
+            shot_prompt_mode=values["shot_prompt_mode"],
+            video_model=values["video_model"],
+            model_params=values["model_params"],
+            user_data=values["user_data"],
+            keep_origin_dialogue=_on_off(values.get("keep_origin_dialogue")),
+            need_caption=_on_off(values.get("need_caption")),
+            shot_prompt_lang=values.get("shot_prompt_lang"),
             file_url_from=file_url_from,
+            yike_api=self.yike_api,
         )
         return request
 
