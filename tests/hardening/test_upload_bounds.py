@@ -83,28 +83,46 @@ async def gzip_refusal(server: Hostile, r: asyncio.StreamReader, w: asyncio.Stre
         server.most_sent = max(server.most_sent, sent)
 
 
+# Runs the CLI and, at its exit, keeps its own /proc status: VmHWM is the peak RSS of this
+# program alone (a fork's copy of the big test process, which wait4's ru_maxrss would
+# count, is gone once exec starts a new address space).
+_MEASURED = (
+    "import atexit, os, runpy, shutil, sys;"
+    "atexit.register(lambda: shutil.copy('/proc/self/status', os.environ['STATUS_TO']));"
+    "sys.argv = ['yike-tui', *sys.argv[1:]];"
+    "runpy.run_module('yike_tui', run_name='__main__')"
+)
+
+
+def _peak_rss(status: Path) -> int:
+    for line in status.read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM in the child's status")
+
+
 def submit_measured(novel: Path) -> tuple[int, str, str, int]:
     """``yike-tui submit`` as a child process: exit code, stdout, stderr, and its own peak
-    RSS in bytes (``wait4`` reports that child alone, not the max over every child)."""
+    RSS in bytes."""
     out_path, err_path = novel.with_suffix(".out"), novel.with_suffix(".err")
+    status_path = novel.with_suffix(".status")
     with out_path.open("wb") as out, err_path.open("wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "yike_tui", "submit", str(novel), "--source-type", "Novel"],
+            [sys.executable, "-c", _MEASURED, "submit", str(novel), "--source-type", "Novel"],
             stdout=out,
             stderr=err,
             stdin=subprocess.DEVNULL,
-            env=os.environ.copy(),
+            env={**os.environ, "STATUS_TO": str(status_path)},
             cwd=ROOT,
         )
     guard = threading.Timer(GUARD, proc.kill)  # a hang fails the test, never the run
     guard.start()
     try:
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc.wait()
     finally:
         guard.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
     text = (out_path.read_text(encoding="utf-8"), err_path.read_text(encoding="utf-8"))
-    return proc.returncode, *text, usage.ru_maxrss * 1024
+    return proc.returncode, *text, _peak_rss(status_path)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from yike_tui.api.endpoints import APIS
 from yike_tui.api.errors import ApiError, ErrorKind, account_problem
 from yike_tui.monitor import ACCOUNT_EVERY, Monitor, Update
 from yike_tui.sim import SimServer, running_simulator
+from yike_tui.sim.credits import DEMO_YIKE_USER_ID
 
 WALL = 1_790_000_000.0
 INTERVAL = 30.0
@@ -78,7 +79,9 @@ async def test_through_the_yike_product_api_the_other_api_to_try_is_ice(sim: Sim
 
 
 async def test_every_action_of_the_account_is_refused_alike(sim: SimServer) -> None:
-    async with IceClient(DEMO, endpoint=sim.endpoint, retries=0) as client:
+    async with IceClient(
+        DEMO, endpoint=sim.endpoint, retries=0, yike_user_id=DEMO_YIKE_USER_ID
+    ) as client:
         calls = {
             "resume": client.resume_job(sim.sim.book.ids[0]),
             "submit": client.submit_job({"Title": "t"}, {"FileURL": "https://e/x.txt"}),
@@ -97,7 +100,7 @@ async def test_the_simulator_switch_turns_the_account_on_and_off_over_http(
     job_id = sim.sim.book.ids[0]
     async with (
         httpx.AsyncClient(base_url=sim.endpoint) as http,
-        IceClient(DEMO, endpoint=sim.endpoint, retries=0) as client,
+        IceClient(DEMO, endpoint=sim.endpoint, retries=0, yike_user_id=DEMO_YIKE_USER_ID) as client,
     ):
         assert (await http.post("/_sim/account?enabled=1")).json() == {"account_enabled": True}
         assert (await client.get_job(job_id)).id == job_id
@@ -149,7 +152,9 @@ async def test_the_engine_holds_one_account_state_and_marks_no_job(sim: SimServe
 async def test_the_running_engine_recovers_by_itself_when_the_account_is_enabled(
     sim: SimServer,
 ) -> None:
-    async with IceClient(DEMO, endpoint=sim.endpoint, retries=0) as client:
+    async with IceClient(
+        DEMO, endpoint=sim.endpoint, retries=0, yike_user_id=DEMO_YIKE_USER_ID
+    ) as client:
         monitor = Monitor(client, interval=INTERVAL, rate_limit=0, account_every=0.2)
         ids = sim.sim.book.ids[:3]
         monitor.add(ids)

@@ -22,6 +22,7 @@ from yike_tui.sim import (
     SimServer,
     running_simulator,
 )
+from yike_tui.sim.credits import DEMO_YIKE_USER_ID
 
 NO_RAM = Credentials(DEMO_NO_PERMISSION_KEY_ID, DEMO_ACCESS_KEY_SECRET, source="test")
 
@@ -33,7 +34,9 @@ async def sim() -> AsyncIterator[SimServer]:
 
 
 async def test_a_permission_hint_names_the_action_refused(sim: SimServer) -> None:
-    async with IceClient(NO_RAM, endpoint=sim.endpoint, retries=0) as client:
+    async with IceClient(
+        NO_RAM, endpoint=sim.endpoint, retries=0, yike_user_id=DEMO_YIKE_USER_ID
+    ) as client:
         calls = {
             "GetYikeStoryboardJob": client.get_job(sim.sim.book.ids[0]),
             "CreateYikeAssetUpload": client.call("CreateYikeAssetUpload", {"FileExt": "txt"}),
