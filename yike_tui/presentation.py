@@ -40,3 +40,24 @@ def ago(seconds: float) -> str:
         if seconds >= size:
             return f"{int(seconds // size)}{unit} ago"
     return f"{int(seconds)}s ago"
+
+
+def why_no_output(job: Job) -> tuple[bool, str]:
+    """Why ``job`` has no output URL: (whether one may still come, why), the same words in
+    the CLI and the TUI. "Yet" only for what will come: a failed job or a storyboards-only
+    job never gets one. A Suspended job's resume hint is the caller's (a key, a command)."""
+    if job.status is JobStatus.FAILED:
+        return False, "the job failed"
+    if job.status is JobStatus.SUCCEEDED:
+        if _storyboards_only(job.params.get("ExecMode", ""), job.storyboards):
+            return False, "storyboards only (open them in the Yike editor)"
+        return False, "the job succeeded without one"
+    return True, f"the job is {clean(job.status_raw or job.status.value, one_line=True)[:16]}"
+
+
+def _storyboards_only(exec_mode: str, storyboards: tuple[Storyboard, ...]) -> bool:
+    # The API does not echo ExecMode; a StoryboardOnly job ends with its storyboards created
+    # (Editing/CreateSucc) and none produced.
+    if exec_mode == "StoryboardOnly":
+        return True
+    return bool(storyboards) and all(sb.sub_status == "CreateSucc" for sb in storyboards)

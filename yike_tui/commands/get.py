@@ -17,8 +17,8 @@ from yike_tui.commands.deadline import add_timeout_argument, fetcher_within
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import command_ids, run_with_client
 from yike_tui.exits import EXIT_API, EXIT_OK, error, stop_if_account
-from yike_tui.models import Job
-from yike_tui.presentation import STATUS_SYMBOL, storyboard_symbol
+from yike_tui.models import Job, JobStatus
+from yike_tui.presentation import STATUS_SYMBOL, storyboard_symbol, why_no_output
 from yike_tui.safe_text import clean
 
 
@@ -53,7 +53,16 @@ def format_job(job: Job) -> str:
             )
     if job.failed_shots:
         lines.append(f"  Failed shots: {len(job.failed_shots)}")
-    lines.append(f"  Output:      {c(job.output_url, one_line=True) or '(not yet)'}")
+    if job.output_url:
+        lines.append(f"  Output:      {c(job.output_url, one_line=True)}")
+    else:
+        will_come, why = why_no_output(job)
+        lines.append(f"  Output:      {'not yet' if will_come else 'none'}: {why}")
+    if job.status is JobStatus.SUSPENDED:
+        lines.append(
+            "  Resume:      fix its failed shots in the Yike editor, then "
+            f"`yike-tui resume {c(job.id, one_line=True)}`"
+        )
     if job.srt_url:
         lines.append(f"  Subtitles:   {c(job.srt_url, one_line=True)}")
     lines.append(f"  RequestId:   {c(job.request_id, one_line=True)}")

@@ -34,6 +34,9 @@ def parse_job_ids(raw: Iterable[str]) -> list[str]:
 def command_ids(args: argparse.Namespace, *, missing: str | None = NEED_IDS) -> list[str]:
     """The JobIds given; none is a usage error (``missing``) unless --demo or ``missing`` is
     None (the command has another source, e.g. the watch list)."""
+    if any(not raw.strip(" \t\n\r,") for raw in args.job_ids):
+        # `get ''` is a slip (an empty variable), not a request for the demo's jobs
+        raise UsageError("a JobId is empty")
     ids = parse_job_ids(args.job_ids)
     if not ids and missing is not None and not getattr(args, "demo", False):
         raise UsageError(missing)

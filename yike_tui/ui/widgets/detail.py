@@ -14,9 +14,9 @@ from textual.widgets import Static
 
 from yike_tui.amounts import grouped
 from yike_tui.api.credits import Credits, JobCharge
-from yike_tui.models import Job, JobCredit, JobStatus, Storyboard
+from yike_tui.models import Job, JobCredit, JobStatus
 from yike_tui.monitor import JobState
-from yike_tui.presentation import ago
+from yike_tui.presentation import ago, why_no_output
 from yike_tui.redaction import is_redacted, redact_url
 from yike_tui.safe_text import clean
 from yike_tui.ui import cells
@@ -33,24 +33,12 @@ def missing_output(state: JobState) -> tuple[bool, str]:
         if state.error is not None:
             return False, "the job could not be fetched (see its last error)"
         return True, "the job has not been fetched"
-    if job.status is JobStatus.FAILED:
-        return False, "the job failed"
-    if job.status is JobStatus.SUCCEEDED:
-        if _storyboards_only(job.params.get("ExecMode", ""), job.storyboards):
-            return False, "storyboards only (open them in the Yike editor: the tree, o)"
-        return False, "the job succeeded without one"
-    status = cells.safe(job.status_raw or job.status.value, 16)
+    will_come, why = why_no_output(job)
+    if job.status is JobStatus.SUCCEEDED and why.startswith("storyboards only"):
+        return False, "storyboards only (open them in the Yike editor: the tree, o)"
     if job.status is JobStatus.SUSPENDED:
-        return True, f"the job is {status} (u resumes it)"
-    return True, f"the job is {status}"
-
-
-def _storyboards_only(exec_mode: str, storyboards: tuple[Storyboard, ...]) -> bool:
-    # The API does not echo ExecMode; a StoryboardOnly job ends with its storyboards created
-    # (Editing/CreateSucc) and none produced.
-    if exec_mode == "StoryboardOnly":
-        return True
-    return bool(storyboards) and all(sb.sub_status == "CreateSucc" for sb in storyboards)
+        return True, f"{why} (u resumes it)"
+    return will_come, why
 
 
 def no_output_message(state: JobState) -> str:
