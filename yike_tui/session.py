@@ -360,8 +360,13 @@ def open_session(
     ``require_jobs`` makes an empty watch list a usage error, before credentials are sought.
     """
     demo = bool(getattr(args, "demo", False))
-    config, config_error = (None, "") if demo else _load_config()
+    config, config_error = _load_config()
+    if demo:  # the demo's own settings; [keys] honoured, to try a rebinding on it
+        keys = dict(config.settings.keys) if config else {}
+        config, config_error = None, ""
     settings = config.settings if config else Settings()
+    if demo:
+        settings.keys = keys
     interval = getattr(args, "interval", None)
     if interval is not None:
         settings.interval = interval

@@ -29,7 +29,7 @@ from yike_tui.redaction import redact_url
 from yike_tui.session import Session
 from yike_tui.submitting import GUARD
 from yike_tui.ui.cells import safe
-from yike_tui.ui.keys import APP_KEYS, key_display
+from yike_tui.ui.keys import APP_KEYS, checked_keymap, key_display
 from yike_tui.ui.screens.main import UI_BATCH, MainScreen
 
 NARROW = 110  # columns under which the panes stack
@@ -114,10 +114,13 @@ class YikeApp(App[int]):
         return self._main
 
     def on_mount(self) -> None:
+        notices = list(self.session.notices) if self.session else []
         if self.session is not None:
-            self.set_keymap(self.session.settings.keys)
+            keymap, unbound = checked_keymap(self.session.settings.keys)
+            self.set_keymap(keymap)
+            notices += unbound
             self._apply_theme(self.session.settings.theme)
-        for notice in self.session.notices if self.session else []:
+        for notice in notices:
             self.notify(notice, title="Note", severity="warning", timeout=15, markup=False)
         self._handle_signals()
         if self.monitor is not None:

@@ -4,11 +4,13 @@ one rebinding moves them all."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.keys import KEY_NAME_REPLACEMENTS, KEY_TO_UNICODE_NAME, Keys
 
 
 def bound_keys(binding: Binding, keymap: Mapping[str, str]) -> list[str]:
@@ -93,6 +95,14 @@ MAIN_KEYS = tuple(
 )
 
 
+# The job table's movement: the arrows, home/end, and vi's keys beside them.
+TABLE_MOVE_KEYS: tuple[Binding, ...] = (
+    _b("up,k", "cursor_up", "Up", "up", show=False),
+    _b("down,j", "cursor_down", "Down", "down", show=False),
+    _b("home,g", "top", "Top", "top", show=False),
+    _b("end,G", "bottom", "Bottom", "bottom", show=False),
+)
+
 # Panes that scroll (the detail pane, the help screen): j/k a line, g/G the top/bottom. The
 # arrows, home/end and pgup/pgdn come with Textual's scrolling containers.
 SCROLL_KEYS: tuple[Binding, ...] = (
@@ -116,3 +126,80 @@ STORYBOARD_KEYS: tuple[Binding, ...] = (
     _b("y", "copy_editor_link", "Copy editor link", "copy_id"),
     _b("o", "open_editor", "Open editor", "open"),
 )
+
+
+# --- config.toml's [keys], checked -----------------------------------------------------------
+
+_MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+_NAMED_KEYS = frozenset(key.value.rpartition("+")[2] for key in Keys)
+_UNICODE_NAMES = {short: long for long, short in KEY_NAME_REPLACEMENTS.items()}
+# The keys a rebinding never takes away: a user can always move with the arrows.
+_KEPT = frozenset({"up", "down", "home", "end", "pageup", "pagedown"})
+
+
+def is_key_name(key: str) -> bool:
+    """``ctrl+r``, ``n``, ``f5``, ``question_mark``, ``slash``: a key Textual can bind."""
+    *modifiers, base = key.split("+")
+    if not base or any(m not in _MODIFIERS for m in modifiers):
+        return False
+    if len(base) == 1:
+        return base.isprintable() and not base.isspace()
+    if base in _NAMED_KEYS:
+        return True
+    name = _UNICODE_NAMES.get(base, base)
+    try:
+        unicodedata.lookup(KEY_TO_UNICODE_NAME.get(name, name.upper().replace("_", " ")))
+    except KeyError:
+        return False
+    return True
+
+
+_ALL = (*KEYS, *TABLE_MOVE_KEYS, *SCROLL_KEYS, *TREE_KEYS, *STORYBOARD_KEYS)
+
+
+def _defaults() -> dict[str, list[str]]:
+    """Every binding id config.toml may rebind, with its own keys (first binding wins)."""
+    found: dict[str, list[str]] = {}
+    for binding in _ALL:
+        if binding.id and binding.id not in found:
+            found[binding.id] = bound_keys(binding, {})
+    return found
+
+
+def _described(action: str) -> str:
+    return next((b.description for b in _ALL if b.id == action), action)
+
+
+def checked_keymap(wanted: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """config.toml's ``[keys]`` made safe to install, and one warning per rebinding left out.
+
+    Left out: an action that does not exist, a value that is not a key, a key another
+    action has (it would silently take it away). The arrows, home/end and page keys of a
+    movement action stay bound whatever it is rebound to.
+    """
+    defaults = _defaults()
+    warnings: list[str] = []
+    taken = {key: action for action, keys in defaults.items() for key in keys}
+    keymap: dict[str, str] = {}
+    for action, value in wanted.items():
+        shown = f"[keys] {action} = {value!r}"
+        if action not in defaults:
+            warnings.append(f"{shown}: no such action (ignored); `?` lists them")
+            continue
+        keys = [key.strip() for key in value.split(",")]
+        bad = [key for key in keys if not is_key_name(key)]
+        if bad:
+            warnings.append(f"{shown}: {bad[0]!r} is not a key name (ignored)")
+            continue
+        clash = next((k for k in keys if taken.get(k, action) != action), None)
+        if clash is not None:
+            other = taken[clash]  # a rebinding never silently takes a key away
+            warnings.append(f"{shown}: {clash} is {_described(other)}'s already (ignored)")
+            continue
+        for key in defaults[action]:  # its old keys are free for the actions after it
+            if taken.get(key) == action:
+                del taken[key]
+        kept = [key for key in defaults[action] if key in _KEPT and key not in keys]
+        keymap[action] = ",".join([*kept, *keys])
+        taken.update(dict.fromkeys(keymap[action].split(","), action))
+    return keymap, warnings

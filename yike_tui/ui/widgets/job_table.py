@@ -38,6 +38,7 @@ from textual.strip import Strip
 from yike_tui.models import JobStatus
 from yike_tui.monitor import JobState
 from yike_tui.ui import cells
+from yike_tui.ui.keys import TABLE_MOVE_KEYS
 
 COLUMNS = (  # (key, header, width); the title takes what the others leave
     ("status", "Status", 11),
@@ -123,10 +124,7 @@ _SORT_KEYS: dict[str, Callable[[JobState], Any]] = {
 
 class JobTable(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor_up", "Up", show=False, id="up"),
-        Binding("down,j", "cursor_down", "Down", show=False, id="down"),
-        Binding("home,g", "top", "Top", show=False, id="top"),
-        Binding("end,G", "bottom", "Bottom", show=False, id="bottom"),
+        *TABLE_MOVE_KEYS,
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("enter", "select", "Detail", show=False),
