@@ -2,20 +2,43 @@
 
 Pure and offline: the limits are the vendor's (``.txt`` or ``.docx``, at most 5 MB, at most
 30,000 characters of text), so a file Yike would refuse is refused here with one line
-naming what is wrong, and nothing is uploaded. The file is read once, without following a
-symlink and bounded (``safe_read``); a ``.docx`` is a zip whose text is the paragraphs of
-``word/document.xml``, read with a cap on the inflated size (a zip bomb stops there) and
-without an XML parser (no entity expansion can happen: a DOCTYPE is refused).
+naming what is wrong and what to do, and nothing is uploaded. The file is read once,
+without following a symlink and bounded (``safe_read``).
+
+A ``.txt`` is UTF-8 (with or without a BOM), UTF-16 with a BOM, or GB18030 (GBK, GB2312).
+GB18030 decodes nearly any bytes, so a Big5 or Shift-JIS novel would go up garbled: when a
+file is not UTF-8, ``charset-normalizer`` tells its encoding from at most its first 64 KiB,
+and only GB18030 is read (strictly, the whole file); any other encoding is refused with the
+``iconv`` line that converts it.
+
+A ``.docx`` is a zip whose text is the paragraphs of ``word/document.xml``. The zip is
+checked first (at most a few thousand parts, no encrypted part; a password-protected Word
+file is not a zip at all but an OLE compound file), and whatever the zip library raises on a
+broken file becomes one line. The XML is inflated in 64 KiB chunks, never past 32 MiB (a
+zip bomb stops there), into expat behind ``defusedxml`` (a DTD, an entity declaration or an
+external reference is refused, so no entity can expand): one pass, linear in the input,
+building no tree, with caps on nesting depth, on elements and on the size of one tag, so a
+hostile document costs a bounded time and the parse, which returns to Python at every
+element, never holds the GIL for long.
 """
 
 from __future__ import annotations
 
-import html
+import codecs
 import io
+import lzma
 import re
+import shlex
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
 
 from yike_tui.safe_read import NotReadable, read_regular
 
@@ -24,9 +47,65 @@ MAX_CHARS = 30_000
 EXTENSIONS = (".txt", ".docx")
 # The XML of 30,000 characters is far below this; more is a bomb or not a novel.
 MAX_DOCX_XML_BYTES = 32 * 1024 * 1024
+# A Word file has a few dozen parts (a few hundred with many pictures).
+MAX_DOCX_ENTRIES = 10_000
+# Word nests tables and text boxes a few dozen deep at most.
+MAX_XML_DEPTH = 256
+# 30,000 characters, each in a run of its own with a dozen formatting elements, stay under
+# this; a hostile document reaches it in well under a second.
+MAX_XML_ELEMENTS = 1_000_000
+# One tag (attributes and all), comment or processing instruction. Expat before 2.6
+# re-reads an unfinished token from its start on every chunk fed, so a token is also read
+# in chunks that grow with it (linear); this cap bounds the one C call that ends it.
+MAX_XML_TOKEN_BYTES = 1024 * 1024
+_XML_CHUNK = 64 * 1024
+# Enough text to tell an encoding; a novel of 30,000 two-byte characters nearly fills it.
+_DETECT_BYTES = 64 * 1024
 
-_PARAGRAPH = re.compile(r"<w:p[\s>].*?</w:p>|<w:p/>", re.S)
-_RUN_TEXT = re.compile(r"<w:t(?:\s[^>]*)?>(.*?)</w:t>|<w:tab/>|<w:br/>", re.S)
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_DOCUMENT, _P, _R, _T = f"{_W}document", f"{_W}p", f"{_W}r", f"{_W}t"
+_RUN_CHARS = {f"{_W}tab": "\t", f"{_W}br": "\n", f"{_W}cr": "\n"}
+# What Word shows instead when it understands the Choice beside it: the same text again.
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # an OLE stream's name
+# What zipfile raises on a broken or hostile archive: encrypted parts (RuntimeError), lying
+# offsets (ValueError), bad compressed data (zlib, lzma, bz2's OSError, EOFError), short
+# headers (struct), names that are not UTF-8 (ValueError), unknown methods (NotImplemented).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    RuntimeError,
+    ValueError,
+    OverflowError,
+    NotImplementedError,
+    EOFError,
+    OSError,
+    zlib.error,
+    lzma.LZMAError,
+    struct.error,
+)
+
+# The GB family: GB18030 reads all of it.
+_GB = frozenset({"gb18030", "gbk", "gb2312", "hz"})
+# Without a BOM these are told from byte patterns alone, which short Chinese text fakes.
+_NOT_GUESSED = ["utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le"]
+# Python's codec names where iconv spells them otherwise.
+_ICONV = {
+    "big5hkscs": "BIG5-HKSCS",
+    "shift_jis": "SHIFT_JIS",
+    "shift_jis_2004": "SHIFT_JISX0213",
+    "shift_jisx0213": "SHIFT_JISX0213",
+    "euc_jis_2004": "EUC-JISX0213",
+    "euc_jisx0213": "EUC-JISX0213",
+    "latin_1": "ISO-8859-1",
+    "mac_roman": "MACINTOSH",
+}
+# Bytes that may sit inside a multi-byte character (GB18030's four-byte ones hold digits):
+# a sample is cut after the last byte that cannot, never inside a character.
+_MID_CHARACTER = bytes(range(0x30, 0x100))
+
 # Control characters a preview must not carry to a terminal (tab and newline stay).
 _PREVIEW_DROP = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
@@ -71,8 +150,11 @@ def _name(path: Path) -> str:
     return repr(path.name)[1:-1] or str(path)  # escapes control characters: one line
 
 
-def _decode_txt(data: bytes, shown: str) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+# --- .txt ------------------------------------------------------------------------------------
+
+
+def _decode_txt(data: bytes, path: Path, shown: str) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
@@ -81,45 +163,232 @@ def _decode_txt(data: bytes, shown: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("gb18030")  # the other encoding Chinese novels come in
-    except UnicodeDecodeError:
+    guess = _guess_encoding(data)
+    if guess is None:
         raise NovelFileError(
-            f"{shown}: not text in UTF-8 or GB18030; save it as UTF-8 text and try again"
+            f"{shown}: not text in UTF-8, GB18030 or any one encoding; "
+            "save it as UTF-8 text and try again"
+        )
+    codec, language = guess
+    if codec not in _GB:
+        raise NovelFileError(_convert_hint(path, shown, codec, language))
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise NovelFileError(
+            f"{shown}: starts as GB18030 but byte {exc.start:,} is not; "
+            "save it as UTF-8 text and try again"
         ) from None
 
 
-def _decode_docx(data: bytes, shown: str) -> str:
+def _guess_encoding(data: bytes) -> tuple[str, str] | None:
+    """The codec (Python's name) and language the first 64 KiB read best as, or None.
+
+    Ties go to GB18030: a few Chinese characters fit several encodings equally well, and
+    GB18030 is the one Chinese novels come in."""
+    from charset_normalizer import from_bytes  # 30 ms to import: only for a file not UTF-8
+
+    sample = data[:_DETECT_BYTES]
+    if len(data) > len(sample):
+        sample = sample.rstrip(_MID_CHARACTER) or sample
+    matches = list(from_bytes(sample, cp_exclusion=_NOT_GUESSED, enable_fallback=False))
+    if not matches:
+        return None
+    best = min(
+        matches,
+        key=lambda m: (round(m.chaos, 2), -round(m.coherence, 2), m.encoding != "gb18030"),
+    )
+    return best.encoding, best.language
+
+
+def _convert_hint(path: Path, shown: str, codec: str, language: str) -> str:
+    name = _ICONV.get(codec, codec.upper().replace("_", "-"))
+    known = f"{name} ({language})" if language and language != "Unknown" else name
+    source = path.name if path.name.isprintable() else "novel.txt"
+    target = f"{Path(source).stem}-utf8.txt"
+    command = f"iconv -f {name} -t UTF-8 {shlex.quote(source)} > {shlex.quote(target)}"
+    return f"{shown}: looks like {known} text, which Yike would read garbled; convert it: {command}"
+
+
+# --- .docx -----------------------------------------------------------------------------------
+
+
+def _not_word(shown: str, what: str) -> NovelFileError:
+    return NovelFileError(
+        f"{shown}: not a Word document as Word saves one ({what}); "
+        "open it in Word and save it again"
+    )
+
+
+class _DocumentText:
+    """The parser's target: the paragraphs' text, and the caps that stop a hostile document.
+
+    Keeps at most ``MAX_CHARS + 1`` characters (a longer text is refused whatever it says)
+    while counting them all. A paragraph inside another (a text box) starts a line of its
+    own, and so does what follows it.
+    """
+
+    def __init__(self, shown: str) -> None:
+        self._shown = shown
+        self._open: list[str] = []  # the elements open now, outermost first
+        self._elements = 0
+        self._skip_below = 0  # inside an mc:Fallback opened at this depth
+        self._in_text = False
+        self._paragraphs = 0  # seen so far
+        self._open_paragraphs = 0
+        self._kept: list[str] = []
+        self._kept_chars = 0
+        self.chars = 0
+
+    @property
+    def text(self) -> str:
+        return "".join(self._kept)
+
+    def _emit(self, text: str) -> None:
+        self.chars += len(text)
+        if self._kept_chars <= MAX_CHARS:
+            self._kept.append(text)
+            self._kept_chars += len(text)
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        self._elements += 1 + len(attrib)
+        if self._elements > MAX_XML_ELEMENTS:
+            raise _not_word(
+                self._shown, f"its text part holds over {MAX_XML_ELEMENTS:,} XML elements"
+            )
+        parent = self._open[-1] if self._open else None
+        self._open.append(tag)
+        if len(self._open) > MAX_XML_DEPTH:
+            raise _not_word(self._shown, f"its text part nests XML over {MAX_XML_DEPTH} deep")
+        if parent is None and tag != _DOCUMENT:
+            raise NovelFileError(
+                f"{self._shown}: not a Word document (its text part is not WordprocessingML); "
+                "open it in Word and save it as a Word Document (.docx)"
+            )
+        if self._skip_below:
+            return
+        if tag == _FALLBACK:
+            self._skip_below = len(self._open)
+        elif tag == _P:
+            if self._paragraphs:
+                self._emit("\n")
+            self._paragraphs += 1
+            self._open_paragraphs += 1
+        elif parent == _R:
+            if tag == _T:
+                self._in_text = True
+            elif tag in _RUN_CHARS:
+                self._emit(_RUN_CHARS[tag])
+
+    def end(self, tag: str) -> None:
+        depth = len(self._open)
+        self._open.pop()
+        if self._skip_below:
+            if depth == self._skip_below:
+                self._skip_below = 0
+            return
+        if tag == _T:
+            self._in_text = False
+        elif tag == _P:
+            self._open_paragraphs -= 1
+            if self._open_paragraphs:  # the text box ended: its paragraph goes on below
+                self._emit("\n")
+
+    def data(self, text: str) -> None:
+        if self._in_text and not self._skip_below:
+            self._emit(text)
+
+    def close(self) -> None:
+        return None
+
+
+def _parse_document(member: IO[bytes], shown: str) -> _DocumentText:
+    """``word/document.xml`` read in chunks through expat: one pass, no tree."""
+    target = _DocumentText(shown)
+    parser = DefusedXMLParser(target=target, forbid_dtd=True)
+    expat = parser.parser
+    fed = 0
+    size = _XML_CHUNK
+    try:
+        while chunk := member.read(size):
+            fed += len(chunk)
+            if fed > MAX_DOCX_XML_BYTES:
+                raise NovelFileError(
+                    f"{shown}: its text part inflates past {MAX_DOCX_XML_BYTES} bytes; "
+                    "a novel of 30,000 characters is far smaller"
+                )
+            parser.feed(chunk)
+            pending = fed - expat.CurrentByteIndex  # bytes of a token not finished yet
+            if pending > MAX_XML_TOKEN_BYTES:
+                raise _not_word(
+                    shown,
+                    f"its text part has one XML tag or comment over {MAX_XML_TOKEN_BYTES:,} bytes",
+                )
+            size = max(_XML_CHUNK, pending)  # a long token: each read at least doubles it
+        parser.close()
+    except ParseError as exc:
+        where = " ".join(str(exc).split())
+        raise NovelFileError(
+            f"{shown}: its text part is not well-formed XML ({where}); "
+            "open it in Word and save it again"
+        ) from None
+    except DefusedXmlException:
+        raise NovelFileError(
+            f"{shown}: a .docx with a DOCTYPE or entities is not a Word document; "
+            "open it in Word and save it again"
+        ) from None
+    return target
+
+
+def _not_a_zip(data: bytes, shown: str) -> NovelFileError:
+    if data.startswith(_OLE_MAGIC):  # Word's own encryption wraps the zip in OLE
+        if _ENCRYPTED_PACKAGE in data:
+            return NovelFileError(f"{shown}: is password-protected; save an unprotected copy")
+        return NovelFileError(
+            f"{shown}: an older Word (.doc) file named .docx; "
+            "open it in Word and save it as a Word Document (.docx)"
+        )
+    return NovelFileError(
+        f"{shown}: not a readable .docx (a zip) file; open it in Word and save it again"
+    )
+
+
+def _document_entry(archive: zipfile.ZipFile, shown: str) -> zipfile.ZipInfo:
+    if len(archive.infolist()) > MAX_DOCX_ENTRIES:
+        raise NovelFileError(
+            f"{shown}: a zip of {len(archive.infolist()):,} parts, "
+            f"over the {MAX_DOCX_ENTRIES:,} a Word document could have"
+        )
+    try:
+        info = archive.getinfo("word/document.xml")
+    except KeyError:
+        raise NovelFileError(
+            f"{shown}: not a Word document (no word/document.xml inside)"
+        ) from None
+    if info.flag_bits & 0x1:
+        raise NovelFileError(f"{shown}: is password-protected; save an unprotected copy")
+    if info.file_size > MAX_DOCX_XML_BYTES:
+        raise NovelFileError(
+            f"{shown}: its text part inflates to {info.file_size} bytes; "
+            f"the most read is {MAX_DOCX_XML_BYTES}"
+        )
+    return info
+
+
+def _decode_docx(data: bytes, shown: str) -> tuple[str, int]:
+    """The text (complete up to ``MAX_CHARS + 1`` characters) and its length."""
+    if data.startswith(_OLE_MAGIC):
+        raise _not_a_zip(data, shown)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            try:
-                info = archive.getinfo("word/document.xml")
-            except KeyError:
-                raise NovelFileError(
-                    f"{shown}: not a Word document (no word/document.xml inside)"
-                ) from None
-            if info.file_size > MAX_DOCX_XML_BYTES:
-                raise NovelFileError(
-                    f"{shown}: its text part inflates to {info.file_size} bytes; "
-                    f"the most read is {MAX_DOCX_XML_BYTES}"
-                )
-            with archive.open(info) as member:
-                xml = member.read(MAX_DOCX_XML_BYTES + 1)  # the header's size may lie
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError):
-        raise NovelFileError(f"{shown}: not a readable .docx (a zip) file") from None
-    if len(xml) > MAX_DOCX_XML_BYTES:
-        raise NovelFileError(f"{shown}: its text part inflates past {MAX_DOCX_XML_BYTES} bytes")
-    text = xml.decode("utf-8", "replace")
-    if "<!DOCTYPE" in text or "<!ENTITY" in text:
-        raise NovelFileError(f"{shown}: a .docx with a DOCTYPE is not a Word document")
-    paragraphs = []
-    for para in _PARAGRAPH.finditer(text):
-        runs = []
-        for run in _RUN_TEXT.finditer(para.group()):
-            tag = run.group()
-            runs.append("\t" if tag == "<w:tab/>" else "\n" if tag == "<w:br/>" else run.group(1))
-        paragraphs.append(html.unescape("".join(runs)))
-    return "\n".join(paragraphs)
+            info = _document_entry(archive, shown)
+            with archive.open(info) as member:  # the header's size may lie: read is capped
+                document = _parse_document(member, shown)
+    except NovelFileError:
+        raise
+    except _ZIP_ERRORS:
+        raise _not_a_zip(data, shown) from None
+    return document.text, document.chars
 
 
 def read_novel(path: Path) -> NovelFile:
@@ -145,12 +414,20 @@ def read_novel(path: Path) -> NovelFile:
         raise NovelFileError(f"{shown}: cannot be read ({exc.strerror or exc})") from None
     if data is None:
         raise NovelFileError(f"{shown}: no such file")
-    text = _decode_docx(data, shown) if ext == ".docx" else _decode_txt(data, shown)
-    if not text.strip():
-        raise NovelFileError(f"{shown}: empty (no text in it)")
-    chars = len(text)
+    if ext == ".docx":
+        text, chars = _decode_docx(data, shown)
+    else:
+        text = _decode_txt(data, path, shown)
+        chars = len(text)
     if chars > MAX_CHARS:
         raise NovelFileError(
             f"{shown}: {chars:,} characters; Yike takes at most {MAX_CHARS:,} (split it)"
+        )
+    if not text.strip():
+        raise NovelFileError(f"{shown}: empty (no text in it)")
+    if "\x00" in text:
+        raise NovelFileError(
+            f"{shown}: holds NUL characters, so it is not plain text "
+            "(UTF-16 without a byte-order mark?); save it as UTF-8 text and try again"
         )
     return NovelFile(path=path, ext=ext, size=len(data), chars=chars, text=text)

@@ -12,13 +12,16 @@ import pytest
 from yike_tui.novel_file import MAX_BYTES, MAX_CHARS, NovelFileError, read_novel
 
 
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
 def docx(path: Path, paragraphs: list[str], *, extra_xml: str = "") -> Path:
     body = "".join(
         f'<w:p><w:pPr/><w:r><w:t xml:space="preserve">{p}</w:t></w:r></w:p>' for p in paragraphs
     )
     xml = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        f"{extra_xml}<w:document><w:body>{body}</w:body></w:document>"
+        f"{extra_xml}<w:document xmlns:w={W_NS!r}><w:body>{body}</w:body></w:document>"
     )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
