@@ -32,15 +32,20 @@ import shlex
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from yike_tui.safe_read import NotReadable, read_regular
+
+if TYPE_CHECKING:
+    from charset_normalizer import CharsetMatch
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_CHARS = 30_000
@@ -51,8 +56,9 @@ MAX_DOCX_XML_BYTES = 32 * 1024 * 1024
 MAX_DOCX_ENTRIES = 10_000
 # Word nests tables and text boxes a few dozen deep at most.
 MAX_XML_DEPTH = 256
-# 30,000 characters, each in a run of its own with a dozen formatting elements, stay under
-# this; a hostile document reaches it in well under a second.
+# Elements, attributes, comments and processing instructions: 30,000 characters, each in a
+# run of its own with a dozen formatting elements, stay under this; a hostile document
+# reaches it in a second or two.
 MAX_XML_ELEMENTS = 1_000_000
 # One tag (attributes and all), comment or processing instruction. Expat before 2.6
 # re-reads an unfinished token from its start on every chunk fed, so a token is also read
@@ -89,8 +95,26 @@ _ZIP_ERRORS = (
 
 # The GB family: GB18030 reads all of it.
 _GB = frozenset({"gb18030", "gbk", "gb2312", "hz"})
-# Without a BOM these are told from byte patterns alone, which short Chinese text fakes.
-_NOT_GUESSED = ["utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le"]
+# What a novel not in UTF-8 may be in: Chinese, Japanese, Korean, Western. Rarer ones are
+# left out: on a short text they win by chance (a few Chinese characters read as Urdu).
+_CANDIDATES = [
+    "gb18030",
+    "big5",
+    "big5hkscs",
+    "cp950",
+    "cp932",
+    "shift_jis",
+    "euc_jp",
+    "euc_jis_2004",
+    "cp949",
+    "euc_kr",
+    "cp1252",
+]
+# Bytes past ASCII below which no encoding can be told from another: 48 are some 30 Chinese
+# characters (every one has a lead byte past ASCII, most a second byte too), which read as
+# well in GB18030, Big5, CP949 or Shift-JIS; GB18030 is taken.
+_TOO_FEW_TO_TELL = 48
+_ASCII = bytes(range(0x80))
 # Python's codec names where iconv spells them otherwise.
 _ICONV = {
     "big5hkscs": "BIG5-HKSCS",
@@ -163,6 +187,11 @@ def _decode_txt(data: bytes, path: Path, shown: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    if len(data[:_DETECT_BYTES].translate(None, _ASCII)) < _TOO_FEW_TO_TELL:
+        try:
+            return data.decode("gb18030")  # the encoding Chinese novels come in
+        except UnicodeDecodeError:
+            pass
     guess = _guess_encoding(data)
     if guess is None:
         raise NovelFileError(
@@ -191,14 +220,19 @@ def _guess_encoding(data: bytes) -> tuple[str, str] | None:
     sample = data[:_DETECT_BYTES]
     if len(data) > len(sample):
         sample = sample.rstrip(_MID_CHARACTER) or sample
-    matches = list(from_bytes(sample, cp_exclusion=_NOT_GUESSED, enable_fallback=False))
-    if not matches:
+    matches = from_bytes(sample, cp_isolation=_CANDIDATES, enable_fallback=False)
+    best = matches.best()
+    if best is None:
         return None
-    best = min(
-        matches,
-        key=lambda m: (round(m.chaos, 2), -round(m.coherence, 2), m.encoding != "gb18030"),
-    )
+    gb = next((m for m in matches if m.encoding == "gb18030"), None)
+    if gb is not None and _fit(gb) <= _fit(best):
+        return gb.encoding, gb.language
     return best.encoding, best.language
+
+
+def _fit(match: CharsetMatch) -> tuple[float, float]:
+    """How well a decoding reads, lower is better: garbled first, then unlike a language."""
+    return round(match.chaos, 2), -round(match.coherence, 2)
 
 
 def _convert_hint(path: Path, shown: str, codec: str, language: str) -> str:
@@ -250,12 +284,15 @@ class _DocumentText:
             self._kept.append(text)
             self._kept_chars += len(text)
 
-    def start(self, tag: str, attrib: dict[str, str]) -> None:
-        self._elements += 1 + len(attrib)
+    def _count(self, items: int) -> None:
+        self._elements += items
         if self._elements > MAX_XML_ELEMENTS:
             raise _not_word(
                 self._shown, f"its text part holds over {MAX_XML_ELEMENTS:,} XML elements"
             )
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        self._count(1 + len(attrib))
         parent = self._open[-1] if self._open else None
         self._open.append(tag)
         if len(self._open) > MAX_XML_DEPTH:
@@ -298,45 +335,61 @@ class _DocumentText:
         if self._in_text and not self._skip_below:
             self._emit(text)
 
+    def comment(self, text: str) -> None:
+        self._count(1)  # ignored, but each costs a call like an element
+
+    def pi(self, target: str, text: str) -> None:
+        self._count(1)
+
     def close(self) -> None:
         return None
 
 
-def _parse_document(member: IO[bytes], shown: str) -> _DocumentText:
-    """``word/document.xml`` read in chunks through expat: one pass, no tree."""
-    target = _DocumentText(shown)
-    parser = DefusedXMLParser(target=target, forbid_dtd=True)
-    expat = parser.parser
-    fed = 0
-    size = _XML_CHUNK
+@contextmanager
+def _xml_refused(shown: str) -> Iterator[None]:
+    """What expat and defusedxml raise on a bad document, as one line."""
     try:
-        while chunk := member.read(size):
-            fed += len(chunk)
-            if fed > MAX_DOCX_XML_BYTES:
-                raise NovelFileError(
-                    f"{shown}: its text part inflates past {MAX_DOCX_XML_BYTES} bytes; "
-                    "a novel of 30,000 characters is far smaller"
-                )
-            parser.feed(chunk)
-            pending = fed - expat.CurrentByteIndex  # bytes of a token not finished yet
-            if pending > MAX_XML_TOKEN_BYTES:
-                raise _not_word(
-                    shown,
-                    f"its text part has one XML tag or comment over {MAX_XML_TOKEN_BYTES:,} bytes",
-                )
-            size = max(_XML_CHUNK, pending)  # a long token: each read at least doubles it
-        parser.close()
-    except ParseError as exc:
-        where = " ".join(str(exc).split())
-        raise NovelFileError(
-            f"{shown}: its text part is not well-formed XML ({where}); "
-            "open it in Word and save it again"
-        ) from None
+        yield
+    except NovelFileError:
+        raise
     except DefusedXmlException:
         raise NovelFileError(
             f"{shown}: a .docx with a DOCTYPE or entities is not a Word document; "
             "open it in Word and save it again"
         ) from None
+    except (ParseError, ValueError) as exc:  # ValueError: an encoding expat cannot take
+        where = " ".join(str(exc).split())
+        raise NovelFileError(
+            f"{shown}: its text part is not well-formed XML ({where}); "
+            "open it in Word and save it again"
+        ) from None
+
+
+def _parse_document(member: IO[bytes], shown: str) -> _DocumentText:
+    """``word/document.xml`` read in chunks through expat: one pass, no tree. What the zip
+    raises while inflating goes to the caller."""
+    target = _DocumentText(shown)
+    parser = DefusedXMLParser(target=target, forbid_dtd=True)
+    expat = parser.parser
+    fed = 0
+    size = _XML_CHUNK
+    while chunk := member.read(size):
+        fed += len(chunk)
+        if fed > MAX_DOCX_XML_BYTES:
+            raise NovelFileError(
+                f"{shown}: its text part inflates past {MAX_DOCX_XML_BYTES} bytes; "
+                "a novel of 30,000 characters is far smaller"
+            )
+        with _xml_refused(shown):
+            parser.feed(chunk)
+        pending = fed - expat.CurrentByteIndex  # bytes of a token not finished yet
+        if pending > MAX_XML_TOKEN_BYTES:
+            raise _not_word(
+                shown, f"its text part has a tag or comment over {MAX_XML_TOKEN_BYTES:,} bytes"
+            )
+        size = max(_XML_CHUNK, pending)  # a long token: each read at least doubles it
+    with _xml_refused(shown):
+        parser.close()
     return target
 
 
