@@ -11,7 +11,6 @@ import pytest
 
 from yike_tui.novel_file import MAX_BYTES, MAX_CHARS, NovelFileError, read_novel
 
-
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
