@@ -7,19 +7,22 @@ without following a symlink and bounded (``safe_read``).
 
 A ``.txt`` is UTF-8 (with or without a BOM), UTF-16 with a BOM, or GB18030 (GBK, GB2312).
 GB18030 decodes nearly any bytes, so a Big5 or Shift-JIS novel would go up garbled: when a
-file is not UTF-8, ``charset-normalizer`` tells its encoding from at most its first 64 KiB,
-and only GB18030 is read (strictly, the whole file); any other encoding is refused with the
-``iconv`` line that converts it.
+file is not UTF-8, ``charset-normalizer`` tells its encoding from at most its first 64 KiB
+(cut between characters), and only GB18030 is read (strictly, the whole file); any other
+encoding is refused with the ``iconv`` line that converts it. Some 30 Chinese characters are
+too few to tell an encoding by: a file that short is read as GB18030 if it decodes so.
+Text holding NUL characters (UTF-16 without a BOM, a binary file) is refused.
 
-A ``.docx`` is a zip whose text is the paragraphs of ``word/document.xml``. The zip is
-checked first (at most a few thousand parts, no encrypted part; a password-protected Word
+A ``.docx`` is a zip whose text is the paragraphs of ``word/document.xml``: each its runs'
+``w:t`` text, ``w:tab`` as a tab, ``w:br`` and ``w:cr`` as line breaks, joined by newlines.
+The zip is checked first (at most 10,000 parts, no encrypted part; a password-protected Word
 file is not a zip at all but an OLE compound file), and whatever the zip library raises on a
-broken file becomes one line. The XML is inflated in 64 KiB chunks, never past 32 MiB (a
-zip bomb stops there), into expat behind ``defusedxml`` (a DTD, an entity declaration or an
-external reference is refused, so no entity can expand): one pass, linear in the input,
-building no tree, with caps on nesting depth, on elements and on the size of one tag, so a
-hostile document costs a bounded time and the parse, which returns to Python at every
-element, never holds the GIL for long.
+broken file becomes one line. The XML is inflated in chunks, never past 32 MiB (a zip bomb
+stops there), into expat behind ``defusedxml`` (a DTD, an entity declaration or an external
+reference is refused, so no entity can expand): one pass, linear in the input, building no
+tree, with caps on nesting depth, on elements and on the size of one tag, so a hostile
+document costs a bounded time (seconds at worst) and the parse, which returns to Python at
+every element, never holds the GIL for long (a worker thread leaves the TUI responsive).
 """
 
 from __future__ import annotations
@@ -75,9 +78,10 @@ _FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallba
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # an OLE stream's name
-# What zipfile raises on a broken or hostile archive: encrypted parts (RuntimeError), lying
-# offsets (ValueError), bad compressed data (zlib, lzma, bz2's OSError, EOFError), short
-# headers (struct), names that are not UTF-8 (ValueError), unknown methods (NotImplemented).
+# What zipfile raises on a broken or hostile archive: encrypted parts (RuntimeError), offsets
+# that wrap negative (ValueError) or pass 2**63 (OverflowError), bad compressed data (zlib,
+# lzma, bz2's OSError, EOFError), short fields (struct), names that are not UTF-8
+# (UnicodeDecodeError, a ValueError), unknown compression methods (NotImplementedError).
 _ZIP_ERRORS = (
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
@@ -92,10 +96,9 @@ _ZIP_ERRORS = (
     struct.error,
 )
 
-# The GB family: GB18030 reads all of it.
-_GB = frozenset({"gb18030", "gbk", "gb2312", "hz"})
-# What a novel not in UTF-8 may be in: Chinese, Japanese, Korean, Western. Rarer ones are
-# left out: on a short text they win by chance (a few Chinese characters read as Urdu).
+# What a novel not in UTF-8 may be in: Chinese (GB18030 reads GBK and GB2312 too), Japanese,
+# Korean, Western. Rarer ones are left out: on a short text they win by chance (a few
+# Chinese characters read as Urdu).
 _CANDIDATES = [
     "gb18030",
     "big5",
@@ -114,16 +117,11 @@ _CANDIDATES = [
 # well in GB18030, Big5, CP949 or Shift-JIS; GB18030 is taken.
 _TOO_FEW_TO_TELL = 48
 _ASCII = bytes(range(0x80))
-# Python's codec names where iconv spells them otherwise.
+# The candidates' names where iconv spells them otherwise than in capitals with dashes.
 _ICONV = {
     "big5hkscs": "BIG5-HKSCS",
     "shift_jis": "SHIFT_JIS",
-    "shift_jis_2004": "SHIFT_JISX0213",
-    "shift_jisx0213": "SHIFT_JISX0213",
     "euc_jis_2004": "EUC-JISX0213",
-    "euc_jisx0213": "EUC-JISX0213",
-    "latin_1": "ISO-8859-1",
-    "mac_roman": "MACINTOSH",
 }
 # Bytes that may sit inside a multi-byte character (GB18030's four-byte ones hold digits):
 # a sample is cut after the last byte that cannot, never inside a character.
@@ -185,7 +183,11 @@ def _decode_txt(data: bytes, path: Path, shown: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
+        return _decode_not_utf8(data, path, shown)
+
+
+def _decode_not_utf8(data: bytes, path: Path, shown: str) -> str:
+    """GB18030 when that is what the text is; else a refusal naming what it looks like."""
     if len(data[:_DETECT_BYTES].translate(None, _ASCII)) < _TOO_FEW_TO_TELL:
         try:
             return data.decode("gb18030")  # the encoding Chinese novels come in
@@ -198,7 +200,7 @@ def _decode_txt(data: bytes, path: Path, shown: str) -> str:
             "save it as UTF-8 text and try again"
         )
     codec, language = guess
-    if codec not in _GB:
+    if codec != "gb18030":
         raise NovelFileError(_convert_hint(path, shown, codec, language))
     try:
         return data.decode("gb18030")
