@@ -147,10 +147,10 @@ DOCX_FAMILIES: dict[str, tuple[Callable[[int], bytes], int]] = {
         lambda n: b"<w:p><w:r>" + b"<w:t " * n + b"></w:r></w:p>",
         2_000,
     ),
-    "empty paragraphs": (lambda n: b"<w:p/>" * n, 20_000),
+    "empty paragraphs": (lambda n: b"<w:p/>" * n, 5_000),
     "paragraphs of runs": (
         lambda n: b"<w:p><w:r><w:t>x</w:t><w:tab/><w:br/></w:r></w:p>" * n,
-        5_000,
+        1_500,
     ),
     "one long text": (lambda n: b"<w:p><w:r><w:t>" + b"x" * n + b"</w:t></w:r></w:p>", 100_000),
     "a long attribute (one token)": (lambda n: b'<w:p w:a="' + b"x" * n + b'"/>', 60_000),
