@@ -329,6 +329,14 @@ def test_a_hostile_zip_is_refused_in_one_line(tmp_path: Path, case: str) -> None
     assert expected in refused(path)
 
 
+def test_the_reader_stops_at_the_cap_whatever_the_zip_hands_it() -> None:
+    """zipfile stops at the declared size; were a member to go on, the reader still stops."""
+    endless = io.BytesIO(b" " * (MAX_DOCX_XML_BYTES + 1))
+    with pytest.raises(NovelFileError, match="inflates past"):
+        novel_file._parse_document(endless, "n.docx")
+    assert endless.tell() <= MAX_DOCX_XML_BYTES + 64 * 1024
+
+
 def test_a_lying_size_never_inflates_past_the_cap(tmp_path: Path) -> None:
     """A part declaring the cap but inflating to 200 MiB stops at the cap: its XML is read
     (a text of 32 MiB) and the CRC, checked at the end, refuses it."""
@@ -621,6 +629,11 @@ HOSTILE_TXT = {
         "not text in UTF-8, GB18030 or any one encoding",
     ),
     "over 5 MB": (b"a" * (MAX_BYTES + 1), "over 5 MB"),
+    "a short Western text": ("Café au lait, s'il vous plaît".encode("cp1252"), "looks like CP1252"),
+    "GBK, a bad byte past the first 64 KiB": (
+        (SIMPLIFIED * 200).encode("gbk")[: 70_000 - 70_000 % 2] + b"\xff",
+        "starts as GB18030 but byte",
+    ),
 }
 
 

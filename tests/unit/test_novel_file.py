@@ -155,7 +155,7 @@ BODY = (
     "<w:p><w:pPr><w:tabs><w:tab w:val='left' w:pos='720'/></w:tabs></w:pPr>"
     "<w:r><w:t>A</w:t><w:tab/><w:t>B</w:t><w:br/><w:t xml:space='preserve'> C &amp; &lt;D&gt;"
     " &#x4e2d;</w:t><w:cr/><w:t>E</w:t></w:r></w:p>"
-    "<w:p/>"
+    "<w:p/><!-- a comment --><?a-processing instruction?>"
     "<w:p><w:r><w:t>before</w:t></w:r><w:r><mc:AlternateContent><mc:Choice Requires='wps'>"
     "<w:txbxContent><w:p><w:r><w:t>box</w:t></w:r></w:p></w:txbxContent></mc:Choice>"
     "<mc:Fallback><w:txbxContent><w:p><w:r><w:t>box</w:t></w:r></w:p></w:txbxContent>"
@@ -179,7 +179,7 @@ def test_a_docx_paragraph_is_its_runs_text_tabs_and_breaks(
 ) -> None:
     """Tabs and breaks in runs count (a tab stop in the paragraph's properties does not);
     entities are decoded; a text box is a line of its own, once (Word's fallback copy of it
-    is skipped); deleted text and field codes are not text."""
+    is skipped); deleted text, field codes, comments and processing instructions are not."""
     body = BODY.replace("<w:", f"<{prefix}").replace("</w:", f"</{prefix}")
     body = body.replace(" w:", f" {prefix}")
     xml = f"<?xml version='1.0'?><{prefix}document {declare} xmlns:mc='{MC_NS}'><{prefix}body>"
