@@ -261,7 +261,8 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
+# Only from the start of a run of spaces: tried inside one, it would rescan the rest each time.
+_TOML_POSITION = re.compile(r"(?<!\s)\s*\(at line (\d+), column (\d+)\)")
 
 
 def _parse_toml(text: str, path: Path) -> dict[str, Any]:
@@ -304,7 +305,11 @@ def _read_text(path: Path) -> str | None:
         raise ConfigError(f"{display_path(path)}: not UTF-8 text", path=path) from None
 
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?\s*(#.*)?$")
+# The name is words joined by single runs of spaces: a lazy name that could end in spaces
+# would try every split of a long run against ``\s*``.
+_HEADER = re.compile(
+    r"^\s*(\[\[?)\s*([A-Za-z0-9_.\"'-]+(?: +[A-Za-z0-9_.\"'-]+)*)\s*\]\]?\s*(#.*)?$"
+)
 
 
 def find_line(text: str, table: str, key: str | None, index: int | None = None) -> int | None:

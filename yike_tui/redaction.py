@@ -38,9 +38,10 @@ def is_redacted(url: str) -> bool:
 
 MAX_DEPTH = 64  # nesting kept on disk; deeper parts of a hostile answer are dropped
 
-# A URL with a query, plain or JSON-escaped (``https:\/\/h\/p?...``); the query ends where
-# the text or a JSON string would.
-_URL_WITH_QUERY = re.compile(r"(?i)\bhttps?:(?:\\*/){2}[^\s\"'<>?]*\?[^\s\"'<>\\]*")
+# A URL, plain or JSON-escaped (``https:\/\/h\/p?...``), with its query if it has one; the
+# query ends where the text or a JSON string would. A URL without a query matches too (and is
+# kept as it is): were it not matched, every ``http`` inside it would rescan it to its end.
+_URL_WITH_QUERY = re.compile(r"(?i)\bhttps?:(?:\\*/){2}[^\s\"'<>?]*(?:\?[^\s\"'<>\\]*)?")
 _WHOLE_URL = re.compile(r"(?i)https?://\S*")
 # Query parameters that sign a request (OSS V1/V4, STS, S3-style), in any text.
 _SIGNED_PARAM = re.compile(
@@ -87,7 +88,12 @@ def _unsign_text(text: str, depth: int) -> str:
             return json.dumps(cleaned, ensure_ascii=False, separators=(",", ":"))
     if _WHOLE_URL.fullmatch(text):
         return _cut_signed(redact_url(text))
-    return _cut_signed(_URL_WITH_QUERY.sub(lambda m: m.group().partition("?")[0] + "?…", text))
+    return _cut_signed(_URL_WITH_QUERY.sub(_cut_query, text))
+
+
+def _cut_query(match: re.Match[str]) -> str:
+    head, mark, _ = match.group().partition("?")
+    return f"{head}?…" if mark else head
 
 
 def _cut_signed(text: str) -> str:

@@ -11,6 +11,8 @@ import pytest
 
 from yike_tui.novel_file import MAX_BYTES, MAX_CHARS, NovelFileError, read_novel
 
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
 
 def docx(path: Path, paragraphs: list[str], *, extra_xml: str = "") -> Path:
     body = "".join(
@@ -18,7 +20,7 @@ def docx(path: Path, paragraphs: list[str], *, extra_xml: str = "") -> Path:
     )
     xml = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        f"{extra_xml}<w:document><w:body>{body}</w:body></w:document>"
+        f"{extra_xml}<w:document xmlns:w={W_NS!r}><w:body>{body}</w:body></w:document>"
     )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
@@ -140,3 +142,60 @@ def test_a_docx_without_a_document_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("hello.txt", "hi")
     assert "no word/document.xml" in refused(path)
+
+
+def _docx_of(path: Path, xml: bytes) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", xml)
+    return path
+
+
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+BODY = (
+    "<w:p><w:pPr><w:tabs><w:tab w:val='left' w:pos='720'/></w:tabs></w:pPr>"
+    "<w:r><w:t>A</w:t><w:tab/><w:t>B</w:t><w:br/><w:t xml:space='preserve'> C &amp; &lt;D&gt;"
+    " &#x4e2d;</w:t><w:cr/><w:t>E</w:t></w:r></w:p>"
+    "<w:p/><!-- a comment --><?a-processing instruction?>"
+    "<w:p><w:r><w:t>before</w:t></w:r><w:r><mc:AlternateContent><mc:Choice Requires='wps'>"
+    "<w:txbxContent><w:p><w:r><w:t>box</w:t></w:r></w:p></w:txbxContent></mc:Choice>"
+    "<mc:Fallback><w:txbxContent><w:p><w:r><w:t>box</w:t></w:r></w:p></w:txbxContent>"
+    "</mc:Fallback></mc:AlternateContent></w:r><w:r><w:t>after</w:t></w:r></w:p>"
+    "<w:p><w:r><w:delText>deleted</w:delText><w:instrText>PAGE</w:instrText>"
+    "<w:t>kept</w:t></w:r></w:p>"
+)
+EXPECTED = "A\tB\n C & <D> 中\nE\n\nbefore\nbox\nafter\nkept"
+
+
+@pytest.mark.parametrize(
+    ("declare", "prefix"),
+    [
+        (f"xmlns:w='{W_NS}'", "w:"),  # as Word writes it
+        (f"xmlns:x='{W_NS}'", "x:"),  # another prefix, the same namespace
+        (f"xmlns='{W_NS}'", ""),  # the default namespace
+    ],
+)
+def test_a_docx_paragraph_is_its_runs_text_tabs_and_breaks(
+    tmp_path: Path, declare: str, prefix: str
+) -> None:
+    """Tabs and breaks in runs count (a tab stop in the paragraph's properties does not);
+    entities are decoded; a text box is a line of its own, once (Word's fallback copy of it
+    is skipped); deleted text, field codes, comments and processing instructions are not."""
+    body = BODY.replace("<w:", f"<{prefix}").replace("</w:", f"</{prefix}")
+    body = body.replace(" w:", f" {prefix}")
+    xml = f"<?xml version='1.0'?><{prefix}document {declare} xmlns:mc='{MC_NS}'><{prefix}body>"
+    xml += body + f"</{prefix}body></{prefix}document>"
+    assert read_novel(_docx_of(tmp_path / "n.docx", xml.encode())).text == EXPECTED
+
+
+def test_a_docx_in_utf16_is_read(tmp_path: Path) -> None:
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-16"?><w:document xmlns:w="{W_NS}"><w:body>'
+        "<w:p><w:r><w:t>雨巷</w:t></w:r></w:p></w:body></w:document>"
+    )
+    assert read_novel(_docx_of(tmp_path / "n.docx", xml.encode("utf-16"))).text == "雨巷"
+
+
+def test_a_long_docx_is_refused_with_its_full_count(tmp_path: Path) -> None:
+    """Past 30,000 characters the text is no longer kept, but still counted."""
+    path = docx(tmp_path / "long.docx", ["字" * 20_000, "字" * 20_000])
+    assert f"{40_001:,} characters; Yike takes at most {MAX_CHARS:,}" in refused(path)

@@ -18,8 +18,10 @@ _TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
 _FIELD_VALUE = re.compile(rb"(?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?")
 _TARGET = re.compile(rb"[^\x00\s]+")
 _STATUS_LINE = re.compile(rb"HTTP/1\.1 ([2-5][0-9][0-9])(?: (?:[ \t]|[^\x00\s])*)?")
+# ``*+``: the spaces after the colon are never given back to the trailing ``[ \t]*`` (an
+# empty value between two long runs of spaces would be tried at every split: quadratic).
 _HEADER = re.compile(
-    rb"([-!#$%&'*+.^_`|~0-9a-zA-Z]+):[ \t]*((?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?)[ \t]*"
+    rb"([-!#$%&'*+.^_`|~0-9a-zA-Z]+):[ \t]*+((?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?)[ \t]*"
 )
 HEAD_END = b"\r\n\r\n"
 MAX_HEAD = 16 * 1024  # h11's bound on an answer's head: past it, h11 refuses it
