@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from yike_tui.events import Event, EventKind
+from yike_tui.core.events import Event, EventKind
 from yike_tui.store import SCHEMA_VERSION, Store
 from yike_tui.store import summary_of as _summary_of
 from yike_tui.store.rows import event_row, snapshot_row

@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 from benchmarks.harness import Context, Figure, Results, rss_bytes, sim_process, timed_passes
-from yike_tui.monitor import Monitor
+from yike_tui.engine.monitor import Monitor
 
 NAME = "growth"
 SIZES = (100, 1000, 10_000, 100_000)

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
-from yike_tui.monitor import Monitor
+from yike_tui.engine.monitor import Monitor
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from yike_tui.store import Store
 
@@ -205,8 +205,8 @@ def demo_credentials() -> Credentials:
     return Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, source="benchmark")
 
 
-def ice_client(endpoint: str) -> IceClient:
-    return IceClient(demo_credentials(), endpoint=endpoint, retries=0)
+def ice_client(endpoint: str) -> ApiClient:
+    return ApiClient(demo_credentials(), endpoint=endpoint, retries=0)
 
 
 @dataclass

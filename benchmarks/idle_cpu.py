@@ -40,8 +40,9 @@ from benchmarks.harness import (
     sim_process,
 )
 from benchmarks.tui_pty import tui_on_pty
-from yike_tui.models import JobStatus
-from yike_tui.monitor import Monitor, Update
+from yike_tui.core.models import JobStatus
+from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.status import Update
 from yike_tui.store import MAX_EVENTS, Store
 
 NAME = "idle_cpu"
@@ -174,7 +175,7 @@ class Steady:
 async def steady(endpoint: str, db: Path, warm: float, seconds: float) -> Steady:
     """``watch``'s engine (Session.make_monitor, default settings) over the state: this
     process's CPU over ``seconds`` after ``warm`` seconds of watching."""
-    from yike_tui.config import Settings
+    from yike_tui.core.config import Settings
     from yike_tui.session import Connection, Session
 
     store = Store.open(db, prune=False)
@@ -302,7 +303,7 @@ def tui_idle(db: Path, warm: float, seconds: float) -> float | None:
 
 
 async def _tui_child(db: Path, warm: float, seconds: float) -> float:
-    from yike_tui.config import Settings
+    from yike_tui.core.config import Settings
     from yike_tui.session import Connection, Session
     from yike_tui.ui.app import YikeApp
 

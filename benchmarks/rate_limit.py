@@ -13,7 +13,7 @@ import asyncio
 import time
 
 from benchmarks.harness import Context, Figure, Results, ice_client, sim_process
-from yike_tui.monitor import Monitor
+from yike_tui.engine.monitor import Monitor
 
 NAME = "rate_limit"
 LIMIT = 20.0

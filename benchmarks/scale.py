@@ -21,7 +21,7 @@ from typing import Any
 from benchmarks import big_state
 from benchmarks.harness import Context, Figure, Results, rss_bytes
 from benchmarks.whole_run import Child, run_child, user_env
-from yike_tui.monitor import Monitor
+from yike_tui.engine.monitor import Monitor
 from yike_tui.store import Store
 
 

@@ -37,11 +37,12 @@ from typing import Any
 
 import httpx
 
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
-from yike_tui.models import Job, parse_job
-from yike_tui.monitor import Monitor, Update
-from yike_tui.ratelimit import RateLimiter
+from yike_tui.core.models import Job, parse_job
+from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.ratelimit import RateLimiter
+from yike_tui.engine.status import Update
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 from yike_tui.sim.faults import FaultSpec
 from yike_tui.sim.verify import NonceCache
@@ -151,7 +152,7 @@ class Watchdog:
     already confirmed terminal.
     """
 
-    def __init__(self, client: IceClient) -> None:
+    def __init__(self, client: ApiClient) -> None:
         self.client = client
         self.monitor: Monitor | None = None
         self.repolled: list[str] = []
@@ -223,7 +224,7 @@ async def soak(cfg: SoakConfig) -> SoakResult:
         timeout = httpx.Timeout(cfg.client_timeout, connect=cfg.client_timeout)
         async with (
             control,
-            IceClient(
+            ApiClient(
                 creds,
                 endpoint=sim.endpoint,
                 retries=cfg.client_retries,

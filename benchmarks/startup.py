@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import Context, Figure, Results, ice_client, sim_process
-from yike_tui.monitor import Monitor
+from yike_tui.engine.monitor import Monitor
 from yike_tui.store import Store
 
 NAME = "startup"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 
 from benchmarks.harness import Context, Figure, Results, ice_client, sim_process
-from yike_tui.monitor import Monitor
+from yike_tui.engine.monitor import Monitor
 
 NAME = "terminal_soak"
 PASSES = 10

@@ -88,10 +88,10 @@ def write_db(path: Path, ids: list[str]) -> None:
 
 
 async def _child(endpoint: str, db: Path, ids: list[str]) -> dict[str, Any]:
-    from yike_tui.config import Settings
-    from yike_tui.diff import diff
-    from yike_tui.models import parse_job
-    from yike_tui.monitor import Update
+    from yike_tui.core.config import Settings
+    from yike_tui.core.models import parse_job
+    from yike_tui.engine.diff import diff
+    from yike_tui.engine.status import Update
     from yike_tui.session import Connection, Session
     from yike_tui.store import Store
     from yike_tui.ui.app import YikeApp
@@ -171,7 +171,7 @@ async def _child(endpoint: str, db: Path, ids: list[str]) -> dict[str, Any]:
 
 async def _child_big(db: Path) -> dict[str, Any]:
     """The TUI over a studio's year (issue 17): 100,000 jobs, 1,000,000 events."""
-    from yike_tui.config import Settings
+    from yike_tui.core.config import Settings
     from yike_tui.session import Connection, Session
     from yike_tui.store import Store
     from yike_tui.ui.app import YikeApp

@@ -1,6 +1,6 @@
 """The API client's tests run over both transports: the lean one and httpx's own.
 
-``api_transport`` sets ``YIKE_TUI_TRANSPORT`` (what a user sets), so every ``IceClient`` a
+``api_transport`` sets ``YIKE_TUI_TRANSPORT`` (what a user sets), so every ``ApiClient`` a
 test builds, the in-process CLI's included, carries its calls over the transport named.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.transport import TRANSPORT_ENV, TRANSPORT_NAMES, LeanTransport
 
 
@@ -19,7 +19,7 @@ def api_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     return name
 
 
-def carried_by(client: IceClient) -> str:
+def carried_by(client: ApiClient) -> str:
     """The transport that really carries ``client``'s API calls, seen from its httpx client."""
     lean = isinstance(client._http._transport, LeanTransport)
     assert client.transport_name == ("lean" if lean else "httpx")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from yike_tui.config import YIKE_USER_ID_ENV
+from yike_tui.core.config import YIKE_USER_ID_ENV
 from yike_tui.sim import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,

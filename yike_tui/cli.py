@@ -18,7 +18,7 @@ from types import ModuleType
 
 from yike_tui import __version__
 from yike_tui.commands import COMMANDS, ENVIRONMENT, CommandHelp
-from yike_tui.safe_text import clean
+from yike_tui.safety.safe_text import clean
 
 PROG = "yike-tui"
 
@@ -153,8 +153,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(module: ModuleType, args: argparse.Namespace) -> int:
-    from yike_tui import logs
-    from yike_tui.exits import EXIT_CREDENTIALS, EXIT_USAGE, CredentialsUnusable, UsageError, error
+    from yike_tui.core import logs
+    from yike_tui.core.exits import (
+        EXIT_CREDENTIALS,
+        EXIT_USAGE,
+        CredentialsUnusable,
+        UsageError,
+        error,
+    )
 
     debug = bool(getattr(args, "debug", False))
     logs.setup_logging(debug)

@@ -22,12 +22,12 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from yike_tui import paths
-from yike_tui.api.client import EndpointError, IceClient, validate_endpoint
+from yike_tui.api.client import ApiClient, EndpointError, validate_endpoint
 from yike_tui.api.credentials import Credentials, CredentialsError, resolve
 from yike_tui.api.endpoints import APIS, DEFAULT_API, ApiSpec, Target, TargetError, resolve_target
 from yike_tui.api.transport import UnknownTransport
-from yike_tui.config import (
+from yike_tui.core import paths
+from yike_tui.core.config import (
     Config,
     ConfigError,
     Settings,
@@ -35,9 +35,9 @@ from yike_tui.config import (
     chosen_yike_user_id,
     load_config,
 )
-from yike_tui.exits import CredentialsUnusable, UsageError
-from yike_tui.monitor import Monitor
-from yike_tui.ratelimit import RateLimiter
+from yike_tui.core.exits import CredentialsUnusable, UsageError
+from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.ratelimit import RateLimiter
 from yike_tui.store import Store
 from yike_tui.store.bulk import quiet_gc
 
@@ -151,7 +151,7 @@ def make_client(
     max_connections: int | None = None,
     pacer: Callable[[], Awaitable[None]] | None = None,
     transport_name: str = "",
-) -> IceClient:
+) -> ApiClient:
     """The API client for ``conn``. ``retries``: transient failures retried inside the
     client (0 for calls that must never repeat); ``pacer``: awaited before every retry, so
     retries count against the engine's rate limit like first tries; ``transport_name``:
@@ -167,7 +167,7 @@ def make_client(
     if max_connections is not None:
         options["max_connections"] = max_connections
     try:
-        return IceClient(
+        return ApiClient(
             conn.credentials,
             endpoint=conn.endpoint,
             version=conn.api.version,
@@ -215,7 +215,7 @@ class Session:
             self.limiter = RateLimiter(self.settings.rate_limit)
         return self.limiter
 
-    def make_client(self) -> IceClient:
+    def make_client(self) -> ApiClient:
         """The engine's client: its retries wait for the engine's rate limiter."""
         return make_client(
             self.conn,
@@ -245,7 +245,7 @@ class Session:
         self.conn.credentials = fresh
         return fresh
 
-    def make_monitor(self, client: IceClient, **overrides: Any) -> Monitor:
+    def make_monitor(self, client: ApiClient, **overrides: Any) -> Monitor:
         """The engine over ``client`` (from ``make_client``: both share the rate limiter)."""
         limiter = self.rate_limiter()
         if "clock" in overrides:  # one clock for the engine and its pacing

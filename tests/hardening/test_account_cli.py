@@ -15,7 +15,7 @@ import pytest
 from tests.demo_env import demo_for_commands
 from tests.hardening.cli_run import run
 from tests.wait import wait_until
-from yike_tui.exits import EXIT_CREDENTIALS
+from yike_tui.core.exits import EXIT_CREDENTIALS
 from yike_tui.sim import SimulatorThread
 
 MEANS = "this Alibaba Cloud account is not enabled for Yike"
@@ -24,7 +24,7 @@ MEANS = "this Alibaba Cloud account is not enabled for Yike"
 @pytest.fixture(autouse=True)
 def _no_log_file(monkeypatch: pytest.MonkeyPatch) -> None:
     # In-process runs must not leave a root log handler pointing into one test's tmp dir.
-    monkeypatch.setattr("yike_tui.logs.setup_logging", lambda debug: None)
+    monkeypatch.setattr("yike_tui.core.logs.setup_logging", lambda debug: None)
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def test_info_shows_everything_then_says_it_once_and_exits_3(
 def test_watch_says_it_once_goes_on_and_says_when_it_is_served(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("yike_tui.monitor.ACCOUNT_EVERY", 0.2)  # asked again soon
+    monkeypatch.setattr("yike_tui.engine.monitor.ACCOUNT_EVERY", 0.2)  # asked again soon
     with demo_for_commands(monkeypatch, speed=300, account_enabled=False) as sim:
         assert sim.server is not None
         simulator = sim.server.sim

@@ -12,7 +12,7 @@ import pytest
 from tests.demo_env import demo_for_commands
 from tests.hardening.cli_run import run
 from tests.wait import wait_for
-from yike_tui import paths
+from yike_tui.core import paths
 from yike_tui.sim import SimulatorThread
 
 BAD_CONFIGS = {

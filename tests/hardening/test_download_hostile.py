@@ -32,7 +32,7 @@ import httpx
 import pytest
 
 from tests.hardening.cli_run import run
-from yike_tui.download import DownloadError, download
+from yike_tui.actions.download import DownloadError, download
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,7 +150,7 @@ def storage(monkeypatch: pytest.MonkeyPatch) -> Iterator[Storage]:
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
     # In-process runs must not leave a root log handler pointing into one test's tmp dir.
-    monkeypatch.setattr("yike_tui.logs.setup_logging", lambda debug: None)
+    monkeypatch.setattr("yike_tui.core.logs.setup_logging", lambda debug: None)
     try:
         yield server.storage
     finally:

@@ -14,7 +14,7 @@ from tests.hardening.cli_run import run
 from tests.hardening.loopback_api import api_endpoint, reply_json
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
-from yike_tui.config import Settings
+from yike_tui.core.config import Settings
 from yike_tui.session import Connection, Session
 
 EVIL = (
@@ -151,7 +151,7 @@ async def test_tui_shows_hostile_data_inert_and_keeps_its_layout(endpoint: str) 
     "url", ["https://evil.example]y[/link]?Signature=abc", "http://[::1?Signature=abc", "http://["]
 )
 def test_a_url_urllib_cannot_split_is_still_redacted(url: str) -> None:
-    from yike_tui.events import fetch_failed
+    from yike_tui.core.events import fetch_failed
 
     message = fetch_failed("j", ts=0.0, code="X", message=f"see {url}").message
     assert "Signature" not in message

@@ -21,7 +21,7 @@ import pytest
 
 from tests.api_transports import api_transport, carried_by  # noqa: F401 (a fixture)
 from tests.hardening.cli_run import run
-from yike_tui.api.client import MAX_RETRY_AFTER, IceClient
+from yike_tui.api.client import MAX_RETRY_AFTER, ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.errors import ApiError
 from yike_tui.api.transport import MAX_ANSWER_BYTES, TRANSPORT_NAMES
@@ -133,9 +133,9 @@ def one_line(err: str) -> str:
     return lines[0]
 
 
-def client(server: Hostile, transport: str, **kwargs: object) -> IceClient:
+def client(server: Hostile, transport: str, **kwargs: object) -> ApiClient:
     """A client on the lean transport, or on httpx's own, as the ``transport`` setting picks."""
-    made = IceClient(CREDS, endpoint=server.endpoint, transport_name=transport, **kwargs)  # type: ignore[arg-type]
+    made = ApiClient(CREDS, endpoint=server.endpoint, transport_name=transport, **kwargs)  # type: ignore[arg-type]
     assert carried_by(made) == transport
     return made
 

@@ -27,7 +27,7 @@ from tests.hardening.cli_run import run
 from tests.hardening.loopback_api import api_endpoint, reply_json
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
-from yike_tui.config import Settings
+from yike_tui.core.config import Settings
 from yike_tui.session import Connection, Session
 
 DEADLINE = 60.0  # seconds for one CLI run: a hang fails loudly instead of stalling CI

@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 
 from tests.hardening import hostile_docx as hd
-from yike_tui import config, redaction
-from yike_tui.api.http1 import simple_head
-from yike_tui.events import redact_urls_in
-from yike_tui.novel_file import NovelFileError, read_novel
-from yike_tui.safe_text import clean
+from yike_tui.actions.novel_file import NovelFileError, read_novel
+from yike_tui.api.transport.http1 import simple_head
+from yike_tui.core import config
+from yike_tui.core.events import redact_urls_in
+from yike_tui.safety import redaction
+from yike_tui.safety.safe_text import clean
 
 GROWTH = 8
 BOUND = 30  # linear ~8, quadratic ~64

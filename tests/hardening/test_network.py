@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.scripted_server import Reply, scripted_server
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.errors import ApiError, ErrorKind
 
@@ -19,7 +19,7 @@ CREDS = Credentials("LTAI5tTestKeyId0001", "not-a-secret", source="test")
 
 
 async def fetch_error(endpoint: str) -> ApiError:
-    async with IceClient(CREDS, endpoint=endpoint, retries=0) as client:
+    async with ApiClient(CREDS, endpoint=endpoint, retries=0) as client:
         with pytest.raises(ApiError) as caught:
             await client.get_job_payload("0123456789abcdef0123456789abcdef")
     return caught.value

@@ -34,8 +34,8 @@ from hypothesis import strategies as st
 
 from tests.hardening import hostile_docx as hd
 from tests.hardening.cli_run import run as run_cli
-from yike_tui import novel_file
-from yike_tui.novel_file import (
+from yike_tui.actions import novel_file
+from yike_tui.actions.novel_file import (
     MAX_BYTES,
     MAX_CHARS,
     MAX_DOCX_ENTRIES,

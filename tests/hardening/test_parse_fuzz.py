@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from yike_tui.models import FailedShot, Job, JobStatus, Storyboard, parse_job
+from yike_tui.core.models import FailedShot, Job, JobStatus, Storyboard, parse_job
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -182,13 +182,13 @@ async def test_a_nesting_bomb_body_is_a_malformed_answer_not_a_crash() -> None:
     import pytest
 
     from tests.integration.scripted_server import Reply, scripted_server
-    from yike_tui.api.client import IceClient
+    from yike_tui.api.client import ApiClient
     from yike_tui.api.credentials import Credentials
     from yike_tui.api.errors import ApiError
 
     creds = Credentials("LTAI5tTestKeyId0001", "not-a-secret", source="test")
     async with scripted_server([Reply(200, b"[" * 200_000)]) as server:
-        async with IceClient(creds, endpoint=server.endpoint, retries=0) as client:
+        async with ApiClient(creds, endpoint=server.endpoint, retries=0) as client:
             with pytest.raises(ApiError) as caught:
                 await client.get_job_payload("job-1")
     assert caught.value.code == "MalformedResponse"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from benchmarks.soak import Watchdog
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
-from yike_tui.monitor import Monitor
-from yike_tui.ratelimit import RateLimiter
+from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.ratelimit import RateLimiter
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, running_simulator
 from yike_tui.sim.faults import FaultSpec
 
@@ -19,7 +19,7 @@ async def test_retries_count_against_the_rate_limit() -> None:
         scenario="load", jobs=60, faults=FaultSpec.parse("error503=0.5")
     ) as sim:
         limiter = RateLimiter(limit)
-        async with IceClient(DEMO, endpoint=sim.endpoint, retries=2, backoff_base=0.01) as client:
+        async with ApiClient(DEMO, endpoint=sim.endpoint, retries=2, backoff_base=0.01) as client:
             fetcher = Watchdog(client)  # counts first tries and the retries it paces
             client.pacer = fetcher.counted(limiter.acquire)  # as session.make_client gives it
             monitor = Monitor(fetcher, interval=30, concurrency=8, limiter=limiter)
@@ -42,7 +42,7 @@ async def test_a_stalled_loop_does_not_burst_over_the_limit() -> None:
     """Overdue starts after a stall go out no faster than the limit allows."""
     import asyncio
 
-    from yike_tui.ratelimit import RateLimiter
+    from yike_tui.engine.ratelimit import RateLimiter
 
     clock = _Clock()
 

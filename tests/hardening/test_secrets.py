@@ -13,9 +13,9 @@ import pytest
 
 from tests.hardening.cli_run import run as run_cli
 from tests.wait import wait_for, wait_until
-from yike_tui import paths
 from yike_tui.api.credentials import Credentials
-from yike_tui.config import Settings
+from yike_tui.core import paths
+from yike_tui.core.config import Settings
 from yike_tui.session import Connection, Session
 from yike_tui.sim import DEMO_STS_KEY_ID, DEMO_STS_SECRET, DEMO_STS_TOKEN, SimulatorThread
 from yike_tui.store import Store

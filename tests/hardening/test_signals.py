@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.wait import DEADLINE
-from yike_tui import paths
+from yike_tui.core import paths
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 
 

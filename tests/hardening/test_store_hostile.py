@@ -30,13 +30,13 @@ import pytest
 
 from tests.demo_env import demo_for_commands
 from tests.hardening.cli_run import run
-from yike_tui import paths
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
-from yike_tui.events import Event, EventKind
-from yike_tui.logs import setup_logging
-from yike_tui.models import JobStatus, parse_job
-from yike_tui.monitor import Monitor
+from yike_tui.core import paths
+from yike_tui.core.events import Event, EventKind
+from yike_tui.core.logs import setup_logging
+from yike_tui.core.models import JobStatus, parse_job
+from yike_tui.engine.monitor import Monitor
 from yike_tui.sim import SimulatorThread
 from yike_tui.store import MAX_SNAPSHOT_BYTES, Store
 
@@ -124,7 +124,7 @@ async def engine(answers: dict[str, Any], store: Store) -> AsyncIterator[tuple[M
     listening = await asyncio.start_server(server.serve, "127.0.0.1", 0)
     server.port = listening.sockets[0].getsockname()[1]
     try:
-        async with IceClient(CREDS, endpoint=server.endpoint, retries=0) as client:
+        async with ApiClient(CREDS, endpoint=server.endpoint, retries=0) as client:
             monitor = Monitor(client, store=store, rate_limit=0, interval=30.0)
             monitor.add(list(answers))
             yield monitor, server
@@ -438,7 +438,7 @@ print(loaded, peak.split()[1])
 
 @pytest.fixture
 def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
-    monkeypatch.setattr("yike_tui.logs.setup_logging", lambda debug: None)
+    monkeypatch.setattr("yike_tui.core.logs.setup_logging", lambda debug: None)
     with demo_for_commands(monkeypatch) as server:
         yield server
 

@@ -18,8 +18,8 @@ import pytest
 
 from tests.demo_env import demo_for_commands
 from tests.hardening.cli_run import run
-from yike_tui import paths
-from yike_tui.events import Event, EventKind
+from yike_tui.core import paths
+from yike_tui.core.events import Event, EventKind
 from yike_tui.sim import SimulatorThread
 from yike_tui.store import Store
 
@@ -31,7 +31,7 @@ SNAPSHOT = ("job1", {"JobId": "job1", "JobStatus": "Running"}, 1.0, "Running", "
 @pytest.fixture(autouse=True)
 def _no_log_file(monkeypatch: pytest.MonkeyPatch) -> None:
     # In-process runs must not leave a root log handler pointing into one test's tmp dir.
-    monkeypatch.setattr("yike_tui.logs.setup_logging", lambda debug: None)
+    monkeypatch.setattr("yike_tui.core.logs.setup_logging", lambda debug: None)
 
 
 @pytest.fixture

@@ -24,9 +24,9 @@ import pytest
 
 from tests.hardening.cli_run import run
 from tests.hardening.loopback_api import api_endpoint, reply_json
-from yike_tui import paths
+from yike_tui.actions.submit import UPLOADED_FILE_URL, SubmitInvalid, build_submit
+from yike_tui.core import paths
 from yike_tui.store import Store
-from yike_tui.submit import UPLOADED_FILE_URL, SubmitInvalid, build_submit
 
 SOURCE = "https://b.oss-cn-shanghai.aliyuncs.com/novel.txt"
 GOOD_ID = "f" * 32

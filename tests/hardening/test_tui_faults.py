@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
-from yike_tui.config import Settings
+from yike_tui.core.config import Settings
 from yike_tui.session import Connection, Session
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 from yike_tui.sim.faults import FaultSpec

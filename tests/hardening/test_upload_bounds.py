@@ -32,8 +32,8 @@ from tests.hardening.loopback_api import api_endpoint
 from tests.hardening.test_hostile_api import GUARD, Handler, Hostile
 from tests.hardening.test_secrets import run
 from tests.hardening.test_upload_hostile import api_answering, upload_answer
-from yike_tui import paths
-from yike_tui.upload import UploadError, parse_upload_answer, put_object
+from yike_tui.actions.upload import UploadError, parse_upload_answer, put_object
+from yike_tui.core import paths
 
 ROOT = Path(__file__).resolve().parents[2]
 BUDGET = 256 * 1024 * 1024  # what the "endless" body stops at, so a broken client finishes
@@ -199,8 +199,8 @@ async def test_one_deadline_holds_the_whole_put(
     handler: Handler, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Read timeouts far beyond the guard: only the deadline of the whole exchange ends it.
-    monkeypatch.setattr("yike_tui.upload.PUT_DEADLINE", 0.5)
-    monkeypatch.setattr("yike_tui.upload.PUT_TIMEOUT", httpx.Timeout(GUARD * 2))
+    monkeypatch.setattr("yike_tui.actions.upload.PUT_DEADLINE", 0.5)
+    monkeypatch.setattr("yike_tui.actions.upload.PUT_TIMEOUT", httpx.Timeout(GUARD * 2))
     with Hostile(handler) as oss:
         target, auth = parse_upload_answer(upload_answer(oss.endpoint))
         async with httpx.AsyncClient() as http:

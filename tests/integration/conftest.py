@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.integration.engine_rig import DEMO, FakeClock
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.sim import SimServer, running_simulator
 
 
@@ -19,6 +19,6 @@ async def sim() -> AsyncIterator[SimServer]:
 
 
 @pytest.fixture
-async def client(sim: SimServer) -> AsyncIterator[IceClient]:
-    async with IceClient(DEMO, endpoint=sim.endpoint, retries=0) as c:
+async def client(sim: SimServer) -> AsyncIterator[ApiClient]:
+    async with ApiClient(DEMO, endpoint=sim.endpoint, retries=0) as c:
         yield c

@@ -14,11 +14,12 @@ import pytest
 
 from tests.integration.engine_rig import DEMO, FakeClock
 from tests.wait import wait_async
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credits import get_credits
 from yike_tui.api.endpoints import APIS
 from yike_tui.api.errors import ApiError, ErrorKind, account_problem
-from yike_tui.monitor import ACCOUNT_EVERY, Monitor, Update
+from yike_tui.engine.monitor import ACCOUNT_EVERY, Monitor
+from yike_tui.engine.status import Update
 from yike_tui.sim import SimServer, running_simulator
 from yike_tui.sim.credits import DEMO_YIKE_USER_ID
 
@@ -34,7 +35,7 @@ async def sim() -> AsyncIterator[SimServer]:
         yield server
 
 
-def engine(client: IceClient, clock: FakeClock, **options: float) -> Monitor:
+def engine(client: ApiClient, clock: FakeClock, **options: float) -> Monitor:
     return Monitor(
         client,
         interval=INTERVAL,
@@ -54,7 +55,7 @@ async def test_the_client_says_what_it_means_and_what_to_do_once_not_retried(
     sim: SimServer,
 ) -> None:
     job_id = sim.sim.book.ids[0]
-    async with IceClient(DEMO, endpoint=sim.endpoint, retries=3, backoff_base=0.01) as client:
+    async with ApiClient(DEMO, endpoint=sim.endpoint, retries=3, backoff_base=0.01) as client:
         with pytest.raises(ApiError) as caught:
             await client.get_job(job_id)
     err = caught.value
@@ -70,7 +71,7 @@ async def test_the_client_says_what_it_means_and_what_to_do_once_not_retried(
 
 async def test_through_the_yike_product_api_the_other_api_to_try_is_ice(sim: SimServer) -> None:
     yike = APIS["yike"]
-    async with IceClient(DEMO, endpoint=sim.endpoint, version=yike.version, retries=0) as c:
+    async with ApiClient(DEMO, endpoint=sim.endpoint, version=yike.version, retries=0) as c:
         with pytest.raises(ApiError) as caught:
             await get_credits(c)
     problem = account_problem(caught.value)
@@ -79,7 +80,7 @@ async def test_through_the_yike_product_api_the_other_api_to_try_is_ice(sim: Sim
 
 
 async def test_every_action_of_the_account_is_refused_alike(sim: SimServer) -> None:
-    async with IceClient(
+    async with ApiClient(
         DEMO, endpoint=sim.endpoint, retries=0, yike_user_id=DEMO_YIKE_USER_ID
     ) as client:
         calls = {
@@ -100,7 +101,7 @@ async def test_the_simulator_switch_turns_the_account_on_and_off_over_http(
     job_id = sim.sim.book.ids[0]
     async with (
         httpx.AsyncClient(base_url=sim.endpoint) as http,
-        IceClient(DEMO, endpoint=sim.endpoint, retries=0, yike_user_id=DEMO_YIKE_USER_ID) as client,
+        ApiClient(DEMO, endpoint=sim.endpoint, retries=0, yike_user_id=DEMO_YIKE_USER_ID) as client,
     ):
         assert (await http.post("/_sim/account?enabled=1")).json() == {"account_enabled": True}
         assert (await client.get_job(job_id)).id == job_id
@@ -112,7 +113,7 @@ async def test_the_simulator_switch_turns_the_account_on_and_off_over_http(
 
 async def test_the_engine_holds_one_account_state_and_marks_no_job(sim: SimServer) -> None:
     clock = FakeClock()
-    async with IceClient(DEMO, endpoint=sim.endpoint, retries=1) as client:
+    async with ApiClient(DEMO, endpoint=sim.endpoint, retries=1) as client:
         monitor = engine(client, clock)
         updates: list[Update] = []
         monitor.subscribe(updates.append)
@@ -152,7 +153,7 @@ async def test_the_engine_holds_one_account_state_and_marks_no_job(sim: SimServe
 async def test_the_running_engine_recovers_by_itself_when_the_account_is_enabled(
     sim: SimServer,
 ) -> None:
-    async with IceClient(
+    async with ApiClient(
         DEMO, endpoint=sim.endpoint, retries=0, yike_user_id=DEMO_YIKE_USER_ID
     ) as client:
         monitor = Monitor(client, interval=INTERVAL, rate_limit=0, account_every=0.2)

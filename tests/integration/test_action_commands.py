@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.demo_env import demo_for_commands
-from yike_tui import paths
 from yike_tui.cli import main
+from yike_tui.core import paths
 from yike_tui.sim import SimulatorThread
 from yike_tui.store import Store
 
@@ -29,7 +29,7 @@ def watched_ids() -> list[str]:
 @pytest.fixture(autouse=True)
 def _no_log_file(monkeypatch: pytest.MonkeyPatch) -> None:
     # In-process runs must not leave a root log handler pointing into one test's tmp dir.
-    monkeypatch.setattr("yike_tui.logs.setup_logging", lambda debug: None)
+    monkeypatch.setattr("yike_tui.core.logs.setup_logging", lambda debug: None)
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 
 ANNOUNCE = """
 import sys
-from yike_tui.announce import Announcer
-from yike_tui.config import Settings
-from yike_tui.events import Event, EventKind
+from yike_tui.engine.announce import Announcer
+from yike_tui.core.config import Settings
+from yike_tui.core.events import Event, EventKind
 settings = Settings(notify_tmux=sys.argv[1] == "on", notify_desktop=False)
 done = Event(EventKind.STATUS_CHANGED, "j1", 1.0, {"old": "Running", "new": "Succeeded"})
 Announcer(settings, write=sys.stdout.write).announce([done], lambda _: "Winter Market")

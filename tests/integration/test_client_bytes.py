@@ -9,7 +9,7 @@ import pytest
 
 from tests.api_transports import api_transport  # noqa: F401 (a fixture)
 from tests.integration.scripted_server import Reply, scripted_server
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.errors import ApiError
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("api_transport")
 async def test_request_has_the_host_and_its_length() -> None:
     creds = Credentials("LTAItest00000001", "secret-value-xyz", source="test")
     async with scripted_server([Reply(body=JOB), Reply(body={"JobId": "j2"})]) as server:
-        async with IceClient(creds, endpoint=server.endpoint) as client:
+        async with ApiClient(creds, endpoint=server.endpoint) as client:
             await client.get_job("j1")
             await client.submit_job({"Title": "t"}, {"NovelText": "once upon a time"})
     get, submit = server.requests
@@ -39,7 +39,7 @@ async def test_throttling_wait_and_redirect_target_are_read_from_the_answer() ->
     )
     moved = Reply(302, {"Code": "Moved"}, headers={"location": "https://elsewhere.example/x"})
     async with scripted_server([throttled, moved]) as server:
-        async with IceClient(
+        async with ApiClient(
             Credentials("LTAItest00000001", "s", source="t"), endpoint=server.endpoint, retries=0
         ) as client:
             with pytest.raises(ApiError) as first:

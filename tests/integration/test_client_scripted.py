@@ -1,4 +1,4 @@
-"""IceClient over real HTTP against a scripted server: wire format, errors, retries; every
+"""ApiClient over real HTTP against a scripted server: wire format, errors, retries; every
 test runs over both API transports (the lean one and httpx's own)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from tests.api_transports import api_transport, carried_by  # noqa: F401 (a fixture)
 from tests.integration.scripted_server import Reply, scripted_server
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.errors import ApiError, ErrorKind
 from yike_tui.api.signing import canonical_query
@@ -20,8 +20,8 @@ JOB = {"RequestId": "r1", "JobId": "j1", "JobStatus": "Running", "JobParams": {"
 pytestmark = pytest.mark.usefixtures("api_transport")
 
 
-def client_for(endpoint: str, **kwargs: object) -> IceClient:
-    client = IceClient(CREDS, endpoint=endpoint, backoff_base=0.01, **kwargs)  # type: ignore[arg-type]
+def client_for(endpoint: str, **kwargs: object) -> ApiClient:
+    client = ApiClient(CREDS, endpoint=endpoint, backoff_base=0.01, **kwargs)  # type: ignore[arg-type]
     assert carried_by(client) == os.environ["YIKE_TUI_TRANSPORT"]  # the setting is obeyed
     return client
 
@@ -44,7 +44,7 @@ async def test_request_carries_exactly_the_signed_query() -> None:
 async def test_sts_token_header_sent() -> None:
     creds = Credentials("STS.x0000001", "s", security_token="tok", source="t")
     async with scripted_server([Reply(body=JOB)]) as server:
-        async with IceClient(creds, endpoint=server.endpoint) as client:
+        async with ApiClient(creds, endpoint=server.endpoint) as client:
             await client.get_job("j1")
     assert server.requests[0].headers["x-acs-security-token"] == "tok"
 

@@ -17,10 +17,10 @@ import pytest
 
 from tests.hardening.loopback_api import reply_json
 from tests.wait import wait_async
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.credits import YIKE_API_VERSION
-from yike_tui.credit_watch import NO_USER_ID_NOTE, CreditWatch
+from yike_tui.engine.credit_watch import NO_USER_ID_NOTE, CreditWatch
 from yike_tui.sim import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
@@ -76,10 +76,10 @@ def endpoint() -> Iterator[str]:
 
 def client(
     endpoint: str, version: str | None = None, user_id: str = DEMO_YIKE_USER_ID
-) -> IceClient:
+) -> ApiClient:
     creds = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)
     options = {"version": version} if version else {}
-    return IceClient(
+    return ApiClient(
         creds,
         endpoint=endpoint,
         yike_user_id=user_id,

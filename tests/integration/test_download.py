@@ -13,16 +13,16 @@ import httpx
 import pytest
 
 from tests.integration.scripted_server import Reply, scripted_server
-from yike_tui.api.client import IceClient
-from yike_tui.api.credentials import Credentials
-from yike_tui.download import (
+from yike_tui.actions.download import (
     DownloadCancelled,
     DownloadError,
     Progress,
     download,
     part_path,
 )
-from yike_tui.part_file import sidecar_path
+from yike_tui.actions.part_file import sidecar_path
+from yike_tui.api.client import ApiClient
+from yike_tui.api.credentials import Credentials
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimServer, running_simulator
 
 DEMO = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, source="test")
@@ -57,9 +57,9 @@ async def sim(wall: Wall) -> AsyncIterator[SimServer]:
 
 
 @pytest.fixture
-async def client(sim: SimServer, wall: Wall) -> AsyncIterator[IceClient]:
+async def client(sim: SimServer, wall: Wall) -> AsyncIterator[ApiClient]:
     clock = lambda: datetime.fromtimestamp(wall.t, UTC)  # noqa: E731
-    async with IceClient(DEMO, endpoint=sim.endpoint, clock=clock) as c:
+    async with ApiClient(DEMO, endpoint=sim.endpoint, clock=clock) as c:
         yield c
 
 
@@ -72,14 +72,14 @@ def demo_id(sim: SimServer, title_start: str) -> str:
     return next(j.id for j in sim.sim.book if j.params["Title"].startswith(title_start))
 
 
-async def full_bytes(client: IceClient, url: str) -> bytes:
+async def full_bytes(client: ApiClient, url: str) -> bytes:
     response = await client.http.get(url)
     assert response.status_code == 200
     return response.content
 
 
 async def test_full_download_lands_under_the_title_with_progress(
-    sim: SimServer, client: IceClient, dest: Path
+    sim: SimServer, client: ApiClient, dest: Path
 ) -> None:
     job = await client.get_job(demo_id(sim, "Harbour Lights"))
     seen: list[Progress] = []
@@ -95,7 +95,7 @@ async def test_full_download_lands_under_the_title_with_progress(
 
 
 async def test_a_half_part_file_is_resumed_with_range(
-    sim: SimServer, client: IceClient, dest: Path
+    sim: SimServer, client: ApiClient, dest: Path
 ) -> None:
     job = await client.get_job(demo_id(sim, "Harbour Lights"))
     whole = await full_bytes(client, job.output_url)
@@ -120,7 +120,7 @@ async def test_a_half_part_file_is_resumed_with_range(
 
 
 async def test_an_existing_file_is_never_overwritten(
-    sim: SimServer, client: IceClient, dest: Path
+    sim: SimServer, client: ApiClient, dest: Path
 ) -> None:
     job = await client.get_job(demo_id(sim, "Harbour Lights"))
     (dest / "Harbour Lights — Episode 1.mp4").write_bytes(b"mine")
@@ -141,7 +141,7 @@ async def test_an_existing_file_is_never_overwritten(
 
 
 async def test_hostile_title_stays_inside_the_folder(
-    sim: SimServer, client: IceClient, dest: Path
+    sim: SimServer, client: ApiClient, dest: Path
 ) -> None:
     job = await client.get_job(demo_id(sim, "Harbour Lights"))
     path = await download(client.http, job.output_url, dest, "../../etc/passwd", job.id)
@@ -150,7 +150,7 @@ async def test_hostile_title_stays_inside_the_folder(
 
 
 async def test_an_expired_url_is_renewed_once(
-    sim: SimServer, client: IceClient, wall: Wall, dest: Path
+    sim: SimServer, client: ApiClient, wall: Wall, dest: Path
 ) -> None:
     job_id = demo_id(sim, "Harbour Lights")
     stale = (await client.get_job(job_id)).output_url
@@ -168,7 +168,7 @@ async def test_an_expired_url_is_renewed_once(
 
 
 async def test_a_url_that_stays_refused_is_a_clear_error_without_secrets(
-    sim: SimServer, client: IceClient, wall: Wall, dest: Path, caplog: pytest.LogCaptureFixture
+    sim: SimServer, client: ApiClient, wall: Wall, dest: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     job_id = demo_id(sim, "Harbour Lights")
     stale = (await client.get_job(job_id)).output_url
@@ -196,7 +196,7 @@ async def test_a_url_that_stays_refused_is_a_clear_error_without_secrets(
 
 
 async def test_cancel_keeps_the_part_and_a_later_call_resumes(
-    sim: SimServer, client: IceClient, dest: Path
+    sim: SimServer, client: ApiClient, dest: Path
 ) -> None:
     job = await client.get_job(demo_id(sim, "Harbour Lights"))
     cancel = asyncio.Event()
@@ -221,7 +221,7 @@ async def test_cancel_keeps_the_part_and_a_later_call_resumes(
 
 
 async def test_a_part_longer_than_the_file_is_a_size_mismatch(
-    sim: SimServer, client: IceClient, dest: Path
+    sim: SimServer, client: ApiClient, dest: Path
 ) -> None:
     job = await client.get_job(demo_id(sim, "Harbour Lights"))
     whole = await full_bytes(client, job.output_url)

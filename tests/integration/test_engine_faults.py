@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 
 from tests.integration.engine_rig import FakeClock
-from yike_tui.api.client import IceClient
-from yike_tui.events import EventKind
-from yike_tui.models import JobStatus
-from yike_tui.monitor import Monitor, Update
+from yike_tui.api.client import ApiClient
+from yike_tui.core.events import EventKind
+from yike_tui.core.models import JobStatus
+from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.status import Update
 from yike_tui.sim import SimServer
 from yike_tui.store import Store
 
@@ -48,7 +49,7 @@ async def wait_for(
 class BuggyFetcher:
     """The real client, except that fetching one job hits a bug (not an ApiError)."""
 
-    def __init__(self, client: IceClient, broken: str) -> None:
+    def __init__(self, client: ApiClient, broken: str) -> None:
         self.client, self.broken, self.fixed = client, broken, False
 
     async def get_job_payload(self, job_id: str) -> dict[str, Any]:
@@ -77,7 +78,7 @@ async def engine() -> AsyncIterator[Callable[[Monitor], asyncio.Task[None]]]:
 
 
 async def test_a_bug_in_one_fetch_costs_that_fetch_not_the_engine(
-    sim: SimServer, client: IceClient, engine: Callable[[Monitor], asyncio.Task[None]]
+    sim: SimServer, client: ApiClient, engine: Callable[[Monitor], asyncio.Task[None]]
 ) -> None:
     ids = sim.sim.book.ids
     broken = ids[0]
@@ -120,7 +121,7 @@ async def test_a_bug_in_one_fetch_costs_that_fetch_not_the_engine(
 
 async def test_a_raising_subscriber_does_not_stop_the_others_or_the_engine(
     sim: SimServer,
-    client: IceClient,
+    client: ApiClient,
     engine: Callable[[Monitor], asyncio.Task[None]],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -178,7 +179,7 @@ def held_lock(tmp_path: Path) -> Iterator[Callable[[], sqlite3.Connection]]:
 
 async def test_state_db_locked_mid_session_costs_history_not_updates(
     sim: SimServer,
-    client: IceClient,
+    client: ApiClient,
     tmp_path: Path,
     quick_lock: None,
     held_lock: Callable[[], sqlite3.Connection],

@@ -12,9 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.integration.engine_rig import DEMO, FakeClock
 from tests.wait import wait_async
-from yike_tui.api.client import IceClient
-from yike_tui.models import JobStatus
-from yike_tui.monitor import Monitor, Update
+from yike_tui.api.client import ApiClient
+from yike_tui.core.models import JobStatus
+from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.status import Update
 from yike_tui.sim import SimServer
 
 INTERVAL = 30.0
@@ -22,14 +23,14 @@ WALL = 1_790_000_000.0  # the engine's wall clock starts here and moves with its
 BAD_ID = "0" * 32  # a well-formed JobId the simulator does not know
 
 
-def engine(client: IceClient, clock: FakeClock) -> Monitor:
+def engine(client: ApiClient, clock: FakeClock) -> Monitor:
     return Monitor(
         client, interval=INTERVAL, rate_limit=0, clock=clock, wall=lambda: WALL + clock.t
     )
 
 
 async def test_an_outage_is_one_state_cleared_by_the_first_answer(
-    sim: SimServer, client: IceClient
+    sim: SimServer, client: ApiClient
 ) -> None:
     clock = FakeClock()
     monitor = engine(client, clock)
@@ -79,7 +80,7 @@ async def test_an_outage_is_one_state_cleared_by_the_first_answer(
 
 
 async def test_an_unknown_job_id_is_its_own_error_not_an_outage(
-    sim: SimServer, client: IceClient
+    sim: SimServer, client: ApiClient
 ) -> None:
     clock = FakeClock()
     monitor = engine(client, clock)
@@ -104,7 +105,7 @@ async def test_an_unknown_job_id_is_its_own_error_not_an_outage(
 
 
 async def test_an_answer_about_a_bad_job_ends_an_outage_too(
-    sim: SimServer, client: IceClient
+    sim: SimServer, client: ApiClient
 ) -> None:
     clock = FakeClock()
     monitor = engine(client, clock)
@@ -167,7 +168,7 @@ async def test_one_job_whose_request_breaks_while_others_answer_is_not_an_outage
     listening = await asyncio.start_server(api.serve, "127.0.0.1", 0)
     port = listening.sockets[0].getsockname()[1]
     try:
-        async with IceClient(DEMO, endpoint=f"http://127.0.0.1:{port}", retries=0) as client:
+        async with ApiClient(DEMO, endpoint=f"http://127.0.0.1:{port}", retries=0) as client:
             monitor = api.monitor = Monitor(client, interval=INTERVAL, rate_limit=0, concurrency=2)
             monitor.add([OneBrokenJob.FAST, OneBrokenJob.BROKEN])
             await asyncio.wait_for(monitor.run_pass(), 30)
@@ -183,7 +184,7 @@ async def test_one_job_whose_request_breaks_while_others_answer_is_not_an_outage
 
 
 async def test_the_count_follows_the_watch_list_while_offline(
-    sim: SimServer, client: IceClient
+    sim: SimServer, client: ApiClient
 ) -> None:
     monitor = engine(client, FakeClock())
     ids = sim.sim.book.ids[:2]

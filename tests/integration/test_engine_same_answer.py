@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-import yike_tui.monitor as monitor_module
+import yike_tui.engine.monitor as monitor_module
 from tests.integration.engine_rig import FakeClock
-from yike_tui.api.client import IceClient
-from yike_tui.models import parse_job
-from yike_tui.monitor import Monitor, Update
+from yike_tui.api.client import ApiClient
+from yike_tui.core.models import parse_job
+from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.status import Update
 from yike_tui.sim import SimServer
 from yike_tui.store import Store
 
@@ -35,7 +36,7 @@ def summary_times(db: Path) -> dict[str, float]:
 
 
 async def test_the_same_answer_keeps_its_snapshot_and_moves_its_checked_time(
-    sim: SimServer, client: IceClient, tmp_path: Path
+    sim: SimServer, client: ApiClient, tmp_path: Path
 ) -> None:
     db = tmp_path / "state.db"
     store = Store.open(db)
@@ -77,7 +78,7 @@ async def test_the_same_answer_keeps_its_snapshot_and_moves_its_checked_time(
 
 
 async def watch_run(
-    sim: SimServer, client: IceClient, db: Path, steps: list[float]
+    sim: SimServer, client: ApiClient, db: Path, steps: list[float]
 ) -> tuple[list[tuple[Any, ...]], dict[str, Any], dict[str, Any]]:
     """Passes over the demo jobs as the simulator's clock moves by ``steps`` (0: the same
     answers again); returns the events, each job's row and parsed job, as the user sees."""
@@ -105,7 +106,7 @@ STEPS = [0.0, 0.0, 120.0, 0.0, 600.0, 0.0, 0.0, 3600.0, 0.0, 20_000.0, 0.0]
 
 
 async def test_events_rows_and_jobs_are_those_of_parsing_every_answer(
-    sim: SimServer, client: IceClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sim: SimServer, client: ApiClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast = await watch_run(sim, client, tmp_path / "fast.db", STEPS)
     monkeypatch.setattr(monitor_module, "same_answer", lambda old, new: False)
@@ -132,7 +133,7 @@ def _summaries(db: Path) -> list[tuple[Any, ...]]:
 
 
 async def test_a_job_known_from_the_store_is_parsed_once_when_its_answer_is_the_same(
-    sim: SimServer, client: IceClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sim: SimServer, client: ApiClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "state.db"
     with Store.open(db) as store:

@@ -13,10 +13,13 @@ from typing import Any
 import pytest
 
 from tests.integration.engine_rig import DEMO, FakeClock
-from yike_tui import monitor as monitor_module
-from yike_tui.api.client import IceClient
-from yike_tui.models import Job, JobStatus, parse_job
-from yike_tui.monitor import JobState, Monitor, Tally, Update
+from yike_tui.api.client import ApiClient
+from yike_tui.core.models import Job, JobStatus, parse_job
+from yike_tui.engine import job_state
+from yike_tui.engine import monitor as monitor_module
+from yike_tui.engine.job_state import JobState
+from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.status import Tally, Update
 from yike_tui.sim import SimServer, running_simulator
 from yike_tui.store import JobRow, Store
 
@@ -36,12 +39,12 @@ async def sim(sim_clock: FakeClock) -> AsyncIterator[SimServer]:
 
 
 @pytest.fixture
-async def client(sim: SimServer) -> AsyncIterator[IceClient]:
-    async with IceClient(DEMO, endpoint=sim.endpoint, retries=0) as c:
+async def client(sim: SimServer) -> AsyncIterator[ApiClient]:
+    async with ApiClient(DEMO, endpoint=sim.endpoint, retries=0) as c:
         yield c
 
 
-def engine(client: IceClient, clock: FakeClock, store: Store | None = None) -> Monitor:
+def engine(client: ApiClient, clock: FakeClock, store: Store | None = None) -> Monitor:
     return Monitor(
         client,
         store=store,
@@ -68,7 +71,7 @@ def recounted(monitor: Monitor) -> Tally:
 
 
 async def test_start_up_reads_summaries_and_a_job_is_parsed_when_first_looked_at(
-    sim: SimServer, client: IceClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sim: SimServer, client: ApiClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = sim.sim.book.ids
     with Store.open(tmp_path / "state.db") as store:
@@ -85,7 +88,8 @@ async def test_start_up_reads_summaries_and_a_job_is_parsed_when_first_looked_at
         parsed.append(job_id)
         return parse_job(payload, job_id=job_id, fetched_at=fetched_at)
 
-    monkeypatch.setattr(monitor_module, "parse_job", counting_parse)
+    for module in (monitor_module, job_state):  # a fresh answer, and a stored one looked at
+        monkeypatch.setattr(module, "parse_job", counting_parse)
     with Store.open(tmp_path / "state.db") as store:
         load_one = store.load_snapshot
 
@@ -138,7 +142,7 @@ async def test_start_up_reads_summaries_and_a_job_is_parsed_when_first_looked_at
 
 
 async def test_the_tally_follows_the_jobs_that_change(
-    sim: SimServer, sim_clock: FakeClock, client: IceClient, monkeypatch: pytest.MonkeyPatch
+    sim: SimServer, sim_clock: FakeClock, client: ApiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = FakeClock()
     monitor = engine(client, clock)
@@ -150,13 +154,13 @@ async def test_the_tally_follows_the_jobs_that_change(
     assert monitor.tally().loading == 0
 
     looked_at: list[str] = []
-    code_of = monitor_module._tally_code
+    code_of = job_state.tally_code
 
     def counting(state: JobState) -> int:
         looked_at.append(state.job_id)
         return code_of(state)
 
-    monkeypatch.setattr(monitor_module, "_tally_code", counting)
+    monkeypatch.setattr(monitor_module, "tally_code", counting)
     running = [s.job_id for s in monitor.jobs.values() if not s.status.is_terminal]
     assert running, "the demo has running jobs ten minutes in"
     sim_clock.t += 3600  # an hour later for the service: the job has moved on
@@ -185,7 +189,7 @@ async def test_the_tally_follows_the_jobs_that_change(
 
 
 async def test_pass_under_way_says_what_looking_at_every_job_says(
-    sim: SimServer, client: IceClient
+    sim: SimServer, client: ApiClient
 ) -> None:
     clock = FakeClock()
     monitor = Monitor(client, interval=INTERVAL, rate_limit=0, concurrency=2, clock=clock)

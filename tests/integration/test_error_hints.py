@@ -12,7 +12,7 @@ import pytest
 
 from tests.integration.engine_rig import DEMO, FakeClock
 from tests.integration.scripted_server import Reply, scripted_server
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.credits import get_credits
 from yike_tui.api.errors import ApiError, ErrorKind
@@ -34,7 +34,7 @@ async def sim() -> AsyncIterator[SimServer]:
 
 
 async def test_a_permission_hint_names_the_action_refused(sim: SimServer) -> None:
-    async with IceClient(
+    async with ApiClient(
         NO_RAM, endpoint=sim.endpoint, retries=0, yike_user_id=DEMO_YIKE_USER_ID
     ) as client:
         calls = {
@@ -59,7 +59,7 @@ async def test_a_permission_hint_names_the_action_refused(sim: SimServer) -> Non
 async def test_an_upload_of_a_file_type_yike_does_not_take_says_which_it_takes(
     sim: SimServer,
 ) -> None:
-    async with IceClient(DEMO, endpoint=sim.endpoint, retries=0) as client:
+    async with ApiClient(DEMO, endpoint=sim.endpoint, retries=0) as client:
         with pytest.raises(ApiError) as caught:
             await client.call("CreateYikeAssetUpload", {"FileExt": "pdf"})
     assert caught.value.code == "InvalidFileType"
@@ -69,7 +69,7 @@ async def test_an_upload_of_a_file_type_yike_does_not_take_says_which_it_takes(
 
 async def test_resuming_a_job_that_is_not_suspended_says_its_state(sim: SimServer) -> None:
     running = next(j.id for j in sim.sim.book if j.fate.name == "SUCCEED")
-    async with IceClient(DEMO, endpoint=sim.endpoint, retries=0) as client:
+    async with ApiClient(DEMO, endpoint=sim.endpoint, retries=0) as client:
         state = (await client.get_job(running)).status_raw
         with pytest.raises(ApiError) as caught:
             await client.resume_job(running)
@@ -91,7 +91,7 @@ async def test_each_code_the_workflow_names_has_its_own_advice() -> None:
         Reply(400, {"Code": code, "Message": "no", "RequestId": "r"}) for code in WORKFLOW_CODES
     ]
     async with scripted_server(replies) as server:
-        async with IceClient(DEMO, endpoint=server.endpoint, retries=0) as client:
+        async with ApiClient(DEMO, endpoint=server.endpoint, retries=0) as client:
             for code, advice in WORKFLOW_CODES.items():
                 with pytest.raises(ApiError) as caught:
                     await client.submit_job({}, {"FileURL": "https://e/x.txt"})
@@ -102,7 +102,7 @@ async def test_each_code_the_workflow_names_has_its_own_advice() -> None:
 async def test_a_resume_refused_without_naming_the_state_says_how_to_see_it() -> None:
     body = {"Code": "Forbidden.JobStatus", "Message": "job not in Suspended", "RequestId": "r"}
     async with scripted_server([Reply(400, body)]) as server:
-        async with IceClient(DEMO, endpoint=server.endpoint, retries=0) as client:
+        async with ApiClient(DEMO, endpoint=server.endpoint, retries=0) as client:
             with pytest.raises(ApiError) as caught:
                 await client.resume_job("0" * 32)
     hint = caught.value.hint
@@ -119,7 +119,7 @@ LOWER = {"code": "Forbidden.RAM", "message": "User not authorized.", "requestId"
 )
 async def test_an_error_body_in_lower_camel_case_is_read(body: dict[str, str]) -> None:
     async with scripted_server([Reply(403, body)]) as server:
-        async with IceClient(DEMO, endpoint=server.endpoint, retries=0) as client:
+        async with ApiClient(DEMO, endpoint=server.endpoint, retries=0) as client:
             with pytest.raises(ApiError) as caught:
                 await client.get_job("0" * 32)
     err = caught.value
@@ -135,7 +135,7 @@ async def test_an_error_body_in_lower_camel_case_is_read(body: dict[str, str]) -
 async def test_an_account_refusal_in_lower_camel_case_is_the_account_state() -> None:
     body = {"code": "MainAccountUserNotFound", "message": "not a Yike user", "requestId": "r"}
     async with scripted_server([Reply(400, body)]) as server:
-        async with IceClient(DEMO, endpoint=server.endpoint, retries=0) as client:
+        async with ApiClient(DEMO, endpoint=server.endpoint, retries=0) as client:
             with pytest.raises(ApiError) as caught:
                 await client.get_job("0" * 32)
     assert caught.value.kind is ErrorKind.ACCOUNT

@@ -5,18 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.integration.engine_rig import DEMO, FakeClock
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
-from yike_tui.events import EventKind
-from yike_tui.models import JobStatus
-from yike_tui.monitor import CONFIRM_DELAY, SUSPENDED_FACTOR, Monitor, Update
-from yike_tui.ratelimit import RateLimiter
+from yike_tui.core.events import EventKind
+from yike_tui.core.models import JobStatus
+from yike_tui.engine.monitor import CONFIRM_DELAY, SUSPENDED_FACTOR, Monitor
+from yike_tui.engine.ratelimit import RateLimiter
+from yike_tui.engine.status import Update
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, SimServer, running_simulator
 from yike_tui.sim.faults import FaultSpec
 from yike_tui.store import Store
 
 
-def make_monitor(client: IceClient, clock: FakeClock, **kw: object) -> tuple[Monitor, list[Update]]:
+def make_monitor(client: ApiClient, clock: FakeClock, **kw: object) -> tuple[Monitor, list[Update]]:
     kw.setdefault("rate_limit", 0)
     monitor = Monitor(client, clock=clock, **kw)  # type: ignore[arg-type]
     updates: list[Update] = []
@@ -32,7 +33,7 @@ def title_id(sim: SimServer, start: str) -> str:
     return next(j.id for j in sim.sim.book if j.params["Title"].startswith(start))
 
 
-async def test_first_pass_shows_every_job_once(sim: SimServer, client: IceClient) -> None:
+async def test_first_pass_shows_every_job_once(sim: SimServer, client: ApiClient) -> None:
     monitor, updates = make_monitor(client, FakeClock())
     monitor.add(sim.sim.book.ids)
     assert await monitor.run_pass() == len(sim.sim.book.ids)
@@ -51,7 +52,7 @@ async def test_first_pass_shows_every_job_once(sim: SimServer, client: IceClient
 
 
 async def test_terminal_jobs_are_confirmed_once_then_never_polled(
-    sim: SimServer, client: IceClient
+    sim: SimServer, client: ApiClient
 ) -> None:
     clock = FakeClock()
     monitor, _ = make_monitor(client, clock, interval=30)
@@ -75,7 +76,7 @@ async def test_terminal_jobs_are_confirmed_once_then_never_polled(
     )
 
 
-async def test_changes_become_events(sim: SimServer, client: IceClient) -> None:
+async def test_changes_become_events(sim: SimServer, client: ApiClient) -> None:
     teaser = title_id(sim, "Quick Teaser")
     winter = title_id(sim, "Winter Market")
     clock = FakeClock()
@@ -99,7 +100,7 @@ async def test_changes_become_events(sim: SimServer, client: IceClient) -> None:
     assert monitor.jobs[teaser].last_change > 0
 
 
-async def test_unknown_job_is_marked_and_left_alone(sim: SimServer, client: IceClient) -> None:
+async def test_unknown_job_is_marked_and_left_alone(sim: SimServer, client: ApiClient) -> None:
     clock = FakeClock()
     monitor, updates = make_monitor(client, clock)
     monitor.add(["f" * 32])
@@ -113,7 +114,7 @@ async def test_unknown_job_is_marked_and_left_alone(sim: SimServer, client: IceC
 
 async def test_credential_error_pauses_polling(sim: SimServer) -> None:
     wrong = Credentials(DEMO_ACCESS_KEY_ID, "not-the-secret")
-    async with IceClient(wrong, endpoint=sim.endpoint, retries=0) as bad:
+    async with ApiClient(wrong, endpoint=sim.endpoint, retries=0) as bad:
         monitor, _ = make_monitor(bad, FakeClock(), concurrency=1)
         monitor.add(sim.sim.book.ids)
         await monitor.run_pass()
@@ -125,7 +126,7 @@ async def test_credential_error_pauses_polling(sim: SimServer) -> None:
     assert not monitor.status.paused
 
 
-async def test_failing_job_backs_off_and_recovers(sim: SimServer, client: IceClient) -> None:
+async def test_failing_job_backs_off_and_recovers(sim: SimServer, client: ApiClient) -> None:
     clock = FakeClock()
     monitor, updates = make_monitor(client, clock, interval=10)
     job = sim.sim.book.ids[0]
@@ -148,7 +149,7 @@ async def test_failing_job_backs_off_and_recovers(sim: SimServer, client: IceCli
     assert monitor.jobs[job].error is None
 
 
-async def test_throttling_slows_the_engine_down(sim: SimServer, client: IceClient) -> None:
+async def test_throttling_slows_the_engine_down(sim: SimServer, client: ApiClient) -> None:
     clock = FakeClock()
     monitor, _ = make_monitor(client, clock, rate_limit=10)
     monitor.limiter = RateLimiter(10, clock=clock, sleep=_advance(clock))
@@ -187,7 +188,7 @@ async def test_concurrency_is_bounded_and_passes_do_not_overlap() -> None:
     import asyncio
 
     async with running_simulator(scenario="load", jobs=24, latency_ms=50) as sim:
-        async with IceClient(DEMO, endpoint=sim.endpoint, retries=0) as c:
+        async with ApiClient(DEMO, endpoint=sim.endpoint, retries=0) as c:
             monitor, _ = make_monitor(c, FakeClock(), concurrency=4)
             monitor.add(sim.sim.book.ids)
             first, second = await asyncio.gather(monitor.run_pass(), monitor.run_pass())
@@ -197,7 +198,7 @@ async def test_concurrency_is_bounded_and_passes_do_not_overlap() -> None:
 
 
 async def test_history_survives_a_restart(
-    sim: SimServer, client: IceClient, tmp_path: Path
+    sim: SimServer, client: ApiClient, tmp_path: Path
 ) -> None:
     db = tmp_path / "state.sqlite3"
     teaser = title_id(sim, "Quick Teaser")
@@ -224,7 +225,7 @@ async def test_history_survives_a_restart(
     store.close()
 
 
-async def test_refresh_now_fetches_a_terminal_job_again(sim: SimServer, client: IceClient) -> None:
+async def test_refresh_now_fetches_a_terminal_job_again(sim: SimServer, client: ApiClient) -> None:
     clock = FakeClock()
     monitor, _ = make_monitor(client, clock)
     done = title_id(sim, "Harbour Lights")

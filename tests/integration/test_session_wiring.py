@@ -8,11 +8,11 @@ from collections import Counter
 from typing import Any
 
 from tests.wait import wait_async
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
-from yike_tui.config import Settings
-from yike_tui.monitor import Monitor
-from yike_tui.ratelimit import RateLimiter
+from yike_tui.core.config import Settings
+from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.ratelimit import RateLimiter
 from yike_tui.session import Connection, Session
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, running_simulator
 from yike_tui.sim.faults import FaultSpec
@@ -62,7 +62,7 @@ class HeldFetcher:
     """The real client; a request for ``held`` waits until the test lets it go. Records how
     many requests for each job are out at once."""
 
-    def __init__(self, client: IceClient, held: str) -> None:
+    def __init__(self, client: ApiClient, held: str) -> None:
         self.client, self.held = client, held
         self.release = asyncio.Event()
         self.out: Counter[str] = Counter()
@@ -84,7 +84,7 @@ class HeldFetcher:
 async def test_fetch_now_waits_for_its_own_job_only() -> None:
     async with running_simulator(scenario="demo") as sim:
         quick, slow = list(sim.sim.book.ids)[:2]
-        async with IceClient(DEMO, endpoint=sim.endpoint, retries=0) as client:
+        async with ApiClient(DEMO, endpoint=sim.endpoint, retries=0) as client:
             fetcher = HeldFetcher(client, held=slow)
             monitor = Monitor(fetcher, concurrency=2, rate_limit=0)
             monitor.add([quick, slow])

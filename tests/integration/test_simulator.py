@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.errors import ApiError, ErrorKind
 from yike_tui.api.signing import sign_request
-from yike_tui.models import JobStatus, parse_job
+from yike_tui.core.models import JobStatus, parse_job
 from yike_tui.sim import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
@@ -41,9 +41,9 @@ class FakeClock:
         return self.t
 
 
-def client(sim: SimServer, creds: Credentials = DEMO, **kw: object) -> IceClient:
+def client(sim: SimServer, creds: Credentials = DEMO, **kw: object) -> ApiClient:
     kw.setdefault("backoff_base", 0.01)
-    return IceClient(creds, endpoint=sim.endpoint, **kw)  # type: ignore[arg-type]
+    return ApiClient(creds, endpoint=sim.endpoint, **kw)  # type: ignore[arg-type]
 
 
 @pytest.fixture

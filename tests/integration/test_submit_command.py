@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.hardening.cli_run import run
-from yike_tui import paths
+from yike_tui.core import paths
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 from yike_tui.sim.faults import FaultSpec
 from yike_tui.store import Store
@@ -39,7 +39,7 @@ DEADLINE = 60.0  # seconds: far beyond a healthy start; a stuck TUI fails the te
 @pytest.fixture(autouse=True)
 def _no_log_file(monkeypatch: pytest.MonkeyPatch) -> None:
     # In-process runs must not leave a root log handler pointing into one test's tmp dir.
-    monkeypatch.setattr("yike_tui.logs.setup_logging", lambda debug: None)
+    monkeypatch.setattr("yike_tui.core.logs.setup_logging", lambda debug: None)
 
 
 def use_endpoint(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:

@@ -20,11 +20,11 @@ import pytest
 
 from tests.hardening.cli_run import run as run_cli
 from tests.integration.test_submit_command import watched_ids
-from yike_tui import paths
-from yike_tui.api.client import IceClient
+from yike_tui.actions.novel_file import MAX_BYTES, MAX_CHARS
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.credits import LOW_CREDITS, get_credits
-from yike_tui.novel_file import MAX_BYTES, MAX_CHARS
+from yike_tui.core import paths
 from yike_tui.sim import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
@@ -295,7 +295,7 @@ def test_an_upload_to_another_key_or_with_a_wrong_token_is_refused(sim: Simulato
 
     import httpx
 
-    from yike_tui.upload import UploadError, parse_upload_answer, put_object
+    from yike_tui.actions.upload import UploadError, parse_upload_answer, put_object
 
     assert sim.server is not None
     desk = sim.server.sim.uploads
@@ -376,7 +376,7 @@ async def test_the_balance_goes_down_as_jobs_run(clock: Clock) -> None:
     async with running_simulator(scenario="empty", clock=clock) as server:
         for version in ("2020-11-09", "2026-03-19"):  # ICE's action, then the Yike API's
             server.sim.credits.jobs.clear()
-            async with IceClient(
+            async with ApiClient(
                 creds, endpoint=server.endpoint, version=version, yike_user_id=DEMO_YIKE_USER_ID
             ) as client:
                 before = await get_credits(client)

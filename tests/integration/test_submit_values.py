@@ -10,7 +10,7 @@ import pytest
 
 from tests.hardening.cli_run import run
 from tests.integration.test_submit_command import use_endpoint
-from yike_tui import known_values
+from yike_tui.core import known_values
 from yike_tui.sim import SimulatorThread
 
 SOURCE = "https://b.oss-cn-shanghai.aliyuncs.com/novel.txt"

@@ -18,7 +18,7 @@ import pytest
 
 from tests import api_transports
 from tests.api_transports import carried_by
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.errors import ApiError, ErrorKind
 from yike_tui.api.transport import LeanTransport, proxy_applies
@@ -57,7 +57,7 @@ def answer(body: bytes, *extra: str) -> bytes:
 async def test_keeps_one_connection_alive_across_requests(api_transport: str) -> None:
     async with running_simulator(scenario="demo") as sim:
         creds = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)
-        async with IceClient(creds, endpoint=sim.endpoint) as client:
+        async with ApiClient(creds, endpoint=sim.endpoint) as client:
             assert carried_by(client) == api_transport
             for job_id in sim.sim.book.ids:
                 await client.get_job(job_id)
@@ -134,7 +134,7 @@ async def test_garbage_and_hangups_become_typed_errors() -> None:
         (silent, "Timeout"),
     ):
         async with raw_server(handler) as port:
-            client = IceClient(creds, endpoint=f"http://127.0.0.1:{port}", retries=0,
+            client = ApiClient(creds, endpoint=f"http://127.0.0.1:{port}", retries=0,
                                timeout=httpx.Timeout(0.3))  # fmt: skip
             async with client:
                 with pytest.raises(ApiError) as err:
@@ -159,7 +159,7 @@ async def test_untrusted_certificate_is_a_clear_tls_error(tmp_path: Path) -> Non
         writer.close()
 
     async with raw_server(never, context) as port:
-        client = IceClient(Credentials("LTAIxxxxxxxxxxxx", "s"), endpoint=f"https://127.0.0.1:{port}",
+        client = ApiClient(Credentials("LTAIxxxxxxxxxxxx", "s"), endpoint=f"https://127.0.0.1:{port}",
                            retries=0)  # fmt: skip
         async with client:
             with pytest.raises(ApiError) as err:
@@ -170,7 +170,7 @@ async def test_untrusted_certificate_is_a_clear_tls_error(tmp_path: Path) -> Non
 
 @pytest.mark.usefixtures("api_transport")
 async def test_dns_failure_in_words() -> None:
-    client = IceClient(Credentials("LTAIxxxxxxxxxxxx", "s"), endpoint="https://nonexistent.invalid",
+    client = ApiClient(Credentials("LTAIxxxxxxxxxxxx", "s"), endpoint="https://nonexistent.invalid",
                        retries=0)  # fmt: skip
     async with client:
         with pytest.raises(ApiError) as err:
@@ -185,7 +185,7 @@ def test_environment_proxy_switches_to_httpx_transport(monkeypatch: pytest.Monke
     assert not proxy_applies("https://ice.cn-shanghai.aliyuncs.com")
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     assert proxy_applies("https://ice.cn-shanghai.aliyuncs.com")
-    client = IceClient(Credentials("LTAIxxxxxxxxxxxx", "s"))
+    client = ApiClient(Credentials("LTAIxxxxxxxxxxxx", "s"))
     assert not isinstance(client._http._transport, LeanTransport)  # httpx carries proxies
     monkeypatch.setenv("NO_PROXY", "aliyuncs.com")
     assert not proxy_applies("https://ice.cn-shanghai.aliyuncs.com")
@@ -218,7 +218,7 @@ async def test_trusted_certificate_works_end_to_end(
 
     async with raw_server(answer_twice, context) as port:
         creds = Credentials("LTAIxxxxxxxxxxxx", "s")
-        async with IceClient(creds, endpoint=f"https://localhost:{port}", retries=0) as client:
+        async with ApiClient(creds, endpoint=f"https://localhost:{port}", retries=0) as client:
             first = await client.get_job("j")
             second = await client.get_job("j")  # over the same verified connection
     assert first.status.value == second.status.value == "Running"

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.integration.test_transport import JOB, answer, raw_server, read_request
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.errors import ApiError
 from yike_tui.api.transport import LeanTransport
@@ -58,7 +58,7 @@ async def test_large_plain_answer_whole_and_the_connection_kept() -> None:
             writer.close()
 
     async with raw_server(big) as port:
-        async with IceClient(CREDS, endpoint=f"http://127.0.0.1:{port}", retries=0) as client:
+        async with ApiClient(CREDS, endpoint=f"http://127.0.0.1:{port}", retries=0) as client:
             for _ in range(2):
                 job = await client.get_job("j")
                 assert job.title == title
@@ -81,7 +81,7 @@ async def test_a_broken_plain_answer_is_a_typed_error(reply: bytes) -> None:
         writer.close()
 
     async with raw_server(broken) as port:
-        async with IceClient(
+        async with ApiClient(
             CREDS, endpoint=f"http://127.0.0.1:{port}", retries=0, transport_name="lean"
         ) as client:
             with pytest.raises(ApiError) as caught:

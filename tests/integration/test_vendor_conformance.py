@@ -35,12 +35,14 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from yike_tui import known_values
-from yike_tui.api.client import IceClient
+from yike_tui.actions.novel_file import read_novel
+from yike_tui.actions.submit import EXEC_MODES, build_submit
+from yike_tui.actions.upload import upload_novel
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.credits import get_credits, get_job_charge
 from yike_tui.api.signing import sign_request
-from yike_tui.novel_file import read_novel
+from yike_tui.core import known_values
 from yike_tui.sim import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
@@ -59,8 +61,6 @@ from yike_tui.sim.contract import (
     YIKE_VERSION,
     YIKE_VIDEO_MODELS,
 )
-from yike_tui.submit import EXEC_MODES, build_submit
-from yike_tui.upload import upload_novel
 
 SDKS = {ICE_VERSION: "alibabacloud_ice20201109", YIKE_VERSION: "alibabacloud_yike20260319"}
 API_OF = {ICE_VERSION: "ice", YIKE_VERSION: "yike"}
@@ -263,7 +263,7 @@ def project_requests(recorder: Recorder, version: str, tmp_path: Path) -> None:
     novel.write_text("雨巷。一个撑着油纸伞的姑娘。" * 20, encoding="utf-8")
 
     async def calls() -> None:
-        async with IceClient(
+        async with ApiClient(
             CREDS,
             endpoint=recorder.sim.endpoint,
             version=version,
@@ -401,7 +401,7 @@ def test_every_answer_the_simulator_gives_is_the_sdks_shape(
     finished = next(j.id for j in book if j.params["Title"].startswith("Harbour"))
 
     async def get(job_id: str) -> dict[str, Any]:
-        async with IceClient(CREDS, endpoint=sim.sim.endpoint, version=version) as client:
+        async with ApiClient(CREDS, endpoint=sim.sim.endpoint, version=version) as client:
             return await client.get_job_payload(job_id)
 
     answer = asyncio.run(get(finished))

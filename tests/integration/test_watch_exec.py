@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.wait import wait_async, wait_until
+from yike_tui.actions.exec_hook import ExecHook
 from yike_tui.cli import main
-from yike_tui.exec_hook import ExecHook
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 
 PYTHON = os.path.basename(sys.executable)
@@ -109,7 +109,7 @@ def test_a_failing_hook_is_logged_with_its_exit_code(
 ) -> None:
     cmd = hook(tmp_path, "sys.stderr.write('disk full\\x1b[2J\\n' + 'x' * 100000)\nsys.exit(3)")
     teaser = by_title(fast_sim, "Quick Teaser")
-    with caplog.at_level(logging.WARNING, logger="yike_tui.exec_hook"):
+    with caplog.at_level(logging.WARNING, logger="yike_tui.actions.exec_hook"):
         assert main(watch(fast_sim, teaser, "--exec", cmd)) == 0
     err = capsys.readouterr().err
     line = next(line for line in err.splitlines() if "exited with 3" in line)

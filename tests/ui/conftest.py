@@ -11,7 +11,7 @@ import pytest
 
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.endpoints import APIS
-from yike_tui.config import Settings
+from yike_tui.core.config import Settings
 from yike_tui.session import Connection, Session
 from yike_tui.sim import (
     DEMO_ACCESS_KEY_ID,

@@ -11,7 +11,7 @@ from textual.widgets import Input, Static
 from screenshots.scenes import first_pass
 from tests.ui.conftest import AppFactory, FakeClock, by_title
 from tests.wait import wait_for
-from yike_tui import paths
+from yike_tui.core import paths
 from yike_tui.sim import SimulatorThread
 from yike_tui.store import Store
 from yike_tui.ui.app import YikeApp

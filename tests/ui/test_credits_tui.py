@@ -18,8 +18,8 @@ from tests.hardening.loopback_api import reply_json
 from tests.ui.conftest import FIXED_WALL, AppFactory, by_title
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
-from yike_tui.config import Settings
-from yike_tui.credit_watch import NO_USER_ID_NOTE
+from yike_tui.core.config import Settings
+from yike_tui.engine.credit_watch import NO_USER_ID_NOTE
 from yike_tui.session import Connection, Session
 from yike_tui.sim import SimulatorThread
 from yike_tui.ui.app import YikeApp

@@ -18,8 +18,8 @@ from textual.worker import WorkerState
 from screenshots.scenes import first_pass
 from tests.ui.conftest import FIXED_WALL, AppFactory, by_title, point_output_at
 from tests.wait import wait_for
-from yike_tui.events import fetch_failed
-from yike_tui.monitor import Update
+from yike_tui.core.events import fetch_failed
+from yike_tui.engine.status import Update
 from yike_tui.sim import SimulatorThread
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.engine_feed import EngineFeed

@@ -9,7 +9,7 @@ import pytest
 
 from tests.ui.conftest import AppFactory
 from tests.wait import wait_for
-from yike_tui import paths
+from yike_tui.core import paths
 from yike_tui.sim import SimulatorThread
 from yike_tui.ui.keys import checked_keymap, is_key_name
 from yike_tui.ui.widgets.job_table import JobTable

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yike_tui.events import FIRST_SIGHT, Event, EventKind, fetch_failed
+from yike_tui.core.events import FIRST_SIGHT, Event, EventKind, fetch_failed
 from yike_tui.ui.notifier import Notifier
 
 

@@ -15,7 +15,7 @@ from tests.hardening import hostile_docx as hd
 from tests.hardening.test_novel_hostile import WORST_SHAPES
 from tests.ui.conftest import AppFactory
 from tests.wait import wait_for
-from yike_tui.novel_file import MAX_BYTES, MAX_XML_ELEMENTS
+from yike_tui.actions.novel_file import MAX_BYTES, MAX_XML_ELEMENTS
 from yike_tui.sim import SimulatorThread
 from yike_tui.ui.screens.submit_form import SubmitForm
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from screenshots.scenes import first_pass
 from tests.ui.conftest import AppFactory, by_title
 from tests.wait import wait_for
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 from yike_tui.ui.app import YikeApp
@@ -55,7 +55,7 @@ async def test_a_refused_resume_says_why(make_app: AppFactory, sim: SimulatorThr
         await first_pass(pilot)
         # Someone else resumes it first: the screen still says Suspended, the API refuses.
         creds = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, source="a colleague")
-        async with IceClient(creds, endpoint=sim.endpoint) as colleague:
+        async with ApiClient(creds, endpoint=sim.endpoint) as colleague:
             await colleague.resume_job(paused)
         await pilot.press("u")
         await wait_for(pilot, lambda: len(app.screen_stack) == 2, "the question")

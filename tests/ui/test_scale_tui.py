@@ -18,11 +18,11 @@ import pytest
 from benchmarks import big_state
 from tests.ui.conftest import FIXED_WALL
 from tests.wait import wait_for
-from yike_tui import monitor as monitor_module
 from yike_tui.api.credentials import Credentials
-from yike_tui.config import Settings
-from yike_tui.models import Job, JobStatus, parse_job
-from yike_tui.monitor import Update
+from yike_tui.core.config import Settings
+from yike_tui.core.models import Job, JobStatus, parse_job
+from yike_tui.engine import monitor as monitor_module
+from yike_tui.engine.status import Update
 from yike_tui.session import Connection, Session
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from yike_tui.store import Store

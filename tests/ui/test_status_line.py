@@ -13,10 +13,10 @@ import pytest
 
 from tests.ui.conftest import FIXED_WALL, FakeClock
 from tests.wait import wait_for
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
-from yike_tui.config import Settings
-from yike_tui.monitor import Monitor
+from yike_tui.core.config import Settings
+from yike_tui.engine.monitor import Monitor
 from yike_tui.session import Connection, Session
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimServer, running_simulator
 from yike_tui.store import Store
@@ -93,7 +93,7 @@ async def test_render_status_offline_first_with_since_and_the_jobs_it_hides(
     ids = sim.sim.book.ids[:2]
     port = sim.port
     await sim.stop()
-    async with IceClient(KEY, endpoint=f"http://127.0.0.1:{port}", retries=0) as client:
+    async with ApiClient(KEY, endpoint=f"http://127.0.0.1:{port}", retries=0) as client:
         monitor = Monitor(client, interval=30, rate_limit=0, clock=FakeClock())
         monitor.wall = lambda: FIXED_WALL
         monitor.add(ids)
@@ -115,7 +115,7 @@ async def test_render_status_counts_job_errors_and_loading_instead_of_naming_the
     sim: SimServer,
 ) -> None:
     ids = sim.sim.book.ids
-    async with IceClient(KEY, endpoint=sim.endpoint, retries=0) as client:
+    async with ApiClient(KEY, endpoint=sim.endpoint, retries=0) as client:
         monitor = Monitor(client, interval=30, rate_limit=0, clock=FakeClock())
         monitor.wall = lambda: FIXED_WALL
         monitor.add([*ids[:3], BAD_ID])
@@ -140,7 +140,7 @@ async def test_a_failed_save_shows_until_the_next_good_one(
     store = Store.open(tmp_path / "state.sqlite3")
     holder = sqlite3.connect(tmp_path / "state.sqlite3", isolation_level=None)
     try:
-        async with IceClient(KEY, endpoint=sim.endpoint, retries=0) as client:
+        async with ApiClient(KEY, endpoint=sim.endpoint, retries=0) as client:
             monitor = Monitor(client, store=store, interval=30, rate_limit=0, clock=FakeClock())
             monitor.wall = lambda: FIXED_WALL
             monitor.add([*sim.sim.book.ids[:2], BAD_ID])

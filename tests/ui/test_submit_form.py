@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, Select, Static, S
 
 from tests.ui.conftest import AppFactory, FakeClock
 from tests.wait import wait_for
-from yike_tui.novel_file import MAX_BYTES, MAX_CHARS
+from yike_tui.actions.novel_file import MAX_BYTES, MAX_CHARS
 from yike_tui.sim import SimulatorThread
 from yike_tui.sim.sample_texts import sample_path
 from yike_tui.store import Store

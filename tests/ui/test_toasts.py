@@ -15,7 +15,7 @@ from textual.widgets._toast import Toast
 from screenshots.scenes import first_pass
 from tests.ui.conftest import AppFactory, FakeClock, by_title
 from tests.wait import wait_for
-from yike_tui.events import EventKind
+from yike_tui.core.events import EventKind
 from yike_tui.sim import SimulatorThread
 from yike_tui.sim.faults import FaultSpec
 from yike_tui.ui.app import YikeApp
@@ -138,7 +138,7 @@ async def test_news_of_a_long_pass_is_told_before_the_pass_ends(
     in it is announced once its news has waited HOLD_AT_MOST, while the pass goes on."""
     import time
 
-    from yike_tui.announce import HOLD_AT_MOST
+    from yike_tui.engine.announce import HOLD_AT_MOST
 
     app = make_app(wall=time.time)  # the engine hands over its news as time goes by
     assert app.announcer is not None

@@ -16,7 +16,7 @@ from screenshots.scenes import first_pass
 from tests.ui.conftest import FIXED_WALL, AppFactory, by_title
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
-from yike_tui.config import Settings
+from yike_tui.core.config import Settings
 from yike_tui.session import Connection, Session
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 from yike_tui.ui.app import YikeApp

@@ -8,7 +8,7 @@ import argparse
 from textual.widgets import Static
 
 from tests.wait import wait_for
-from yike_tui.report import render_report
+from yike_tui.actions.report import render_report
 from yike_tui.session import open_session
 from yike_tui.sim.scenarios import DEMO_RECIPES, job_id_for
 from yike_tui.ui.app import YikeApp

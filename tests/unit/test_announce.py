@@ -8,9 +8,9 @@ import stat
 from pathlib import Path
 
 from tests.wait import wait_until
-from yike_tui.announce import Announcer, BoundedRunner, summarize, terminal_output
-from yike_tui.config import Settings
-from yike_tui.events import FIRST_SIGHT, Event, EventKind, fetch_failed
+from yike_tui.core.config import Settings
+from yike_tui.core.events import FIRST_SIGHT, Event, EventKind, fetch_failed
+from yike_tui.engine.announce import Announcer, BoundedRunner, summarize, terminal_output
 
 ESC, BEL = "\x1b", "\x07"
 
@@ -101,7 +101,7 @@ def test_a_burst_is_one_announcement_with_counts() -> None:
 def test_news_of_a_long_pass_waits_at_most_a_few_seconds() -> None:
     """A paced pass over 5,000 running jobs lasts minutes: what it finds early is told
     HOLD_AT_MOST seconds later, with what came meanwhile, not when the pass ends."""
-    from yike_tui.announce import HOLD_AT_MOST
+    from yike_tui.engine.announce import HOLD_AT_MOST
 
     now = [100.0]
     written: list[str] = []

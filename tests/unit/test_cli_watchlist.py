@@ -11,16 +11,16 @@ import sys
 
 import pytest
 
-from yike_tui import paths
 from yike_tui.cli import main
-from yike_tui.config import WatchedJob
+from yike_tui.core import paths
+from yike_tui.core.config import WatchedJob
 from yike_tui.store import Store
 
 
 @pytest.fixture(autouse=True)
 def _no_log_file(monkeypatch: pytest.MonkeyPatch) -> None:
     # In-process runs must not leave a root log handler pointing into one test's tmp dir.
-    monkeypatch.setattr("yike_tui.logs.setup_logging", lambda debug: None)
+    monkeypatch.setattr("yike_tui.core.logs.setup_logging", lambda debug: None)
 
 
 def watched() -> list[WatchedJob]:
@@ -180,7 +180,9 @@ def test_add_from_a_pipe_in_a_real_process() -> None:
 
 
 def test_engine_data_layer_and_these_commands_do_not_import_textual() -> None:
-    modules = "events diff config store commands.add commands.remove commands.list_jobs"
+    modules = (
+        "core.events engine.diff core.config store commands.add commands.remove commands.list_jobs"
+    )
     code = (
         "import importlib, sys\n"
         f"for m in {modules.split()!r}: importlib.import_module('yike_tui.' + m)\n"

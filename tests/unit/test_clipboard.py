@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from yike_tui.clipboard import OSC52_LIMIT, copy, native_command, osc52_sequence
+from yike_tui.actions.clipboard import OSC52_LIMIT, copy, native_command, osc52_sequence
 
 TEXT = "https://x.test/out.mp4?Expires=1&Signature=a%2Bb 雨巷\n"
 B64 = base64.b64encode(TEXT.encode()).decode()

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from yike_tui import paths
 from yike_tui.cli import main
-from yike_tui.config import ConfigError, Settings, default_text, load_config
+from yike_tui.core import paths
+from yike_tui.core.config import ConfigError, Settings, default_text, load_config
 
 
 def load_config_text(text: str) -> Settings:

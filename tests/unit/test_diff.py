@@ -7,15 +7,15 @@ from dataclasses import replace
 
 import pytest
 
-from yike_tui.diff import diff
-from yike_tui.events import (
+from yike_tui.core.events import (
     Event,
     EventKind,
     fetch_failed,
     fetch_recovered,
     job_not_found,
 )
-from yike_tui.models import FailedShot, Job, JobStatus, Storyboard
+from yike_tui.core.models import FailedShot, Job, JobStatus, Storyboard
+from yike_tui.engine.diff import diff
 
 SIGNED = (
     "https://bucket.oss-cn-shanghai.aliyuncs.com/out/v.mp4?Expires=1&OSSAccessKeyId=K&Signature=S"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from yike_tui.download_names import MAX_NAME_BYTES, safe_filename
-from yike_tui.download_progress import SpeedMeter
-from yike_tui.part_file import Origin, numbered, validator
+from yike_tui.actions.download_names import MAX_NAME_BYTES, safe_filename
+from yike_tui.actions.download_progress import SpeedMeter
+from yike_tui.actions.part_file import Origin, numbered, validator
 from yike_tui.sim.scenarios import HOSTILE_TITLE
 
 JOB = "0123456789abcdef0123456789abcdef"

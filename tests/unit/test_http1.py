@@ -6,7 +6,7 @@ from __future__ import annotations
 import h11
 import pytest
 
-from yike_tui.api.http1 import BadRequest, request_bytes, simple_head
+from yike_tui.api.transport.http1 import BadRequest, request_bytes, simple_head
 
 HEADERS = [
     (b"Content-Length", b"3"),

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from yike_tui.amounts import amount, amount_text, grouped
+from yike_tui.actions.job_charges import MAX_JOBS, ChargeBook
 from yike_tui.api.credits import (
     JobCharge,
     Membership,
@@ -19,8 +19,8 @@ from yike_tui.api.credits import (
     parse_time,
 )
 from yike_tui.api.errors import ApiError, ErrorKind
-from yike_tui.job_charges import MAX_JOBS, ChargeBook
-from yike_tui.models import Job, parse_job
+from yike_tui.core.amounts import amount, amount_text, grouped
+from yike_tui.core.models import Job, parse_job
 
 
 def job(job_id: str, status: str = "Succeeded", cost: str = "12.5") -> Job:

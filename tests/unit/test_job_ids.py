@@ -1,13 +1,14 @@
-"""One JobId rule (yike_tui/job_ids.py), refused alike by the CLI, config.toml and the state db."""
+"""One JobId rule (yike_tui/core/job_ids.py), refused alike by the CLI, config.toml and
+the state db."""
 
 from __future__ import annotations
 
 import pytest
 
-from yike_tui import paths
 from yike_tui.cli import main
-from yike_tui.config import ConfigError, load_config
-from yike_tui.job_ids import MAX_LENGTH, InvalidJobId, check_job_id, split_job_ids
+from yike_tui.core import paths
+from yike_tui.core.config import ConfigError, load_config
+from yike_tui.core.job_ids import MAX_LENGTH, InvalidJobId, check_job_id, split_job_ids
 from yike_tui.store import Store
 
 BAD = {

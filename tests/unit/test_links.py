@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from yike_tui.links import MAX_URL_LENGTH, check_url, editor_url, open_url
-from yike_tui.models import Storyboard
+from yike_tui.core.links import MAX_URL_LENGTH, check_url, editor_url, open_url
+from yike_tui.core.models import Storyboard
 
 EDIT = "https://www.yikeai.com/#/storyboard/editing?storyboardId="
 ENTITIES = "https://www.yikeai.com/#/storyboard/entitiesManagement?storyboardId="

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yike_tui.models import parse_job
-from yike_tui.safe_text import loads_valid, valid_json
+from yike_tui.core.models import parse_job
+from yike_tui.safety.safe_text import loads_valid, valid_json
 
 
 def slow(text: str | bytes) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from yike_tui.models import JobStatus, parse_job
+from yike_tui.core.models import JobStatus, parse_job
 
 # The vendor page's example response, byte for byte (its lists are escaped twice).
 VENDOR_EXAMPLE = r"""{
@@ -288,14 +288,14 @@ def test_nan_inside_model_params_becomes_null() -> None:
 
 
 def test_a_clean_payload_is_not_copied() -> None:
-    from yike_tui.safe_text import valid_json
+    from yike_tui.safety.safe_text import valid_json
 
     payload = vendor()
     assert valid_json(payload) is payload  # the common case costs one walk, no copy
 
 
 def test_valid_json_survives_nesting_as_deep_as_json_allows() -> None:
-    from yike_tui.safe_text import valid_json
+    from yike_tui.safety.safe_text import valid_json
 
     deep: Any = "\ud800"
     for _ in range(5000):  # deeper than the recursion limit: the walk uses a stack

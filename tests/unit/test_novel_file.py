@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from yike_tui.novel_file import MAX_BYTES, MAX_CHARS, NovelFileError, read_novel
+from yike_tui.actions.novel_file import MAX_BYTES, MAX_CHARS, NovelFileError, read_novel
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from yike_tui.ratelimit import RateLimiter
+from yike_tui.engine.ratelimit import RateLimiter
 
 
 class Clock:

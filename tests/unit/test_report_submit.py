@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from yike_tui.models import parse_job
-from yike_tui.report import failed_shots_text, render_report
-from yike_tui.submit import SubmitInvalid, build_submit
+from yike_tui.actions.report import failed_shots_text, render_report
+from yike_tui.actions.submit import SubmitInvalid, build_submit
+from yike_tui.core.models import parse_job
 
 HOSTILE = "a|b\nc \x1b]52;c;aGk=\x07 <script>"
 URL = "https://b.oss.test/out<put>.mp4?Expires=1&Signature=x|y"

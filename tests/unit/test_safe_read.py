@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from yike_tui.safe_read import NotReadable, read_regular
+from yike_tui.safety.safe_read import NotReadable, read_regular
 
 
 def test_a_regular_file_is_read_exactly(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from yike_tui.safe_text import clean
+from yike_tui.safety.safe_text import clean
 
 
 def test_escape_sequences_become_visible_and_inert() -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from yike_tui.diff import diff, same_answer
-from yike_tui.models import parse_job
+from yike_tui.core.models import parse_job
+from yike_tui.engine.diff import diff, same_answer
 
 
 def answer(**over: Any) -> dict[str, Any]:

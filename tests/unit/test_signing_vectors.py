@@ -6,7 +6,7 @@ verifier would pass every other test; these literals come from the vendor's code
 How they were made (run ``python -m tests.unit.test_signing_vectors`` to print them again;
 it needs the ``bench`` extra: ``pip install 'alibabacloud-ice20201109>=6,<7'``):
 
-- ``SIGNED``: for each input, a request carrying exactly the headers ``IceClient`` sends
+- ``SIGNED``: for each input, a request carrying exactly the headers ``ApiClient`` sends
   (host, x-acs-action/version/date/signature-nonce/content-sha256, content-type with a
   form body, x-acs-security-token with STS), the form body encoded by the SDK's
   ``Utils.to_form``, then the SDK's ``alibabacloud_tea_openapi.utils.Utils.get_authorization``
@@ -113,7 +113,7 @@ SIGNED: dict[str, tuple[str, bytes, str]] = {
 
 
 def client_body(form: dict[str, str] | None) -> bytes:
-    """The form body as ``IceClient._call_once`` encodes it."""
+    """The form body as ``ApiClient._call_once`` encodes it."""
     return urlencode(form).encode() if form else b""
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from yike_tui import paths
-from yike_tui.events import Event, EventKind
+from yike_tui.core import paths
+from yike_tui.core.events import Event, EventKind
 from yike_tui.store import SCHEMA_VERSION, Store
 
 DAY = 86400.0

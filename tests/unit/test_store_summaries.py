@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from tests.hardening.cli_run import run
-from yike_tui import paths
+from yike_tui.actions.report import render_report
 from yike_tui.cli import main
 from yike_tui.commands.list_jobs import as_json
-from yike_tui.events import Event, EventKind
-from yike_tui.exits import EXIT_API
-from yike_tui.models import parse_job
-from yike_tui.report import render_report
+from yike_tui.core import paths
+from yike_tui.core.events import Event, EventKind
+from yike_tui.core.exits import EXIT_API
+from yike_tui.core.models import parse_job
 from yike_tui.store import SCHEMA_VERSION, Store, Summary
 from yike_tui.store.rows import MAX_SNAPSHOT_BYTES
 
@@ -40,7 +40,7 @@ V2_SCHEMA = (
 
 @pytest.fixture(autouse=True)
 def _no_log_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("yike_tui.logs.setup_logging", lambda debug: None)
+    monkeypatch.setattr("yike_tui.core.logs.setup_logging", lambda debug: None)
 
 
 def answer(n: int, status: str = "Succeeded", *, double: bool = False) -> dict[str, Any]:

@@ -9,10 +9,10 @@ import pytest
 
 from tests.api_transports import carried_by
 from tests.integration.scripted_server import Reply, scripted_server
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.transport import TRANSPORT_ENV, UnknownTransport
-from yike_tui.config import ConfigError, load_config
+from yike_tui.core.config import ConfigError, load_config
 
 CREDS = Credentials("LTAItest00000001", "secret-value-xyz", source="test")
 JOB = {"RequestId": "r1", "JobId": "j1", "JobStatus": "Running", "JobParams": {"Title": "t"}}
@@ -33,7 +33,7 @@ def configured(tmp_path: Path, text: str) -> str:
 async def test_the_configured_transport_carries_the_calls(tmp_path: Path, name: str) -> None:
     setting = configured(tmp_path, f'[settings]\ntransport = "{name}"\n')
     async with scripted_server([Reply(body=JOB)]) as server:
-        async with IceClient(CREDS, endpoint=server.endpoint, transport_name=setting) as client:
+        async with ApiClient(CREDS, endpoint=server.endpoint, transport_name=setting) as client:
             assert carried_by(client) == name
             assert (await client.get_job("j1")).title == "t"
     assert len(server.requests) == 1
@@ -41,14 +41,14 @@ async def test_the_configured_transport_carries_the_calls(tmp_path: Path, name: 
 
 def test_lean_unless_told_otherwise(tmp_path: Path) -> None:
     assert configured(tmp_path, "[settings]\ninterval = 30\n") == "lean"
-    assert carried_by(IceClient(CREDS)) == "lean"
+    assert carried_by(ApiClient(CREDS)) == "lean"
 
 
 def test_the_environment_overrides_the_file_for_one_run(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(TRANSPORT_ENV, "httpx")
-    assert carried_by(IceClient(CREDS, transport_name="lean")) == "httpx"
+    assert carried_by(ApiClient(CREDS, transport_name="lean")) == "httpx"
     monkeypatch.setenv(TRANSPORT_ENV, "lean")
-    assert carried_by(IceClient(CREDS, transport_name="httpx")) == "lean"
+    assert carried_by(ApiClient(CREDS, transport_name="httpx")) == "lean"
 
 
 def test_a_wrong_value_in_the_file_names_its_line(tmp_path: Path) -> None:
@@ -63,14 +63,14 @@ def test_a_wrong_value_in_the_environment_is_refused_on_one_line(
 ) -> None:
     monkeypatch.setenv(TRANSPORT_ENV, "h2\x1b[2J\nfake")
     with pytest.raises(UnknownTransport) as info:
-        IceClient(CREDS)
+        ApiClient(CREDS)
     message = str(info.value)
     assert message.startswith("YIKE_TUI_TRANSPORT='h2\\x1b[2J\\nfake'")
     assert "\x1b" not in message and "\n" not in message
 
 
 def test_one_shot_commands_follow_the_file_too(tmp_path: Path) -> None:
-    from yike_tui import paths
+    from yike_tui.core import paths
     from yike_tui.session import Connection, make_client
 
     paths.config_file().parent.mkdir(parents=True)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from yike_tui import paths
-from yike_tui.config import WatchedJob
-from yike_tui.job_ids import InvalidJobId
+from yike_tui.core import paths
+from yike_tui.core.config import WatchedJob
+from yike_tui.core.job_ids import InvalidJobId
 from yike_tui.store import SCHEMA_VERSION, Store
 
 

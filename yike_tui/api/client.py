@@ -1,4 +1,5 @@
-"""``IceClient``: signed ICE RPC calls over one pooled async httpx client.
+"""``ApiClient``: the Yike actions, signed (V3) RPC calls to either product API (ICE or the
+Yike product, by ``version``), over one pooled async httpx client.
 
 Per request we only sign (a few HMACs) and parse; connection setup, TLS and the pool are
 shared for the client's lifetime, which is what keeps a 1,000-job pass cheap.
@@ -39,9 +40,9 @@ from yike_tui.api.transport import (
     proxy_applies,
     read_capped,
 )
-from yike_tui.models import Job, parse_job
-from yike_tui.redaction import redact_url
-from yike_tui.safe_text import loads_valid
+from yike_tui.core.models import Job, parse_job
+from yike_tui.safety.redaction import redact_url
+from yike_tui.safety.safe_text import loads_valid
 
 log = logging.getLogger(__name__)
 
@@ -193,8 +194,9 @@ def _where_it_pointed(location: str | None) -> str:
     return api_text(redact_url(location[:2000]), 200)
 
 
-class IceClient:
-    """Async client for the ICE Yike actions. Use as ``async with IceClient(...) as c``."""
+class ApiClient:
+    """Async client for the Yike actions of the API of ``version`` (ICE or the Yike
+    product). Use as ``async with ApiClient(...) as c``."""
 
     def __init__(
         self,
@@ -263,7 +265,7 @@ class IceClient:
         # built (session.make_client), so retries count against the limit like first tries.
         self.pacer = pacer
 
-    async def __aenter__(self) -> IceClient:
+    async def __aenter__(self) -> ApiClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yike_tui import safe_read
+from yike_tui.safety import safe_read
 
 DEFAULT_REGION = "cn-shanghai"
 

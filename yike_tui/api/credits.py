@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from yike_tui.amounts import amount
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.errors import ApiError, ErrorKind, api_text
+from yike_tui.core.amounts import amount
 
 LOW_CREDITS = 5000
 YIKE_API_VERSION = "2026-03-19"
@@ -143,11 +143,11 @@ def parse_job_charge(job_id: str, payload: dict[str, Any]) -> JobCharge:
     )
 
 
-def is_yike(client: IceClient) -> bool:
+def is_yike(client: ApiClient) -> bool:
     return client.version == YIKE_API_VERSION
 
 
-async def get_credits(client: IceClient, *, retries: int | None = None) -> Credits:
+async def get_credits(client: ApiClient, *, retries: int | None = None) -> Credits:
     """The balance for the account the client signs as (on ICE: the Yike user the client
     names); ApiError when it cannot be read, NoYikeUserId (nothing sent) when ICE has no
     user to ask about. ``retries``: None for the client's own; 0 where a warning is not
@@ -161,7 +161,7 @@ async def get_credits(client: IceClient, *, retries: int | None = None) -> Credi
 
 
 async def get_job_charge(
-    client: IceClient, job_id: str, *, retries: int | None = None
+    client: ApiClient, job_id: str, *, retries: int | None = None
 ) -> JobCharge:
     """What a job was charged (the Yike product's ``GetYikeJobCredit``, its JobId in the
     form body as the SDK sends it); NotOnThisApi, nothing sent, on ICE."""

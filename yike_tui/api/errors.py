@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from yike_tui.models import JobStatus
-from yike_tui.safe_text import clean, truncate
+from yike_tui.core.models import JobStatus
+from yike_tui.safety.safe_text import clean, truncate
 
 MAX_TEXT = 300  # characters of API text kept in an error (a Message can be megabytes)
 ACCOUNT_MEANS = "this Alibaba Cloud account is not enabled for Yike"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from yike_tui.commands.watchlist import JOB_IDS_HELP, read_job_ids, saving
-from yike_tui.exits import EXIT_OK, UsageError
-from yike_tui.safe_text import clean, has_control, is_valid_text
+from yike_tui.core.exits import EXIT_OK, UsageError
+from yike_tui.safety.safe_text import clean, has_control, is_valid_text
 from yike_tui.session import open_watchlist
 
 

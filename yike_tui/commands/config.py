@@ -14,11 +14,11 @@ from typing import Any
 
 import tomli_w
 
-from yike_tui import paths
 from yike_tui.api.endpoints import API_ENV, REGION_ENV, TargetError, resolve_target
 from yike_tui.api.transport import TRANSPORT_ENV, UnknownTransport, chosen_transport
 from yike_tui.commands.watchlist import config_errors
-from yike_tui.config import (
+from yike_tui.core import paths
+from yike_tui.core.config import (
     YIKE_USER_ID_ENV,
     Config,
     chosen_yike_user_id,
@@ -26,7 +26,7 @@ from yike_tui.config import (
     display_path,
     load_config,
 )
-from yike_tui.exits import EXIT_OK, UsageError, error
+from yike_tui.core.exits import EXIT_OK, UsageError, error
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from yike_tui.api.errors import ApiError
 
 if TYPE_CHECKING:
-    from yike_tui.api.client import IceClient
-    from yike_tui.models import Job
+    from yike_tui.api.client import ApiClient
+    from yike_tui.core.models import Job
 
 DEFAULT_TIMEOUT = 60.0  # seconds a one-shot command may take in all
 MAX_TIMEOUT = 3600.0
@@ -53,7 +53,7 @@ def deadline_error(seconds: float) -> ApiError:
     )
 
 
-def fetcher_within(client: IceClient, seconds: float) -> Callable[[str], Awaitable[Job]]:
+def fetcher_within(client: ApiClient, seconds: float) -> Callable[[str], Awaitable[Job]]:
     """``client.get_job`` under a deadline ``seconds`` from now: no retry or asked-for wait
     past it, and a ``Deadline`` error for a job still waiting at it."""
     client.give_up_in(seconds)

@@ -26,18 +26,18 @@ from rich.progress import (
 from rich.progress import Progress as Bars
 from rich.text import Text
 
-from yike_tui import paths
-from yike_tui.api.client import IceClient
+from yike_tui.actions.download import DownloadError, Progress, download
+from yike_tui.actions.download_names import safe_filename
+from yike_tui.api.client import ApiClient
 from yike_tui.api.errors import ApiError, account_problem
 from yike_tui.commands.options import add_connection_arguments
-from yike_tui.commands.skeleton import command_ids, run_with_client
+from yike_tui.commands.skeleton import command_ids, run_with_client, stop_if_account
 from yike_tui.commands.watchlist import config_errors
-from yike_tui.config import load_config
-from yike_tui.download import DownloadError, Progress, download
-from yike_tui.download_names import safe_filename
-from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error, stop_if_account
-from yike_tui.models import Job, JobStatus
-from yike_tui.safe_text import clean, fit
+from yike_tui.core import paths
+from yike_tui.core.config import load_config
+from yike_tui.core.exits import EXIT_API, EXIT_OK, UsageError, error
+from yike_tui.core.models import Job, JobStatus
+from yike_tui.safety.safe_text import clean, fit
 
 PARALLEL = 3  # files at once: enough to fill a link, few enough to show each bar
 REDRAW_EVERY = 0.1  # seconds
@@ -133,7 +133,7 @@ def _no_output(job: Job) -> str:
 
 
 async def _one(
-    client: IceClient,
+    client: ApiClient,
     job_id: str,
     dest: Path,
     board: ProgressBoard,
@@ -189,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot use {dest} for downloads: {exc.strerror or exc}") from None
     print_paths = not sys.stdout.isatty()
 
-    async def download_all(client: IceClient, ids: list[str], _: object) -> list[bool]:
+    async def download_all(client: ApiClient, ids: list[str], _: object) -> list[bool]:
         with ProgressBoard(sys.stderr) as board:
             if not given:  # the demo: every job that has a video by now
                 jobs = await asyncio.gather(*(client.get_job(i) for i in ids))

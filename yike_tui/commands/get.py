@@ -11,15 +11,15 @@ import asyncio
 import json
 import sys
 
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.errors import ApiError
 from yike_tui.commands.deadline import add_timeout_argument, fetcher_within
 from yike_tui.commands.options import add_connection_arguments
-from yike_tui.commands.skeleton import command_ids, run_with_client
-from yike_tui.exits import EXIT_API, EXIT_OK, error, stop_if_account
-from yike_tui.models import Job, JobStatus
-from yike_tui.presentation import STATUS_SYMBOL, storyboard_symbol, why_no_output
-from yike_tui.safe_text import clean
+from yike_tui.commands.skeleton import command_ids, run_with_client, stop_if_account
+from yike_tui.core.exits import EXIT_API, EXIT_OK, error
+from yike_tui.core.models import Job, JobStatus
+from yike_tui.core.presentation import STATUS_SYMBOL, storyboard_symbol, why_no_output
+from yike_tui.safety.safe_text import clean
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,7 +77,7 @@ def describe_error(job_id: str, err: ApiError) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    async def fetch_all(client: IceClient, ids: list[str], _: object) -> int:
+    async def fetch_all(client: ApiClient, ids: list[str], _: object) -> int:
         fetch = fetcher_within(client, args.timeout)
         results = await asyncio.gather(*(fetch(job_id) for job_id in ids), return_exceptions=True)
         stop_if_account(*results)  # the account refused: said once, not for each job

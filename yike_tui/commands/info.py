@@ -12,12 +12,13 @@ from __future__ import annotations
 import argparse
 import platform
 
-from yike_tui import __version__, paths
+from yike_tui import __version__
 from yike_tui.api.endpoints import APIS, Target
 from yike_tui.commands.options import add_connection_arguments
-from yike_tui.config import chosen_yike_user_id
-from yike_tui.exits import EXIT_CREDENTIALS, EXIT_OK, error
-from yike_tui.safe_text import clean
+from yike_tui.core import paths
+from yike_tui.core.config import chosen_yike_user_id
+from yike_tui.core.exits import EXIT_CREDENTIALS, EXIT_OK, error
+from yike_tui.safety.safe_text import clean
 from yike_tui.session import Connection, chosen_target, configured, connect, make_client
 
 CREDITS_DEADLINE = 5.0  # seconds: info answers at once even when the API does not
@@ -54,7 +55,7 @@ def credits_lines(conn: Connection, deadline: float = CREDITS_DEADLINE) -> tuple
         get_credits,
     )
     from yike_tui.api.errors import ApiError, account_problem
-    from yike_tui.config import YIKE_USER_ID_HOWTO
+    from yike_tui.core.config import YIKE_USER_ID_HOWTO
 
     async def read() -> Credits:
         async with make_client(conn, retries=0) as client:

@@ -8,13 +8,13 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from yike_tui.config import WatchedJob
-from yike_tui.events import iso_utc
-from yike_tui.exits import EXIT_OK, error
-from yike_tui.safe_text import clean, truncate
+from yike_tui.actions.submitting import forget_interrupted, interrupted_submit
+from yike_tui.core.config import WatchedJob
+from yike_tui.core.events import iso_utc
+from yike_tui.core.exits import EXIT_OK, error
+from yike_tui.safety.safe_text import clean, truncate
 from yike_tui.session import read_watchlist
 from yike_tui.store.rows import shortened
-from yike_tui.submitting import forget_interrupted, interrupted_submit
 
 _Status = tuple[str, str, float]
 _PAGE = 1000  # lines a write

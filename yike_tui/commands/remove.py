@@ -7,8 +7,8 @@ import logging
 import sqlite3
 
 from yike_tui.commands.watchlist import JOB_IDS_HELP, read_job_ids, saving
-from yike_tui.exits import EXIT_OK
-from yike_tui.safe_text import clean
+from yike_tui.core.exits import EXIT_OK
+from yike_tui.safety.safe_text import clean
 from yike_tui.session import open_watchlist
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """``yike-tui report [JOBID...] [--format md|csv|json] [--cached]``: a table to paste.
 
 The CLI glue: which jobs, fetched or from the state db, errors on stderr. The table itself
-is made by ``yike_tui.report`` (pure, shared with the TUI)."""
+is made by ``yike_tui.actions.report`` (pure, shared with the TUI)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
-from yike_tui import paths
-from yike_tui.api.client import IceClient
+from yike_tui.actions.report import FORMATS, Format, ReportRow, render_report, write_report
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credits import JobCharge, get_job_charge, is_yike
 from yike_tui.api.errors import ApiError, account_problem
 from yike_tui.commands.deadline import (
@@ -22,11 +22,11 @@ from yike_tui.commands.deadline import (
     fetcher_within,
 )
 from yike_tui.commands.options import add_connection_arguments
-from yike_tui.commands.skeleton import command_ids, run_with_client
-from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error, stop_if_account
-from yike_tui.models import Job
-from yike_tui.report import FORMATS, Format, ReportRow, render_report, write_report
-from yike_tui.safe_text import clean
+from yike_tui.commands.skeleton import command_ids, run_with_client, stop_if_account
+from yike_tui.core import paths
+from yike_tui.core.exits import EXIT_API, EXIT_OK, UsageError, error
+from yike_tui.core.models import Job
+from yike_tui.safety.safe_text import clean
 from yike_tui.session import read_watchlist
 from yike_tui.store import Store, Summary
 
@@ -91,7 +91,7 @@ def write_cached(ids: list[str], fmt: Format, out: TextIO) -> list[str]:
 
 
 async def fresh_jobs(
-    client: IceClient, ids: list[str], timeout: float = DEFAULT_TIMEOUT, *, charges: bool = False
+    client: ApiClient, ids: list[str], timeout: float = DEFAULT_TIMEOUT, *, charges: bool = False
 ) -> tuple[list[Job], list[str], dict[str, JobCharge]]:
     """The jobs that answered in time, the ids that did not, and (``charges``: the Yike
     product's GetYikeJobCredit, asked right after each job) what each was charged. A
@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK if not missing else EXIT_API
 
     async def fetch(
-        client: IceClient, ids: list[str], _: object
+        client: ApiClient, ids: list[str], _: object
     ) -> tuple[list[Job], list[str], dict[str, JobCharge]]:
         # Only the Yike product says what a job was charged (GetYikeJobCredit).
         return await fresh_jobs(client, ids, args.timeout, charges=is_yike(client))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.errors import ApiError
 from yike_tui.commands.options import add_connection_arguments
-from yike_tui.commands.skeleton import command_ids, run_with_client
-from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error, stop_if_account
-from yike_tui.presentation import job_line
-from yike_tui.safe_text import clean
+from yike_tui.commands.skeleton import command_ids, run_with_client, stop_if_account
+from yike_tui.core.exits import EXIT_API, EXIT_OK, UsageError, error
+from yike_tui.core.presentation import job_line
+from yike_tui.safety.safe_text import clean
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_connection_arguments(parser)
 
 
-async def _resume_one(client: IceClient, job_id: str) -> bool:
+async def _resume_one(client: ApiClient, job_id: str) -> bool:
     shown = clean(job_id, one_line=True)
     try:
         request_id = await client.resume_job(job_id)
@@ -39,7 +39,7 @@ async def _resume_one(client: IceClient, job_id: str) -> bool:
     return True
 
 
-async def _resume_all(client: IceClient, ids: list[str], _: object) -> int:
+async def _resume_all(client: ApiClient, ids: list[str], _: object) -> int:
     # One at a time: an action that changes state reads best in the order given.
     results = [await _resume_one(client, job_id) for job_id in ids]
     return EXIT_OK if all(results) else EXIT_API

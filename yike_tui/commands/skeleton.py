@@ -12,14 +12,23 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
-from yike_tui.api.client import IceClient
-from yike_tui.exits import UsageError
-from yike_tui.job_ids import InvalidJobId, split_job_ids
+from yike_tui.api.client import ApiClient
+from yike_tui.api.errors import ApiError, account_problem
+from yike_tui.core.exits import AccountUnusable, UsageError
+from yike_tui.core.job_ids import InvalidJobId, split_job_ids
 from yike_tui.session import COMMAND_RETRIES, Connection, connect, make_client
 
 T = TypeVar("T")
 
 NEED_IDS = "give at least one JobId (or --demo)"
+
+
+def stop_if_account(*errors: object) -> None:
+    """End the command with its one message when one of ``errors`` (other results are
+    passed over) is about the account, not the job or call at hand."""
+    for err in errors:
+        if isinstance(err, ApiError) and (problem := account_problem(err)):
+            raise AccountUnusable(problem)
 
 
 def parse_job_ids(raw: Iterable[str]) -> list[str]:
@@ -46,7 +55,7 @@ def command_ids(args: argparse.Namespace, *, missing: str | None = NEED_IDS) -> 
 async def with_client(
     args: argparse.Namespace,
     ids: list[str],
-    work: Callable[[IceClient, list[str], Connection], Awaitable[T]],
+    work: Callable[[ApiClient, list[str], Connection], Awaitable[T]],
     *,
     retries: int = COMMAND_RETRIES,
 ) -> T:
@@ -60,7 +69,7 @@ async def with_client(
 def run_with_client(
     args: argparse.Namespace,
     ids: list[str],
-    work: Callable[[IceClient, list[str], Connection], Awaitable[T]],
+    work: Callable[[ApiClient, list[str], Connection], Awaitable[T]],
     *,
     retries: int = COMMAND_RETRIES,
 ) -> T:

@@ -6,7 +6,7 @@ terminal, nothing on a pipe), then the submit with the ``FileURL`` it gave. The 
 itself is never retried (a lost answer could mean the job exists already); asking for an
 upload address and reading the credit balance are reads and retried as reads are.
 A balance under the vendor's 5,000 is a warning on stderr; an unreadable one says nothing.
-The request is built and checked by ``yike_tui.submit`` (pure); this module is the CLI glue.
+The request is built and checked by ``yike_tui.actions.submit`` (pure); this module is the CLI glue.
 ``--watch`` asks the CLI to open the TUI on the new job afterwards (``args.open_tui``):
 commands and the UI never import each other.
 """
@@ -30,19 +30,8 @@ from rich.filesize import decimal as human_bytes
 from rich.progress import BarColumn, DownloadColumn, TaskProgressColumn, TextColumn
 from rich.progress import Progress as Bars
 
-from yike_tui.api.client import IceClient
-from yike_tui.api.credits import describe, get_credits
-from yike_tui.api.endpoints import APIS
-from yike_tui.api.errors import ApiError
-from yike_tui.commands.options import add_connection_arguments
-from yike_tui.commands.skeleton import run_with_client
-from yike_tui.exits import EXIT_API, EXIT_OK, UsageError, error, stop_if_account
-from yike_tui.novel_file import EXTENSIONS, NovelFile, NovelFileError, read_novel
-from yike_tui.redaction import redact_url
-from yike_tui.safe_text import clean, fit
-from yike_tui.session import Connection, open_watchlist
-from yike_tui.store import Store
-from yike_tui.submit import (
+from yike_tui.actions.novel_file import EXTENSIONS, NovelFile, NovelFileError, read_novel
+from yike_tui.actions.submit import (
     ASPECT_RATIOS,
     EXEC_MODES,
     MAX_TITLE_BYTES,
@@ -60,7 +49,7 @@ from yike_tui.submit import (
     summary,
     value_warnings,
 )
-from yike_tui.submitting import (
+from yike_tui.actions.submitting import (
     GUARD,
     JobMayExist,
     Submitted,
@@ -68,7 +57,18 @@ from yike_tui.submitting import (
     interrupted_submit,
     submit_and_keep,
 )
-from yike_tui.upload import UploadError, upload_novel
+from yike_tui.actions.upload import UploadError, upload_novel
+from yike_tui.api.client import ApiClient
+from yike_tui.api.credits import describe, get_credits
+from yike_tui.api.endpoints import APIS
+from yike_tui.api.errors import ApiError
+from yike_tui.commands.options import add_connection_arguments
+from yike_tui.commands.skeleton import run_with_client, stop_if_account
+from yike_tui.core.exits import EXIT_API, EXIT_OK, UsageError, error
+from yike_tui.safety.redaction import redact_url
+from yike_tui.safety.safe_text import clean, fit
+from yike_tui.session import Connection, open_watchlist
+from yike_tui.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +257,7 @@ class _UploadBar:
             self._bars.stop()
 
 
-async def _balance(client: IceClient) -> str:
+async def _balance(client: ApiClient) -> str:
     """The balance for the summary, read now; a low one is warned about on stderr."""
     try:
         credits = await get_credits(client, retries=0)  # a summary line is not worth a wait
@@ -349,7 +349,7 @@ class _Stops:
 
 
 async def _submit(
-    client: IceClient,
+    client: ApiClient,
     _ids: list[str],
     conn: Connection,
     *,

@@ -27,15 +27,14 @@ import sys
 import time
 from collections.abc import Callable
 
+from yike_tui.actions.exec_hook import TIMEOUT as EXEC_TIMEOUT
+from yike_tui.actions.exec_hook import ExecHook, HookError, parse_command
 from yike_tui.commands.deadline import add_timeout_argument, deadline_error
 from yike_tui.commands.options import INTERVAL_HELP, add_connection_arguments, interval_seconds
 from yike_tui.commands.skeleton import command_ids
 from yike_tui.commands.watch_outage import AccountLines, OutageLines
-from yike_tui.diff import failures_at_first_sight
-from yike_tui.events import Event, iso_utc
-from yike_tui.exec_hook import TIMEOUT as EXEC_TIMEOUT
-from yike_tui.exec_hook import ExecHook, HookError, parse_command
-from yike_tui.exits import (
+from yike_tui.core.events import Event, iso_utc
+from yike_tui.core.exits import (
     EXIT_API,
     EXIT_OK,
     AccountUnusable,
@@ -43,10 +42,13 @@ from yike_tui.exits import (
     UsageError,
     error,
 )
-from yike_tui.models import JobStatus
-from yike_tui.monitor import JobState, Monitor, Update
-from yike_tui.presentation import job_line
-from yike_tui.safe_text import clean, fit, truncate
+from yike_tui.core.models import JobStatus
+from yike_tui.core.presentation import job_line
+from yike_tui.engine.diff import failures_at_first_sight
+from yike_tui.engine.job_state import JobState
+from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.status import Update
+from yike_tui.safety.safe_text import clean, fit, truncate
 from yike_tui.session import Session, open_session
 
 MAX_EXEC_TIMEOUT = 3600.0
@@ -161,7 +163,9 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
             return await _once(monitor, args.json, args.timeout)
         stop: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         hook = _make_hook(args)
-        from yike_tui.announce import Announcer  # not needed by --once: kept off its start-up
+        from yike_tui.engine.announce import (
+            Announcer,  # not needed by --once: kept off its start-up
+        )
 
         announcer = (
             Announcer(session.settings, write=_terminal_writer()) if _on_terminal() else None

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import time
 
-from yike_tui.events import Event, EventKind
-from yike_tui.monitor import EngineStatus, Monitor
-from yike_tui.safe_text import clean
+from yike_tui.core.events import Event, EventKind
+from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.status import EngineStatus
+from yike_tui.safety.safe_text import clean
 
 
 class OutageLines:

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from yike_tui.commands.skeleton import parse_job_ids
-from yike_tui.config import ConfigError
-from yike_tui.exits import UsageError
+from yike_tui.core.config import ConfigError
+from yike_tui.core.exits import UsageError
 
 JOB_IDS_HELP = "job ids separated by spaces, commas or newlines; - reads them from stdin"
 

@@ -9,7 +9,7 @@ against those SDKs. Two parameters the SDKs leave optional are refused when miss
 the same, as there is nothing to answer without them: the JobId of a job action, and a
 submit's FileURL.
 
-Values are judged by the lists of ``yike_tui.known_values`` (one home for them): on the
+Values are judged by the lists of ``yike_tui.core.known_values`` (one home for them): on the
 Yike product's API, what its SDK documents; on ICE, whose SDK lists none, what the skill
 or the newer SDK documents. An unknown style or voice is ``InvalidStyleId`` /
 ``InvalidVoiceId``, the codes the vendor's skill names.
@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl
 
-from yike_tui import known_values
+from yike_tui.core import known_values
 from yike_tui.sim.uploads import FILE_EXTS, FILE_TYPES
-from yike_tui.submit import EXEC_MODES
 
 ICE_VERSION = "2020-11-09"
 YIKE_VERSION = "2026-03-19"
@@ -108,7 +107,7 @@ def _submit(yike: bool) -> tuple[Param, ...]:
 
     common = (
         Param("AspectRatio", choices=documented(*YIKE_ASPECT_RATIOS)),
-        Param("ExecMode", choices=lambda: EXEC_MODES),
+        Param("ExecMode", choices=lambda: known_values.EXEC_MODES),
         Param("ModelParams", check=_json_object),
         Param(
             "NarrationVoiceId",

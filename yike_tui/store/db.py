@@ -12,7 +12,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from yike_tui import paths
+from yike_tui.core import paths
 
 SCHEMA_VERSION = 5  # 2: the watch list (was [[jobs]] in config.toml); 3: job summaries;
 # 4: a summary keeps the job's credit cost; 5: kept exact, as the API's decimal text

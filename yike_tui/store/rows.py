@@ -13,9 +13,9 @@ import re
 import sqlite3
 from typing import Any
 
-from yike_tui.events import Event, EventKind
-from yike_tui.job_ids import check_job_id
-from yike_tui.redaction import has_signed_query, unsign
+from yike_tui.core.events import Event, EventKind
+from yike_tui.core.job_ids import check_job_id
+from yike_tui.safety.redaction import has_signed_query, unsign
 
 MAX_SNAPSHOT_BYTES = 1 << 20  # a 200 MB answer must not be read back at every start
 MAX_EVENT_BYTES = 64 << 10

@@ -13,9 +13,9 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from yike_tui.amounts import amount, amount_text
-from yike_tui.models import Job, JobStatus, parse_job
-from yike_tui.redaction import unsign
+from yike_tui.core.amounts import amount, amount_text
+from yike_tui.core.models import Job, JobStatus, parse_job
+from yike_tui.safety.redaction import unsign
 
 # Column order of the summaries table (after job_id); ``Summary.row`` and ``from_row`` agree.
 COLUMNS = (

@@ -20,14 +20,16 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets._toast import ToastRack
 
-from yike_tui import clipboard
-from yike_tui.announce import Announcer
+from yike_tui.actions import clipboard
+from yike_tui.actions.submitting import GUARD
 from yike_tui.api.errors import ErrorKind
-from yike_tui.events import Event
-from yike_tui.monitor import JobState, Monitor, Update
-from yike_tui.redaction import redact_url
+from yike_tui.core.events import Event
+from yike_tui.engine.announce import Announcer
+from yike_tui.engine.job_state import JobState
+from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.status import Update
+from yike_tui.safety.redaction import redact_url
 from yike_tui.session import Session
-from yike_tui.submitting import GUARD
 from yike_tui.ui.cells import safe
 from yike_tui.ui.keys import APP_KEYS, checked_keymap, key_display
 from yike_tui.ui.screens.main import UI_BATCH, MainScreen

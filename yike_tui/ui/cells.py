@@ -13,10 +13,10 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.text import Text
 
-from yike_tui.models import JobStatus
-from yike_tui.monitor import JobState, status_of
-from yike_tui.presentation import STATUS_SYMBOL, ago
-from yike_tui.safe_text import clean, truncate
+from yike_tui.core.models import JobStatus
+from yike_tui.core.presentation import STATUS_SYMBOL, ago
+from yike_tui.engine.job_state import JobState, status_of
+from yike_tui.safety.safe_text import clean, truncate
 
 STATUS_STYLE = {
     JobStatus.RUNNING: "cyan",

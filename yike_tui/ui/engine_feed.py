@@ -18,8 +18,8 @@ import threading
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from yike_tui.events import Event
-from yike_tui.monitor import Update
+from yike_tui.core.events import Event
+from yike_tui.engine.status import Update
 
 
 class EngineFeed:

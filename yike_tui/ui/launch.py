@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import TextIO
 
-from yike_tui.exits import EXIT_USAGE, CredentialsUnusable, UsageError, error
-from yike_tui.job_ids import InvalidJobId, split_job_ids
+from yike_tui.core.exits import EXIT_USAGE, CredentialsUnusable, UsageError, error
+from yike_tui.core.job_ids import InvalidJobId, split_job_ids
 
 NO_TERMINAL = (
     "the TUI needs a terminal, and {what} not one; "

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from textual.notifications import SeverityLevel
 
-from yike_tui.announce import FAILED, READY, SUSPENDED, outcome, summarize
-from yike_tui.events import FIRST_SIGHT, Event, EventKind
+from yike_tui.core.events import FIRST_SIGHT, Event, EventKind
+from yike_tui.engine.announce import FAILED, READY, SUSPENDED, outcome, summarize
 from yike_tui.ui.cells import safe
 
 MAX_TOASTS = 3  # more than this in one update becomes a single summary

@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterable, Mapping
 from textual.screen import Screen
 from textual.widget import Widget
 
-from yike_tui import links
+from yike_tui.actions.report import render_report
 from yike_tui.api.credits import JobCharge
-from yike_tui.monitor import JobState, Monitor
-from yike_tui.redaction import is_redacted
-from yike_tui.report import render_report
+from yike_tui.core import links
+from yike_tui.engine.job_state import JobState
+from yike_tui.engine.monitor import Monitor
+from yike_tui.safety.redaction import is_redacted
 from yike_tui.ui.widgets.detail import no_output_message
 
 # The app's clipboard: copy(text, what it is, link=is it a URL): it says what happened.

@@ -9,15 +9,16 @@ from __future__ import annotations
 from rich.text import Text
 from textual.screen import Screen
 
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.errors import ApiError
-from yike_tui.monitor import JobState, Monitor
+from yike_tui.engine.job_state import JobState
+from yike_tui.engine.monitor import Monitor
 from yike_tui.ui.cells import safe
 from yike_tui.ui.screens.confirm import ConfirmScreen
 
 
 def ask_to_resume(
-    screen: Screen[None], client: IceClient, monitor: Monitor, state: JobState, title: str
+    screen: Screen[None], client: ApiClient, monitor: Monitor, state: JobState, title: str
 ) -> None:
     """Ask, then resume ``state``'s job; say why not when it is not Suspended."""
     if state.job is None or state.job.status.value != "Suspended":
@@ -35,7 +36,7 @@ def ask_to_resume(
 
 
 async def _resume(
-    screen: Screen[None], client: IceClient, monitor: Monitor, job_id: str, title: str
+    screen: Screen[None], client: ApiClient, monitor: Monitor, job_id: str, title: str
 ) -> None:
     try:
         await client.resume_job(job_id)

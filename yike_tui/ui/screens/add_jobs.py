@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, TextArea
 
-from yike_tui.job_ids import InvalidJobId, split_job_ids
+from yike_tui.core.job_ids import InvalidJobId, split_job_ids
 
 
 @dataclass(frozen=True)

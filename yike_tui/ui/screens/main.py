@@ -20,12 +20,14 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from yike_tui.api.client import IceClient
+from yike_tui.actions.job_charges import ChargeBook
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credits import Credits, JobCharge
-from yike_tui.credit_watch import CreditWatch
-from yike_tui.events import Event
-from yike_tui.job_charges import ChargeBook
-from yike_tui.monitor import JobState, Monitor, Update
+from yike_tui.core.events import Event
+from yike_tui.engine.credit_watch import CreditWatch
+from yike_tui.engine.job_state import JobState
+from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.status import Update
 from yike_tui.session import Session, WatchListError
 from yike_tui.ui import welcome
 from yike_tui.ui.cells import safe
@@ -66,7 +68,7 @@ class MainScreen(Screen[None]):
     def __init__(
         self,
         session: Session | None,
-        client: IceClient | None,
+        client: ApiClient | None,
         monitor: Monitor | None,
         *,
         readonly: bool,

@@ -33,11 +33,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select
 from textual.worker import Worker, WorkerState
 
-from yike_tui.api.client import IceClient
-from yike_tui.api.credits import LOW_CREDITS, Credits, describe, get_credits
-from yike_tui.api.endpoints import APIS
-from yike_tui.api.errors import ApiError
-from yike_tui.novel_file import (
+from yike_tui.actions.novel_file import (
     EXTENSIONS,
     MAX_BYTES,
     MAX_CHARS,
@@ -45,10 +41,7 @@ from yike_tui.novel_file import (
     NovelFileError,
     read_novel,
 )
-from yike_tui.redaction import unsign
-from yike_tui.safe_text import has_control
-from yike_tui.store import Store
-from yike_tui.submit import (
+from yike_tui.actions.submit import (
     MAX_TITLE_BYTES,
     UPLOADED_FILE_URL,
     SubmitInvalid,
@@ -56,13 +49,20 @@ from yike_tui.submit import (
     build_submit,
     summary,
 )
-from yike_tui.submitting import JobMayExist, submit_and_keep
+from yike_tui.actions.submitting import JobMayExist, submit_and_keep
+from yike_tui.actions.upload import UploadError, upload_novel
+from yike_tui.api.client import ApiClient
+from yike_tui.api.credits import LOW_CREDITS, Credits, describe, get_credits
+from yike_tui.api.endpoints import APIS
+from yike_tui.api.errors import ApiError
+from yike_tui.safety.redaction import unsign
+from yike_tui.safety.safe_text import has_control
+from yike_tui.store import Store
 from yike_tui.ui.cells import safe
 from yike_tui.ui.screens.confirm import ConfirmScreen
 from yike_tui.ui.widgets.novel_preview import NovelPreview
 from yike_tui.ui.widgets.path_suggester import PathSuggester
 from yike_tui.ui.widgets.submit_choices import SubmitChoices
-from yike_tui.upload import UploadError, upload_novel
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ class SubmitForm(ModalScreen[str | None]):
 
     def __init__(
         self,
-        client: IceClient | None,
+        client: ApiClient | None,
         store: Store | None = None,
         *,
         readonly: bool = False,

@@ -12,13 +12,13 @@ from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from yike_tui.amounts import grouped
 from yike_tui.api.credits import Credits, JobCharge
-from yike_tui.models import Job, JobCredit, JobStatus
-from yike_tui.monitor import JobState
-from yike_tui.presentation import ago, why_no_output
-from yike_tui.redaction import is_redacted, redact_url
-from yike_tui.safe_text import clean
+from yike_tui.core.amounts import grouped
+from yike_tui.core.models import Job, JobCredit, JobStatus
+from yike_tui.core.presentation import ago, why_no_output
+from yike_tui.engine.job_state import JobState
+from yike_tui.safety.redaction import is_redacted, redact_url
+from yike_tui.safety.safe_text import clean
 from yike_tui.ui import cells
 from yike_tui.ui.keys import SCROLL_KEYS
 

@@ -22,10 +22,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar
 from textual.worker import Worker, WorkerState
 
-from yike_tui import paths
-from yike_tui.api.client import IceClient
-from yike_tui.download import DownloadError, Progress, download
-from yike_tui.redaction import is_redacted
+from yike_tui.actions.download import DownloadError, Progress, download
+from yike_tui.api.client import ApiClient
+from yike_tui.core import paths
+from yike_tui.safety.redaction import is_redacted
 from yike_tui.ui.cells import safe
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class _Transfer:
 def kept_bytes(dest: Path, job_id: str) -> int:
     """Bytes of this job's ``.part`` left in ``dest``; 0 when there is none. Read from the
     record beside each ``.part`` (part_file's own reader), never through a symlink."""
-    from yike_tui.part_file import read_origin  # the one reader of that record
+    from yike_tui.actions.part_file import read_origin  # the one reader of that record
 
     for record in dest.glob("*.part.json"):
         origin = read_origin(record)
@@ -119,7 +119,7 @@ class Downloads(Vertical):
         folder: str,
         *,
         url: str,
-        client: IceClient,
+        client: ApiClient,
         fresh_url: Callable[[], Awaitable[str]],
     ) -> None:
         """D: download ``url`` into ``folder`` (config's ``downloads_dir``; "": the

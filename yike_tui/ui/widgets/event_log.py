@@ -18,8 +18,8 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from yike_tui.events import Event, EventKind
-from yike_tui.safe_text import fit
+from yike_tui.core.events import Event, EventKind
+from yike_tui.safety.safe_text import fit
 from yike_tui.ui import cells
 
 MAX_EVENTS = 500

@@ -35,8 +35,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from yike_tui.models import JobStatus
-from yike_tui.monitor import JobState
+from yike_tui.core.models import JobStatus
+from yike_tui.engine.job_state import JobState
 from yike_tui.ui import cells
 from yike_tui.ui.keys import TABLE_MOVE_KEYS
 

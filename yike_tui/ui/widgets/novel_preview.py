@@ -8,7 +8,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from yike_tui.safe_text import clean
+from yike_tui.safety.safe_text import clean
 
 PREVIEW_CHARS = 1000
 

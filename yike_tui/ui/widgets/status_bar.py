@@ -9,9 +9,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 from yike_tui.api.credits import LOW_CREDITS, Credits
-from yike_tui.models import JobStatus
-from yike_tui.monitor import Monitor
-from yike_tui.presentation import STATUS_SYMBOL, ago
+from yike_tui.core.models import JobStatus
+from yike_tui.core.presentation import STATUS_SYMBOL, ago
+from yike_tui.engine.monitor import Monitor
 from yike_tui.session import Session
 from yike_tui.ui import cells
 

@@ -13,10 +13,10 @@ from rich.text import Text
 from textual.binding import BindingType
 from textual.widgets import Tree
 
-from yike_tui import links
-from yike_tui.models import Storyboard
-from yike_tui.monitor import JobState
-from yike_tui.presentation import storyboard_symbol
+from yike_tui.core import links
+from yike_tui.core.models import Storyboard
+from yike_tui.core.presentation import storyboard_symbol
+from yike_tui.engine.job_state import JobState
 from yike_tui.ui import cells
 from yike_tui.ui.keys import STORYBOARD_KEYS, TREE_KEYS
 from yike_tui.ui.output_links import open_in_browser

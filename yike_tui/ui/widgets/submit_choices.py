@@ -1,6 +1,6 @@
 """The submit form's choices: one Select per listed parameter (with its help) and a Switch.
 
-The lists are the values documented for the API in use (``yike_tui.known_values``); a blank
+The lists are the values documented for the API in use (``yike_tui.core.known_values``); a blank
 choice means "not sent: the API's default". On the Yike product's API the form shows its
 three parameters more. ``values()`` is what the form submits and remembers; ``apply()`` takes
 remembered values back, keeping only those still on the lists (the state db is data, and a
@@ -17,10 +17,11 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal
 from textual.widgets import Input, Label, Select, Switch
 
-from yike_tui import known_values, submit
+from yike_tui.actions import submit
 from yike_tui.api.endpoints import APIS
-from yike_tui.known_values import KnownValues
-from yike_tui.safe_text import has_control
+from yike_tui.core import known_values
+from yike_tui.core.known_values import KnownValues
+from yike_tui.safety.safe_text import has_control
 from yike_tui.ui.cells import safe
 
 EXEC_MODE_HELP = {

@@ -17,7 +17,7 @@ import shlex
 import signal
 from collections.abc import Callable
 
-from yike_tui.safe_text import clean, truncate
+from yike_tui.safety.safe_text import clean, truncate
 
 log = logging.getLogger(__name__)
 

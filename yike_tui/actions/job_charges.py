@@ -15,10 +15,10 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credits import JobCharge, get_job_charge, is_yike
 from yike_tui.api.errors import ApiError, ErrorKind
-from yike_tui.models import Job
+from yike_tui.core.models import Job
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class ChargeBook:
 
     @classmethod
     def of_client(
-        cls, client: IceClient, *, on_change: Callable[[str], None] | None = None
+        cls, client: ApiClient, *, on_change: Callable[[str], None] | None = None
     ) -> ChargeBook | None:
         """A book for ``client``'s API, or None: only the Yike product has the action."""
         if not is_yike(client):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from yike_tui.safe_text import clean, has_control, is_valid_text
+from yike_tui.safety.safe_text import clean, has_control, is_valid_text
 
 MAX_LENGTH = 128
 # Between ids: ASCII spaces, tabs, line breaks and commas only. str.split() would also split

@@ -39,8 +39,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from yike_tui.api.errors import ApiError, ErrorKind, account_problem
-from yike_tui.diff import diff, same_answer
-from yike_tui.events import (
+from yike_tui.core.events import (
     FIRST_SIGHT,
     Event,
     EventKind,
@@ -48,10 +47,20 @@ from yike_tui.events import (
     fetch_recovered,
     job_not_found,
 )
-from yike_tui.models import Job, JobStatus, parse_job
-from yike_tui.ratelimit import RateLimiter
-from yike_tui.safe_text import valid_text
-from yike_tui.store import JobRow, SnapshotItem, Store
+from yike_tui.core.models import JobStatus, parse_job
+from yike_tui.engine.diff import diff, same_answer
+from yike_tui.engine.job_state import (
+    TALLY_CODES,
+    JobState,
+    status_and_end,
+    status_of,
+    tally_code,
+    tally_of,
+)
+from yike_tui.engine.ratelimit import RateLimiter
+from yike_tui.engine.status import EngineStatus, Tally, Update
+from yike_tui.safety.safe_text import valid_text
+from yike_tui.store import SnapshotItem, Store
 from yike_tui.store.bulk import quiet_gc
 
 log = logging.getLogger(__name__)
@@ -83,253 +92,6 @@ def is_unreachable(err: ApiError) -> bool:
 
 class JobFetcher(Protocol):
     async def get_job_payload(self, job_id: str) -> dict[str, Any]: ...
-
-
-_TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED})
-_STATUS_OF: dict[str, JobStatus] = {}  # raw status text -> JobStatus: 100,000 rows, few values
-_STATUS_MEMO = 256  # distinct raw values remembered (a hostile API could send any number)
-
-
-def status_of(raw: str) -> JobStatus:
-    """``JobStatus.from_raw``, remembered: start-up reads it for every stored job."""
-    status = _STATUS_OF.get(raw)
-    if status is None:
-        status = JobStatus.from_raw(raw) if raw else JobStatus.UNKNOWN
-        if len(_STATUS_OF) < _STATUS_MEMO:
-            _STATUS_OF[raw] = status
-    return status
-
-
-# What one job adds to the tally, as a small int: a status (1..5, 0 for none) plus
-# _ERROR when it holds an error of its own; _LOADING while it has nothing to show.
-_STATUSES = tuple(JobStatus)
-_STATUS_CODE = {id(status): n for n, status in enumerate(_STATUSES, start=1)}
-_ERROR = len(_STATUSES) + 1
-_LOADING = 2 * _ERROR
-_CODES = _LOADING + 1
-
-
-def _tally_code(state: JobState) -> int:
-    if state.loading:
-        return _LOADING
-    code = 0
-    if state.error is not None or state.not_found:
-        if not state.unreachable or state.not_found:
-            code = _ERROR
-        if state.not_found or not state.has_answer:
-            return code  # no answer to count a status from (an error, or an unknown JobId)
-    elif not state.has_answer:
-        return 0
-    # By the member's id: hashing an Enum member runs Python code, 100,000 times.
-    return code + _STATUS_CODE[id(state.status)]
-
-
-def _status_and_end(raw: str) -> tuple[JobStatus, bool]:
-    status = status_of(raw)
-    return status, status in _TERMINAL
-
-
-@dataclass(slots=True, eq=False)
-class JobState:
-    """Everything the engine knows about one watched job.
-
-    A job known only from the state db starts from its ``summary`` (what its row shows):
-    its stored answer is read and parsed only when something first looks at ``job``, so
-    100,000 cached jobs cost 100,000 small rows, not 100,000 parsed answers. Slots, and a
-    lock made on first use, keep each state small.
-    """
-
-    job_id: str
-    label: str = ""
-    payload: dict[str, Any] | None = None  # the raw answer behind ``job`` (None: from disk)
-    stale: bool = True  # shown from disk, not yet fetched in this run
-    last_checked: float = 0.0  # wall time of the last answer (or failure)
-    last_change: float = 0.0  # wall time of the last event that was not a fetch problem
-    error: ApiError | None = None
-    failures: int = 0  # consecutive failed fetches
-    due: float = 0.0  # engine clock time of the next fetch; inf = never
-    confirmed: bool = False  # terminal status seen twice: never fetched again
-    not_found: bool = False
-    in_flight: bool = False  # queued or fetched by the pass under way
-    # Nothing to show yet: True until the first answer or error in this run (or a snapshot
-    # from disk). The job list draws such a row as loading; counts() leaves it out.
-    loading: bool = True
-    # The last fetch got no answer while the endpoint was unreachable: ``error`` is the
-    # outage's, not this job's; False again after this job's next answer or API error.
-    unreachable: bool = False
-    # What the state db says of the job (its row), until an answer in this run replaces it.
-    summary: JobRow | None = None
-    # The store holds ``payload`` as it is: the same answer again needs only its time saved.
-    stored: bool = False
-    _job: Job | None = field(default=None, init=False, repr=False)
-    _unparsed: bool = field(default=False, init=False, repr=False)  # parse on first use
-    _row: JobRow | None = field(default=None, init=False, repr=False)  # of ``_job``
-    _status: JobStatus | None = field(default=None, init=False, repr=False)  # the summary's
-    _load: Callable[[str], tuple[dict[str, Any], float] | None] | None = field(
-        default=None, init=False, repr=False
-    )
-    _lock: asyncio.Lock | None = field(default=None, init=False, repr=False)
-
-    @property
-    def lock(self) -> asyncio.Lock:
-        """Held while a request for this job is out: never two at once for one job."""
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        return self._lock
-
-    @property
-    def job(self) -> Job | None:
-        # Parsing thousands of cached answers at start-up would delay the first frame; a
-        # cached job is parsed when something first looks at it.
-        if self._unparsed:
-            self._unparsed = False
-            payload = self.payload
-            if payload is None and self._load is not None:
-                try:
-                    stored = self._load(self.job_id)  # None: gone, or over the size cap
-                except Exception as exc:  # the store closed or broken: the row still shows
-                    who = ascii(self.job_id)[:40]
-                    log.warning("reading the stored answer of %s failed: %s", who, exc)
-                    self._unparsed = True  # tried again at the next look
-                    return None
-                payload = None if stored is None else stored[0]
-            if payload is not None:
-                self._job = parse_job(payload, job_id=self.job_id, fetched_at=self.last_checked)
-                self._row = self.summary  # what was stored of this very answer
-        return self._job
-
-    @job.setter
-    def job(self, job: Job | None) -> None:
-        self._job, self._unparsed, self._row = job, False, None
-        if job is not None:
-            self.summary = None  # the answer in hand says more than the stored row
-
-    @property
-    def parsed(self) -> Job | None:
-        """``job`` if it is parsed already (None: not yet, or nothing known)."""
-        return None if self._unparsed else self._job
-
-    def previous_answer(self) -> dict[str, Any] | None:
-        """The raw answer behind ``job``, without parsing it: a job known from its summary
-        reads its stored answer once (kept, so ``job`` parses it without reading again)."""
-        if self.payload is None and self._unparsed and self._load is not None:
-            try:
-                stored = self._load(self.job_id)
-            except Exception as exc:  # as in ``job``: the store closed or broken
-                log.warning(
-                    "reading the stored answer of %s failed: %s", ascii(self.job_id)[:40], exc
-                )
-                return None
-            if stored is not None:
-                self.payload, self.stored = stored[0], True
-        return self.payload
-
-    def set_cached(self, payload: dict[str, Any], fetched_at: float) -> None:
-        """Start from a stored answer in hand (parsed on first use)."""
-        self.payload, self.last_checked, self.last_change = payload, fetched_at, fetched_at
-        self.loading = False
-        self._job, self._unparsed, self._row, self.summary = None, True, None, None
-
-    def set_summary(
-        self,
-        summary: JobRow,
-        load: Callable[[str], tuple[dict[str, Any], float] | None],
-        status: JobStatus | None = None,
-    ) -> None:
-        """Start from the stored summary; ``load`` reads the stored answer when ``job`` is
-        first looked at (``Store.load_snapshot``). ``status``: the summary's, when known."""
-        self.summary, self._load = summary, load
-        self._status = status_of(summary.status_raw) if status is None else status
-        self.last_checked = self.last_change = summary.fetched_at
-        self.loading = False
-        self.payload, self._job, self._unparsed, self._row = None, None, True, None
-
-    @property
-    def has_answer(self) -> bool:
-        """An answer (in this run or stored) says what the job is."""
-        return self._job is not None or self.summary is not None or self.payload is not None
-
-    @property
-    def row(self) -> JobRow | None:
-        """What the job's row shows, without parsing a stored answer: the stored summary
-        until an answer in this run replaces it; None while nothing is known."""
-        if self._job is None:
-            if self.summary is not None:
-                return self.summary
-            if not self._unparsed:
-                return None
-        if self._row is None:
-            job = self.job
-            if job is None:
-                return self.summary
-            self._row = JobRow.of_job(job, self.last_checked, self.job_id)
-        return self._row
-
-    @property
-    def title(self) -> str:
-        """The job's title ("" while unknown), without parsing a stored answer."""
-        if self._job is None and self.summary is not None:
-            return self.summary.title
-        job = self.job
-        return job.title if job is not None else ""
-
-    @property
-    def status(self) -> JobStatus:
-        if self._job is not None:
-            return self._job.status
-        if self._status is not None and self.summary is not None:
-            return self._status
-        if self._unparsed and self.payload is not None:
-            raw = self.payload.get("JobStatus")
-            return status_of(raw) if isinstance(raw, str) else JobStatus.UNKNOWN
-        return JobStatus.UNKNOWN
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.status in _TERMINAL
-
-
-@dataclass(frozen=True)
-class Update:
-    """What one batch of work changed: the events and the ids whose state moved."""
-
-    events: list[Event]
-    changed: set[str]
-
-
-@dataclass
-class EngineStatus:
-    paused: bool = False
-    pause_reason: str = ""  # set when an error paused polling; "" when the user paused
-    pause_kind: ErrorKind | None = None  # the kind of that error
-    in_flight: int = 0
-    last_success: float | None = None  # wall time
-    next_pass: float | None = None  # wall time; None when manual or paused
-    # The newest per-job API error or failure to save ("" once none is current). The
-    # status bar counts per-job errors instead (Tally.errors) and shows ``history_error``.
-    last_error: str = ""
-    history_error: str = ""  # saving history failed; "" again after the next good save
-    offline_since: float | None = None  # wall time the endpoint stopped answering; None: online
-    offline_jobs: int = 0  # jobs that could not be reached since then
-    offline_reason: str = ""  # the newest transport error, "Code: message"
-    # The API refuses the account (not enabled for Yike): what it means and what to do, one
-    # line; "" when not. Since when (wall time); ``next_pass`` says when it is asked again.
-    account_problem: str = ""
-    account_since: float | None = None
-    throttled: bool = False
-    requests: int = 0
-    passes: int = 0
-    peak_in_flight: int = 0
-
-
-@dataclass(frozen=True)
-class Tally:
-    """The watch list at a glance, counted in one pass over it."""
-
-    counts: dict[JobStatus, int]  # jobs with an answer (or a snapshot), by status
-    loading: int  # jobs with nothing to show yet (JobState.loading)
-    errors: int  # jobs whose last fetch got an API error, an unknown JobId included
-    total: int
 
 
 @dataclass
@@ -370,10 +132,10 @@ class Monitor:
         self._rng = random.Random()
         self._answers = 0  # answers from the endpoint so far: did one come while we waited?
         self._offline_ids: set[str] = set()  # jobs not reached in the outage under way
-        # tally(), kept up to date a job at a time: what each job adds (``_tally_code``),
+        # tally(), kept up to date a job at a time: what each job adds (``tally_code``),
         # jobs per code, and the jobs whose code may have moved (None: count them all).
         self._codes: dict[str, int] = {}
-        self._per_code = [0] * _CODES
+        self._per_code = [0] * TALLY_CODES
         self._dirty: set[str] | None = None
         self._passing = 0  # passes under way (one at most, but a test may start two)
         self.account_every = ACCOUNT_EVERY if account_every is None else account_every
@@ -409,7 +171,7 @@ class Monitor:
             raw = summary.status_raw
             found = known.get(raw)
             if found is None:
-                found = known[raw] = _status_and_end(raw)
+                found = known[raw] = status_and_end(raw)
             status, terminal = found
             state.set_summary(summary, load, status)
             if terminal:  # final: shown as it is, never fetched again
@@ -826,22 +588,15 @@ class Monitor:
             for job_id in self._dirty:
                 self._recode(job_id)
             self._dirty.clear()
-        per_code = self._per_code
-        counts = {}
-        for n, status in enumerate(_STATUSES, start=1):
-            count = per_code[n] + per_code[n + _ERROR]
-            if count:
-                counts[status] = count
-        errors = sum(per_code[_ERROR : _CODES - 1])
-        return Tally(counts, per_code[_LOADING], errors, len(self.jobs))
+        return tally_of(self._per_code, len(self.jobs))
 
     def _touch(self, *job_ids: str) -> None:
         if self._dirty is not None:
             self._dirty.update(job_ids)
 
     def _recount(self) -> None:
-        per_code = [0] * _CODES
-        self._codes = codes = {job_id: _tally_code(s) for job_id, s in self.jobs.items()}
+        per_code = [0] * TALLY_CODES
+        self._codes = codes = {job_id: tally_code(s) for job_id, s in self.jobs.items()}
         for code in codes.values():
             per_code[code] += 1
         self._per_code, self._dirty = per_code, set()
@@ -852,7 +607,7 @@ class Monitor:
             self._per_code[old] -= 1
         state = self.jobs.get(job_id)
         if state is not None:
-            code = self._codes[job_id] = _tally_code(state)
+            code = self._codes[job_id] = tally_code(state)
             self._per_code[code] += 1
 
     def all_terminal(self) -> bool:

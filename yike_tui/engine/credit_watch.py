@@ -16,10 +16,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from yike_tui.api.client import IceClient
+from yike_tui.api.client import ApiClient
 from yike_tui.api.credits import Credits, NoYikeUserId, get_credits
 from yike_tui.api.errors import ApiError, ErrorKind
-from yike_tui.safe_text import clean
+from yike_tui.safety.safe_text import clean
 
 # Where the balance would be, on ICE without a Yike user id: the setting to set (`yike-tui
 # info` tells the rest: config.YIKE_USER_ID_HOWTO).
@@ -58,7 +58,7 @@ class CreditWatch:
 
     @classmethod
     def of_client(
-        cls, client: IceClient, *, on_change: Callable[[], None] | None = None
+        cls, client: ApiClient, *, on_change: Callable[[], None] | None = None
     ) -> CreditWatch:
         """Reads the balance of the API ``client`` speaks (ICE or the Yike product)."""
         return cls(lambda: get_credits(client, retries=0), on_change=on_change)

@@ -14,8 +14,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from yike_tui.amounts import amount, amount_text
-from yike_tui.safe_text import loads_valid, valid_json
+from yike_tui.core.amounts import amount, amount_text
+from yike_tui.safety.safe_text import loads_valid, valid_json
 
 
 class JobStatus(Enum):
@@ -34,7 +34,11 @@ class JobStatus(Enum):
 
     @property
     def is_terminal(self) -> bool:
-        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+        return self in TERMINAL_STATUSES
+
+
+# The one list of the statuses a job ends in: confirmed once, then never fetched again.
+TERMINAL_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED})
 
 
 # Storyboard sub-statuses that count as finished, failed or done for "done/total" figures.

@@ -17,7 +17,7 @@ serves the answers read through httpx's streaming transport (the OSS upload, dow
 up to a cap.
 
 Not used when an environment proxy applies to the endpoint: httpx honours proxies only
-with its own transport (see ``IceClient``), nor when the user picks httpx's: ``transport =
+with its own transport (see ``ApiClient``), nor when the user picks httpx's: ``transport =
 "httpx"`` under ``[settings]`` in config.toml, or ``YIKE_TUI_TRANSPORT=httpx`` for one run.
 """
 
@@ -36,10 +36,16 @@ from urllib.parse import urlsplit
 import h11
 import httpx
 
-from yike_tui.api import http1
+from yike_tui.api.transport import http1
+from yike_tui.api.transport.bounds import (
+    MAX_ANSWER_BYTES,
+    AnswerTooLarge,
+    UnwantedEncoding,
+    check_answer_head,
+    too_large,
+)
 
 _READ_CHUNK = 65536
-MAX_ANSWER_BYTES = 4 * 1024 * 1024  # a job's answer is a few KiB; a huge one is hostile
 
 
 TRANSPORT_NAMES = ("lean", "httpx")  # this module's transport, or httpx's own
@@ -60,82 +66,6 @@ def chosen_transport(configured: str = "") -> str:
         # !a: a control or bidi character in the value shows as an escape, on one line
         raise UnknownTransport(f"{where}{name[:40]!a}: the API transport is 'lean' or 'httpx'")
     return name
-
-
-class AnswerTooLarge(httpx.TransportError):
-    """An answer larger than ``MAX_ANSWER_BYTES``: the rest is not read."""
-
-
-class UnwantedEncoding(httpx.DecodingError):
-    """A compressed answer though the request said ``accept-encoding: identity``."""
-
-
-def _encoded(value: bytes) -> bool:
-    """A ``Content-Encoding`` value that is not the identity: a body that must be decoded."""
-    return value.strip().lower() not in (b"", b"identity")
-
-
-def content_encoding(headers: list[tuple[bytes, bytes]]) -> str:
-    """The answer's ``Content-Encoding`` when it is not the identity, else ``""``.
-
-    Such a body is never decoded here: what it inflates to is not bounded by the bytes
-    received (a few MiB of gzip are GiB once decoded). The text is the server's: shown
-    only after ``safe_text.clean``.
-    """
-    found = [value for name, value in headers if name.lower() == b"content-encoding"]
-    if not any(_encoded(value) for value in found):
-        return ""
-    return ", ".join(value.strip().decode("latin-1") for value in found)[:80]
-
-
-def check_answer_head(headers: list[tuple[bytes, bytes]], request: httpx.Request | None) -> None:
-    """Refuse an answer from its headers alone: announced too large, or compressed."""
-    for name, value in headers:
-        name = name.lower()
-        if name == b"content-encoding" and _encoded(value):
-            raise UnwantedEncoding(
-                "the answer is compressed though no compression was asked for", request=request
-            )
-        big = (
-            name == b"content-length" and value.strip().isdigit() and int(value) > MAX_ANSWER_BYTES
-        )
-        if big:
-            raise too_large(request)
-
-
-def too_large(request: httpx.Request | None) -> AnswerTooLarge:
-    return AnswerTooLarge(
-        f"the answer is larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB", request=request
-    )
-
-
-async def read_capped(response: httpx.Response) -> bytes:
-    """The body of a streamed httpx answer, refused past ``MAX_ANSWER_BYTES``."""
-    check_answer_head(response.headers.raw, response.request)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_raw():
-        size += len(chunk)
-        if size > MAX_ANSWER_BYTES:
-            raise too_large(response.request)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def read_prefix(response: httpx.Response, limit: int) -> bytes:
-    """At most ``limit`` bytes of a streamed answer's body, as sent (never decoded).
-
-    The rest is left unread: closing the answer then drops its connection, so an endless
-    body costs nothing more. Memory is ``limit`` plus one network read.
-    """
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_raw():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= limit:
-            break
-    return b"".join(chunks)[:limit]
 
 
 def proxy_applies(url: str) -> bool:

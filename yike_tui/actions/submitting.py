@@ -26,12 +26,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from yike_tui.api.client import IceClient
+from yike_tui.actions.submit import SubmitRequest
+from yike_tui.api.client import ApiClient
 from yike_tui.api.errors import ApiError, api_text
-from yike_tui.job_ids import InvalidJobId, check_job_id
-from yike_tui.safe_text import clean
+from yike_tui.core.job_ids import InvalidJobId, check_job_id
+from yike_tui.safety.safe_text import clean
 from yike_tui.store import Store
-from yike_tui.submit import SubmitRequest
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ def _request_id(value: object) -> str:
 
 
 async def submit_and_keep(
-    client: IceClient,
+    client: ApiClient,
     request: SubmitRequest,
     *,
     store: Store | None,
@@ -186,7 +186,7 @@ async def submit_and_keep(
 
 
 async def _send_and_keep(
-    client: IceClient,
+    client: ApiClient,
     request: SubmitRequest,
     store: Store | None,
     keep: Callable[[str], None] | None,

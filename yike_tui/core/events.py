@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from yike_tui.models import JobStatus
-from yike_tui.redaction import redact_url
-from yike_tui.safe_text import clean
+from yike_tui.core.models import JobStatus
+from yike_tui.safety.redaction import redact_url
+from yike_tui.safety.safe_text import clean
 
 FIRST_SIGHT = "first_sight"  # in the data of failures a job already had when first seen
 

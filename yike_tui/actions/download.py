@@ -31,15 +31,19 @@ from urllib.parse import urlsplit
 import httpx
 from rich.filesize import decimal as human_bytes  # "16.4 kB", "1.2 GB"
 
+from yike_tui.actions.download_names import safe_filename, url_extension
+from yike_tui.actions.download_progress import (
+    Progress as Progress,  # re-exported: on_progress gets it
+)
+from yike_tui.actions.download_progress import SpeedMeter
+from yike_tui.actions.part_file import Origin, PartFile, claim, validator
+from yike_tui.actions.part_file import (
+    numbered as numbered,  # re-exported: callers name files with it
+)
+from yike_tui.actions.part_file import part_path as part_path
 from yike_tui.api.transport import content_encoding, read_prefix
-from yike_tui.download_names import safe_filename, url_extension
-from yike_tui.download_progress import Progress as Progress  # re-exported: on_progress gets it
-from yike_tui.download_progress import SpeedMeter
-from yike_tui.part_file import Origin, PartFile, claim, validator
-from yike_tui.part_file import numbered as numbered  # re-exported: callers name files with it
-from yike_tui.part_file import part_path as part_path
-from yike_tui.redaction import redact_url
-from yike_tui.safe_text import clean, truncate
+from yike_tui.safety.redaction import redact_url
+from yike_tui.safety.safe_text import clean, truncate
 
 log = logging.getLogger(__name__)
 

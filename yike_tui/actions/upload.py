@@ -36,11 +36,11 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from yike_tui.api.client import IceClient, is_loopback
+from yike_tui.actions.novel_file import NovelFile
+from yike_tui.api.client import ApiClient, is_loopback
 from yike_tui.api.oss import sign_put
 from yike_tui.api.transport import content_encoding, read_prefix
-from yike_tui.novel_file import NovelFile
-from yike_tui.safe_text import clean, truncate
+from yike_tui.safety.safe_text import clean, truncate
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ def _body(novel: NovelFile) -> bytes:
     """The file as read when it was checked: a .txt goes up as UTF-8 whatever it was."""
     if novel.ext == ".txt":
         return novel.text.encode("utf-8")
-    from yike_tui.safe_read import read_regular  # the .docx bytes, read again bounded
+    from yike_tui.safety.safe_read import read_regular  # the .docx bytes, read again bounded
 
     data = read_regular(novel.path, novel.size + 1)
     if data is None or len(data) != novel.size:
@@ -309,7 +309,7 @@ async def _check_answer(response: httpx.Response, auth: _Auth) -> None:
 
 
 async def upload_novel(
-    client: IceClient,
+    client: ApiClient,
     novel: NovelFile,
     *,
     progress: Callable[[int, int], None] | None = None,

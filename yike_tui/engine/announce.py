@@ -31,10 +31,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from yike_tui.config import Settings
-from yike_tui.events import FIRST_SIGHT, Event, EventKind, redact_urls_in
-from yike_tui.models import JobStatus
-from yike_tui.safe_text import clean, truncate
+from yike_tui.core.config import Settings
+from yike_tui.core.events import FIRST_SIGHT, Event, EventKind, redact_urls_in
+from yike_tui.core.models import JobStatus
+from yike_tui.safety.safe_text import clean, truncate
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ import webbrowser
 from collections.abc import Callable, Mapping
 from urllib.parse import quote, urlsplit
 
-from yike_tui.models import Storyboard
-from yike_tui.redaction import redact_url
-from yike_tui.safe_text import has_unsafe
+from yike_tui.core.models import Storyboard
+from yike_tui.safety.redaction import redact_url
+from yike_tui.safety.safe_text import has_unsafe
 
 EDITOR_BASE = "https://www.yikeai.com/#/storyboard/"
 

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from yike_tui.links import check_url
+from yike_tui.core.links import check_url
 
 MODES = ("auto", "native", "osc52", "off")
 OSC52_LIMIT = 100_000  # bytes of base64; many terminals drop longer sequences silently

@@ -45,7 +45,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
-from yike_tui.safe_read import NotReadable, read_regular
+from yike_tui.safety.safe_read import NotReadable, read_regular
 
 if TYPE_CHECKING:
     from charset_normalizer import CharsetMatch

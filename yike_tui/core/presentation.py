@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from yike_tui.models import Job, JobStatus, Storyboard
-from yike_tui.safe_text import clean
+from yike_tui.core.models import Job, JobStatus, Storyboard
+from yike_tui.safety.safe_text import clean
 
 # A symbol and a word for every status: colour is never the only signal.
 STATUS_SYMBOL = {

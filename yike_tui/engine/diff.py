@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from yike_tui.events import FIRST_SIGHT, Event, EventKind
-from yike_tui.models import Job, Storyboard
+from yike_tui.core.events import FIRST_SIGHT, Event, EventKind
+from yike_tui.core.models import Job, Storyboard
 
 
 def diff(old: Job | None, new: Job, *, ts: float) -> list[Event]:

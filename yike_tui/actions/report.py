@@ -22,13 +22,13 @@ from decimal import Decimal
 from typing import Any, Literal, TextIO
 from urllib.parse import quote
 
-from yike_tui.amounts import amount_text, grouped
 from yike_tui.api.credits import JobCharge
-from yike_tui.links import check_url
-from yike_tui.models import Job, JobStatus
-from yike_tui.presentation import STATUS_SYMBOL
-from yike_tui.redaction import REDACTED_QUERY, is_redacted
-from yike_tui.safe_text import clean
+from yike_tui.core.amounts import amount_text, grouped
+from yike_tui.core.links import check_url
+from yike_tui.core.models import Job, JobStatus
+from yike_tui.core.presentation import STATUS_SYMBOL
+from yike_tui.safety.redaction import REDACTED_QUERY, is_redacted
+from yike_tui.safety.safe_text import clean
 
 Format = Literal["md", "csv", "json"]
 FORMATS: tuple[Format, ...] = ("md", "csv", "json")

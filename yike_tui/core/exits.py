@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from yike_tui.api.errors import ApiError, account_problem
-from yike_tui.safe_text import clean
+from yike_tui.safety.safe_text import clean
 
 EXIT_OK = 0
 EXIT_API = 1
@@ -29,14 +28,6 @@ class CredentialsUnusable(Exception):
 class AccountUnusable(CredentialsUnusable):
     """The credentials work, but the account may not use Yike (not enabled for it): exit
     code 3 too. Nothing any job or retry could change, so a command ends at the first."""
-
-
-def stop_if_account(*errors: object) -> None:
-    """End the command with its one message when one of ``errors`` (other results are
-    passed over) is about the account, not the job or call at hand."""
-    for err in errors:
-        if isinstance(err, ApiError) and (problem := account_problem(err)):
-            raise AccountUnusable(problem)
 
 
 def error(message: str) -> None:

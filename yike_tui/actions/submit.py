@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from yike_tui import known_values
-from yike_tui.safe_text import clean, has_control
+from yike_tui.core import known_values
+from yike_tui.safety.safe_text import clean, has_control
 
 QUERY_PARAMS = frozenset(
     {
@@ -40,7 +40,7 @@ YIKE_ONLY_PARAMS = {
     "NeedCaption": "--need-caption",
     "ShotPromptLang": "--shot-prompt-lang",
 }
-EXEC_MODES = ("FullPipeline", "StoryboardOnly")
+EXEC_MODES = known_values.EXEC_MODES
 
 # The choices offered, as (value, help), from the documented lists (``known_values``: who
 # documents each value, and for which API). A value on none of them is warned about and

@@ -69,6 +69,9 @@ class KnownValues:
         return f"{self.flag} {value!r} is not a value Yike documents{hint}; sent as given"
 
 
+# Both SDKs list exactly these two, and nothing else could mean anything: checked, not warned.
+EXEC_MODES = ("FullPipeline", "StoryboardOnly")
+
 SOURCE_TYPES = KnownValues(
     "SourceType",
     "--source-type",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-from yike_tui import paths
+from yike_tui.core import paths
 
 
 class _QuietFileHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -12,7 +12,7 @@ import unicodedata
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-from yike_tui.safe_text import clean
+from yike_tui.safety.safe_text import clean
 
 MAX_NAME_BYTES = 120  # well under the 255-byte limit of common filesystems, suffixes included
 DEFAULT_EXTENSION = ".mp4"

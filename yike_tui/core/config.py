@@ -31,9 +31,10 @@ from typing import Any
 
 import tomli_w
 
-from yike_tui import paths, safe_read
-from yike_tui.job_ids import InvalidJobId, check_job_id
-from yike_tui.safe_text import has_control
+from yike_tui.core import paths
+from yike_tui.core.job_ids import InvalidJobId, check_job_id
+from yike_tui.safety import safe_read
+from yike_tui.safety.safe_text import has_control
 
 CLIPBOARD_MODES = ("auto", "native", "osc52", "off")
 API_NAMES = ("ice", "yike")
