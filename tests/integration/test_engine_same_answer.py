@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import yike_tui.engine.job_state as job_state
 import yike_tui.engine.monitor as monitor_module
 from tests.integration.engine_rig import FakeClock
 from yike_tui.api.client import ApiClient
@@ -154,7 +155,8 @@ async def test_a_job_known_from_the_store_is_parsed_once_when_its_answer_is_the_
         again.subscribe(updates.append)
         again.add(sim.sim.book.ids)
         again.load_cached()
-        monkeypatch.setattr(monitor_module, "parse_job", counting)
+        for module in (monitor_module, job_state):
+            monkeypatch.setattr(module, "parse_job", counting)
         again.refresh_now()
         await again.run_pass()
         monkeypatch.undo()

@@ -21,6 +21,7 @@ from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.core.config import Settings
 from yike_tui.core.models import Job, JobStatus, parse_job
+from yike_tui.engine import job_state
 from yike_tui.engine import monitor as monitor_module
 from yike_tui.engine.status import Update
 from yike_tui.session import Connection, Session
@@ -61,7 +62,8 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append(job_id)
         return parse_job(payload, job_id=job_id, fetched_at=fetched_at)
 
-    monkeypatch.setattr(monitor_module, "parse_job", counting)
+    for module in (monitor_module, job_state):  # a fresh answer, and a stored one looked at
+        monkeypatch.setattr(module, "parse_job", counting)
     return seen
 
 
