@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
@@ -32,6 +33,7 @@ from yike_tui.safety.redaction import redact_url
 from yike_tui.session import Session
 from yike_tui.ui.cells import safe
 from yike_tui.ui.keys import APP_KEYS, checked_keymap, key_display
+from yike_tui.ui.messages import CopyRequested
 from yike_tui.ui.screens.main import UI_BATCH, MainScreen
 
 NARROW = 110  # columns under which the panes stack
@@ -41,29 +43,8 @@ MIN_TOAST_WIDTH = 24  # columns: narrower than this left of the tree, toasts tak
 HALF = Scalar(50, Unit.PERCENT, Unit.WIDTH)
 
 
-# Toasts sit above the status bar and footer, on the left: over the job list when the panes
-# are side by side, over the detail pane when they stack, never over the storyboard tree
-# (the right-hand pane in both layouts) or the status bar. Their width is what lies left of
-# the tree (set after each layout, _place_toasts); half the screen until there is one.
-TOAST_CSS = """
-ToastRack {
-    align: left bottom;
-    width: 50%;
-    margin-bottom: 2;
-}
-ToastHolder {
-    align-horizontal: left;
-}
-Toast {
-    width: 60;
-    max-width: 100%;
-}
-"""
-
-
 class YikeApp(App[int]):
     CSS_PATH = Path(__file__).with_name("yike.tcss")
-    CSS = TOAST_CSS
     TITLE = "yike-tui"
     # Screens get class -narrow under NARROW columns; the stylesheet stacks the panes.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]  # noqa: RUF012
@@ -171,6 +152,10 @@ class YikeApp(App[int]):
         return self.main_screen.selected_state()
 
     # --- the clipboard -----------------------------------------------------------------------
+
+    @on(CopyRequested)
+    def _copy_requested(self, message: CopyRequested) -> None:
+        self.copy(message.text, message.what, link=message.link)
 
     def copy(self, text: str, what: str, *, link: bool = False) -> None:
         """Put ``text`` on the clipboard and say so; a signed link is shown without its query."""

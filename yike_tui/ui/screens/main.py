@@ -7,7 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on
@@ -33,6 +33,7 @@ from yike_tui.ui import welcome
 from yike_tui.ui.cells import safe
 from yike_tui.ui.engine_feed import EngineFeed
 from yike_tui.ui.keys import KEYS, MAIN_KEYS, STORYBOARD_KEYS, refusal
+from yike_tui.ui.messages import CopyRequested
 from yike_tui.ui.notifier import Notifier
 from yike_tui.ui.output_links import OutputLinks
 from yike_tui.ui.resume_job import ask_to_resume
@@ -47,9 +48,6 @@ from yike_tui.ui.widgets.job_filter import JobFilter
 from yike_tui.ui.widgets.job_table import JobTable
 from yike_tui.ui.widgets.status_bar import StatusBar
 from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
-
-if TYPE_CHECKING:
-    from yike_tui.ui.app import YikeApp
 
 log = logging.getLogger(__name__)
 
@@ -88,18 +86,14 @@ class MainScreen(Screen[None]):
         self._empty_shown: bool | None = None  # what _arrange last laid out for
         self._events_open = False  # e: the event log under the panes
         self.zoomed: str | None = None  # z: the one pane shown, full size (a PANES name)
-        # The balance for the status bar and a Suspended job's detail (issue 16).
+        # The balance for the status bar and a Suspended job's detail.
         self.credit_watch: CreditWatch | None = None
         self._account_told = ""  # the account refusal a toast has said (the bar keeps it)
         # What the job looked at was charged (the Yike product only), for its detail.
         self.charges = ChargeBook.of_client(client, on_change=self._charge_read) if client else None
 
-    @property
-    def yike(self) -> YikeApp:
-        return cast("YikeApp", self.app)
-
     def _copy(self, text: str, what: str, *, link: bool = False) -> None:
-        self.yike.copy(text, what, link=link)
+        self.post_message(CopyRequested(text, what, link))
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -330,7 +324,7 @@ class MainScreen(Screen[None]):
     def action_copy_id(self) -> None:
         state = self.selected_state()
         if state is not None:
-            self.yike.copy(state.job_id, "Copied job id")
+            self._copy(state.job_id, "Copied job id")
 
     def action_open(self) -> None:
         self.outputs.open_output(self.selected_state())

@@ -11,7 +11,7 @@ keeps the lines last drawn, not all of them.
 Rows are never cleared and refilled on refresh: the cursor and the scroll position stay
 put, new jobs are appended, and the order changes only when the user sorts or filters.
 
-At 100,000 jobs (issue 17) nothing here parses a job: cells, sort keys and the filter read
+At 100,000 jobs nothing here parses a job: cells, sort keys and the filter read
 ``JobState.row`` (the stored summary). Each row's lowercased search text is kept until the
 row changes (``sync``), so a filter is a substring test per job; a sort makes one key per
 job and sorts indices, and a filter sorts only what matched.

@@ -7,7 +7,7 @@ expanded is remembered per job, so refreshes never fold what the user opened.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import BindingType
@@ -19,10 +19,8 @@ from yike_tui.core.presentation import storyboard_symbol
 from yike_tui.engine.job_state import JobState
 from yike_tui.ui import cells
 from yike_tui.ui.keys import STORYBOARD_KEYS, TREE_KEYS
+from yike_tui.ui.messages import CopyRequested
 from yike_tui.ui.output_links import open_in_browser
-
-if TYPE_CHECKING:
-    from yike_tui.ui.app import YikeApp
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,7 @@ class StoryboardTree(Tree[StoryboardRef | None]):  # shot leaves carry None
     def action_copy_editor_link(self) -> None:
         link = self._editor_link()
         if link is not None:
-            cast("YikeApp", self.app).copy(link, "Copied editor link", link=True)
+            self.post_message(CopyRequested(link, "Copied editor link", link=True))
 
     def action_open_editor(self) -> None:
         link = self._editor_link()
