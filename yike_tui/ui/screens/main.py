@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.dom import DOMNode
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
@@ -60,6 +61,10 @@ PANES = ("jobs", "detail", "tree", "events")  # 1..4 jump to them, in this order
 
 
 class MainScreen(Screen[None]):
+    # View state: set it and the panes are laid out again (the watchers below).
+    zoomed: reactive[str | None] = reactive(None, init=False)  # z: one pane, full size
+    events_open: reactive[bool] = reactive(False, init=False)  # e: the event log below
+
     AUTO_FOCUS = "#jobs"
     BINDINGS: ClassVar[list[BindingType]] = list(MAIN_KEYS)
 
@@ -84,8 +89,6 @@ class MainScreen(Screen[None]):
         self._ticks = 0
         self._status_drawn_at = -1.0  # monotonic: when the status bar was last brought up to date
         self._empty_shown: bool | None = None  # what _arrange last laid out for
-        self._events_open = False  # e: the event log under the panes
-        self.zoomed: str | None = None  # z: the one pane shown, full size (a PANES name)
         # The balance for the status bar and a Suspended job's detail.
         self.credit_watch: CreditWatch | None = None
         self._account_told = ""  # the account refusal a toast has said (the bar keeps it)
@@ -229,7 +232,7 @@ class MainScreen(Screen[None]):
         self.query_one("#tree").display = zoom in (None, "tree")
         log_pane = self.query_one(EventLog)
         log_pane.set_class(zoom == "events", "-zoomed")
-        shown = self._events_open and zoom in (None, "events")
+        shown = self.events_open and zoom in (None, "events")
         if shown and not log_pane.display:
             log_pane.render_events()
         log_pane.display = shown
@@ -453,11 +456,15 @@ class MainScreen(Screen[None]):
         name = self.query_one(JobTable).reverse_sort(self.wall())
         self.notify(f"Sorted {name}", timeout=2)
 
-    def action_events(self) -> None:
-        self._events_open = not self._events_open
-        if self.zoomed is not None:  # the log comes (or goes) beside the others
-            self.zoomed = None
+    def watch_zoomed(self) -> None:
         self._arrange()
+
+    def watch_events_open(self) -> None:
+        self._arrange()
+
+    def action_events(self) -> None:
+        self.zoomed = None  # the log comes (or goes) beside the others
+        self.events_open = not self.events_open
 
     def _focused_pane(self) -> str | None:
         node: DOMNode | None = self.focused
@@ -470,23 +477,21 @@ class MainScreen(Screen[None]):
     def action_zoom(self) -> None:
         if self.zoomed is not None:
             self.zoomed = None
-        else:
-            pane = self._focused_pane()
-            if pane is None:
-                self.notify("Nothing to zoom: focus a pane first (1-4 or tab)", timeout=3)
-                return
-            self.zoomed = pane
-        self._arrange()
+            return
+        pane = self._focused_pane()
+        if pane is None:
+            self.notify("Nothing to zoom: focus a pane first (1-4 or tab)", timeout=3)
+            return
+        self.zoomed = pane
 
     def action_pane(self, name: str) -> None:
         """Focus pane ``name`` (opening the event log for 4); while zoomed, zoom to it."""
         if name not in PANES or not self._states():
             return
         if name == "events":
-            self._events_open = True
+            self.events_open = True
         if self.zoomed is not None:
             self.zoomed = name
-        self._arrange()
         self.query_one(f"#{name}").focus()
 
     def action_help(self) -> None:
