@@ -21,7 +21,7 @@ from typing import Any
 
 from benchmarks.harness import Context, Figure, Results, ice_client, sim_process
 from yike_tui.engine.monitor import Monitor
-from yike_tui.store import Store
+from yike_tui.store import SnapshotItem, Store
 
 NAME = "startup"
 JOBS = 5000
@@ -38,7 +38,7 @@ def write_db(path: Path, payloads: list[dict[str, Any]], count: int) -> list[str
     rows = []
     for n, job_id in enumerate(ids):
         payload = {**payloads[n % len(payloads)], "JobId": job_id}
-        rows.append((job_id, payload, time.time(), str(payload.get("JobStatus")), ""))
+        rows.append(SnapshotItem(job_id, payload, time.time(), str(payload.get("JobStatus")), ""))
     with Store.open(path) as store:
         store.save_snapshots(rows)
     return ids

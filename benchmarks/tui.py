@@ -74,13 +74,15 @@ def payload(job_id: str, index: int, later: float = 0.0) -> dict[str, Any]:
 
 
 def write_db(path: Path, ids: list[str]) -> None:
-    from yike_tui.store import Store
+    from yike_tui.store import SnapshotItem, Store
 
     with Store.open(path) as store:
         rows = []
         for index, job_id in enumerate(ids):
             body = payload(job_id, index)
-            rows.append((job_id, body, time.time(), body["JobStatus"], f"Novel #{index}"))
+            rows.append(
+                SnapshotItem(job_id, body, time.time(), body["JobStatus"], f"Novel #{index}")
+            )
         store.save_snapshots(rows)
 
 

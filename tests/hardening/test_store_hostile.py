@@ -38,7 +38,7 @@ from yike_tui.core.logs import setup_logging
 from yike_tui.core.models import JobStatus, parse_job
 from yike_tui.engine.monitor import Monitor
 from yike_tui.sim import SimulatorThread
-from yike_tui.store import MAX_SNAPSHOT_BYTES, Store
+from yike_tui.store import MAX_SNAPSHOT_BYTES, SnapshotItem, Store
 
 CREDS = Credentials("LTAI5tStoreHostile1", "secret-value-store", source="test")
 NOW = time.time()  # events older than 30 days are pruned at open: these are recent
@@ -177,10 +177,10 @@ def test_one_row_that_cannot_be_stored_costs_only_that_row(
     with Store.open() as store:
         store.save_snapshots(
             [
-                ("good1", answer("good1"), 1.0, "Running", "Film good1"),
-                ("odd", surrogate, 1.0, "Running", "T\ud800x"),
-                ("broken", unwritable, 1.0, "Running", "Film broken"),
-                ("good2", answer("good2"), 1.0, "Running", "Film good2"),
+                SnapshotItem("good1", answer("good1"), 1.0, "Running", "Film good1"),
+                SnapshotItem("odd", surrogate, 1.0, "Running", "T\ud800x"),
+                SnapshotItem("broken", unwritable, 1.0, "Running", "Film broken"),
+                SnapshotItem("good2", answer("good2"), 1.0, "Running", "Film good2"),
             ]
         )
         store.append_events(
@@ -282,7 +282,7 @@ def test_a_signed_query_the_patterns_miss_is_not_stored() -> None:
     in a key (keys are not rewritten)."""
     odd = answer("odd", JobResult={"Link": "bucket/o.mp4" + QUERY, "k" + QUERY: 1})
     with Store.open() as store:
-        store.save_snapshots([("odd", odd, 1.0, "Running", "Film odd")])
+        store.save_snapshots([SnapshotItem("odd", odd, 1.0, "Running", "Film odd")])
         store.append_events(
             [Event(EventKind.FETCH_FAILED, "odd", NOW, {"message": "x" + QUERY, "k" + QUERY: 1})]
         )
@@ -297,7 +297,7 @@ def test_a_signed_query_the_patterns_miss_is_not_stored() -> None:
 @pytest.mark.usefixtures("umask_022")
 def test_state_files_are_private_whatever_the_umask(isolated_home: Path) -> None:
     with Store.open() as store:
-        store.save_snapshots([("j", answer("j"), 1.0, "Running", "Film")])
+        store.save_snapshots([SnapshotItem("j", answer("j"), 1.0, "Running", "Film")])
         db = paths.state_db()
         sides = [Path(f"{db}-wal"), Path(f"{db}-shm")]
         assert all(p.exists() for p in sides)  # open, in WAL mode: both exist now
@@ -408,7 +408,7 @@ def test_an_oversized_snapshot_an_older_version_stored_is_never_loaded() -> None
         )
     conn.close()
     with Store.open() as store:
-        store.save_snapshots([("ok", answer("ok"), 1.0, "Running", "Film ok")])
+        store.save_snapshots([SnapshotItem("ok", answer("ok"), 1.0, "Running", "Film ok")])
         assert set(store.load_snapshots()) == {"ok"}
         assert store.last_status()["old"] == ("Running", "Old film", 1.0)
     # In a child, to read its own peak memory: the row alone is 64 MiB (the child ~20 MiB).
@@ -425,7 +425,7 @@ def test_an_oversized_snapshot_an_older_version_stored_is_never_loaded() -> None
 
 _PEAK_RSS_OF_OPEN_AND_LOAD = """
 from pathlib import Path
-from yike_tui.store import Store
+from yike_tui.store import SnapshotItem, SnapshotItem, Store
 with Store.open(prune=False) as store:
     assert len(store.last_status()) == 2
     loaded = len(store.load_snapshots())
@@ -449,7 +449,7 @@ def test_snapshots_of_jobs_no_longer_watched_are_dropped_at_start(
     watched, other = sim.job_ids[0], sim.job_ids[1]
     assert run(["add", watched], capsys)[0] == 0
     with Store.open() as store:  # left by earlier sessions: one job since removed by hand
-        store.save_snapshots([("gone", answer("gone"), 1.0, "Running", "Gone")])
+        store.save_snapshots([SnapshotItem("gone", answer("gone"), 1.0, "Running", "Gone")])
     code, out, _ = run(["watch", "--once", other], capsys)  # watched + other, this once
     assert code == 0 and watched in out and other in out
     with Store.open() as store:

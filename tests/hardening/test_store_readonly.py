@@ -21,11 +21,11 @@ from tests.hardening.cli_run import run
 from yike_tui.core import paths
 from yike_tui.core.events import Event, EventKind
 from yike_tui.sim import SimulatorThread
-from yike_tui.store import Store
+from yike_tui.store import SnapshotItem, Store
 
 NOT_SAVED = "history will not be saved"
 NOW = time.time()  # events older than 30 days are pruned at open: these are recent
-SNAPSHOT = ("job1", {"JobId": "job1", "JobStatus": "Running"}, 1.0, "Running", "Film")
+SNAPSHOT = SnapshotItem("job1", {"JobId": "job1", "JobStatus": "Running"}, 1.0, "Running", "Film")
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from tests.demo_env import demo_for_commands
 from yike_tui.cli import main
 from yike_tui.core import paths
 from yike_tui.sim import SimulatorThread
-from yike_tui.store import Store
+from yike_tui.store import SnapshotItem, Store
 
 
 def watched_ids() -> list[str]:
@@ -228,7 +228,7 @@ def test_report_cached_reads_the_state_db_without_network(
         harbour
     ]
     with Store.open() as store:
-        store.save_snapshots([(harbour, payload, 1.0, "Succeeded", "Harbour")])
+        store.save_snapshots([SnapshotItem(harbour, payload, 1.0, "Succeeded", "Harbour")])
     before = sim.server.sim.stats.to_json()["by_action"]
     code, out, err = run(capsys, "report", "--cached", "--format", "json", harbour, "unknown1")
     assert code == 1 and "unknown1: nothing cached yet" in err

@@ -14,7 +14,7 @@ import pytest
 from yike_tui.cli import main
 from yike_tui.core import paths
 from yike_tui.core.config import WatchedJob
-from yike_tui.store import Store
+from yike_tui.store import SnapshotItem, Store
 
 
 @pytest.fixture(autouse=True)
@@ -95,7 +95,7 @@ def test_broken_config_gives_its_message_exit_2_and_is_untouched(
 def test_remove(capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "add", "j1", "j2", "j3")
     with Store.open() as store:
-        store.save_snapshots([("j2", {"JobId": "j2"}, 1.0, "Running", "t")])
+        store.save_snapshots([SnapshotItem("j2", {"JobId": "j2"}, 1.0, "Running", "t")])
     code, out, _ = run(capsys, "remove", "j2,nope")
     assert code == 0
     assert out == "not watched: nope\nremoved 1 job(s)\n"
@@ -117,7 +117,9 @@ def test_list_shows_last_status_and_cleans_terminal_text(
     run(capsys, "add", "j1", "--label", "trailer")
     run(capsys, "add", "j2")
     with Store.open() as store:
-        store.save_snapshots([("j1", {}, 1700000000.0, "Succeeded", "Evil \x1b]0;pwned\x07 [/b]")])
+        store.save_snapshots(
+            [SnapshotItem("j1", {}, 1700000000.0, "Succeeded", "Evil \x1b]0;pwned\x07 [/b]")]
+        )
     code, out, _ = run(capsys, "list")
     assert code == 0
     lines = out.splitlines()
@@ -132,7 +134,7 @@ def test_list_json_is_exact(capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "add", "j2")
     title = "Evil \x1b]0;pwned\x07"
     with Store.open() as store:
-        store.save_snapshots([("j1", {}, 1700000000.5, "Succeeded", title)])
+        store.save_snapshots([SnapshotItem("j1", {}, 1700000000.5, "Succeeded", title)])
     code, out, _ = run(capsys, "list", "--json")
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]

@@ -11,7 +11,7 @@ import pytest
 
 from yike_tui.core import paths
 from yike_tui.core.events import Event, EventKind
-from yike_tui.store import SCHEMA_VERSION, Store
+from yike_tui.store import SCHEMA_VERSION, SnapshotItem, Store
 
 DAY = 86400.0
 
@@ -47,11 +47,11 @@ def test_fresh_store_is_wal_at_the_xdg_path() -> None:
 
 def test_snapshots_round_trip_and_upsert() -> None:
     with Store.open() as store:
-        store.save_snapshots([("j1", payload("j1"), 1.0, "Running", "Film j1")])
+        store.save_snapshots([SnapshotItem("j1", payload("j1"), 1.0, "Running", "Film j1")])
         store.save_snapshots(
             [
-                ("j1", payload("j1", 3), 2.0, "Succeeded", "Film j1"),
-                ("j2", payload("j2"), 2.5, "Running", "Film ☃"),
+                SnapshotItem("j1", payload("j1", 3), 2.0, "Succeeded", "Film j1"),
+                SnapshotItem("j2", payload("j2"), 2.5, "Running", "Film ☃"),
             ]
         )
     with Store.open() as store:
@@ -100,7 +100,7 @@ def test_garbage_file_is_moved_aside_and_the_tool_still_works() -> None:
     with Store.open() as store:
         assert "moved to state.sqlite3.corrupt-" in store.notice
         assert not store.in_memory
-        store.save_snapshots([("j", payload("j"), 1.0, "Running", "t")])
+        store.save_snapshots([SnapshotItem("j", payload("j"), 1.0, "Running", "t")])
         assert set(store.load_snapshots()) == {"j"}
     aside = [p for p in db.parent.iterdir() if p.name.startswith("state.sqlite3.corrupt-")]
     assert len(aside) == 1
@@ -140,7 +140,7 @@ def test_unusable_directory_falls_back_to_memory(tmp_path: Path) -> None:
     with Store.open(blocker / "state.sqlite3") as store:
         assert store.in_memory
         assert "history will not be saved" in store.notice
-        store.save_snapshots([("j", payload("j"), 1.0, "Running", "t")])
+        store.save_snapshots([SnapshotItem("j", payload("j"), 1.0, "Running", "t")])
         store.append_events([Event(EventKind.JOB_ADDED, "j", 1.0, {})])
         assert set(store.load_snapshots()) == {"j"} and len(store.recent_events()) == 1
 
@@ -218,7 +218,7 @@ def test_retention_runs_at_open() -> None:
 
 def test_five_thousand_jobs_load_correctly() -> None:
     jobs = [
-        (f"job{i:05d}", payload(f"job{i:05d}", 20), float(i), "Running", f"Film {i}")
+        SnapshotItem(f"job{i:05d}", payload(f"job{i:05d}", 20), float(i), "Running", f"Film {i}")
         for i in range(5000)
     ]
     with Store.open() as store:

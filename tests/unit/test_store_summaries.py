@@ -20,7 +20,7 @@ from yike_tui.core import paths
 from yike_tui.core.events import Event, EventKind
 from yike_tui.core.exits import EXIT_API
 from yike_tui.core.models import parse_job
-from yike_tui.store import SCHEMA_VERSION, Store, Summary
+from yike_tui.store import SCHEMA_VERSION, SnapshotItem, Store, Summary
 from yike_tui.store.rows import MAX_SNAPSHOT_BYTES
 
 SIGNED = "https://out.example/v.mp4?Expires=1&OSSAccessKeyId=STS.x&Signature=s3cret"
@@ -86,9 +86,11 @@ def test_summaries_say_what_parsing_the_stored_snapshot_says() -> None:
     with Store.open() as store:
         # Half given with the parsed job (as the engine saves), half without.
         store.save_snapshots(
-            (p["JobId"], p, 1000.0 + i, p["JobStatus"], parse_job(p).title, parse_job(p))
+            SnapshotItem(
+                p["JobId"], p, 1000.0 + i, p["JobStatus"], parse_job(p).title, parse_job(p)
+            )
             if i % 2
-            else (p["JobId"], p, 1000.0 + i, p["JobStatus"], parse_job(p).title)
+            else SnapshotItem(p["JobId"], p, 1000.0 + i, p["JobStatus"], parse_job(p).title)
             for i, p in enumerate(items)
         )
         summaries = {s.job_id: s for s in store.load_summaries(page=2)}
@@ -109,11 +111,13 @@ def test_summaries_say_what_parsing_the_stored_snapshot_says() -> None:
 
 def test_a_snapshot_gone_takes_its_summary_with_it() -> None:
     with Store.open() as store:
-        store.save_snapshots([(f"job{n}", answer(n), 1.0, "Succeeded", "") for n in range(4)])
+        store.save_snapshots(
+            [SnapshotItem(f"job{n}", answer(n), 1.0, "Succeeded", "") for n in range(4)]
+        )
         store.forget(["job0"])
         store.keep_only(["job1", "job2"])
         assert [s.job_id for s in store.load_summaries()] == ["job1", "job2"]
-        store.save_snapshots([("job1", answer(1, "Running"), 2.0, "Running", "")])
+        store.save_snapshots([SnapshotItem("job1", answer(1, "Running"), 2.0, "Running", "")])
         assert [s.status_raw for s in store.summaries_of(["job1", "nope", "job2"]) if s] == [
             "Running",
             "Succeeded",
@@ -183,7 +187,7 @@ def watch_many(count: int) -> list[dict[str, Any]]:
         store.watch(ids[: count // 2], "first ☃")
         store.watch(ids[count // 2 :])
         store.save_snapshots(
-            (p["JobId"], p, 1700000000.25 + n, p["JobStatus"], parse_job(p).title)
+            SnapshotItem(p["JobId"], p, 1700000000.25 + n, p["JobStatus"], parse_job(p).title)
             for n, p in enumerate(payloads)
             if n % 5
         )
@@ -337,8 +341,12 @@ def test_a_schema_4_db_has_its_rounded_credit_costs_made_exact(tmp_path: Path) -
     payload["JobCredit"] = {"TotalCreditCost": exact}
     db = tmp_path / "state.sqlite3"
     with Store.open(db) as store:
-        store.save_snapshots([("job1", payload, 1.0, "Succeeded", ""), ("job2", answer(2), 1.0,
-                              "Succeeded", "")])  # fmt: skip
+        store.save_snapshots(
+            [
+                SnapshotItem("job1", payload, 1.0, "Succeeded", ""),
+                SnapshotItem("job2", answer(2), 1.0, "Succeeded", ""),
+            ]
+        )
     conn = sqlite3.connect(db)  # what schema 4 wrote: a REAL column, the figure rounded
     with conn:
         conn.execute("ALTER TABLE summaries DROP COLUMN credit_total")

@@ -419,7 +419,7 @@ class Monitor:
         batch.changed.add(state.job_id)
         # The parsed job goes along: the store makes the row's summary from it. The same
         # answer again needs only its time stored (Store.save_checked).
-        item = (state.job_id, payload, wall, job.status_raw, job.title, job)
+        item = SnapshotItem(state.job_id, payload, wall, job.status_raw, job.title, job)
         (batch.checked if unchanged and state.stored else batch.snapshots).append(item)
         state.stored = False  # until the store says it saved this answer (_flush)
         self._touch(state.job_id)
@@ -559,8 +559,8 @@ class Monitor:
     def _saved(self, items: list[SnapshotItem], unsaved: set[str]) -> None:
         """The store holds these answers now (unless their job has a newer one meanwhile)."""
         for item in items:
-            state = self.jobs.get(item[0])
-            if state is not None and state.payload is item[1] and item[0] not in unsaved:
+            state = self.jobs.get(item.job_id)
+            if state is not None and state.payload is item.payload and item.job_id not in unsaved:
                 state.stored = True
 
     def _emit(self, update: Update) -> None:

@@ -33,7 +33,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from yike_tui.core import paths
 from yike_tui.core.config import WatchedJob, now_iso
@@ -72,11 +72,18 @@ __all__ = [
     "Summary",
 ]
 
-# (job_id, payload, fetched_at, status, title), optionally with the parsed job.
-SnapshotItem = (
-    tuple[str, dict[str, Any], float, str, str]
-    | tuple[str, dict[str, Any], float, str, str, Job | None]
-)
+
+class SnapshotItem(NamedTuple):
+    """One answer to keep: the job's raw payload as fetched, with what its row shows."""
+
+    job_id: str
+    payload: dict[str, Any]
+    fetched_at: float
+    status: str
+    title: str
+    job: Job | None = None  # the parsed job, when at hand: its summary needs no parse
+
+
 _SUMMARY_COLUMNS = ", ".join(SUMMARY_COLUMNS)
 _ROW_COLUMNS = ", ".join(ROW_COLUMNS)
 _SAVE_SUMMARY = (
@@ -299,12 +306,13 @@ class Store(EventHistory):
         unsaved: set[str] = set()
         for item in items:
             try:
-                row = snapshot_row(*item[:5])
-                job = item[5] if len(item) > 5 else None
-                summaries.append(summary_of(row, job if isinstance(job, Job) else None))
+                row = snapshot_row(
+                    item.job_id, item.payload, item.fetched_at, item.status, item.title
+                )
+                summaries.append(summary_of(row, item.job))
             except Exception as exc:  # one bad job costs only its row
-                log_skipped("snapshot", item[0] if item else "?", exc)
-                unsaved.add(item[0] if item else "?")
+                log_skipped("snapshot", item.job_id, exc)
+                unsaved.add(item.job_id)
                 continue
             rows.append(row)
         if not rows:
@@ -341,7 +349,7 @@ class Store(EventHistory):
         missing = []
         with self._write() as conn:
             for item in items:
-                job_id, fetched_at = item[0], float(item[2])
+                job_id, fetched_at = item.job_id, float(item.fetched_at)
                 found = conn.execute(
                     "UPDATE snapshots SET fetched_at = ? WHERE job_id = ?", (fetched_at, job_id)
                 ).rowcount
