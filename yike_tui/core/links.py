@@ -17,7 +17,6 @@ EDITOR_BASE = "https://www.yikeai.com/#/storyboard/"
 
 # Where a storyboard stands decides which editor page can show it (ice-api.md).
 _WHITESPACE = re.compile(r"\s")  # one C-level scan: report --cached checks 100,000 links
-_EDITABLE_SUBSTATUSES = frozenset({"CreateSucc", "ProduceSucc"})
 _PARSED_SUBSTATUSES = frozenset({"ParseSucc", "Creating", "CreateFailed"})
 
 
@@ -26,11 +25,7 @@ def editor_url(storyboard: Storyboard) -> str | None:
     if not storyboard.id:
         return None
     sid = quote(storyboard.id, safe="")  # an id from the API must not reshape the URL
-    if (
-        storyboard.sub_status in _EDITABLE_SUBSTATUSES
-        or storyboard.status == "Produced"
-        or storyboard.succeeded
-    ):
+    if storyboard.ready_to_edit or storyboard.is_done or storyboard.status == "Produced":
         return f"{EDITOR_BASE}editing?storyboardId={sid}"
     if storyboard.sub_status in _PARSED_SUBSTATUSES:
         return f"{EDITOR_BASE}entitiesManagement?storyboardId={sid}"

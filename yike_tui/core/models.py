@@ -43,6 +43,9 @@ TERMINAL_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED})
 
 # Storyboard sub-statuses that count as finished, failed or done for "done/total" figures.
 STORYBOARD_DONE_SUBSTATUSES = frozenset({"ProduceSucc"})
+# Editing/CreateSucc: the storyboard's shots exist and it is ready to edit in the Yike
+# editor (where a StoryboardOnly job ends). The one place this is decided.
+READY_TO_EDIT = ("Editing", "CreateSucc")
 STORYBOARD_FAILED_SUBSTATUSES = frozenset({"CreateFailed", "ParseFailed", "ProduceFailed"})
 
 
@@ -70,6 +73,10 @@ class Storyboard:
     @property
     def is_failed(self) -> bool:
         return self.exception or self.sub_status in STORYBOARD_FAILED_SUBSTATUSES
+
+    @property
+    def ready_to_edit(self) -> bool:
+        return self.sub_status == READY_TO_EDIT[1]
 
     @property
     def status_text(self) -> str:

@@ -60,4 +60,4 @@ def _storyboards_only(exec_mode: str, storyboards: tuple[Storyboard, ...]) -> bo
     # (Editing/CreateSucc) and none produced.
     if exec_mode == "StoryboardOnly":
         return True
-    return bool(storyboards) and all(sb.sub_status == "CreateSucc" for sb in storyboards)
+    return bool(storyboards) and all(sb.ready_to_edit for sb in storyboards)

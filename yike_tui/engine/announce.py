@@ -33,12 +33,12 @@ from dataclasses import dataclass
 
 from yike_tui.core.config import Settings
 from yike_tui.core.events import FIRST_SIGHT, Event, EventKind, redact_urls_in
-from yike_tui.core.models import JobStatus
+from yike_tui.core.models import READY_TO_EDIT, JobStatus
 from yike_tui.safety.safe_text import clean, truncate
 
 log = logging.getLogger(__name__)
 
-READY_TO_EDIT = "Editing/CreateSucc"  # a storyboard whose shots exist: open the editor
+READY_TO_EDIT_TEXT = "/".join(READY_TO_EDIT)  # a storyboard's status text, as events carry it
 TITLE_LIMIT = 60
 BODY_LIMIT = 160
 DESKTOP_TIMEOUT = 5.0  # seconds a notify-send may take before its group is killed
@@ -67,7 +67,7 @@ def outcome(event: Event) -> str | None:
     if event.kind is EventKind.STATUS_CHANGED:
         return _STATUS_OUTCOME.get(JobStatus.from_raw(str(event.data.get("new") or "")))
     if event.kind in (EventKind.STORYBOARD_CHANGED, EventKind.STORYBOARD_APPEARED):
-        return READY if event.data.get("new") == READY_TO_EDIT else None
+        return READY if event.data.get("new") == READY_TO_EDIT_TEXT else None
     return None
 
 

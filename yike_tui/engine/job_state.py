@@ -209,6 +209,11 @@ class JobState:
         return job.title if job is not None else ""
 
     @property
+    def display_title(self) -> str:
+        """How a person names the job: its label, else its title, else its short id."""
+        return self.label or self.title or self.job_id[:12]
+
+    @property
     def status(self) -> JobStatus:
         if self._job is not None:
             return self._job.status

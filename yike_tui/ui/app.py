@@ -223,9 +223,7 @@ class YikeApp(App[int]):
 
     def _announced_title(self, job_id: str) -> str:
         state = self.monitor.jobs.get(job_id) if self.monitor else None
-        if state is None:
-            return job_id[:12]
-        return state.label or state.title or job_id[:12]
+        return job_id[:12] if state is None else state.display_title
 
     # --- credentials -------------------------------------------------------------------------
 

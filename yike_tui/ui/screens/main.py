@@ -136,9 +136,7 @@ class MainScreen(Screen[None]):
 
     def _title_of(self, job_id: str) -> str:
         state = self._states().get(job_id)
-        if state is None:
-            return job_id[:12]
-        return state.label or state.title or job_id[:12]
+        return job_id[:12] if state is None else state.display_title
 
     # --- the engine's news -----------------------------------------------------------------
 
