@@ -15,10 +15,14 @@ import importlib
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from yike_tui import __version__
 from yike_tui.commands import COMMANDS, ENVIRONMENT, CommandHelp
 from yike_tui.safety.safe_text import clean
+
+if TYPE_CHECKING:  # the session is imported only by the commands that need it
+    from yike_tui.session import RunOptions
 
 PROG = "yike-tui"
 
@@ -152,6 +156,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run(module, args)
 
 
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """The run's choices from its flags, typed, for the layers below (which read no flag).
+    A command without one of the flags leaves it at its default."""
+    from yike_tui.session import RunOptions
+
+    return RunOptions(
+        demo=bool(getattr(args, "demo", False)),
+        profile=getattr(args, "profile", None),
+        api=getattr(args, "api", None),
+        region=getattr(args, "region", None),
+        endpoint=getattr(args, "endpoint", None),
+        interval=getattr(args, "interval", None),
+    )
+
+
 def _run(module: ModuleType, args: argparse.Namespace) -> int:
     from yike_tui.core import logs
     from yike_tui.core.exits import (
@@ -164,6 +183,7 @@ def _run(module: ModuleType, args: argparse.Namespace) -> int:
 
     debug = bool(getattr(args, "debug", False))
     logs.setup_logging(debug)
+    args.options = run_options(args)
     try:
         result: int = module.run(args)
         if result == 0 and getattr(args, "open_tui", None):  # submit --watch: the new job

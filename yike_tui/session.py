@@ -13,7 +13,6 @@ config.toml's old ``[[jobs]]`` are imported into it once; config.toml is never w
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import itertools
 import logging
@@ -58,8 +57,21 @@ class Connection:
     yike_user_id_from: str = ""  # where it came from (for info)
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """What the command line chose for this run, typed: the CLI turns its flags into this
+    (``cli.run_options``) and nothing below it reads a flag."""
+
+    demo: bool = False  # the built-in simulator, not the user's account or files
+    profile: str | None = None  # an aliyun CLI profile
+    api: str | None = None  # "ice" | "yike"; None: the environment, config.toml, the default
+    region: str | None = None
+    endpoint: str | None = None
+    interval: float | None = None  # seconds between refreshes; None: config.toml's
+
+
 def chosen_target(
-    args: argparse.Namespace, config: Config | None, credentials_region: str | None = None
+    options: RunOptions, config: Config | None, credentials_region: str | None = None
 ) -> Target:
     """The API, region and endpoint of this run (``endpoints.resolve_target``: flag >
     environment > config.toml > default); one that does not exist is a UsageError."""
@@ -69,9 +81,9 @@ def chosen_target(
 
     try:
         return resolve_target(
-            api=getattr(args, "api", None),
-            region=getattr(args, "region", None),
-            endpoint=getattr(args, "endpoint", None),
+            api=options.api,
+            region=options.region,
+            endpoint=options.endpoint,
             settings_api=from_file("api"),
             settings_region=from_file("region"),
             credentials_region=credentials_region,
@@ -91,14 +103,14 @@ def configured() -> Config | None:
 
 @contextlib.contextmanager
 def connect(
-    args: argparse.Namespace, config: Config | Literal["read"] | None = "read"
+    options: RunOptions, config: Config | Literal["read"] | None = "read"
 ) -> Iterator[Connection]:
     """Resolve API, region, endpoint and credentials (or start the demo simulator) for a
     run; ``config``: config.toml (read here by default; None: not usable; the demo uses none).
 
     An unknown API or region, or a bad endpoint, is a UsageError (before credentials are
     sought); no usable credentials CredentialsUnusable."""
-    if getattr(args, "demo", False):
+    if options.demo:
         from yike_tui.sim import (
             DEMO_ACCESS_KEY_ID,
             DEMO_ACCESS_KEY_SECRET,
@@ -106,7 +118,7 @@ def connect(
             SimulatorThread,
         )
 
-        target = chosen_target(args, None)  # the demo simulator answers either API
+        target = chosen_target(options, None)  # the demo simulator answers either API
         with SimulatorThread(scenario="demo", sample_job=True) as sim:
             creds = Credentials(
                 access_key_id=DEMO_ACCESS_KEY_ID,
@@ -127,18 +139,18 @@ def connect(
         return
 
     used = configured() if config == "read" else config
-    target = chosen_target(args, used)
+    target = chosen_target(options, used)
     try:
         endpoint = validate_endpoint(target.endpoint)
     except EndpointError as exc:
         raise UsageError(str(exc)) from None
     try:
-        creds = resolve(profile=getattr(args, "profile", None))
+        creds = resolve(profile=options.profile)
     except CredentialsError as exc:
         raise CredentialsUnusable(str(exc)) from None
     # The credentials' region (ALIBABA_CLOUD_REGION_ID, the profile's) when nothing else
     # chose one and this API serves it; with it may come that region's endpoint.
-    target = chosen_target(args, used, creds.region)
+    target = chosen_target(options, used, creds.region)
     endpoint = validate_endpoint(target.endpoint)
     user_id, user_id_from = chosen_yike_user_id(used)
     yield Connection(endpoint, creds, [], target.api, target.region, target, user_id, user_id_from)
@@ -352,14 +364,14 @@ def _keep_only(store: Store, job_ids: Iterable[str]) -> None:
 
 @contextlib.contextmanager
 def open_session(
-    args: argparse.Namespace, cli_ids: list[str], *, require_jobs: bool = False
+    options: RunOptions, cli_ids: list[str], *, require_jobs: bool = False
 ) -> Iterator[Session]:
     """Resolve config, state and connection; the ids from the command line come first,
     then the watch list.
 
     ``require_jobs`` makes an empty watch list a usage error, before credentials are sought.
     """
-    demo = bool(getattr(args, "demo", False))
+    demo = options.demo
     config, config_error = _load_config()
     if demo:  # the demo's own settings; [keys] honoured, to try a rebinding on it
         keys = dict(config.settings.keys) if config else {}
@@ -367,9 +379,8 @@ def open_session(
     settings = config.settings if config else Settings()
     if demo:
         settings.keys = keys
-    interval = getattr(args, "interval", None)
-    if interval is not None:
-        settings.interval = interval
+    if options.interval is not None:
+        settings.interval = options.interval
     notices = [f"config not used: {config_error}"] if config_error else []
     if config:
         notices.extend(config.warnings)
@@ -392,7 +403,7 @@ def open_session(
             raise UsageError(
                 "no jobs to watch: give JobIds, add some with `yike-tui add`, or --demo"
             )
-        with connect(args, config) as conn:
+        with connect(options, config) as conn:
             if demo and not ids:  # the ids given are the ones watched, in the demo too
                 ids = list(conn.demo_job_ids)
             # Snapshots of jobs not watched are dropped, unless jobs may still come from
@@ -408,7 +419,7 @@ def open_session(
                 demo,
                 config_error,
                 notices,
-                profile=getattr(args, "profile", None),
+                profile=options.profile,
             )
     finally:
         if store is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,14 +81,11 @@ def test_unwritable_dirs_still_watch(
 
 
 async def test_tui_starts_with_a_notice_on_a_broken_config(sim: SimulatorThread) -> None:
-    from yike_tui.session import open_session
+    from yike_tui.session import RunOptions, open_session
     from yike_tui.ui.app import YikeApp
 
     write_config(BAD_CONFIGS["truncated"])
-    args = argparse.Namespace(
-        demo=False, endpoint=None, profile=None, region=None, interval=None, debug=False
-    )
-    with open_session(args, [sim.job_ids[0]]) as session:
+    with open_session(RunOptions(), [sim.job_ids[0]]) as session:
         app = YikeApp(session)
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_for(pilot, lambda: app._notifications, "the notice")

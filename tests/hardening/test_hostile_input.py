@@ -296,13 +296,12 @@ def test_a_huge_config_is_refused_without_reading_it(isolated_home: Path) -> Non
 
 
 def test_the_tui_says_why_a_fifo_config_is_not_used(isolated_home: Path, endpoint: str) -> None:
-    import argparse
 
-    from yike_tui.session import open_session
+    from yike_tui.session import RunOptions, open_session
 
     path = _config(isolated_home)
     os.mkfifo(path)
-    args = argparse.Namespace(demo=False, endpoint=None, profile=None, region=None)
+    args = RunOptions()
     notices: list[str] = []
 
     def start() -> None:

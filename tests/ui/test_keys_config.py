@@ -70,18 +70,9 @@ async def test_the_tui_warns_once_and_new_job_keeps_n(
 
 
 def test_the_demo_honours_keys(tmp_path: Path) -> None:
-    from yike_tui.session import open_session
+    from yike_tui.session import RunOptions, open_session
 
     paths.config_file().parent.mkdir(parents=True, exist_ok=True)
     paths.config_file().write_text('[keys]\nrefresh = "ctrl+r"\n', encoding="utf-8")
-
-    class Args:
-        demo = True
-        interval = None
-        profile = None
-        api = None
-        region = None
-        endpoint = None
-
-    with open_session(Args(), []) as session:  # type: ignore[arg-type]
+    with open_session(RunOptions(demo=True), []) as session:
         assert session.settings.keys == {"refresh": "ctrl+r"}

@@ -3,13 +3,13 @@ under Pilot, built by the same open_session the launcher uses, over real HTTP.""
 
 from __future__ import annotations
 
-import argparse
+from typing import Any
 
 from textual.widgets import Static
 
 from tests.wait import wait_for
 from yike_tui.actions.report import render_report
-from yike_tui.session import open_session
+from yike_tui.session import RunOptions, open_session
 from yike_tui.sim.scenarios import DEMO_RECIPES, job_id_for
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.screens.main import MainScreen
@@ -18,10 +18,9 @@ from yike_tui.ui.widgets.job_table import JobTable
 UNKNOWN = "0123456789abcdef0123456789abcdef"
 
 
-def tui_args(**given: object) -> argparse.Namespace:
+def tui_args(**given: Any) -> RunOptions:
     """What ``yike-tui --api yike --demo`` parses to."""
-    args = {"api": "yike", "region": None, "endpoint": None, "profile": None, "demo": True}
-    return argparse.Namespace(**{**args, "interval": None, "readonly": False, **given})
+    return RunOptions(**{"api": "yike", "demo": True, **given})
 
 
 def detail_text(app: YikeApp) -> str:

@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"log:         {paths.log_file()}")
     if args.demo:
         # The same connection every command gets with --demo: one rule, one place.
-        with connect(args) as conn:
+        with connect(args.options) as conn:
             assert conn.target is not None
             _print_target(conn.target)
             print("             (built-in demo simulator, a new port each run)")
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
             print("demo:        config.toml and the state db are not used (history in memory)")
         return _ended(problem)
     settings = configured()
-    target = chosen_target(args, settings)  # an unknown API or region: exit 2, said first
+    target = chosen_target(args.options, settings)  # an unknown API or region: exit 2, said first
     looked_in = "looked in:   " + "\n             ".join(search_locations())
     try:
         creds = resolve(profile=args.profile)
@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"not used:    {NOT_USED}")
         error(str(exc))  # it says where it looked, what it passed over and what to do
         return EXIT_CREDENTIALS
-    target = chosen_target(args, settings, creds.region)
+    target = chosen_target(args.options, settings, creds.region)
     _print_target(target)
     if creds.region and creds.region not in target.api.regions:
         print(

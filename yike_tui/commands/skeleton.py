@@ -61,7 +61,7 @@ async def with_client(
 ) -> T:
     """Connect, build the client, and run ``work(client, ids, conn)``; no ids means the
     demo's jobs."""
-    with connect(args) as conn:
+    with connect(args.options) as conn:
         async with make_client(conn, retries=retries) as client:
             return await work(client, ids or list(conn.demo_job_ids), conn)
 

@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     if args.once and args.exec_argv:
         raise UsageError("--exec runs per event and --once prints states: use one of them")
     ids = command_ids(args, missing=None)  # none: the watch list (open_session says if empty)
-    with open_session(args, ids, require_jobs=True) as session:
+    with open_session(args.options, ids, require_jobs=True) as session:
         for notice in session.notices:
             print(f"yike-tui: {clean(notice, one_line=True)}", file=sys.stderr)
         return asyncio.run(_watch(session, args))

@@ -53,7 +53,7 @@ def run_tui(job_ids: list[str], args: argparse.Namespace) -> int:
 
     readonly = bool(getattr(args, "readonly", False))
     try:
-        with open_session(args, job_ids) as session:
+        with open_session(args.options, job_ids) as session:
             app = YikeApp(session, readonly=readonly)
             app.run()
             return app.return_code or 0
