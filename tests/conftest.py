@@ -53,3 +53,30 @@ def fresh_logging() -> Iterator[None]:
             root.removeHandler(handler)
             handler.close()
     root.setLevel(level)
+
+
+# The modules that run for long (soak, scale, whole processes on pseudo-terminals, timing
+# families): marked slow, so `pytest -m "not slow"` is the inner loop. `pytest` runs all.
+SLOW_MODULES = frozenset(
+    {
+        "tests/hardening/test_soak.py",
+        "tests/hardening/test_linear_time.py",
+        "tests/hardening/test_upload_bounds.py",
+        "tests/hardening/test_signals.py",
+        "tests/hardening/test_announce_pty.py",
+        "tests/hardening/test_novel_hostile.py",
+        "tests/integration/test_announce_tmux.py",
+        "tests/integration/test_engine_scale.py",
+        "tests/integration/test_sim_process.py",
+        "tests/integration/test_watch_outage.py",
+        "tests/ui/test_scale_tui.py",
+        "tests/ui/test_novel_preview_hostile.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = config.rootpath
+    for item in items:
+        if item.path.relative_to(root).as_posix() in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

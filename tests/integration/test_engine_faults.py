@@ -106,6 +106,12 @@ async def test_a_bug_in_one_fetch_costs_that_fetch_not_the_engine(
     assert "KeyError" in state.error.message and "\n" not in state.error.message
     assert state.failures >= 1 and state.due != float("inf")
     assert "ClientError" in monitor.status.last_error
+
+    def told(job_id: str) -> list[EventKind]:
+        """The events subscribers were given about ``job_id`` (handed over every 0.5 s)."""
+        return [e.kind for u in updates for e in u.events if e.job_id == job_id]
+
+    await wait_for(lambda: EventKind.FETCH_FAILED in told(broken), "the failure told", task)
     failed = [e for u in updates for e in u.events if e.kind is EventKind.FETCH_FAILED]
     assert [e.job_id for e in failed] == [broken]  # said once, not at every retry
     assert all(monitor.jobs[j].error is None for j in ids if j != broken)
@@ -113,7 +119,9 @@ async def test_a_bug_in_one_fetch_costs_that_fetch_not_the_engine(
     fetcher.fixed = True  # the next try gets through: the job comes back by itself
     monitor.refresh_now(broken)
     await wait_for(lambda: monitor.jobs[broken].job is not None, "the broken job to recover", task)
-    kinds = [e.kind for u in updates for e in u.events if e.job_id == broken]
+    # The state moves at the answer; subscribers hear of it at the next hand-over.
+    await wait_for(lambda: len(told(broken)) >= 3, "the recovery told", task)
+    kinds = told(broken)
     assert kinds[:3] == [EventKind.FETCH_FAILED, EventKind.FETCH_RECOVERED, EventKind.JOB_ADDED]
     assert monitor.jobs[broken].error is None
     assert not task.done()
