@@ -175,8 +175,7 @@ class Steady:
 async def steady(endpoint: str, db: Path, warm: float, seconds: float) -> Steady:
     """``watch``'s engine (Session.make_monitor, default settings) over the state: this
     process's CPU over ``seconds`` after ``warm`` seconds of watching."""
-    from yike_tui.core.config import Settings
-    from yike_tui.session import Connection, Session
+    from yike_tui.session import session_for
 
     store = Store.open(db, prune=False)
     changed: set[str] = set()
@@ -187,13 +186,11 @@ async def steady(endpoint: str, db: Path, warm: float, seconds: float) -> Steady
             changed.update(e.job_id for e in update.events)
 
     try:
-        session = Session(
-            conn=Connection(endpoint, demo_credentials(), []),
-            settings=Settings(),
-            job_ids=[job.id for job in store.watchlist()],
-            labels={},
+        session = session_for(
+            endpoint,
+            demo_credentials(),
+            [job.id for job in store.watchlist()],
             store=store,
-            demo=False,
         )
         async with session.make_client() as client:
             monitor = session.make_monitor(client)
@@ -304,17 +301,16 @@ def tui_idle(db: Path, warm: float, seconds: float) -> float | None:
 
 async def _tui_child(db: Path, warm: float, seconds: float) -> float:
     from yike_tui.core.config import Settings
-    from yike_tui.session import Connection, Session
+    from yike_tui.session import session_for
     from yike_tui.ui.app import YikeApp
 
     store = Store.open(db, prune=False)
-    session = Session(
-        conn=Connection("http://127.0.0.1:9", demo_credentials(), []),  # refused: no polling
+    session = session_for(
+        "http://127.0.0.1:9",  # refused: no polling
+        demo_credentials(),
+        [job.id for job in store.watchlist()],
         settings=Settings(clipboard="off"),
-        job_ids=[job.id for job in store.watchlist()],
-        labels={},
         store=store,
-        demo=False,
     )
     app = YikeApp(session)
     async with app.run_test(size=(160, 48)) as pilot:

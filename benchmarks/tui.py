@@ -94,19 +94,18 @@ async def _child(endpoint: str, db: Path, ids: list[str]) -> dict[str, Any]:
     from yike_tui.core.models import parse_job
     from yike_tui.engine.diff import diff
     from yike_tui.engine.status import Update
-    from yike_tui.session import Connection, Session
+    from yike_tui.session import session_for
     from yike_tui.store import Store
     from yike_tui.ui.app import YikeApp
     from yike_tui.ui.widgets.job_table import JobTable
 
     store = Store.open(db)
-    session = Session(
-        conn=Connection(endpoint, demo_credentials(), []),
+    session = session_for(
+        endpoint,
+        demo_credentials(),
+        ids,
         settings=Settings(clipboard="off"),
-        job_ids=ids,
-        labels={},
         store=store,
-        demo=False,
     )
     frames: list[float] = []
     started = time.perf_counter()
@@ -174,20 +173,19 @@ async def _child(endpoint: str, db: Path, ids: list[str]) -> dict[str, Any]:
 async def _child_big(db: Path) -> dict[str, Any]:
     """The TUI over a studio's year (issue 17): 100,000 jobs, 1,000,000 events."""
     from yike_tui.core.config import Settings
-    from yike_tui.session import Connection, Session
+    from yike_tui.session import session_for
     from yike_tui.store import Store
     from yike_tui.ui.app import YikeApp
 
     started = time.perf_counter()
     store = Store.open(db, prune=False)
     ids = [job.id for job in store.watchlist()]
-    session = Session(
-        conn=Connection("http://127.0.0.1:9", demo_credentials(), []),  # refused: no polling
+    session = session_for(
+        "http://127.0.0.1:9",  # refused: no polling
+        demo_credentials(),
+        ids,
         settings=Settings(clipboard="off"),
-        job_ids=ids,
-        labels={},
         store=store,
-        demo=False,
     )
     frames: list[float] = []
     app = YikeApp(session)

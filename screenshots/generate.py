@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from screenshots.scenes import SCENES, demo_app, demo_sim
+from tests.ui.scenes import SCENES, demo_app, demo_sim
 
 OUT = Path(__file__).parent
 

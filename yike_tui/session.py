@@ -17,7 +17,7 @@ import contextlib
 import itertools
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -360,6 +360,33 @@ def _keep_only(store: Store, job_ids: Iterable[str]) -> None:
         store.keep_only(job_ids)
     except sqlite3.Error as exc:
         log.warning("dropping snapshots of jobs not watched failed: %s", exc)
+
+
+def session_for(
+    endpoint: str,
+    credentials: Credentials,
+    job_ids: Iterable[str] = (),
+    *,
+    settings: Settings | None = None,
+    labels: Mapping[str, str] | None = None,
+    store: Store | None = None,
+    api: ApiSpec = APIS[DEFAULT_API],
+    yike_user_id: str = "",
+    demo: bool = False,
+    limiter: RateLimiter | None = None,
+) -> Session:
+    """A session on ``endpoint`` from these parts, with no config.toml or credential chain
+    read: what the tests, the screenshots and the benchmarks run the app and engine on
+    (``open_session`` is the user's, from their files and flags)."""
+    return Session(
+        conn=Connection(endpoint, credentials, [], api, yike_user_id=yike_user_id),
+        settings=settings or Settings(),
+        job_ids=list(job_ids),
+        labels=dict(labels or {}),
+        store=store,
+        demo=demo,
+        limiter=limiter,
+    )
 
 
 @contextlib.contextmanager

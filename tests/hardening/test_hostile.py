@@ -15,7 +15,7 @@ from tests.hardening.loopback_api import api_endpoint, reply_json
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.core.config import Settings
-from yike_tui.session import Connection, Session
+from yike_tui.session import session_for
 
 EVIL = (
     "[bold red]x[/] [link=https://evil.example]y[/link] "
@@ -115,13 +115,11 @@ async def test_tui_shows_hostile_data_inert_and_keeps_its_layout(endpoint: str) 
     from yike_tui.ui.widgets.status_bar import StatusBar
 
     ids = [*OK_IDS, "err-1", "badutf8-1"]
-    session = Session(
-        conn=Connection(endpoint, Credentials("LTAI5tHostileTest01", "x", source="t"), []),
+    session = session_for(
+        endpoint,
+        Credentials("LTAI5tHostileTest01", "x", source="t"),
+        ids,
         settings=Settings(rate_limit=0.0, clipboard="osc52"),  # type: ignore[call-arg]
-        job_ids=ids,
-        labels={},
-        store=None,
-        demo=False,
     )
     app = YikeApp(session)
     async with app.run_test(size=(120, 36)) as pilot:

@@ -28,7 +28,7 @@ from tests.hardening.loopback_api import api_endpoint, reply_json
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.core.config import Settings
-from yike_tui.session import Connection, Session
+from yike_tui.session import session_for
 
 DEADLINE = 60.0  # seconds for one CLI run: a hang fails loudly instead of stalling CI
 
@@ -180,13 +180,11 @@ async def test_c_and_m_in_the_tui_refuse_a_link_with_a_command(
 ) -> None:
     from yike_tui.ui.app import YikeApp
 
-    session = Session(
-        conn=Connection(endpoint, Credentials("LTAI5tHostileInput01", "x", source="t"), []),
+    session = session_for(
+        endpoint,
+        Credentials("LTAI5tHostileInput01", "x", source="t"),
+        ["jack-1"],
         settings=Settings(rate_limit=0.0, clipboard="osc52"),  # type: ignore[call-arg]
-        job_ids=["jack-1"],
-        labels={},
-        store=None,
-        demo=False,
     )
     app = YikeApp(session)
     written: list[str] = []

@@ -16,7 +16,7 @@ from tests.wait import wait_for, wait_until
 from yike_tui.api.credentials import Credentials
 from yike_tui.core import paths
 from yike_tui.core.config import Settings
-from yike_tui.session import Connection, Session
+from yike_tui.session import session_for
 from yike_tui.sim import DEMO_STS_KEY_ID, DEMO_STS_SECRET, DEMO_STS_TOKEN, SimulatorThread
 from yike_tui.store import Store
 
@@ -84,13 +84,12 @@ async def test_no_secret_anywhere(sim: SimulatorThread, capsys: pytest.CaptureFi
     from yike_tui.ui.app import YikeApp
 
     creds = Credentials(DEMO_STS_KEY_ID, DEMO_STS_SECRET, DEMO_STS_TOKEN, source="env")
-    session = Session(
-        conn=Connection(sim.endpoint, creds, []),
-        settings=Settings(rate_limit=0.0, clipboard="osc52"),  # type: ignore[call-arg]
-        job_ids=[*ids, MISSING],
-        labels={},
-        store=Store.open(),
-        demo=False,
+    session = session_for(
+        sim.endpoint,
+        creds,
+        [*ids, MISSING],
+        settings=Settings(rate_limit=0.0, clipboard="osc52"),
+        store=Store.open(),  # type: ignore[call-arg]
     )
     app = YikeApp(session)
     screens = []

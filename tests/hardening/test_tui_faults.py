@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.core.config import Settings
-from yike_tui.session import Connection, Session
+from yike_tui.session import session_for
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 from yike_tui.sim.faults import FaultSpec
 
@@ -27,15 +27,11 @@ async def test_tui_rides_out_faults() -> None:
     with SimulatorThread(
         scenario="load", jobs=200, speed=300, faults=faults, hang_s=0.3, slow_ms=30
     ) as sim:
-        session = Session(
-            conn=Connection(
-                sim.endpoint, Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET), []
-            ),
+        session = session_for(
+            sim.endpoint,
+            Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
+            sim.job_ids,
             settings=Settings(interval=1, rate_limit=200, concurrency=8, clipboard="osc52"),  # type: ignore[call-arg]
-            job_ids=sim.job_ids,
-            labels={},
-            store=None,
-            demo=False,
         )
         app = YikeApp(session)
         seen_errors: list[str] = []

@@ -13,7 +13,7 @@ from yike_tui.api.credentials import Credentials
 from yike_tui.core.config import Settings
 from yike_tui.engine.monitor import Monitor
 from yike_tui.engine.ratelimit import RateLimiter
-from yike_tui.session import Connection, Session
+from yike_tui.session import Session, session_for
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, running_simulator
 from yike_tui.sim.faults import FaultSpec
 
@@ -33,13 +33,11 @@ class CountingLimiter(RateLimiter):
 
 def _session(endpoint: str, ids: list[str], limiter: RateLimiter) -> Session:
     settings = Settings(rate_limit=limiter.rate, concurrency=8, clipboard="osc52")  # type: ignore[call-arg]
-    return Session(
-        conn=Connection(endpoint, DEMO, []),
+    return session_for(
+        endpoint,
+        DEMO,
+        ids,
         settings=settings,
-        job_ids=ids,
-        labels={},
-        store=None,
-        demo=False,
         limiter=limiter,
     )
 

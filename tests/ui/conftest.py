@@ -12,7 +12,7 @@ import pytest
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.endpoints import APIS
 from yike_tui.core.config import Settings
-from yike_tui.session import Connection, Session
+from yike_tui.session import session_for
 from yike_tui.sim import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
@@ -75,11 +75,13 @@ def make_app(sim: SimulatorThread) -> AppFactory:
         ``api``: the product API the client speaks (the simulator serves both)."""
         creds = Credentials(DEMO_ACCESS_KEY_ID, secret, source="test credentials")
         options = {"concurrency": 1, "rate_limit": 0.0, "clipboard": "osc52", **settings}
-        session = Session(
-            conn=Connection(sim.endpoint, creds, [], APIS[api], yike_user_id=yike_user_id),
+        session = session_for(
+            sim.endpoint,
+            creds,
+            list(sim.job_ids if ids is None else ids),
+            api=APIS[api],
+            yike_user_id=yike_user_id,
             settings=Settings(**options),  # type: ignore[arg-type]
-            job_ids=list(sim.job_ids if ids is None else ids),
-            labels={},
             store=store,
             demo=demo,
         )

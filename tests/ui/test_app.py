@@ -8,8 +8,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from screenshots.scenes import first_pass
 from tests.ui.conftest import AppFactory, FakeClock, by_title
+from tests.ui.scenes import first_pass
 from tests.wait import wait_for
 from yike_tui.core import paths
 from yike_tui.sim import SimulatorThread

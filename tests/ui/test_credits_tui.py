@@ -13,14 +13,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from textual.widgets import Static
 
-from screenshots.scenes import first_pass
 from tests.hardening.loopback_api import reply_json
 from tests.ui.conftest import FIXED_WALL, AppFactory, by_title
+from tests.ui.scenes import first_pass
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.core.config import Settings
 from yike_tui.engine.credit_watch import NO_USER_ID_NOTE
-from yike_tui.session import Connection, Session
+from yike_tui.session import session_for
 from yike_tui.sim import SimulatorThread
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.screens.main import MainScreen
@@ -123,15 +123,12 @@ def refusing_endpoint() -> Iterator[str]:
 async def test_an_account_without_credits_shows_nothing_and_is_asked_once(
     refusing_endpoint: str,
 ) -> None:
-    session = Session(
-        conn=Connection(
-            refusing_endpoint, Credentials("LTAIkey", "secret"), [], yike_user_id="yk-1"
-        ),
+    session = session_for(
+        refusing_endpoint,
+        Credentials("LTAIkey", "secret"),
+        ["a" * 32],
+        yike_user_id="yk-1",
         settings=Settings(concurrency=1, rate_limit=0.0, clipboard="osc52"),  # type: ignore[call-arg]
-        job_ids=["a" * 32],
-        labels={},
-        store=None,
-        demo=False,
     )
     app = YikeApp(session, wall=lambda: FIXED_WALL)
     async with app.run_test(size=(160, 45)) as pilot:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from textual.widgets import Label, ProgressBar
 
-from screenshots.scenes import first_pass, select_title
 from tests.ui.conftest import AppFactory, by_title, point_output_at
+from tests.ui.scenes import first_pass, select_title
 from tests.wait import wait_for
 from yike_tui.sim import SimulatorThread
 from yike_tui.ui.app import YikeApp

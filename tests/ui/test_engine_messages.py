@@ -15,8 +15,8 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import WorkerState
 
-from screenshots.scenes import first_pass
 from tests.ui.conftest import FIXED_WALL, AppFactory, by_title, point_output_at
+from tests.ui.scenes import first_pass
 from tests.wait import wait_for
 from yike_tui.core.events import fetch_failed
 from yike_tui.engine.status import Update

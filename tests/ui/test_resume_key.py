@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from screenshots.scenes import first_pass
 from tests.ui.conftest import AppFactory, by_title
+from tests.ui.scenes import first_pass
 from tests.wait import wait_for
 from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials

@@ -24,7 +24,7 @@ from yike_tui.core.models import Job, JobStatus, parse_job
 from yike_tui.engine import job_state
 from yike_tui.engine import monitor as monitor_module
 from yike_tui.engine.status import Update
-from yike_tui.session import Connection, Session
+from yike_tui.session import session_for
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from yike_tui.store import Store
 from yike_tui.ui.app import YikeApp
@@ -77,13 +77,13 @@ def store(year_db: Path, tmp_path: Path) -> Iterator[Store]:
 def make_app(store: Store) -> YikeApp:
     watched = store.watchlist()
     creds = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, source="test credentials")
-    session = Session(
-        conn=Connection("http://127.0.0.1:9", creds, []),  # never asked: the engine is paused
+    session = session_for(
+        "http://127.0.0.1:9",  # never asked: the engine is paused
+        creds,
+        [w.id for w in watched] + NEVER_STORED,
         settings=Settings(clipboard="off", concurrency=1, rate_limit=0.0),
-        job_ids=[w.id for w in watched] + NEVER_STORED,
         labels={w.id: w.label for w in watched if w.label},
         store=store,
-        demo=False,
     )
     app = YikeApp(session, wall=lambda: FIXED_WALL)
     assert app.monitor is not None

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from textual.pilot import Pilot
 
-from screenshots.scenes import SCENES, Scene, demo_app, demo_sim
+from tests.ui.scenes import SCENES, Scene, demo_app, demo_sim
 from yike_tui.sim import SimulatorThread
 
 # The scenes' simulator listens on one fixed port (it shows in the status bar): one worker.

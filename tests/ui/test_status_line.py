@@ -17,7 +17,7 @@ from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.core.config import Settings
 from yike_tui.engine.monitor import Monitor
-from yike_tui.session import Connection, Session
+from yike_tui.session import session_for
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimServer, running_simulator
 from yike_tui.store import Store
 from yike_tui.ui.app import YikeApp
@@ -40,13 +40,11 @@ def bar_text(app: YikeApp) -> str:
 
 
 def make_app(endpoint: str, job_ids: list[str]) -> YikeApp:
-    session = Session(
-        conn=Connection(endpoint, KEY, []),
+    session = session_for(
+        endpoint,
+        KEY,
+        job_ids,
         settings=Settings(interval=30.0, rate_limit=0.0, clipboard="osc52"),  # type: ignore[call-arg]
-        job_ids=job_ids,
-        labels={},
-        store=None,
-        demo=False,
     )
     return YikeApp(session, wall=lambda: FIXED_WALL)
 

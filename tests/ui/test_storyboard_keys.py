@@ -4,8 +4,8 @@ rebinding of the job's y moves the tree's too (one binding id)."""
 
 from __future__ import annotations
 
-from screenshots.scenes import first_pass, select_title
 from tests.ui.conftest import AppFactory, by_title
+from tests.ui.scenes import first_pass, select_title
 from tests.wait import wait_for
 from yike_tui.sim import SimulatorThread
 from yike_tui.ui.app import YikeApp

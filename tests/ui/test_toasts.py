@@ -12,8 +12,8 @@ import pytest
 from textual.widgets import Footer
 from textual.widgets._toast import Toast
 
-from screenshots.scenes import first_pass
 from tests.ui.conftest import AppFactory, FakeClock, by_title
+from tests.ui.scenes import first_pass
 from tests.wait import wait_for
 from yike_tui.core.events import EventKind
 from yike_tui.sim import SimulatorThread

@@ -12,8 +12,8 @@ from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from screenshots.scenes import first_pass
 from tests.ui.conftest import AppFactory, by_title, point_output_at
+from tests.ui.scenes import first_pass
 from tests.wait import wait_for
 from yike_tui.sim import SimulatorThread
 from yike_tui.ui.app import YikeApp

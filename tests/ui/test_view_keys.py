@@ -12,12 +12,12 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 
-from screenshots.scenes import first_pass
 from tests.ui.conftest import FIXED_WALL, AppFactory, by_title
+from tests.ui.scenes import first_pass
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.core.config import Settings
-from yike_tui.session import Connection, Session
+from yike_tui.session import session_for
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.widgets.detail import DetailPane
@@ -219,7 +219,7 @@ async def test_with_the_endpoint_down_rows_say_no_answer_not_a_title(sim: Simula
         down = f"http://127.0.0.1:{probe.getsockname()[1]}"
     creds = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, source="test credentials")
     settings = Settings(concurrency=1, rate_limit=0.0, clipboard="osc52")  # type: ignore[call-arg]
-    session = Session(Connection(down, creds, []), settings, list(sim.job_ids), {}, None, False)
+    session = session_for(down, creds, list(sim.job_ids), settings=settings)
     app = YikeApp(session, wall=lambda: FIXED_WALL)
     async with app.run_test(size=(80, 24)) as pilot:
         monitor = app.monitor

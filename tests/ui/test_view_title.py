@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from screenshots.scenes import first_pass
 from tests.ui.conftest import AppFactory
+from tests.ui.scenes import first_pass
 from tests.wait import wait_for
 from yike_tui.sim import SimulatorThread
 from yike_tui.ui.widgets.job_table import JobTable

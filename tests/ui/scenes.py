@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.core.config import Settings
-from yike_tui.session import Connection, Session
+from yike_tui.session import session_for
 from yike_tui.sim import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
@@ -42,13 +42,12 @@ def demo_app(
     """The demo's jobs in the app; ``endpoint_down`` asks a port nobody listens on."""
     creds = Credentials(key_id, DEMO_ACCESS_KEY_SECRET, source="built-in demo simulator")
     endpoint = f"http://127.0.0.1:{DOWN_PORT}" if endpoint_down else sim.endpoint
-    session = Session(
-        # The demo's own Yike user, whose credits ICE reads (as `--demo` has).
-        conn=Connection(endpoint, creds, [], yike_user_id=DEMO_YIKE_USER_ID),
+    session = session_for(
+        endpoint,
+        creds,
+        list(sim.job_ids),
+        yike_user_id=DEMO_YIKE_USER_ID,
         settings=Settings(concurrency=1, rate_limit=0.0, interval=30.0),
-        job_ids=list(sim.job_ids),
-        labels={},
-        store=None,
         demo=True,
     )
     # Both of the app's clocks stand still: "ago" texts and countdowns never change.
