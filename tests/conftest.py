@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from yike_tui.sim import SimulatorThread
+
 _CREDENTIAL_VARS = (
     "ALIBABA_CLOUD_ACCESS_KEY_ID",
     "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
@@ -80,3 +82,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.relative_to(root).as_posix() in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+
+
+def by_title(sim: SimulatorThread, start: str) -> str:
+    """The id of the simulator's job whose title starts with ``start``."""
+    assert sim.server is not None
+    return next(j.id for j in sim.server.sim.book if j.params["Title"].startswith(start))

@@ -5,26 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import by_title
 from tests.wait import DEADLINE
 from yike_tui.cli import main
-from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
-
-
-@pytest.fixture
-def fast_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
-    with SimulatorThread(scenario="demo", speed=300) as sim:
-        yield sim
-
-
-def by_title(sim: SimulatorThread, start: str) -> str:
-    assert sim.server is not None
-    return next(j.id for j in sim.server.sim.book if j.params["Title"].startswith(start))
+from yike_tui.sim import SimulatorThread
 
 
 def test_once_json_prints_one_state_per_job(

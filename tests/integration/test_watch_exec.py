@@ -9,30 +9,17 @@ import os
 import shlex
 import stat
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import by_title
 from tests.wait import wait_async, wait_until
 from yike_tui.actions.exec_hook import ExecHook
 from yike_tui.cli import main
-from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
+from yike_tui.sim import SimulatorThread
 
 PYTHON = os.path.basename(sys.executable)
-
-
-@pytest.fixture
-def fast_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
-    with SimulatorThread(scenario="demo", speed=300) as sim:
-        yield sim
-
-
-def by_title(sim: SimulatorThread, start: str) -> str:
-    assert sim.server is not None
-    return next(j.id for j in sim.server.sim.book if j.params["Title"].startswith(start))
 
 
 def hook(tmp_path: Path, body: str, name: str = "hook.py") -> str:

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+from tests.conftest import by_title as by_title  # re-exported: UI tests import it here
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.endpoints import APIS
 from yike_tui.core.config import Settings
@@ -88,11 +89,6 @@ def make_app(sim: SimulatorThread) -> AppFactory:
         return YikeApp(session, readonly=readonly, wall=wall, ui_batch=ui_batch)
 
     return factory
-
-
-def by_title(sim: SimulatorThread, start: str) -> str:
-    assert sim.server is not None
-    return next(j.id for j in sim.server.sim.book if j.params["Title"].startswith(start))
 
 
 def point_output_at(app: YikeApp, job_id: str, port: int) -> None:
