@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
+from yike_tui.api.signing import authorization_fields
+
 ALGORITHM = "OSS4-HMAC-SHA256"
 PRODUCT = "oss"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
@@ -122,14 +124,9 @@ class V4Authorization:
 
 def parse_authorization(value: str) -> V4Authorization | None:
     """An ``Authorization: OSS4-HMAC-SHA256 ...`` header; None for anything else."""
-    algorithm, _, rest = value.strip().partition(" ")
-    if algorithm != ALGORITHM:
+    fields = authorization_fields(value, ALGORITHM)
+    if fields is None:
         return None
-    fields: dict[str, str] = {}
-    for part in rest.split(","):
-        name, sep, val = part.strip().partition("=")
-        if sep:
-            fields[name] = val
     credential = fields.get("Credential", "").split("/")
     if len(credential) != 5 or credential[3:] != [PRODUCT, TERMINATOR] or "Signature" not in fields:
         return None

@@ -149,16 +149,25 @@ class Authorization:
     signature: str
 
 
-def parse_authorization(value: str) -> Authorization | None:
-    """Parse an ``Authorization`` header value; ``None`` when it is not a V3 one."""
-    algorithm, _, rest = value.strip().partition(" ")
-    if algorithm != ALGORITHM:
+def authorization_fields(value: str, algorithm: str) -> dict[str, str] | None:
+    """The ``name=value`` fields of an ``Authorization: <algorithm> a=1,b=2`` header (the
+    shape ACS V3 and OSS V4 share); None when it names another algorithm."""
+    named, _, rest = value.strip().partition(" ")
+    if named != algorithm:
         return None
     fields: dict[str, str] = {}
     for part in rest.split(","):
         key, sep, val = part.strip().partition("=")
         if sep:
             fields[key] = val
+    return fields
+
+
+def parse_authorization(value: str) -> Authorization | None:
+    """Parse an ``Authorization`` header value; ``None`` when it is not a V3 one."""
+    fields = authorization_fields(value, ALGORITHM)
+    if fields is None:
+        return None
     try:
         return Authorization(
             access_key_id=fields["Credential"],
