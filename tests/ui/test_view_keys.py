@@ -12,7 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 
-from tests.ui.conftest import FIXED_WALL, AppFactory, by_title
+from tests.ui.conftest import FIXED_WALL, AppFactory, FakeClock, by_title
 from tests.ui.scenes import first_pass
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
@@ -240,3 +240,47 @@ async def test_at_60x20_the_event_log_leaves_the_job_list_rows(make_app: AppFact
         log = app.query_one(EventLog)
         await wait_for(pilot, lambda: log.region.height > 0, "the event log open")
         assert app.query_one(JobTable).scrollable_content_region.height >= 3  # header + 2 jobs
+
+
+async def test_the_sort_stays_live_as_jobs_change_and_the_cursor_keeps_its_job(
+    make_app: AppFactory, sim_clock: FakeClock
+) -> None:
+    """↓status a day later: every job that finished has moved to its group on the next
+    refresh, none left among the Running rows, and the cursor is on the job it was on."""
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        table = app.query_one(JobTable)
+        await pilot.press("s")
+        assert str(table.border_title).endswith("· ↓status")
+        running = [job_id for job_id in table.row_ids if rows_status(app, job_id) == "Running"]
+        assert running, "the demo has running jobs"
+        table.move_cursor(row=table.get_row_index(running[-1]))
+        kept = table.selected_id
+        sim_clock.t = 86_400.0  # a day later: the running jobs have run to their end
+        await pilot.press("R")
+        monitor = app.monitor
+        assert monitor is not None
+
+        def settled() -> bool:
+            finished = all(monitor.jobs[j].status.value != "Running" for j in running)
+            return finished and monitor.status.in_flight == 0
+
+        await wait_for(pilot, settled, "the running jobs to finish")
+        app.flush_updates()
+        await pilot.pause()
+        ranks = [status_rank(app, job_id) for job_id in table.row_ids]
+        assert ranks == sorted(ranks), [rows_status(app, j) for j in table.row_ids]
+        assert table.selected_id == kept  # the cursor followed its job
+
+
+def rows_status(app: YikeApp, job_id: str) -> str:
+    assert app.monitor is not None
+    return app.monitor.jobs[job_id].status.value
+
+
+def status_rank(app: YikeApp, job_id: str) -> int:
+    from yike_tui.ui.widgets.job_sort import status_rank
+
+    assert app.monitor is not None
+    return status_rank(app.monitor.jobs[job_id])

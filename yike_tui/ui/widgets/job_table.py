@@ -35,10 +35,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from yike_tui.core.models import JobStatus
 from yike_tui.engine.job_state import JobState
 from yike_tui.ui import cells
 from yike_tui.ui.keys import TABLE_MOVE_KEYS
+from yike_tui.ui.widgets.job_sort import SORT_KEYS, SORTS
 
 COLUMNS = (  # (key, header, width); the title takes what the others leave
     ("status", "Status", 11),
@@ -54,14 +54,6 @@ GAP = 2  # blank cells between columns
 DROP_FIRST = ("checked", "changed", "shots")
 TITLE_WANTED = 30
 TITLE_MIN, TITLE_MAX = 12, 60
-SORTS = ("added", "status", "last change", "title")
-_STATUS_ORDER = {
-    JobStatus.FAILED: 0,
-    JobStatus.SUSPENDED: 1,
-    JobStatus.RUNNING: 2,
-    JobStatus.UNKNOWN: 3,
-    JobStatus.SUCCEEDED: 4,
-}
 _WIDTH = {key: width for key, _, width in COLUMNS}
 
 
@@ -90,35 +82,6 @@ _CELLS: dict[str, Callable[[JobState, float, bool], Text]] = {
     "shots": lambda state, now, marked: cells.failed_cell(state),
     "changed": lambda state, now, marked: cells.changed_cell(state, now),
     "checked": lambda state, now, marked: cells.checked_cell(state, now),
-}
-
-
-# By the member's id: hashing an Enum member runs Python code, 100,000 times a sort.
-_RANK_OF_ID = {id(status): rank for status, rank in _STATUS_ORDER.items()}
-
-
-def _status_rank(state: JobState) -> int:
-    # A job not answered yet is not "unknown": it goes after every answered one.
-    if state.loading and cells.is_loading(state):
-        return len(_STATUS_ORDER)
-    return _RANK_OF_ID[id(state.status)]
-
-
-def _last_change(state: JobState) -> float:
-    return -state.last_change  # newest first
-
-
-def _title_key(state: JobState) -> str:
-    if state.label:
-        return state.label.lower()
-    row = state.row
-    return row.title.lower() if row is not None else ""
-
-
-_SORT_KEYS: dict[str, Callable[[JobState], Any]] = {
-    "status": _status_rank,
-    "last change": _last_change,
-    "title": _title_key,
 }
 
 
@@ -278,6 +241,8 @@ class JobTable(ScrollView, can_focus=True):
         if not self._order and not self.filter_text:  # the first fill: 100,000 at once
             changed = self._fill(changed, states)
         appended = False
+        moved: list[str] = []  # rows whose place the sort in force may have changed
+        misplaced = False
         for job_id in changed:
             self._search.pop(job_id, None)  # its row may have changed
             state = states.get(job_id)
@@ -289,16 +254,68 @@ class JobTable(ScrollView, can_focus=True):
                 self._index[job_id] = len(self._order)
                 self._order.append(job_id)
                 appended = True
+                if self.sort_index or self.sort_reversed:
+                    moved.append(job_id)
+                    misplaced = True
             else:
                 self._cells.discard(job_id)
                 self._strips.discard(job_id)
                 self._refresh_row(self._index[job_id])
+                moved.append(job_id)
+        # Placed again together: the rows that did not change are still in order among
+        # themselves, so each changed one finds its place among them by binary search.
+        if misplaced or any(self._out_of_order(job_id, states) for job_id in moved):
+            self._resort(moved, states)
         if appended:
             self._resized()
             if len(self._order) == 1 or self.cursor_row >= len(self._order):
                 self.cursor_row = min(self.cursor_row, len(self._order) - 1)
         elif self.filter_text:  # one outside the filter came or went: the total moved
             self._show_title()
+
+    # --- the sort kept live: a job whose key changed moves to where the sort puts it --------
+
+    def _sort_key(self) -> Callable[[JobState], Any] | None:
+        return SORT_KEYS.get(SORTS[self.sort_index])
+
+    def _in_order(self, first: Any, then: Any) -> bool:
+        return bool(first >= then) if self.sort_reversed else bool(first <= then)
+
+    def _out_of_order(self, job_id: str, states: dict[str, JobState]) -> bool:
+        """Whether ``job_id``'s row no longer sits between its neighbours' sort keys."""
+        make = self._sort_key()
+        if make is None:  # "as added": a job's place never changes
+            return False
+        at = self._index[job_id]
+        key = make(states[job_id])
+        if at > 0 and not self._in_order(make(states[self._order[at - 1]]), key):
+            return True
+        last = len(self._order) - 1
+        return at < last and not self._in_order(key, make(states[self._order[at + 1]]))
+
+    def _resort(self, job_ids: list[str], states: dict[str, JobState]) -> None:
+        """Move each of ``job_ids`` to the place the sort gives it (after its equals), the
+        cursor staying on its job: a binary search each, one reindex for them all."""
+        selected = self.selected_id
+        make = self._sort_key()
+        gone = set(job_ids)
+        order = self._order = [job_id for job_id in self._order if job_id not in gone]
+        for job_id in job_ids:
+            if make is None:  # "as added", turned over: the newest on top
+                order.insert(0, job_id)
+                continue
+            key, lo, hi = make(states[job_id]), 0, len(order)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if self._in_order(make(states[order[mid]]), key):
+                    lo = mid + 1
+                else:
+                    hi = mid
+            order.insert(lo, job_id)
+        self._reindex()  # cells and lines are cached by job, not by row: they stay
+        if selected is not None and selected in self._index:
+            self.cursor_row = self._index[selected]
+        self.refresh()
 
     def _fill(self, changed: Iterable[str], states: dict[str, JobState]) -> list[str]:
         """Put the known jobs of ``changed`` in an empty table in one go; returns the rest
@@ -342,7 +359,8 @@ class JobTable(ScrollView, can_focus=True):
     def rebuild(self, now: float) -> None:
         """Refill in filter and sort order, keeping the cursor on the same job if shown.
 
-        Only a user's sort or filter calls this; refreshes never reorder rows.
+        A user's sort or filter calls this; a refresh moves only the rows whose place in the
+        sort changed (``sync``).
         """
         keep = self.selected_id
         # Filtered first: only what matched is sorted (the sort is stable, so the order is
@@ -367,7 +385,7 @@ class JobTable(ScrollView, can_focus=True):
     def _sorted(self, states: list[JobState]) -> list[JobState]:
         """``states`` (in the order added) in the sort's order; one key made per job."""
         name, back = SORTS[self.sort_index], self.sort_reversed
-        make = _SORT_KEYS.get(name)
+        make = SORT_KEYS.get(name)
         if make is None:  # as added
             return states[::-1] if back else states
         keys = [make(s) for s in states]
