@@ -13,7 +13,7 @@ from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 
 from tests.ui.conftest import FIXED_WALL, AppFactory, FakeClock, by_title
-from tests.ui.scenes import first_pass
+from tests.ui.scenes import first_pass, status_line
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.core.config import Settings
@@ -284,3 +284,46 @@ def status_rank(app: YikeApp, job_id: str) -> int:
 
     assert app.monitor is not None
     return status_rank(app.monitor.jobs[job_id])
+
+
+async def test_ctrl_d_and_ctrl_u_page_the_list_as_pgdn_and_pgup_do(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 12)) as pilot:  # a list longer than its pane
+        await first_pass(pilot)
+        table = app.query_one(JobTable)
+        table.focus()
+        await pilot.press("ctrl+d")
+        await wait_for(pilot, lambda: table.cursor_row > 1, "a page down")
+        paged = table.cursor_row
+        await pilot.press("ctrl+u")
+        await wait_for(pilot, lambda: table.cursor_row < paged, "a page up")
+
+
+async def test_colon_opens_the_command_palette(make_app: AppFactory) -> None:
+    from textual.command import CommandPalette
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_pass(pilot)
+        await pilot.press("colon")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+
+
+async def test_another_job_opens_its_detail_at_the_top(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await first_pass(pilot)
+        detail = app.query_one(DetailPane)
+        detail.scroll_end(animate=False)
+        await wait_for(pilot, lambda: detail.scroll_y > 0, "the detail scrolled down")
+        table = app.query_one(JobTable)
+        table.focus()
+        await pilot.press("j")
+        await wait_for(pilot, lambda: detail.scroll_y == 0, "the next job's detail at its top")
+
+
+async def test_a_readonly_session_says_so_in_the_status_bar(make_app: AppFactory) -> None:
+    app = make_app(readonly=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        await wait_for(pilot, lambda: "READONLY" in status_line(app), "READONLY shown")

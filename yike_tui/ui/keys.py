@@ -81,6 +81,8 @@ KEYS: tuple[Binding, ...] = (
     _b("D", "download", "Download", "download", show=False),
     _b("ctrl+x", "cancel_downloads", "Cancel downloads", "cancel_downloads", show=False),
     _b("m", "report", "Copy report", "report", show=False),
+    # What a k9s user presses for commands: the palette, as ctrl+p.
+    _b("colon", "app.command_palette", "Commands", "palette", show=False),
 )
 APP_KEYS = tuple(b for b in KEYS if b.id == "quit_ctrl_c")
 # The footer draws the screen's keys in this order and an 80-column one cuts the rest:
@@ -101,6 +103,8 @@ TABLE_MOVE_KEYS: tuple[Binding, ...] = (
     _b("down,j", "cursor_down", "Down", "down", show=False),
     _b("home,g", "top", "Top", "top", show=False),
     _b("end,G", "bottom", "Bottom", "bottom", show=False),
+    _b("pageup,ctrl+u", "page_up", "Page up", "page_up", show=False),
+    _b("pagedown,ctrl+d", "page_down", "Page down", "page_down", show=False),
 )
 
 # Panes that scroll (the detail pane, the help screen): j/k a line, g/G the top/bottom. The
@@ -110,6 +114,8 @@ SCROLL_KEYS: tuple[Binding, ...] = (
     _b("j", "scroll_down", "Down", "down", show=False),
     _b("g", "scroll_home", "Top", "top", show=False),
     _b("G", "scroll_end", "Bottom", "bottom", show=False),
+    _b("ctrl+u", "page_up", "Page up", "page_up", show=False),
+    _b("ctrl+d", "page_down", "Page down", "page_down", show=False),
 )
 
 # The storyboard tree moves its cursor instead (copy and open act on the node under it).
@@ -118,6 +124,8 @@ TREE_KEYS: tuple[Binding, ...] = (
     _b("j", "cursor_down", "Down", "down", show=False),
     _b("home,g", "first", "Top", "top", show=False),
     _b("end,G", "last", "Bottom", "bottom", show=False),
+    _b("pageup,ctrl+u", "page_up", "Page up", "page_up", show=False),
+    _b("pagedown,ctrl+d", "page_down", "Page down", "page_down", show=False),
 )
 
 # On the storyboard tree, y and o act on the storyboard under the cursor (its editor page).

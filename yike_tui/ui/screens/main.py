@@ -194,7 +194,7 @@ class MainScreen(Screen[None]):
         self._status_drawn_at = time.monotonic()
         note = self.credit_watch.note if self.credit_watch else ""
         self.query_one(StatusBar).show_engine(
-            self.monitor, self.session, self.wall(), self._balance, note
+            self.monitor, self.session, self.wall(), self._balance, note, self.readonly
         )
         problem = self.monitor.status.account_problem if self.monitor else ""
         if problem and problem != self._account_told:

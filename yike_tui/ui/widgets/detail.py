@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import BindingType
@@ -178,6 +178,10 @@ class DetailPane(VerticalScroll):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(Text("No job selected.", style="dim"), id="detail-body", markup=False)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._shown: str | None = None  # the job shown: another opens at its top
+
     def show(
         self,
         state: JobState | None,
@@ -187,3 +191,7 @@ class DetailPane(VerticalScroll):
     ) -> None:
         body = render_detail(state, now, credits, charge)
         self.query_one("#detail-body", Static).update(body)
+        job_id = state.job_id if state is not None else None
+        if job_id != self._shown:  # the same job redrawn keeps where the reader is
+            self._shown = job_id
+            self.scroll_home(animate=False)

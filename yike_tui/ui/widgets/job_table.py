@@ -88,8 +88,6 @@ _CELLS: dict[str, Callable[[JobState, float, bool], Text]] = {
 class JobTable(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         *TABLE_MOVE_KEYS,
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
         Binding("enter", "select", "Detail", show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {

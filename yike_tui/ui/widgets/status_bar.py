@@ -24,6 +24,7 @@ def render_status(
     credentials: str,
     credits: Credits | None = None,
     credits_note: str = "",
+    readonly: bool = False,
 ) -> Text:
     """Most important first, as a narrow terminal cuts from the right: paused, offline (and
     since when), the account refused (and what to do) or stale, then when it refreshed and
@@ -53,6 +54,8 @@ def render_status(
         not last and any(s.stale for s in monitor.jobs.values())  # shown from the cache only
     ):
         text.append(" STALE ", style="bold black on yellow")
+    if readonly:  # the keys that change state are off: said where the eye is
+        text.append(" READONLY ", style="bold black on cyan")
     if status.throttled:
         text.append(" throttled ", style="yellow")
     if status.offline_since is not None:
@@ -150,6 +153,7 @@ class StatusBar(Static):
         now: float,
         credits: Credits | None = None,
         credits_note: str = "",
+        readonly: bool = False,
     ) -> None:
         """What the engine is doing now, or that there is no connection to do it over."""
         if monitor is None or session is None:
@@ -165,5 +169,6 @@ class StatusBar(Static):
                 credentials=credentials,
                 credits=credits,
                 credits_note=credits_note,
+                readonly=readonly,
             )
         )
