@@ -18,6 +18,16 @@ MAX_LENGTH = 128
 _SEPARATORS = re.compile(r"[ \t\n\r\v\f,]+")
 
 
+# What the two products hand out: 32 hex characters, or a UUID (the vendor's example).
+_USUAL_SHAPE = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+
+
+def looks_like_job_id(job_id: str) -> bool:
+    """Whether ``job_id`` has the shape the service's JobIds have. Not a rule (the shape
+    may change): a reason to ask before spending a call on a typo."""
+    return _USUAL_SHAPE.fullmatch(job_id) is not None
+
+
 class InvalidJobId(ValueError):
     """Text that cannot be a JobId; ``str()`` is one line that says why."""
 

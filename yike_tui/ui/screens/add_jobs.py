@@ -11,7 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, TextArea
 
-from yike_tui.core.job_ids import InvalidJobId, split_job_ids
+from yike_tui.core.job_ids import InvalidJobId, looks_like_job_id, split_job_ids
+from yike_tui.safety.safe_text import clean
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class AddJobsScreen(ModalScreen[AddRequest | None]):
         yield Footer()  # this dialog's keys, not the list's behind it
 
     def on_mount(self) -> None:
+        self._asked_about = ""  # the text a "does not look like a JobId" was said for
         self.query_one("#add-ids", TextArea).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -60,6 +62,16 @@ class AddJobsScreen(ModalScreen[AddRequest | None]):
             return
         if not ids:
             self.query_one("#add-error", Label).update("Paste at least one JobId.")
+            return
+        odd = [job_id for job_id in ids if not looks_like_job_id(job_id)]
+        if odd and raw != self._asked_about:  # a typo costs a call and a toast: ask first
+            self._asked_about = raw
+            shown = ", ".join(clean(job_id, one_line=True)[:40] for job_id in odd[:3])
+            more = f" and {len(odd) - 3} more" if len(odd) > 3 else ""
+            self.query_one("#add-error", Label).update(
+                f"{shown}{more}: not the shape of a JobId (32 hex characters, or a UUID); "
+                "ctrl+s again adds them anyway"
+            )
             return
         label = self.query_one("#add-label", Input).value.strip()
         self.dismiss(AddRequest(ids, label))
