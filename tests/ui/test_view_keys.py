@@ -327,3 +327,12 @@ async def test_a_readonly_session_says_so_in_the_status_bar(make_app: AppFactory
     async with app.run_test(size=(160, 45)) as pilot:
         await first_pass(pilot)
         await wait_for(pilot, lambda: "READONLY" in status_line(app), "READONLY shown")
+
+
+async def test_at_80x24_the_lower_panes_take_the_whole_width(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await first_pass(pilot)
+        detail = app.query_one(DetailPane).region
+        tree = app.query_one(StoryboardTree).region
+        assert detail.x == 0 and detail.width + tree.width == 80
