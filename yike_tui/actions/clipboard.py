@@ -62,8 +62,9 @@ class TmuxView:
 
     set_clipboard: str  # on, external or off
     passthrough: bool  # allow-passthrough: a DCS-wrapped sequence reaches the outer terminal
-    # The attached client's terminal takes OSC 52, as tmux knows it (its clipboard
-    # feature: terminal-features, or Ms in terminfo); no client attached: False.
+    # The attached client's terminal takes OSC 52, as tmux knows it: its "clipboard"
+    # feature (terminal-features, or what the terminal says of itself). A terminal known
+    # only by Ms in its terminfo is not seen, so not claimed; no client attached: False.
     terminal_clipboard: bool
 
     @property
@@ -88,13 +89,13 @@ _PASSTHROUGH = {"on": True, "1": True, "all": True, "off": False, "0": False}
 
 def parse_tmux_view(answer: bytes) -> TmuxView:
     """TmuxView from tmux's answer to TMUX_QUERY; TmuxFailed if it is not one."""
+    unexpected = TmuxFailed("tmux answered something unexpected")
     try:
-        text = answer.decode("ascii")
+        fields = answer.decode("ascii").removesuffix("\n").split("|")
     except UnicodeDecodeError:
-        raise TmuxFailed("tmux answered something unexpected") from None
-    fields = text.removesuffix("\n").split("|")
-    if len(fields) != 3 or "\n" in text.removesuffix("\n"):
-        raise TmuxFailed("tmux answered something unexpected")
+        raise unexpected from None
+    if len(fields) != 3:
+        raise unexpected
     set_clipboard, passthrough, features = fields
     if passthrough == "":
         # A format naming an option tmux lacks is empty: before 3.3 there was no
@@ -105,7 +106,7 @@ def parse_tmux_view(answer: bytes) -> TmuxView:
         or passthrough not in _PASSTHROUGH
         or not _FEATURES.fullmatch(features)
     ):
-        raise TmuxFailed("tmux answered something unexpected")
+        raise unexpected
     return TmuxView(set_clipboard, _PASSTHROUGH[passthrough], "clipboard" in features.split(","))
 
 
