@@ -37,6 +37,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         monkeypatch.setenv(name, str(home / sub))
     for name in _CREDENTIAL_VARS:
         monkeypatch.delenv(name, raising=False)
+    # A copy inside tmux goes to the tmux server $TMUX names: never the developer's own.
+    for name in ("TMUX", "TMUX_PANE"):
+        monkeypatch.delenv(name, raising=False)
     # Proxies from the developer's shell must not reroute loopback test traffic.
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(name, raising=False)

@@ -29,9 +29,7 @@ from yike_tui.engine.announce import Announcer
 from yike_tui.engine.job_state import JobState
 from yike_tui.engine.monitor import Monitor
 from yike_tui.engine.status import Update
-from yike_tui.safety.redaction import redact_url
 from yike_tui.session import Session
-from yike_tui.ui.cells import safe
 from yike_tui.ui.keys import APP_KEYS, checked_keymap, key_display
 from yike_tui.ui.messages import CopyRequested
 from yike_tui.ui.screens.main import UI_BATCH, MainScreen
@@ -41,6 +39,7 @@ CREDENTIALS_EVERY = 10  # seconds between looks at the credentials while they ar
 ANNOUNCE_CHECK = 0.5  # seconds between looks for held announcements whose pass has ended
 MIN_TOAST_WIDTH = 24  # columns: narrower than this left of the tree, toasts take half the screen
 HALF = Scalar(50, Unit.PERCENT, Unit.WIDTH)
+BY_HAND_TIMEOUT = 30  # seconds a toast stays that shows text to select by hand
 
 
 class YikeApp(App[int]):
@@ -158,14 +157,18 @@ class YikeApp(App[int]):
         self.copy(message.text, message.what, link=message.link)
 
     def copy(self, text: str, what: str, *, link: bool = False) -> None:
-        """Put ``text`` on the clipboard and say so; a signed link is shown without its query."""
+        """Put ``text`` on the clipboard and say where it went (``clipboard.telling``)."""
         mode = self.session.settings.clipboard if self.session else "auto"
         result = clipboard.copy(text, mode, write=self._write_terminal, link=link)
         if result.ok:
             self.last_copied = text
-        shown = safe(redact_url(text)) if text.startswith("http") else safe(text, 60)
-        message = f"{what}: {shown}\n{result.message}"
-        self.notify(message, severity="information" if result.ok else "warning", markup=False)
+        told = clipboard.telling(result, text, what)
+        self.notify(
+            told.message,
+            severity="information" if result.confirmed else "warning",
+            timeout=BY_HAND_TIMEOUT if told.by_hand else None,
+            markup=False,
+        )
 
     def _write_terminal(self, data: str) -> None:
         driver = self._driver

@@ -1,0 +1,139 @@
+"""`c` on a finished job: the toast says where the link went, and only what is known. A copy
+that cannot be confirmed shows the whole link on a line of its own, to select by hand."""
+
+from __future__ import annotations
+
+import shutil
+import stat
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.tmux_server import tmux_server
+from tests.ui.conftest import AppFactory, by_title
+from tests.ui.scenes import first_pass
+from tests.wait import wait_for
+from yike_tui.actions import clipboard
+from yike_tui.sim import SimulatorThread
+from yike_tui.ui.app import YikeApp
+from yike_tui.ui.widgets.job_table import JobTable
+
+CONFIRMED = "Copied output URL: "  # the heading of a copy known to be on the clipboard
+BY_HAND = "Output URL: not confirmed on your terminal's clipboard; select it by hand:"
+
+
+async def copy_url(app: YikeApp, pilot: Pilot[int], sim: SimulatorThread) -> tuple[str, str]:
+    """Select the succeeded job, press `c`: (its signed URL, the toast's text)."""
+    await first_pass(pilot)
+    done = by_title(sim, "Harbour Lights")
+    table = app.query_one(JobTable)
+    table.move_cursor(row=table.get_row_index(done))
+    await pilot.pause()
+    await pilot.press("c")
+    await wait_for(pilot, lambda: app._notifications, "the toast")
+    assert app.monitor is not None
+    url = app.monitor.jobs[done].job.output_url  # type: ignore[union-attr]
+    assert "Signature=" in url
+    (toast,) = [n.message for n in app._notifications]
+    return url, toast
+
+
+def lines(toast: str) -> list[str]:
+    return toast.splitlines()
+
+
+async def test_osc52_over_ssh_is_sent_not_copied(
+    make_app: AppFactory, sim: SimulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.2 50000 10.0.0.1 22")
+    app = make_app()  # clipboard = "osc52"
+    written: list[str] = []
+    monkeypatch.setattr(app, "_write_terminal", written.append)
+    async with app.run_test(size=(160, 45)) as pilot:
+        url, toast = await copy_url(app, pilot, sim)
+        assert app.last_copied == url
+    assert lines(toast) == [
+        BY_HAND,
+        url,  # whole: the user's own link, which nothing confirmed is on the clipboard
+        "sent to your terminal by OSC 52 (it may not allow it)",
+    ]
+    assert len(written) == 1 and written[0].startswith("\x1b]52;c;")
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+async def test_in_tmux_with_its_defaults_the_toast_says_tmuxs_buffer_only(
+    make_app: AppFactory, sim: SimulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with tmux_server("toast-defaults") as tmux:
+        for name, value in tmux.env.items():
+            monkeypatch.setenv(name, value)
+        app = make_app()
+        written: list[str] = []
+        monkeypatch.setattr(app, "_write_terminal", written.append)
+        async with app.run_test(size=(160, 45)) as pilot:
+            url, toast = await copy_url(app, pilot, sim)
+        assert tmux.buffer() == url.encode()
+    assert lines(toast) == [
+        BY_HAND,
+        url,
+        "copied to tmux's paste buffer (prefix ]); not to your terminal's clipboard: "
+        "tmux does not see a clipboard feature in your terminal",
+    ]
+    assert written == []  # tmux would drop an OSC 52: none is sent
+
+
+async def test_in_tmux_passing_it_on_the_toast_says_copied(
+    make_app: AppFactory, sim: SimulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded: list[tuple[list[str], bytes | None]] = []
+
+    def tmux(args: Sequence[str], stdin: bytes | None, *, env: object) -> bytes:
+        loaded.append((list(args), stdin))
+        return b"external|0|256,clipboard,focus\n" if args[0] == "display-message" else b""
+
+    monkeypatch.setenv("TMUX", "/tmp/tmux-1000/default,4242,0")
+    monkeypatch.setattr(clipboard, "run_tmux", tmux)
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        url, toast = await copy_url(app, pilot, sim)
+    assert loaded[-1] == (["load-buffer", "-w", "-"], url.encode())
+    assert lines(toast) == [
+        f"{CONFIRMED}{url.split('?')[0]}?…",  # confirmed: named without its signed query
+        "copied to tmux's paste buffer (prefix ]); your terminal's clipboard too",
+    ]
+
+
+async def test_a_desktop_tool_is_a_confirmed_copy(
+    make_app: AppFactory, sim: SimulatorThread, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    out, bin_dir = tmp_path / "clip", tmp_path / "bin"
+    bin_dir.mkdir()
+    tool = bin_dir / "xclip"
+    tool.write_text(f'#!/bin/sh\n{shutil.which("cat")} > "{out}"\n')
+    tool.chmod(tool.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    for name in ("SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT"):
+        monkeypatch.delenv(name, raising=False)
+    app = make_app(clipboard="auto")
+    async with app.run_test(size=(160, 45)) as pilot:
+        url, toast = await copy_url(app, pilot, sim)
+    assert out.read_text() == url
+    assert lines(toast)[1] == f"copied {len(url)} characters with xclip"
+    assert lines(toast)[0].startswith(CONFIRMED) and "Signature=" not in toast
+
+
+async def test_copying_off_shows_the_link_to_select(
+    make_app: AppFactory, sim: SimulatorThread
+) -> None:
+    app = make_app(clipboard="off")
+    async with app.run_test(size=(160, 45)) as pilot:
+        url, toast = await copy_url(app, pilot, sim)
+        assert app.last_copied == ""
+    assert lines(toast) == [
+        "Output URL: not copied; select it by hand:",
+        url,
+        'copying is off (settings.clipboard = "off")',
+    ]
