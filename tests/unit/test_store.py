@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from yike_tui.core import paths
-from yike_tui.core.exits import StateDbBusy
 from yike_tui.core.events import Event, EventKind
+from yike_tui.core.exits import StateDbBusy
 from yike_tui.store import SCHEMA_VERSION, SnapshotItem, Store
 
 DAY = 86400.0
