@@ -162,7 +162,7 @@ def test_read_only_directory_falls_back_to_memory(tmp_path: Path) -> None:
 @pytest.fixture
 def short_busy_wait(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("yike_tui.store.db.BUSY_WAIT", 0.3)
-    monkeypatch.setattr("yike_tui.store.db.QUIET_WAIT", 0.05)
+    monkeypatch.setattr("yike_tui.store.db.QUIET_WAIT", 0)  # said at the first refusal
 
 
 def test_a_locked_db_is_waited_for_then_refused(short_busy_wait: None) -> None:
@@ -187,7 +187,8 @@ def test_a_locked_db_is_waited_for_then_refused(short_busy_wait: None) -> None:
 
 
 def test_a_lock_let_go_within_the_wait_is_a_normal_open(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("yike_tui.store.db.QUIET_WAIT", 0.05)
+    monkeypatch.setattr("yike_tui.store.db.QUIET_WAIT", 0)
+    monkeypatch.setattr("yike_tui.store.db.BUSY_WAIT", 60.0)
     with Store.open() as store:
         store.watch(["job-1"])
     holder = sqlite3.connect(paths.state_db(), isolation_level=None, check_same_thread=False)
