@@ -56,4 +56,3 @@ def test_without_proc_it_is_another_process(
         f"the state db {db} is still locked after 10 s by another process. Nothing was read: "
         "let that process finish (or quit it) and try again"
     )
-
