@@ -296,7 +296,11 @@ class Session:
     def cached_monitor(self, **overrides: Any) -> Monitor:
         """The watch list as last fetched (the store's summaries), for a session without
         credentials: an engine that is never run, over a fetcher that refuses."""
-        return self.make_monitor(_Refused(self.no_credentials), **overrides)
+        monitor = self.make_monitor(_Refused(self.no_credentials), **overrides)
+        for state in monitor.jobs.values():
+            if state.row is None:  # nothing stored, and nothing will fetch it: not "loading"
+                state.loading = False
+        return monitor
 
 
 class _Refused:

@@ -121,3 +121,17 @@ async def test_an_empty_watch_list_keeps_the_welcome_text(without_credentials: S
         assert "no Alibaba Cloud credentials found" in text and "yike-tui --demo" in text
         assert text.count(HELP) == 1, text  # the error lists where it looked: not again
         assert "yike-tui info" in text
+
+
+async def test_a_job_never_fetched_reads_so_not_loading() -> None:
+    """A JobId on the command line with nothing stored: nothing will ever load it."""
+    job_id = "0123456789abcdef0123456789abcdef"
+    with open_session(RunOptions(), [job_id], without_credentials=True) as session:
+        app = YikeApp(session, wall=lambda: FIXED_WALL)
+        async with app.run_test(size=(160, 45)) as pilot:
+            table = app.query_one(JobTable)
+            await wait_for(pilot, lambda: table.row_count == 1, "the row")
+            assert str(table.get_row(job_id)[0]) == "– Not fetched"
+            banner = str(app.query_one("#banner-text", Static).render())
+            assert "these jobs were never fetched; nothing is refreshed" in banner
+            assert "loading" not in str(app.query_one(StatusBar).render()).lower()
