@@ -131,7 +131,7 @@ async def test_a_job_never_fetched_reads_so_not_loading() -> None:
         async with app.run_test(size=(160, 45)) as pilot:
             table = app.query_one(JobTable)
             await wait_for(pilot, lambda: table.row_count == 1, "the row")
-            assert str(table.get_row(job_id)[0]) == "– Not fetched"
+            assert str(table.get_row(job_id)[0]) == "– Unfetched"
             banner = str(app.query_one("#banner-text", Static).render())
             assert "these jobs were never fetched; nothing is refreshed" in banner
             assert "loading" not in str(app.query_one(StatusBar).render()).lower()

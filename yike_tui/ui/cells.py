@@ -49,7 +49,7 @@ def status_word(state: JobState) -> str:
     if row is None:
         if state.error:
             return "Error"
-        return "Loading" if state.loading else "Not fetched"
+        return "Loading" if state.loading else "Unfetched"
     return safe(row.status_raw or status_of(row.status_raw).value, 16)
 
 
@@ -63,7 +63,7 @@ def status_cell(state: JobState) -> Text:
         if state.error:
             return Text("! Error", style="red")
         if not state.loading:  # never fetched, and nothing will (no credentials)
-            return Text("– Not fetched", style="dim")
+            return Text("– Unfetched", style="dim")
         return Text(f"{LOADING} Loading", "dim")
     status = status_of(row.status_raw)
     return Text(f"{STATUS_SYMBOL[status]} {status_word(state)}", style=STATUS_STYLE[status])
