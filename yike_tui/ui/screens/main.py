@@ -127,12 +127,12 @@ class MainScreen(Screen[None]):
         self.set_interval(1.0, self._tick)
         if self.monitor is not None and self.session and self.session.store:
             self.query_one(EventLog).add(reversed(self.session.store.recent_events(200)))
-        if self.monitor is not None and self.client is not None:  # else nothing can be fetched
+        if self.monitor is not None and (client := self.client):  # else nothing can be fetched
             self.monitor.subscribe(self.feed)
             self.run_worker(self.monitor.run(), group="engine", exclusive=True, exit_on_error=False)
-            if client := self.client:  # beside the engine, cancelled with the screen
-                self.credit_watch = CreditWatch.of_client(client, on_change=self._credits_changed)
-                self.run_worker(self.credit_watch.run(), group="credits", exit_on_error=False)
+            # Beside the engine, cancelled with the screen.
+            self.credit_watch = CreditWatch.of_client(client, on_change=self._credits_changed)
+            self.run_worker(self.credit_watch.run(), group="credits", exit_on_error=False)
         self._tick()
 
     def _states(self) -> dict[str, JobState]:
