@@ -6,9 +6,12 @@ credentials (or starts the demo simulator);
 up what a watching session needs, for ``watch`` and the TUI alike: settings from
 config.toml (a broken file is reported: this run uses defaults), the watch list from the
 state db, the connection, one client and one Monitor, the client paced by the engine's rate
-limiter from the moment it is built. ``open_watchlist`` and ``read_watchlist`` are the
-watch list for ``add``, ``remove``, ``list`` and ``report``. Wherever the state db is opened,
-config.toml's old ``[[jobs]]`` are imported into it once; config.toml is never written.
+limiter from the moment it is built (for the TUI without credentials: no connection, and
+the watch list as last fetched). ``open_watchlist`` and ``read_watchlist`` are the watch
+list for ``add``, ``remove``, ``list`` and ``report``. Wherever the state db is opened,
+config.toml's old ``[[jobs]]`` are imported into it once, and a db another process keeps
+locked is waited for (said on stderr), then refused (``StateDbBusy``); config.toml is
+never written.
 """
 
 from __future__ import annotations
@@ -34,8 +37,8 @@ from yike_tui.core.config import (
     chosen_yike_user_id,
     load_config,
 )
-from yike_tui.core.exits import CredentialsUnusable, UsageError
-from yike_tui.engine.monitor import Monitor
+from yike_tui.core.exits import CredentialsUnusable, UsageError, error
+from yike_tui.engine.monitor import JobFetcher, Monitor
 from yike_tui.engine.ratelimit import RateLimiter
 from yike_tui.store import Store
 from yike_tui.store.bulk import quiet_gc
@@ -192,7 +195,7 @@ def make_client(
 
 @dataclass
 class Session:
-    conn: Connection
+    conn: Connection | None  # None: no usable credentials (``no_credentials`` says why)
     settings: Settings
     job_ids: list[str]
     labels: dict[str, str]
@@ -202,12 +205,22 @@ class Session:
     notices: list[str] = field(default_factory=list)
     profile: str | None = None  # --profile, to look the credentials up again
     limiter: RateLimiter | None = None  # the engine's, shared with the client it paces
+    # Why there is no connection: the credentials error, whole (where they were looked for).
+    # The TUI then shows the watch list as last fetched, read-only (``open_session``).
+    no_credentials: str = ""
 
     @property
     def watchlist_writable(self) -> bool:
         """The TUI's a and d save to the watch list: not in the demo (whose jobs are not
         the user's), nor when the state db is unusable (the session notice says why)."""
         return self.store is not None and not self.store.in_memory and not self.demo
+
+    @property
+    def connection(self) -> Connection:
+        """The connection; CredentialsUnusable in a session without credentials."""
+        if self.conn is None:
+            raise CredentialsUnusable(self.no_credentials)
+        return self.conn
 
     def watch(self, job_ids: list[str], label: str = "") -> None:
         """Save ``job_ids`` to the watch list; WatchListError when it cannot be saved."""
@@ -230,7 +243,7 @@ class Session:
     def make_client(self) -> ApiClient:
         """The engine's client: its retries wait for the engine's rate limiter."""
         return make_client(
-            self.conn,
+            self.connection,
             retries=ENGINE_RETRIES,
             max_connections=max(8, self.settings.concurrency),
             pacer=self.rate_limiter().acquire,
@@ -240,7 +253,7 @@ class Session:
     def changed_credentials(self) -> Credentials | None:
         """Credentials looked up again, when they differ from those in use (the user fixed
         them after a credentials error); None when unchanged, unusable or in the demo."""
-        if self.demo:
+        if self.demo or self.conn is None:
             return None
         try:
             fresh = resolve(profile=self.profile)
@@ -257,7 +270,7 @@ class Session:
         self.conn.credentials = fresh
         return fresh
 
-    def make_monitor(self, client: ApiClient, **overrides: Any) -> Monitor:
+    def make_monitor(self, client: JobFetcher, **overrides: Any) -> Monitor:
         """The engine over ``client`` (from ``make_client``: both share the rate limiter)."""
         limiter = self.rate_limiter()
         if "clock" in overrides:  # one clock for the engine and its pacing
@@ -279,6 +292,25 @@ class Session:
                 monitor.add(list(ids), label=label)
             monitor.load_cached()
         return monitor
+
+    def cached_monitor(self, **overrides: Any) -> Monitor:
+        """The watch list as last fetched (the store's summaries), for a session without
+        credentials: an engine that is never run, over a fetcher that refuses."""
+        monitor = self.make_monitor(_Refused(self.no_credentials), **overrides)
+        for state in monitor.jobs.values():
+            if state.row is None:  # nothing stored, and nothing will fetch it: not "loading"
+                state.loading = False
+        return monitor
+
+
+class _Refused:
+    """The fetcher of a session without credentials: nothing can be fetched."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    async def get_job_payload(self, job_id: str) -> dict[str, Any]:
+        raise CredentialsUnusable(self.why)
 
 
 class WatchListError(Exception):
@@ -331,7 +363,7 @@ def open_watchlist(config: Config | None = None) -> Iterator[Store]:
     used: the list would live in memory and be lost at exit, so nothing is changed.
     """
     config = config or _config_or_usage_error()
-    with Store.open(prune=False) as store:
+    with Store.open(prune=False, on_wait=error) as store:
         if store.in_memory:
             raise UsageError(f"the watch list cannot be saved: {store.notice}")
         import_once(store, config)
@@ -350,7 +382,7 @@ def read_watchlist() -> Iterator[tuple[Config, list[WatchedJob], Store | None]]:
     if not paths.state_db().exists():
         yield config, list(config.jobs), None
         return
-    with Store.open(prune=False) as store:
+    with Store.open(prune=False, on_wait=error) as store:
         import_once(store, config)
         yield config, store.watchlist(), store
 
@@ -391,12 +423,20 @@ def session_for(
 
 @contextlib.contextmanager
 def open_session(
-    options: RunOptions, cli_ids: list[str], *, require_jobs: bool = False
+    options: RunOptions,
+    cli_ids: list[str],
+    *,
+    require_jobs: bool = False,
+    without_credentials: bool = False,
 ) -> Iterator[Session]:
     """Resolve config, state and connection; the ids from the command line come first,
     then the watch list.
 
     ``require_jobs`` makes an empty watch list a usage error, before credentials are sought.
+    No usable credentials is CredentialsUnusable, unless ``without_credentials`` (the TUI):
+    then the session has no connection and says why (``Session.no_credentials``), and the
+    watch list is still the user's, with what the state db knows of each job. A state db
+    another process keeps locked is StateDbBusy once the wait for it is over.
     """
     demo = options.demo
     config, config_error = _load_config()
@@ -412,7 +452,7 @@ def open_session(
     if config:
         notices.extend(config.warnings)
     # The demo keeps its history in memory and never reads or writes the user's watch list.
-    store = None if demo else Store.open()
+    store = None if demo else Store.open(on_wait=error)
     try:
         whole = False
         ids = list(cli_ids)
@@ -430,8 +470,16 @@ def open_session(
             raise UsageError(
                 "no jobs to watch: give JobIds, add some with `yike-tui add`, or --demo"
             )
-        with connect(options, config) as conn:
-            if demo and not ids:  # the ids given are the ones watched, in the demo too
+        with contextlib.ExitStack() as stack:
+            conn: Connection | None = None
+            no_credentials = ""
+            try:
+                conn = stack.enter_context(connect(options, config))
+            except CredentialsUnusable as exc:
+                if not without_credentials:
+                    raise
+                no_credentials = str(exc)
+            if demo and conn is not None and not ids:  # the ids given are the ones watched
                 ids = list(conn.demo_job_ids)
             # Snapshots of jobs not watched are dropped, unless jobs may still come from
             # a config.toml that could not be read.
@@ -447,6 +495,7 @@ def open_session(
                 config_error,
                 notices,
                 profile=options.profile,
+                no_credentials=no_credentials,
             )
     finally:
         if store is not None:

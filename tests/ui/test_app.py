@@ -265,17 +265,6 @@ async def test_readonly_disables_changes(make_app: AppFactory, sim: SimulatorThr
         assert app.screen is app.screen_stack[0]  # no modal opened
 
 
-async def test_first_run_without_jobs_or_credentials() -> None:
-    app = YikeApp(None, problem="no Alibaba Cloud credentials found. Looked in: ...")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        text = str(app.query_one("#welcome", Static).render())
-        assert "no Alibaba Cloud credentials found" in text
-        assert "yike-tui --demo" in text and "ALIBABA_CLOUD_ACCESS_KEY_ID" in text
-        assert app.query_one("#welcome").display
-        await pilot.press("q")
-
-
 async def test_download_resume_and_report_from_the_tui(
     make_app: AppFactory, sim: SimulatorThread, tmp_path: Path
 ) -> None:

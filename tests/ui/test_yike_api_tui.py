@@ -29,7 +29,7 @@ def detail_text(app: YikeApp) -> str:
 
 async def test_api_yike_demo_loads_the_jobs_with_their_credits() -> None:
     with open_session(tui_args(), []) as session:
-        assert session.conn.api.version == "2026-03-19"
+        assert session.connection.api.version == "2026-03-19"
         app = YikeApp(session)
         async with app.run_test(size=(160, 45)) as pilot:
             monitor = app.monitor

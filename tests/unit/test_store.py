@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 
 from yike_tui.core import paths
 from yike_tui.core.events import Event, EventKind
+from yike_tui.core.exits import StateDbBusy
 from yike_tui.store import SCHEMA_VERSION, SnapshotItem, Store
 
 DAY = 86400.0
@@ -157,18 +159,77 @@ def test_read_only_directory_falls_back_to_memory(tmp_path: Path) -> None:
         ro.chmod(0o755)
 
 
-def test_locked_db_falls_back_to_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("yike_tui.store.db.LOCK_TIMEOUT", 0.05)
-    with Store.open():
-        pass
+@pytest.fixture
+def short_busy_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("yike_tui.store.db.BUSY_WAIT", 0.3)
+    monkeypatch.setattr("yike_tui.store.db.QUIET_WAIT", 0)  # said at the first refusal
+
+
+def test_a_locked_db_is_waited_for_then_refused(short_busy_wait: None) -> None:
+    """Not an empty in-memory db: that would show the watch list as empty."""
+    with Store.open() as store:
+        store.watch(["job-1"])
     holder = sqlite3.connect(paths.state_db(), isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
+    told: list[str] = []
     try:
-        with Store.open() as store:
-            assert store.in_memory and "history will not be saved" in store.notice
+        with pytest.raises(StateDbBusy) as refused:
+            Store.open(on_wait=told.append)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+    assert told == ["the state db is busy (another yike-tui?); waiting up to 0.3 s"]
+    message = str(refused.value)
+    assert str(paths.state_db()) in message and "still locked after 0.3 s" in message
+    assert "\n" not in message
+    with Store.open() as store:  # untouched: the watch list is still there
+        assert [job.id for job in store.watchlist()] == ["job-1"]
+
+
+def test_a_lock_let_go_within_the_wait_is_a_normal_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("yike_tui.store.db.QUIET_WAIT", 0)
+    monkeypatch.setattr("yike_tui.store.db.BUSY_WAIT", 60.0)
+    with Store.open() as store:
+        store.watch(["job-1"])
+    holder = sqlite3.connect(paths.state_db(), isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+
+    def let_go(message: str) -> None:  # told it waits: the other process lets go now
+        holder.execute("ROLLBACK")
+
+    try:
+        with Store.open(on_wait=let_go) as store:
+            assert not store.in_memory and store.notice == ""
+            assert [job.id for job in store.watchlist()] == ["job-1"]
+    finally:
+        holder.close()
+
+
+def test_a_short_write_by_another_process_is_waited_for_quietly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A lock let go within the quiet part of the wait (an ordinary write takes
+    milliseconds; here the part is long, so a busy machine cannot make it run out) is no
+    news: nothing is said."""
+    monkeypatch.setattr("yike_tui.store.db.QUIET_WAIT", 60.0)
+    monkeypatch.setattr("yike_tui.store.db.BUSY_WAIT", 120.0)
+    with Store.open():
+        pass
+    holder = sqlite3.connect(paths.state_db(), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    told: list[str] = []
+    opened = threading.Event()
+
+    def open_it() -> None:
+        with Store.open(on_wait=told.append):
+            opened.set()
+
+    thread = threading.Thread(target=open_it)
+    thread.start()
+    holder.execute("ROLLBACK")  # at once: well within the quiet part of the wait
+    thread.join(timeout=30)
+    holder.close()
+    assert opened.is_set() and told == []
 
 
 def test_retention_by_age() -> None:

@@ -82,7 +82,7 @@ def write_cached(ids: list[str], fmt: Format, out: TextIO) -> list[str]:
     if not paths.state_db().exists():  # reporting must not create the state db
         write_report(rows(None), fmt, out)
         return missing
-    with Store.open(prune=False) as store:
+    with Store.open(prune=False, on_wait=error) as store:
         if store.notice:
             error(store.notice)
         # The credit column's header comes before the rows stream: asked of the store first.

@@ -1,8 +1,9 @@
 """How a run ends: exit codes, the errors that pick one, and the one-line message.
 
-Exit codes (documented in README): 0 ok, 1 API or network error, 2 usage error,
-3 no or unusable credentials, or an account that may not use Yike. Below ``commands`` and
-``ui`` because ``session`` raises these errors for both.
+Exit codes (documented in README): 0 ok, 1 API or network error, 2 usage error (or a state
+db another process keeps locked), 3 no or unusable credentials, or an account that may not
+use Yike. Below ``commands`` and ``ui`` because ``session`` and the store raise these errors
+for both.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ EXIT_CREDENTIALS = 3
 
 class UsageError(Exception):
     """Bad input from the user: exit code 2 and one clear line."""
+
+
+class StateDbBusy(UsageError):
+    """Another process kept the state db locked for the whole wait: exit 2 and one line
+    (what holds it, when that can be found). Never an empty watch list shown as the truth."""
 
 
 class CredentialsUnusable(Exception):

@@ -3,6 +3,8 @@
 Two processes may open a new db at the same moment; another may be closing it (its -wal
 and -shm come and go). A db that is not ours, or is corrupt, is for the store to move aside
 (``Unreadable``, ``is_corruption``); one a newer yike-tui wrote is left alone (``TooNew``).
+One another process keeps locked is waited for, up to ``BUSY_WAIT``, and then refused
+(``StateDbBusy``): a session on an empty in-memory db would show the watch list as empty.
 """
 
 from __future__ import annotations
@@ -10,14 +12,20 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from yike_tui.core import paths
+from yike_tui.core.exits import StateDbBusy
+from yike_tui.store.holders import holders
 
 SCHEMA_VERSION = 5  # 2: the watch list (was [[jobs]] in config.toml); 3: job summaries;
 # 4: a summary keeps the job's credit cost; 5: kept exact, as the API's decimal text
 SUMMARISED = "summaries_filled"  # meta key: every snapshot has its summary (schema 3)
-LOCK_TIMEOUT = 2.0  # seconds to wait for another process's write before going in-memory
+LOCK_TIMEOUT = 2.0  # seconds a statement waits for another process's write, once open
+BUSY_WAIT = 10.0  # seconds an open waits for a db another process keeps locked
+QUIET_WAIT = 0.5  # seconds of waiting that are someone's ordinary write: not worth a word
+_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 
 # Statement by statement: they run inside one transaction (``executescript`` would commit).
 _SCHEMA = (
@@ -99,25 +107,56 @@ def is_corruption(exc: sqlite3.Error) -> bool:
     return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
 
 
-def connect(target: str) -> sqlite3.Connection:
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Another connection holds the lock this one needs (not a broken or unwritable db)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _BUSY_CODES
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in str(exc) or "busy" in str(exc)
+    )
+
+
+def connect(target: str, on_wait: Callable[[str], None] | None = None) -> sqlite3.Connection:
     """Open ``target``, waiting out another process that is opening or writing it.
 
     Two yike-tui processes started together race to create the db and switch it to WAL;
     SQLite answers such a race with an immediate "locked" (its busy timeout does not cover
-    a journal-mode switch), so the open is simply tried again for a little while.
+    a journal-mode switch), so the open is simply tried again. A lock that outlasts
+    ``QUIET_WAIT`` is said to ``on_wait`` (one line); one that outlasts ``BUSY_WAIT`` is
+    StateDbBusy, naming the processes that have the file open when they can be found.
     """
-    deadline = time.monotonic() + 3 * LOCK_TIMEOUT
+    start = time.monotonic()
+    deadline = start + BUSY_WAIT
+    told = False
     while True:
         try:
-            return _connect_once(target)
+            # Short tries: the wait is said as soon as it is more than an ordinary write.
+            wait = max(0.0, min(QUIET_WAIT, deadline - time.monotonic()))
+            return _connect_once(target, wait)
         except sqlite3.OperationalError as exc:
-            busy = "locked" in str(exc) or "busy" in str(exc)
-            if not busy or time.monotonic() > deadline:
+            if not is_busy(exc):
                 raise
+            now = time.monotonic()
+            if now >= deadline:
+                raise StateDbBusy(busy_message(Path(target), BUSY_WAIT)) from None
+            if not told and now - start >= QUIET_WAIT and on_wait is not None:
+                told = True
+                on_wait(f"the state db is busy (another yike-tui?); waiting up to {BUSY_WAIT:g} s")
             time.sleep(0.05)
 
 
-def _connect_once(target: str) -> sqlite3.Connection:
+def busy_message(db: Path, waited: float) -> str:
+    """One line: the db, how long it was waited for, who has it open, what to do."""
+    found = holders(db)
+    who = f"; it is open in {', '.join(found)}" if found else " by another process"
+    return (
+        f"the state db {db} is still locked after {waited:g} s{who}. Nothing was read: "
+        "let that process finish (or quit it) and try again"
+    )
+
+
+def _connect_once(target: str, busy_wait: float = LOCK_TIMEOUT) -> sqlite3.Connection:
     on_disk = target != ":memory:"
     if on_disk:
         # Created 0600 here, not by SQLite (0644 less the umask); its -wal and -shm get
@@ -128,7 +167,7 @@ def _connect_once(target: str) -> sqlite3.Connection:
             # Another process closing the db removes these at any moment: gone is fine.
             with contextlib.suppress(FileNotFoundError):
                 paths.make_private_file(side, create=False)
-    conn = sqlite3.connect(target, timeout=LOCK_TIMEOUT, check_same_thread=False)
+    conn = sqlite3.connect(target, timeout=busy_wait, check_same_thread=False)
     try:
         if on_disk:
             current = conn.execute("PRAGMA journal_mode").fetchone()
@@ -140,6 +179,8 @@ def _connect_once(target: str) -> sqlite3.Connection:
                 raise sqlite3.OperationalError("cannot switch to WAL mode")
             conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: safe, no fsync per write
         ensure_schema(conn)
+        # Open now: each statement of the session waits this long for another's write.
+        conn.execute(f"PRAGMA busy_timeout = {int(LOCK_TIMEOUT * 1000)}")
     except BaseException:
         conn.close()
         raise

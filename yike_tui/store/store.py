@@ -2,9 +2,11 @@
 (sqlite3, WAL).
 
 Snapshots and history are a cache and a log, so the store degrades instead of failing: a
-corrupt file is moved aside (never deleted) and replaced, and an unwritable or locked one
-gives way to an in-memory db. ``notice`` says which happened; the watch list is then kept in
-memory only, and the commands that change it refuse (``session``).
+corrupt file is moved aside (never deleted) and replaced, and an unwritable one gives way to
+an in-memory db. ``notice`` says which happened; the watch list is then kept in memory only,
+and the commands that change it refuse (``session``). A db another process keeps locked is
+not unusable, only busy: it is waited for, and then refused (``StateDbBusy``), never
+replaced by an empty in-memory one (which would show an empty watch list as the truth).
 The watch list keeps the order jobs were added in; ``import_watchlist`` takes config.toml's
 old ``[[jobs]]`` once, and ``meta`` records that it did (removing every job later does not
 bring them back).
@@ -31,7 +33,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -131,11 +133,14 @@ class Store(EventHistory):
         *,
         prune: bool = True,
         keep: Iterable[str] | None = None,
+        on_wait: Callable[[str], None] | None = None,
     ) -> Store:
         """Open (or create) the db. ``keep``: the whole watch list, when it is known; the
-        snapshots of other jobs are dropped (they would be read at every start)."""
+        snapshots of other jobs are dropped (they would be read at every start).
+        ``on_wait``: told (one line) when another process keeps the db locked and the open
+        waits for it; StateDbBusy when it is still locked at the end of the wait."""
         path = path or paths.state_db()
-        store = cls._open_file(path)
+        store = cls._open_file(path, on_wait)
         try:  # retention is housekeeping; never a reason to stop
             if prune:
                 store.prune()
@@ -146,10 +151,10 @@ class Store(EventHistory):
         return store
 
     @classmethod
-    def _open_file(cls, path: Path) -> Store:
+    def _open_file(cls, path: Path, on_wait: Callable[[str], None] | None) -> Store:
         try:
             paths.make_private_dir(path.parent)
-            return cls(connect(str(path)), path)
+            return cls(connect(str(path), on_wait), path)
         except Unreadable as exc:
             why = str(exc)
         except TooNew as exc:
@@ -162,7 +167,7 @@ class Store(EventHistory):
             return cls._in_memory(path, exc.strerror or str(exc))
         try:
             moved = move_aside(path)
-            store = cls(connect(str(path)), path)
+            store = cls(connect(str(path), on_wait), path)
         except (OSError, sqlite3.Error, Unreadable, TooNew) as exc:
             return cls._in_memory(path, str(exc))
         log.warning("state db %s unreadable (%s); moved to %s", path, why, moved)

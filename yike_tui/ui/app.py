@@ -61,16 +61,18 @@ class YikeApp(App[int]):
     ) -> None:
         super().__init__()
         self.session = session
-        self.readonly = readonly
-        self.problem = problem  # why there is no session (e.g. no credentials)
+        offline = session is not None and session.conn is None  # no usable credentials
+        self.readonly = readonly or offline
+        # Why there is no connection (no session, or one without credentials).
+        self.problem = problem or (session.no_credentials if session else "")
         self.wall = wall
         self.ui_batch = ui_batch
-        self.client = session.make_client() if session else None
-        self.monitor: Monitor | None = (
-            session.make_monitor(self.client, wall=wall, clock=clock)
-            if session and self.client
-            else None
-        )
+        self.client = session.make_client() if session and not offline else None
+        self.monitor: Monitor | None = None
+        if session is not None and self.client is not None:
+            self.monitor = session.make_monitor(self.client, wall=wall, clock=clock)
+        elif session is not None:  # the watch list as last fetched, never refreshed
+            self.monitor = session.cached_monitor(wall=wall, clock=clock)
         self.last_copied = ""  # what the last copy put on the clipboard (tests read it)
         # Finished jobs announced to the terminal (OSC 9/777, tmux, bell) and the desktop.
         self.announcer = (
@@ -105,7 +107,7 @@ class YikeApp(App[int]):
         for notice in notices:
             self.notify(notice, title="Note", severity="warning", timeout=15, markup=False)
         self._handle_signals()
-        if self.monitor is not None:
+        if self.monitor is not None and self.client is not None:
             self.set_interval(CREDENTIALS_EVERY, self._look_at_credentials)
             self.monitor.subscribe(self._engine_news)
             # A pass's last news may come before it ends (its flushes are timed): what is

@@ -47,7 +47,9 @@ def status_word(state: JobState) -> str:
         return "NotFound"
     row = state.row
     if row is None:
-        return "Error" if state.error else "Loading"
+        if state.error:
+            return "Error"
+        return "Loading" if state.loading else "Unfetched"
     return safe(row.status_raw or status_of(row.status_raw).value, 16)
 
 
@@ -58,7 +60,11 @@ def status_cell(state: JobState) -> Text:
     if row is None:  # not answered yet, or never answered: not the "?" of NotFound
         if state.unreachable:  # the endpoint's outage, not this job's: the status bar says
             return Text("! No answer", style="red")
-        return Text("! Error", style="red") if state.error else Text(f"{LOADING} Loading", "dim")
+        if state.error:
+            return Text("! Error", style="red")
+        if not state.loading:  # never fetched, and nothing will (no credentials)
+            return Text("– Unfetched", style="dim")
+        return Text(f"{LOADING} Loading", "dim")
     status = status_of(row.status_raw)
     return Text(f"{STATUS_SYMBOL[status]} {status_word(state)}", style=STATUS_STYLE[status])
 

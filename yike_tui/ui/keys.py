@@ -19,12 +19,18 @@ def bound_keys(binding: Binding, keymap: Mapping[str, str]) -> list[str]:
     return [key.strip() for key in keys.split(",")]
 
 
-def refusal(key: str, bindings: Iterable[Binding], keymap: Mapping[str, str]) -> str | None:
-    """Why ``key`` does nothing under --readonly when it is one of ``bindings`` (the keys
-    that change state, turned off and hidden): a key that does nothing still says why."""
+def refusal(
+    key: str,
+    bindings: Iterable[Binding],
+    keymap: Mapping[str, str],
+    reason: str = "started with --readonly",
+) -> str | None:
+    """Why ``key`` does nothing when it is one of ``bindings`` (the keys turned off and
+    hidden: under --readonly, or without credentials): a key that does nothing still says
+    why."""
     for binding in bindings:
         if key in bound_keys(binding, keymap):
-            return f"Read-only (started with --readonly): {binding.description} is off."
+            return f"Read-only ({reason}): {binding.description} is off."
     return None
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TextIO
 
-from yike_tui.core.exits import EXIT_USAGE, CredentialsUnusable, UsageError, error
+from yike_tui.core.exits import EXIT_USAGE, UsageError, error
 from yike_tui.core.job_ids import InvalidJobId, split_job_ids
 
 NO_TERMINAL = (
@@ -52,13 +52,10 @@ def run_tui(job_ids: list[str], args: argparse.Namespace) -> int:
     from yike_tui.ui.app import YikeApp
 
     readonly = bool(getattr(args, "readonly", False))
-    try:
-        with open_session(args.options, job_ids) as session:
-            app = YikeApp(session, readonly=readonly)
-            app.run()
-            return app.return_code or 0
-    except CredentialsUnusable as exc:
-        # No credentials is a first-run state, not a crash: say where we looked, in the app.
-        app = YikeApp(None, readonly=True, problem=str(exc))
+    # No credentials (a first run, or keys that expired) is not a crash: the app opens on
+    # the watch list as last known, read-only, and says where credentials are looked for.
+    # A state db another process keeps locked is StateDbBusy (exit 2) before any screen.
+    with open_session(args.options, job_ids, without_credentials=True) as session:
+        app = YikeApp(session, readonly=readonly)
         app.run()
         return app.return_code or 0

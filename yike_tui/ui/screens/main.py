@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -56,6 +56,8 @@ UI_BATCH = 1.0  # seconds: engine news closer together than this is drawn togeth
 AGES_EVERY = 10  # ticks (seconds) between redraws of the "3m ago" columns
 STATUS_FRESH = 0.9  # seconds: a status bar drawn this recently is not redrawn by the tick
 CHANGES_STATE = frozenset({"add", "remove", "resume_job", "submit"})
+# Without credentials the list is as last fetched: what asks the API is off too.
+NEEDS_API = frozenset({"refresh", "refresh_all", "pause", "copy_url", "open", "download"})
 WITHOUT_ENGINE = frozenset({"help"})  # the welcome screen: nothing else means anything
 PANES = ("jobs", "detail", "tree", "events")  # 1..4 jump to them, in this order
 
@@ -101,6 +103,8 @@ class MainScreen(Screen[None]):
     # --- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        with VerticalScroll(id="banner"):  # no credentials: what the list is, once
+            yield Static(id="banner-text", markup=False)
         yield JobFilter(id="filter")
         with Horizontal(id="main"):
             yield JobTable(self._states, id="jobs")
@@ -121,14 +125,14 @@ class MainScreen(Screen[None]):
         self._show_empty_state()
         self._show_selected()
         self.set_interval(1.0, self._tick)
-        if self.monitor is not None:
-            if self.session and self.session.store:
-                self.query_one(EventLog).add(reversed(self.session.store.recent_events(200)))
+        if self.monitor is not None and self.session and self.session.store:
+            self.query_one(EventLog).add(reversed(self.session.store.recent_events(200)))
+        if self.monitor is not None and (client := self.client):  # else nothing can be fetched
             self.monitor.subscribe(self.feed)
             self.run_worker(self.monitor.run(), group="engine", exclusive=True, exit_on_error=False)
-            if client := self.client:  # beside the engine, cancelled with the screen
-                self.credit_watch = CreditWatch.of_client(client, on_change=self._credits_changed)
-                self.run_worker(self.credit_watch.run(), group="credits", exit_on_error=False)
+            # Beside the engine, cancelled with the screen.
+            self.credit_watch = CreditWatch.of_client(client, on_change=self._credits_changed)
+            self.run_worker(self.credit_watch.run(), group="credits", exit_on_error=False)
         self._tick()
 
     def _states(self) -> dict[str, JobState]:
@@ -216,12 +220,30 @@ class MainScreen(Screen[None]):
         if (not self._states()) != self._empty_shown:  # after every update: mostly no change
             self._arrange()
 
+    @property
+    def _no_credentials(self) -> bool:
+        """A session without credentials: the watch list as last fetched, read-only."""
+        return self.session is not None and self.session.conn is None
+
+    def _show_banner(self, empty: bool) -> None:
+        """Without credentials, above the jobs: read-only, as of when, where to look (with
+        no jobs the welcome text says it instead: the credential help once either way)."""
+        banner = self.query_one("#banner")
+        shown = self._no_credentials and not empty
+        if shown and not banner.display:
+            checked = [s.last_checked for s in self._states().values() if s.last_checked]
+            newest = max(checked) if checked else None
+            problem = self.session.no_credentials if self.session else ""
+            self.query_one("#banner-text", Static).update(welcome.offline_banner(problem, newest))
+        banner.display = shown
+
     def _arrange(self) -> None:
         """Which panes show: the welcome text alone without jobs; else the list and its side
         panes, the event log if open, or only the zoomed pane, full size."""
         empty = self._empty_shown = not self._states()
         zoom = None if empty else self.zoomed
         self.query_one("#welcome").display = empty
+        self._show_banner(empty)
         self.query_one("#main").display = zoom != "events"
         self.query_one("#jobs").display = not empty and zoom in (None, "jobs")
         self.query_one("#side").display = not empty and zoom in (None, "detail", "tree")
@@ -303,16 +325,22 @@ class MainScreen(Screen[None]):
 
     # --- which keys mean something -------------------------------------------------------
 
+    def _turned_off(self) -> frozenset[str]:
+        if self._no_credentials:
+            return CHANGES_STATE | NEEDS_API
+        return CHANGES_STATE if self.readonly else frozenset()
+
     def on_key(self, event: events.Key) -> None:
-        if self.readonly:
-            off = [b for b in MAIN_KEYS if b.action in CHANGES_STATE]
-            why = refusal(event.key, off, self.app._keymap)
+        if off := self._turned_off():
+            reason = "no usable credentials" if self._no_credentials else "started with --readonly"
+            bindings = [b for b in MAIN_KEYS if b.action in off]
+            why = refusal(event.key, bindings, self.app._keymap, reason)
             if why:
                 self.notify(why, severity="warning", timeout=3)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in CHANGES_STATE and self.readonly:
-            return False  # --readonly: hidden from the footer and the palette
+        if action in self._turned_off():
+            return False  # hidden from the footer and the palette (a press says why)
         if self.monitor is None:
             return action in WITHOUT_ENGINE
         return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from decimal import Decimal
 
 from rich.text import Text
@@ -88,19 +89,34 @@ def render_status(
     if credits is not None:
         text.append(" · ")
         text.append_text(credits_cell(credits))
-    shown = [s for s in _COUNTED if tally.counts.get(s)]
-    if shown:
-        text.append(" ·")
-    for job_status in shown:
-        text.append(
-            f" {STATUS_SYMBOL[job_status]}{tally.counts[job_status]}",
-            style=cells.STATUS_STYLE[job_status],
-        )
+    _append_counts(text, tally.counts)
     if credits is None and credits_note:  # after the counts: they matter more than a hint
         text.append(f" · {credits_note}", style="dim")
     text.append(f" · {cells.safe(endpoint, 48)}", style="dim")
     text.append(f" · {cells.safe(credentials, 40)}", style="dim")
     return text
+
+
+def render_offline(monitor: Monitor) -> Text:
+    """Without credentials: read-only, nothing refreshed (the banner says the rest), and
+    the counts of the jobs as last known."""
+    text = Text(" READ-ONLY ", style="bold black on yellow")
+    text.append(" no credentials: nothing is refreshed (see above)", style="yellow")
+    _append_counts(text, monitor.tally().counts)
+    text.append(" · q quits", style="dim")
+    return text
+
+
+def _append_counts(text: Text, counts: Mapping[JobStatus, int]) -> None:
+    """`` · ▶9 ✓4 ✗1``: how many jobs are in each status, those with none left out."""
+    shown = [s for s in _COUNTED if counts.get(s)]
+    if shown:
+        text.append(" ·")
+    for job_status in shown:
+        text.append(
+            f" {STATUS_SYMBOL[job_status]}{counts[job_status]}",
+            style=cells.STATUS_STYLE[job_status],
+        )
 
 
 VERY_LOW = 1000  # red below this: the next job will likely be suspended on the way
@@ -160,6 +176,9 @@ class StatusBar(Static):
             self._show(Text(" no connection: see the message above · q quits", style="yellow"))
             return
         conn = session.conn
+        if conn is None:  # the banner above says why and what to do; here only the counts
+            self._show(render_offline(monitor))
+            return
         credentials = conn.credentials.describe()
         self._show(
             render_status(
