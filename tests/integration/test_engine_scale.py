@@ -160,7 +160,7 @@ async def test_the_tally_follows_the_jobs_that_change(
         looked_at.append(state.job_id)
         return code_of(state)
 
-    monkeypatch.setattr(monitor_module, "tally_code", counting)
+    monkeypatch.setattr(job_state, "tally_code", counting)
     running = [s.job_id for s in monitor.jobs.values() if not s.status.is_terminal]
     assert running, "the demo has running jobs ten minutes in"
     sim_clock.t += 3600  # an hour later for the service: the job has moved on

@@ -238,3 +238,48 @@ def tally_of(per_code: list[int], total: int) -> Tally:
             counts[status] = count
     errors = sum(per_code[_ERROR : TALLY_CODES - 1])
     return Tally(counts, per_code[_LOADING], errors, total)
+
+
+class RunningTally:
+    """The ``Tally`` of a dict of jobs, kept up to date a job at a time: what each job adds
+    (``tally_code``), the jobs per code, and the jobs whose code may have moved since (all
+    of them after ``recount``). The jobs the engine changed, and those in any ``Update``
+    told to subscribers, are ``touch``ed."""
+
+    def __init__(self, jobs: dict[str, JobState]) -> None:
+        self._jobs = jobs
+        self._codes: dict[str, int] = {}
+        self._per_code = [0] * TALLY_CODES
+        self._dirty: set[str] | None = None  # None: count them all
+
+    def recount(self) -> None:
+        self._dirty = None
+
+    def touch(self, *job_ids: str) -> None:
+        if self._dirty is not None:
+            self._dirty.update(job_ids)
+
+    def tally(self) -> Tally:
+        if self._dirty is None:
+            self._count_all()
+        elif self._dirty:
+            for job_id in self._dirty:
+                self._count_one(job_id)
+            self._dirty.clear()
+        return tally_of(self._per_code, len(self._jobs))
+
+    def _count_all(self) -> None:
+        per_code = [0] * TALLY_CODES
+        self._codes = codes = {job_id: tally_code(s) for job_id, s in self._jobs.items()}
+        for code in codes.values():
+            per_code[code] += 1
+        self._per_code, self._dirty = per_code, set()
+
+    def _count_one(self, job_id: str) -> None:
+        old = self._codes.pop(job_id, None)
+        if old is not None:
+            self._per_code[old] -= 1
+        state = self._jobs.get(job_id)
+        if state is not None:
+            code = self._codes[job_id] = tally_code(state)
+            self._per_code[code] += 1

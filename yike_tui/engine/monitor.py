@@ -49,14 +49,7 @@ from yike_tui.core.events import (
 )
 from yike_tui.core.models import JobStatus, parse_job
 from yike_tui.engine.diff import diff, same_answer
-from yike_tui.engine.job_state import (
-    TALLY_CODES,
-    JobState,
-    status_and_end,
-    status_of,
-    tally_code,
-    tally_of,
-)
+from yike_tui.engine.job_state import JobState, RunningTally, status_and_end, status_of
 from yike_tui.engine.ratelimit import RateLimiter
 from yike_tui.engine.status import EngineStatus, Tally, Update
 from yike_tui.safety.safe_text import valid_text
@@ -132,11 +125,7 @@ class Monitor:
         self._rng = random.Random()
         self._answers = 0  # answers from the endpoint so far: did one come while we waited?
         self._offline_ids: set[str] = set()  # jobs not reached in the outage under way
-        # tally(), kept up to date a job at a time: what each job adds (``tally_code``),
-        # jobs per code, and the jobs whose code may have moved (None: count them all).
-        self._codes: dict[str, int] = {}
-        self._per_code = [0] * TALLY_CODES
-        self._dirty: set[str] | None = None
+        self._tally = RunningTally(self.jobs)
         self._passing = 0  # passes under way (one at most, but a test may start two)
         self.account_every = ACCOUNT_EVERY if account_every is None else account_every
         self._account_due = 0.0  # engine clock: when to ask again while the account is refused
@@ -156,7 +145,7 @@ class Monitor:
         # 100,000 states and rows, built once and kept: not walked by the collector.
         with quiet_gc(freeze=True):
             loaded = self._load_summaries(self.store)
-        self._dirty = None
+        self._tally.recount()
         return loaded
 
     def _load_summaries(self, store: Store) -> int:
@@ -579,36 +568,12 @@ class Monitor:
         return self.tally().counts
 
     def tally(self) -> Tally:
-        """Kept up to date a job at a time: the status bar asks at every update and every
-        second, and at 100,000 jobs counting them all takes tens of ms. The jobs the engine
-        changed, and those in any ``Update`` told to subscribers, are counted again."""
-        if self._dirty is None:
-            self._recount()
-        elif self._dirty:
-            for job_id in self._dirty:
-                self._recode(job_id)
-            self._dirty.clear()
-        return tally_of(self._per_code, len(self.jobs))
+        """The watch list at a glance (``RunningTally``: the status bar asks at every
+        update and every second; recounting 100,000 jobs each time took tens of ms)."""
+        return self._tally.tally()
 
     def _touch(self, *job_ids: str) -> None:
-        if self._dirty is not None:
-            self._dirty.update(job_ids)
-
-    def _recount(self) -> None:
-        per_code = [0] * TALLY_CODES
-        self._codes = codes = {job_id: tally_code(s) for job_id, s in self.jobs.items()}
-        for code in codes.values():
-            per_code[code] += 1
-        self._per_code, self._dirty = per_code, set()
-
-    def _recode(self, job_id: str) -> None:
-        old = self._codes.pop(job_id, None)
-        if old is not None:
-            self._per_code[old] -= 1
-        state = self.jobs.get(job_id)
-        if state is not None:
-            code = self._codes[job_id] = tally_code(state)
-            self._per_code[code] += 1
+        self._tally.touch(*job_ids)
 
     def all_terminal(self) -> bool:
         return bool(self.jobs) and all(s.is_terminal or s.not_found for s in self.jobs.values())
