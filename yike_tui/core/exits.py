@@ -1,8 +1,9 @@
 """How a run ends: exit codes, the errors that pick one, and the one-line message.
 
 Exit codes (documented in README): 0 ok, 1 API or network error, 2 usage error,
-3 no or unusable credentials, or an account that may not use Yike. Below ``commands`` and
-``ui`` because ``session`` raises these errors for both.
+3 no or unusable credentials, or an account that may not use Yike, 4 ``watch --until-done``
+stopped at a Suspended job (it waits for a person). Below ``commands`` and ``ui`` because
+``session`` raises these errors for both.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ EXIT_OK = 0
 EXIT_API = 1
 EXIT_USAGE = 2
 EXIT_CREDENTIALS = 3
+EXIT_SUSPENDED = 4
 
 
 class UsageError(Exception):
