@@ -144,7 +144,8 @@ def pass_length(jobs: int, rate: float) -> str:
     ("" otherwise): a long pass is then expected, not taken for a stalled one."""
     if rate <= 0 or jobs / rate <= 60:
         return ""
-    return f"{jobs:,} jobs at {rate:g} requests a second take about {_duration(jobs / rate)}"
+    pace = f"{rate:g} request{'' if rate == 1 else 's'} a second"
+    return f"{jobs:,} jobs at {pace} take about {_duration(jobs / rate)}"
 
 
 def _duration(seconds: float) -> str:
