@@ -60,7 +60,8 @@ def _command_list() -> str:
     rows = "\n".join(f"  {name.ljust(width)}  {c.summary}" for name, c in COMMANDS.items())
     return (
         f"commands:\n{rows}\n\nRun `{PROG} COMMAND --help` for a command's options.\n"
-        "Exit codes: 0 ok, 1 API or network error, 2 usage error, 3 no usable credentials."
+        "Exit codes: 0 ok, 1 API or network error, 2 usage error, 3 no usable credentials,\n"
+        "4 `watch --until-done` stopped at a suspended job."
     )
 
 

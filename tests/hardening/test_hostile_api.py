@@ -322,11 +322,13 @@ def test_a_one_shot_command_reports_what_it_has_at_its_deadline(
     assert code == 1
     assert "title of healthy-1" in out  # what answered is reported
     if command[0] == "watch":  # the job that did not answer has its state line, and a reason
-        assert "! Error      mute  Deadline: no answer within the 3 s --timeout" in out
-        assert one_line(err) == "yike-tui: 1 of 2 jobs gave no answer within 3 s"
+        assert "! Error      mute  Deadline: the API answered nothing for 3 s (--timeout)" in out
+        assert one_line(err) == (
+            "yike-tui: 1 of 2 jobs not answered: the API answered nothing for 3 s (--timeout)"
+        )
     else:
         assert one_line(err).startswith("yike-tui: mute: Deadline")
-        assert "no answer within the 3 s --timeout" in err
+        assert "the API answered nothing for 3 s (--timeout)" in err
 
 
 # --- 3. redirects ---------------------------------------------------------------------------

@@ -76,6 +76,20 @@ async def test_terminal_jobs_are_confirmed_once_then_never_polled(
     )
 
 
+async def test_a_watch_waiting_for_a_resume_asks_after_suspended_jobs_every_interval(
+    sim: SimServer, client: ApiClient
+) -> None:
+    """`watch --until-done --suspended wait`: a resume is seen within an interval, not ten."""
+    clock = FakeClock()
+    cranes = title_id(sim, "Paper Cranes")
+    for factor, due in ((SUSPENDED_FACTOR, 30 * SUSPENDED_FACTOR), (1, 30)):
+        monitor, _ = make_monitor(client, clock, interval=30, suspended_factor=factor)
+        monitor.add([cranes])
+        await monitor.run_pass()
+        assert monitor.jobs[cranes].status is JobStatus.SUSPENDED
+        assert monitor.jobs[cranes].due == clock.t + due
+
+
 async def test_changes_become_events(sim: SimServer, client: ApiClient) -> None:
     teaser = title_id(sim, "Quick Teaser")
     winter = title_id(sim, "Winter Market")

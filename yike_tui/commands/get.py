@@ -1,7 +1,8 @@
 """``yike-tui get JOBID... [--json]``: fetch each job once and print it.
 
-A one-shot command has an overall deadline (``--timeout``): whatever has not answered by
-then is reported as such, with what did answer, and the exit code is 1.
+A one-shot command gives up when the API has answered nothing for ``--timeout`` seconds
+(``deadline.Stall``): whatever has not answered by then is reported as such, with what did
+answer, and the exit code is 1.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 
 from yike_tui.api.client import ApiClient
 from yike_tui.api.errors import ApiError
-from yike_tui.commands.deadline import add_timeout_argument, fetcher_within
+from yike_tui.commands.deadline import Stall, add_timeout_argument
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import command_ids, run_with_client, stop_if_account
 from yike_tui.core.exits import EXIT_API, EXIT_OK, error
@@ -78,8 +79,10 @@ def describe_error(job_id: str, err: ApiError) -> str:
 
 def run(args: argparse.Namespace) -> int:
     async def fetch_all(client: ApiClient, ids: list[str], _: object) -> int:
-        fetch = fetcher_within(client, args.timeout)
-        results = await asyncio.gather(*(fetch(job_id) for job_id in ids), return_exceptions=True)
+        stall = Stall(client, args.timeout)
+        results = await asyncio.gather(
+            *(stall.get_job(job_id) for job_id in ids), return_exceptions=True
+        )
         stop_if_account(*results)  # the account refused: said once, not for each job
         code = EXIT_OK
         for job_id, result in zip(ids, results, strict=True):

@@ -15,12 +15,7 @@ from yike_tui.actions.report import FORMATS, Format, ReportRow, render_report, w
 from yike_tui.api.client import ApiClient
 from yike_tui.api.credits import JobCharge, get_job_charge, is_yike
 from yike_tui.api.errors import ApiError, account_problem
-from yike_tui.commands.deadline import (
-    DEFAULT_TIMEOUT,
-    add_timeout_argument,
-    deadline_error,
-    fetcher_within,
-)
+from yike_tui.commands.deadline import DEFAULT_TIMEOUT, Stall, add_timeout_argument, deadline_error
 from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import command_ids, run_with_client, stop_if_account
 from yike_tui.core import paths
@@ -97,8 +92,7 @@ async def fresh_jobs(
     product's GetYikeJobCredit, asked right after each job) what each was charged. A
     charge not read leaves its cell empty; how many were not is said once on stderr."""
     gate = asyncio.Semaphore(CONCURRENCY)
-    deadline = asyncio.get_running_loop().time() + timeout
-    get_job = fetcher_within(client, timeout)  # the jobs that answered in time are reported
+    stall = Stall(client, timeout)  # the jobs that answered before the API stalled are reported
     charged: dict[str, JobCharge] = {}
     unread: list[ApiError] = []
 
@@ -107,7 +101,7 @@ async def fresh_jobs(
     async def fetch(job_id: str) -> Job | None:
         async with gate:
             try:
-                job = await get_job(job_id)
+                job = await stall.get_job(job_id)
             except ApiError as err:
                 if account_problem(err):
                     refused.append(err)
@@ -116,8 +110,8 @@ async def fresh_jobs(
                 return None
             if charges:
                 try:
-                    async with asyncio.timeout_at(deadline):
-                        charged[job_id] = await get_job_charge(client, job_id)
+                    async with stall.guard():
+                        charged[job_id] = await stall.ask(get_job_charge(client, job_id))
                 except ApiError as err:
                     unread.append(err)
                 except TimeoutError:

@@ -2,12 +2,15 @@
 
 Human text by default; ``--json`` prints NDJSON (``ts``, ``job_id``, ``kind`` and the
 event's fields). ``--once`` prints each job's state once; ``--until-done`` exits when
-every job is finished, after printing each job's final state: 0 if all succeeded, 1 if any
-failed or its JobId is unknown. A job first seen with failures is reported with them (its
-failed storyboards and shots follow ``job_added``). Ctrl-C, SIGTERM and SIGHUP
-stop it cleanly with history saved (exit 128 + the signal's number). ``--once`` has an
-overall deadline (``--timeout``): the jobs that answered are printed, the others as not
-answered, and the exit code is 1.
+every job is finished or Suspended, after printing each job's final state: 0 if all
+succeeded, 1 if any failed or its JobId is unknown, else 4 if any is Suspended (a person
+has to resume it: a line on stderr says how). ``--suspended wait`` waits for them to be
+resumed instead. On a terminal, a line every few minutes says what it is waiting for. A job
+first seen with failures is reported with them (its failed storyboards and shots follow
+``job_added``). Ctrl-C, SIGTERM and SIGHUP stop it cleanly with history saved (exit 128 +
+the signal's number). ``--once`` gives up when the API has answered nothing for
+``--timeout`` seconds: the jobs that answered are printed, the others as not answered, and
+the exit code is 1.
 
 ``--exec CMD`` runs CMD (split like a shell, run without one) for each event with the event
 as one JSON line on stdin (the ``--json`` shape): one at a time, each bounded by
@@ -29,7 +32,7 @@ from collections.abc import Callable
 
 from yike_tui.actions.exec_hook import TIMEOUT as EXEC_TIMEOUT
 from yike_tui.actions.exec_hook import ExecHook, HookError, parse_command
-from yike_tui.commands.deadline import add_timeout_argument, deadline_error
+from yike_tui.commands.deadline import Stall, add_timeout_argument, deadline_error, pass_length
 from yike_tui.commands.options import INTERVAL_HELP, add_connection_arguments, interval_seconds
 from yike_tui.commands.skeleton import command_ids
 from yike_tui.commands.watch_outage import AccountLines, OutageLines
@@ -37,6 +40,7 @@ from yike_tui.core.events import Event, iso_utc
 from yike_tui.core.exits import (
     EXIT_API,
     EXIT_OK,
+    EXIT_SUSPENDED,
     AccountUnusable,
     CredentialsUnusable,
     UsageError,
@@ -53,6 +57,10 @@ from yike_tui.session import Session, open_session
 
 MAX_EXEC_TIMEOUT = 3600.0
 ANNOUNCE_CHECK = 0.5  # seconds between looks for held announcements whose pass has ended
+# Seconds between the lines that say what --until-done waits for, on a terminal: a watch
+# that has nothing to print would otherwise look the same as one that hangs.
+HEARTBEAT = 300.0
+SUSPENDED_CHOICES = ("stop", "wait")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,7 +74,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="NDJSON: one event object a line")
     parser.add_argument("--once", action="store_true", help="fetch every job once and exit")
     parser.add_argument(
-        "--until-done", action="store_true", help="exit when all jobs finish (1 if any failed)"
+        "--until-done",
+        action="store_true",
+        help="exit when every job is finished or suspended (1 if any failed, 4 if suspended)",
+    )
+    parser.add_argument(
+        "--suspended",
+        choices=SUSPENDED_CHOICES,
+        help=(
+            "with --until-done, at a Suspended job (it needs a person to resume it): stop"
+            " (exit 4, saying how to resume it) or wait for it to be resumed (default stop)"
+        ),
     )
     parser.add_argument(
         "--exec",
@@ -148,6 +166,8 @@ def _state_json(state: JobState) -> dict[str, object]:
 def run(args: argparse.Namespace) -> int:
     if args.once and args.exec_argv:
         raise UsageError("--exec runs per event and --once prints states: use one of them")
+    if args.suspended and not args.until_done:
+        raise UsageError("--suspended says what --until-done does at a Suspended job: add it")
     ids = command_ids(args, missing=None)  # none: the watch list (open_session says if empty)
     with open_session(args.options, ids, require_jobs=True) as session:
         for notice in session.notices:
@@ -156,11 +176,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _watch(session: Session, args: argparse.Namespace) -> int:
+    waits = args.until_done and args.suspended == "wait"
     async with session.make_client() as client:
-        monitor = session.make_monitor(client)
+        # Waiting for jobs to be resumed: told as soon as they are, like a running job.
+        monitor = session.make_monitor(client, **({"suspended_factor": 1} if waits else {}))
         if args.once:
-            client.give_up_in(args.timeout)  # no retry or asked-for wait past the deadline
-            return await _once(monitor, args.json, args.timeout)
+            stall = Stall(client, args.timeout)
+            monitor.fetcher = stall  # each answer moves the deadline on
+            return await _once(monitor, stall, args.json)
         stop: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         hook = _make_hook(args)
         from yike_tui.engine.announce import (
@@ -203,10 +226,11 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
                 announce_if_idle()
             if monitor.status.pause_reason and not stop.done():
                 stop.set_exception(CredentialsUnusable(monitor.status.pause_reason))
-            elif args.until_done and monitor.all_terminal() and not stop.done():
+            elif args.until_done and not stop.done() and _settled(monitor, waits):
                 # Jobs already finished (known from the state db) cause no event: without
                 # this the run would end saying nothing at all.
                 _print_final(monitor, args.json)
+                _say_how_to_resume(monitor)
                 stop.set_result(_done_code(monitor))
 
         monitor.subscribe(on_update)
@@ -223,6 +247,10 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
         feeding = asyncio.create_task(hook.run()) if hook is not None else None
         # A pass's last news may come before it ends (its flushes are timed): look again.
         looking = asyncio.create_task(_every(ANNOUNCE_CHECK, announce_if_idle))
+        beating = None
+        if args.until_done and _isatty(sys.stderr):
+            since = time.strftime("%H:%M", time.localtime(monitor.wall()))
+            beating = asyncio.create_task(_every(HEARTBEAT, lambda: _heartbeat(monitor, since)))
         try:
             code = await stop
             if announcer is not None:
@@ -231,7 +259,7 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
                 await hook.drain(within=hook.timeout)
             return code
         finally:
-            for task in (engine, feeding, looking):
+            for task in (engine, feeding, looking, beating):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -301,18 +329,70 @@ def _print_final(monitor: Monitor, as_json: bool) -> None:
     sys.stdout.flush()
 
 
+def _suspended(state: JobState) -> bool:
+    """Suspended as this run saw it (not a status from the state db, maybe resumed since)."""
+    return state.status is JobStatus.SUSPENDED and not (state.stale or state.not_found)
+
+
+def _settled(monitor: Monitor, waits: bool) -> bool:
+    """Nothing left to wait for: every job finished, or (unless ``waits``) Suspended,
+    which only a person can change."""
+    if waits:
+        return monitor.all_terminal()
+    return bool(monitor.jobs) and all(
+        s.is_terminal or s.not_found or _suspended(s) for s in monitor.jobs.values()
+    )
+
+
+def _say_how_to_resume(monitor: Monitor) -> None:
+    for state in monitor.jobs.values():
+        if _suspended(state):
+            name = truncate(clean(state.display_title, one_line=True), 60)
+            error(
+                f"Suspended: {name}: fix its failed shots in the Yike editor if need be, then"
+                f" resume it: yike-tui resume {clean(state.job_id, one_line=True)}"
+            )
+    sys.stderr.flush()
+
+
 def _done_code(monitor: Monitor) -> int:
-    ok = all(s.status is JobStatus.SUCCEEDED for s in monitor.jobs.values())
-    return EXIT_OK if ok else 1
+    """1 when a job failed (or is unknown), else 4 when one waits to be resumed, else 0."""
+    states = monitor.jobs.values()
+    if any(s.status is not JobStatus.SUCCEEDED and not _suspended(s) for s in states):
+        return EXIT_API
+    return EXIT_SUSPENDED if any(_suspended(s) for s in states) else EXIT_OK
 
 
-async def _once(monitor: Monitor, as_json: bool, timeout: float) -> int:
+def _heartbeat(monitor: Monitor, since: str) -> None:
+    running = suspended = failing = 0
+    for state in monitor.jobs.values():
+        if state.is_terminal or state.not_found:
+            continue
+        if state.status is JobStatus.SUSPENDED:
+            suspended += 1
+        else:
+            running += 1
+        if state.error is not None:
+            failing += 1
+    trouble = f", {failing} not answering" if failing else ""
+    print(
+        f"yike-tui: waiting since {since}: {running} running, {suspended} suspended{trouble}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+async def _once(monitor: Monitor, stall: Stall, as_json: bool) -> int:
+    timeout = stall.seconds
+    length = pass_length(len(monitor.jobs), monitor.limiter.effective_rate)
+    if length:  # a long pass is expected, not taken for a stalled one
+        error(f"{length}; it gives up only when the API answers nothing for {timeout:g} s")
     before = {}
     for state in monitor.jobs.values():
         state.due = 0.0  # --once means now, even for jobs known to be finished
         before[state.job_id] = state.last_checked
     try:
-        async with asyncio.timeout(timeout):
+        async with stall.guard():
             await monitor.run_pass()
     except TimeoutError:
         pass  # what answered is reported below; the rest as not answered
@@ -330,6 +410,9 @@ async def _once(monitor: Monitor, as_json: bool, timeout: float) -> int:
         else:
             print(state_line(state))
     if late:
-        error(f"{len(late)} of {len(monitor.jobs)} jobs gave no answer within {timeout:g} s")
+        error(
+            f"{len(late)} of {len(monitor.jobs)} jobs not answered: the API answered nothing"
+            f" for {timeout:g} s (--timeout)"
+        )
     failed = bool(late) or any(s.job is None for s in monitor.jobs.values())
     return EXIT_API if failed else EXIT_OK

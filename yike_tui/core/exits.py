@@ -2,8 +2,8 @@
 
 Exit codes (documented in README): 0 ok, 1 API or network error, 2 usage error (or a state
 db another process keeps locked), 3 no or unusable credentials, or an account that may not
-use Yike. Below ``commands`` and ``ui`` because ``session`` and the store raise these errors
-for both.
+use Yike, 4 ``watch --until-done`` stopped at a Suspended job (it waits for a person).
+Below ``commands`` and ``ui`` because ``session`` and the store raise these errors for both.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ EXIT_OK = 0
 EXIT_API = 1
 EXIT_USAGE = 2
 EXIT_CREDENTIALS = 3
+EXIT_SUSPENDED = 4
 
 
 class UsageError(Exception):

@@ -7,7 +7,7 @@ never overlap and a job is never fetched twice at once.
 
 What is due when:
 - running (or unknown-status) jobs every ``interval``; one that just changed sooner;
-- ``Suspended`` jobs every ``SUSPENDED_FACTOR`` intervals;
+- ``Suspended`` jobs every ``SUSPENDED_FACTOR`` intervals (``suspended_factor``);
 - ``Succeeded``/``Failed`` jobs once more to confirm, then never again (a terminal job
   costs zero requests) unless refreshed by hand; a terminal snapshot from disk counts as
   confirmed;
@@ -108,10 +108,14 @@ class Monitor:
         wall: Callable[[], float] = time.time,
         limiter: RateLimiter | None = None,
         account_every: float | None = None,
+        suspended_factor: float = SUSPENDED_FACTOR,
     ) -> None:
+        """``suspended_factor``: Suspended jobs are asked every this many intervals (1 for a
+        watch that waits for someone to resume them)."""
         self.fetcher = fetcher
         self.store = store
         self.interval = interval
+        self.suspended_factor = suspended_factor
         self.concurrency = max(1, concurrency)
         self.clock = clock
         self.wall = wall
@@ -423,7 +427,7 @@ class Monitor:
         if self.interval <= 0:
             return float("inf")  # manual only
         if status is JobStatus.SUSPENDED:
-            return now + self.interval * SUSPENDED_FACTOR
+            return now + self.interval * self.suspended_factor
         return now + self.interval * (CHANGED_FACTOR if changed else 1.0)
 
     def _failed(self, state: JobState, err: ApiError, *, alone: bool = False) -> None:
