@@ -3,6 +3,8 @@ empty JobId is a slip, not a request for every demo job."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.hardening.cli_run import run
@@ -44,3 +46,37 @@ def test_an_empty_jobid_is_a_usage_error_even_with_demo(
     code, out, err = run(["get", "--demo", blank], capsys)
     assert (code, out) == (2, "")
     assert err.strip() == "yike-tui: a JobId is empty"
+
+
+def test_the_short_id_the_job_list_shows_stands_for_its_job(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(["get", "--demo", "--json", "8173a292"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["job_id"].startswith("8173a292") and len(json.loads(out)["job_id"]) == 32
+
+
+def test_a_prefix_of_several_watched_jobs_lists_them(capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = "8173a292" + "a" * 24, "8173a292" + "b" * 24
+    assert run(["add", first, second], capsys)[0] == 0
+    code, out, err = run(["get", "8173a292"], capsys)
+    assert (code, out) == (2, "")
+    assert "8173a292 is the start of 2 watched jobs" in err and first in err and second in err
+
+
+def test_a_unique_prefix_of_a_watched_job_is_that_job(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.integration.test_submit_command import use_endpoint
+    from yike_tui.sim import SimulatorThread
+
+    with SimulatorThread(scenario="demo", clock=lambda: 0.0) as sim:
+        use_endpoint(monkeypatch, sim.endpoint)
+        watched = sim.job_ids[0]
+        assert run(["add", watched], capsys)[0] == 0
+        code, out, err = run(["get", "--json", watched[:8]], capsys)
+        assert code == 0, err
+        assert json.loads(out)["job_id"] == watched
+        # Under four characters a prefix is too likely a slip: taken as given, and unknown.
+        code, _, err = run(["get", watched[:3]], capsys)
+        assert code == 1 and "JobNotFound" in err

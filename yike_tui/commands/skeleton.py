@@ -15,8 +15,13 @@ from typing import TypeVar
 from yike_tui.api.client import ApiClient
 from yike_tui.api.errors import ApiError, account_problem
 from yike_tui.core.exits import AccountUnusable, UsageError
-from yike_tui.core.job_ids import InvalidJobId, split_job_ids
-from yike_tui.session import COMMAND_RETRIES, Connection, connect, make_client
+from yike_tui.core.job_ids import (
+    InvalidJobId,
+    looks_like_job_id,
+    resolve_prefixes,
+    split_job_ids,
+)
+from yike_tui.session import COMMAND_RETRIES, Connection, connect, make_client, read_watchlist
 
 T = TypeVar("T")
 
@@ -49,7 +54,19 @@ def command_ids(args: argparse.Namespace, *, missing: str | None = NEED_IDS) -> 
     ids = parse_job_ids(args.job_ids)
     if not ids and missing is not None and not getattr(args, "demo", False):
         raise UsageError(missing)
+    if any(not looks_like_job_id(job_id) for job_id in ids) and not getattr(args, "demo", False):
+        # The short id the job list shows stands for its watched job (the demo's: later,
+        # once its simulator is up).
+        with read_watchlist() as (_config, watched, _store):
+            ids = _resolved(ids, [job.id for job in watched])
     return ids
+
+
+def _resolved(ids: list[str], known: list[str]) -> list[str]:
+    try:
+        return resolve_prefixes(ids, known)
+    except InvalidJobId as exc:
+        raise UsageError(str(exc)) from None
 
 
 async def with_client(
@@ -62,6 +79,8 @@ async def with_client(
     """Connect, build the client, and run ``work(client, ids, conn)``; no ids means the
     demo's jobs."""
     with connect(args.options) as conn:
+        if conn.demo_job_ids:
+            ids = _resolved(ids, conn.demo_job_ids)
         async with make_client(conn, retries=retries) as client:
             return await work(client, ids or list(conn.demo_job_ids), conn)
 

@@ -58,3 +58,29 @@ def split_job_ids(raw: Iterable[str]) -> list[str]:
             check_job_id(part)
             ids.setdefault(part)
     return list(ids)
+
+
+MIN_PREFIX = 4  # characters: shorter is too likely a slip to stand for a job
+
+
+def resolve_prefixes(job_ids: Iterable[str], known: Iterable[str]) -> list[str]:
+    """``job_ids`` with each unique prefix of a ``known`` id (the short id the job list
+    shows, ``8173a292``) replaced by that id; an id known whole, or matching none, stays as
+    given. A prefix of several is InvalidJobId listing them."""
+    known = list(known)
+    whole = set(known)
+    resolved = []
+    for job_id in job_ids:
+        if job_id in whole or len(job_id) < MIN_PREFIX or looks_like_job_id(job_id):
+            resolved.append(job_id)
+            continue
+        found = [k for k in known if k.startswith(job_id)]
+        if len(found) > 1:
+            shown = ", ".join(clean(k, one_line=True) for k in found[:5])
+            more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+            raise InvalidJobId(
+                f"{clean(job_id, one_line=True)} is the start of {len(found)} watched jobs "
+                f"({shown}{more}): give more of it"
+            )
+        resolved.append(found[0] if found else job_id)
+    return resolved
