@@ -180,6 +180,8 @@ def test_tui_quits_on_sigterm_and_restores_the_terminal(sim: SimulatorThread) ->
     assert os.WEXITSTATUS(status) == 128 + signal.SIGTERM
     tail = output[output.rfind(b"\x1b[?1049h") :]
     assert b"\x1b[?1049l" in tail  # ...and left it: the terminal is restored
+    assert b"\x1b]2;yike-tui\x07" in output  # the window named, not python3 ...
+    assert output.rfind(b"\x1b[23;0t") > output.rfind(b"\x1b]2;yike-tui")  # ... given back
     assert b"Traceback" not in output
 
 

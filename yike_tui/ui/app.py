@@ -37,6 +37,7 @@ from yike_tui.ui.screens.main import UI_BATCH, MainScreen
 NARROW = 110  # columns under which the panes stack
 CREDENTIALS_EVERY = 10  # seconds between looks at the credentials while they are refused
 ANNOUNCE_CHECK = 0.5  # seconds between looks for held announcements whose pass has ended
+TITLE_PUSH, TITLE_POP = "\x1b[22;0t", "\x1b[23;0t"  # save and restore the terminal's title
 MIN_TOAST_WIDTH = 24  # columns: narrower than this left of the tree, toasts take half the screen
 HALF = Scalar(50, Unit.PERCENT, Unit.WIDTH)
 BY_HAND_TIMEOUT = 30  # seconds a toast stays that shows text to select by hand
@@ -107,6 +108,7 @@ class YikeApp(App[int]):
         for notice in notices:
             self.notify(notice, title="Note", severity="warning", timeout=15, markup=False)
         self._handle_signals()
+        self._name_the_window()
         if self.monitor is not None and self.client is not None:
             self.set_interval(CREDENTIALS_EVERY, self._look_at_credentials)
             self.monitor.subscribe(self._engine_news)
@@ -139,7 +141,15 @@ class YikeApp(App[int]):
             self.notify("Quitting once the submit's answer is kept in the watch list", timeout=30)
         GUARD.when_idle(lambda: self.exit(None, 128 + signum))
 
+    def _name_the_window(self) -> None:
+        """The terminal's (and tmux pane's) title says yike-tui, not python3: the title in
+        use is pushed first (xterm's title stack) and popped when the app ends."""
+        if not self.is_headless:
+            self._write_terminal(f"{TITLE_PUSH}\x1b]2;{self.TITLE}\x07")
+
     async def on_unmount(self) -> None:
+        if not self.is_headless:
+            self._write_terminal(TITLE_POP)
         if self.client is not None:
             await self.client.aclose()
 
