@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -102,3 +103,12 @@ def point_output_at(app: YikeApp, job_id: str, port: int) -> None:
 
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+
+COUNT_TOAST = re.compile(r"\+\d+ more in the event log")
+
+
+def toast_texts(app: YikeApp) -> list[str]:
+    """The toasts up, oldest first, without the one that counts those sent to the log."""
+    texts = [str(n.message) for n in app._notifications]
+    return [text for text in texts if not COUNT_TOAST.match(text)]

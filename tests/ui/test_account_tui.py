@@ -6,7 +6,7 @@ Real app, real HTTP: the demo simulator plays the account."""
 
 from __future__ import annotations
 
-from tests.ui.conftest import AppFactory
+from tests.ui.conftest import AppFactory, toast_texts
 from tests.wait import wait_for
 from yike_tui.sim import SimulatorThread
 from yike_tui.ui import cells
@@ -22,7 +22,7 @@ def bar_text(app: YikeApp) -> str:
 
 
 def toasts(app: YikeApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return toast_texts(app)
 
 
 async def test_one_account_state_then_r_brings_every_job_in(

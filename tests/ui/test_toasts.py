@@ -162,3 +162,22 @@ async def test_news_of_a_long_pass_is_told_before_the_pass_ends(
         await wait_for(pilot, lambda: written, "the announcement while the pass goes on")
         assert monitor.pass_under_way and monitor.status.passes == passes
     assert len(written) == 1 and written[0].startswith(f"{ESC}]9;yike-tui: ")
+
+
+async def test_at_most_two_toasts_then_the_rest_go_to_the_event_log_counted_once(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        for n in range(5):  # five problems at once (a paste of five bad ids, say)
+            app.notify(f"problem {n}", severity="error", markup=False)
+        await wait_for(pilot, lambda: any("+3 more" in t for t in toasts(app)), "the count")
+        await wait_for(pilot, lambda: len(toasts(app)) == 3, "the oldest taken down")
+        # The newest two, and the one that counts the rest.
+        assert toasts(app) == ["problem 3", "problem 4", "+3 more in the event log (e)"]
+        log = app.query_one(EventLog)
+        notes = [e for e in log._events if e.kind is EventKind.NOTE]
+        assert [e.message for e in notes] == ["problem 0", "problem 1", "problem 2"]
+        await pilot.press("e")  # and there they are
+        await wait_for(pilot, lambda: "problem 0" in str(log.query_one("#events-body").render()))

@@ -12,7 +12,7 @@ from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from tests.ui.conftest import AppFactory, by_title, point_output_at
+from tests.ui.conftest import AppFactory, by_title, point_output_at, toast_texts
 from tests.ui.scenes import first_pass
 from tests.wait import wait_for
 from yike_tui.sim import SimulatorThread
@@ -157,16 +157,17 @@ async def test_jkgG_move_in_the_storyboard_tree(make_app: AppFactory, sim: Simul
 
 
 def _notes(app: YikeApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return toast_texts(app)
 
 
 async def _press_and_hear(pilot: Pilot[int], key: str, what: str) -> str:
     """Press ``key`` and return the toast it raised."""
     app = pilot.app
-    before = len(app._notifications)
+    assert isinstance(app, YikeApp)
+    app.clear_notifications()
     await pilot.press(key)
-    await wait_for(pilot, lambda: len(app._notifications) > before, f"a toast for {what}")
-    return _notes(app)[-1]  # type: ignore[arg-type]
+    await wait_for(pilot, lambda: toast_texts(app), f"a toast for {what}")
+    return toast_texts(app)[-1]
 
 
 async def test_no_output_says_what_is_true(make_app: AppFactory, sim: SimulatorThread) -> None:
@@ -220,7 +221,7 @@ async def test_keys_that_do_nothing_say_why(make_app: AppFactory, sim: Simulator
         assert app.query_one(JobTable).row_count == len(sim.job_ids)
         await pilot.press("slash", "a")  # typed into the filter: no toast for that
         await wait_for(pilot, lambda: app.query_one(JobTable).filter_text == "a", "the filter")
-        assert _notes(app)[-1].startswith("Read-only") and len(_notes(app)) == 4
+        assert _notes(app) == ["Read-only (started with --readonly): Resume job is off."]
 
 
 class _MediaServer:

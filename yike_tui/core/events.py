@@ -31,6 +31,9 @@ class EventKind(StrEnum):  # a str and an Enum: json.dumps writes its value
     FETCH_FAILED = "fetch_failed"
     FETCH_RECOVERED = "fetch_recovered"
     JOB_NOT_FOUND = "job_not_found"
+    # The TUI's own: a toast held back (two were showing) goes to the event log as a note.
+    # Never made by the engine: not stored, not printed by `watch`.
+    NOTE = "note"
 
 
 # Statuses worth interrupting the user for; Running → Running-ish churn is not.
@@ -77,6 +80,8 @@ class Event:
     def _sentence(self) -> str:
         d = self.data
         kind = self.kind
+        if kind is EventKind.NOTE:
+            return str(d.get("text") or "")
         if kind is EventKind.JOB_ADDED:
             status = d.get("status") or "unknown status"
             return f"watching ({status})"

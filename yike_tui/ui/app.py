@@ -12,19 +12,22 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.css.scalar import Scalar, Unit
 from textual.message import Message
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets._toast import ToastRack
 
 from yike_tui.actions import clipboard
 from yike_tui.actions.submitting import GUARD
 from yike_tui.api.errors import ErrorKind
-from yike_tui.core.events import Event
+from yike_tui.core.events import Event, EventKind
 from yike_tui.engine.announce import Announcer
 from yike_tui.engine.job_state import JobState
 from yike_tui.engine.monitor import Monitor
@@ -33,11 +36,14 @@ from yike_tui.session import Session
 from yike_tui.ui.keys import APP_KEYS, checked_keymap, key_display
 from yike_tui.ui.messages import CopyRequested
 from yike_tui.ui.screens.main import UI_BATCH, MainScreen
+from yike_tui.ui.widgets.event_log import EventLog
 
 NARROW = 110  # columns under which the panes stack
 CREDENTIALS_EVERY = 10  # seconds between looks at the credentials while they are refused
 ANNOUNCE_CHECK = 0.5  # seconds between looks for held announcements whose pass has ended
 TITLE_PUSH, TITLE_POP = "\x1b[22;0t", "\x1b[23;0t"  # save and restore the terminal's title
+MAX_TOASTS = 2  # shown at once; more go to the event log, counted in one toast
+HELD_SAID_AFTER = 0.2  # seconds: toasts sent to the log within this are counted together
 MIN_TOAST_WIDTH = 24  # columns: narrower than this left of the tree, toasts take half the screen
 HALF = Scalar(50, Unit.PERCENT, Unit.WIDTH)
 BY_HAND_TIMEOUT = 30  # seconds a toast stays that shows text to select by hand
@@ -80,6 +86,10 @@ class YikeApp(App[int]):
             Announcer(session.settings, write=self._write_terminal) if session else None
         )
         self._main: MainScreen | None = None
+        self._toasts: list[Notification] = []  # the toasts up (the newest last)
+        self._held = 0  # toasts sent to the event log, not yet counted in a toast
+        self._held_timer: Timer | None = None
+        self._held_toast: Notification | None = None
 
     def get_default_screen(self) -> MainScreen:
         self._main = MainScreen(
@@ -188,6 +198,53 @@ class YikeApp(App[int]):
             driver.write(data)
 
     # --- toasts -------------------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast, the newest always shown: with two up already, the oldest of them goes to
+        the event log as a note, and one toast counts what went there (three bad ids made
+        four toasts over the list)."""
+        lasts = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+        toast = Notification(message, title, severity, lasts, markup=markup)
+        live = [shown for shown in self._toasts if not shown.has_expired]
+        while len(live) >= MAX_TOASTS and self._main is not None:
+            self._to_the_log(live.pop(0))
+        self._toasts = [*live, toast]
+        self.post_message(Notify(toast))
+
+    def clear_notifications(self) -> None:
+        super().clear_notifications()
+        self._toasts.clear()
+
+    def _to_the_log(self, toast: Notification) -> None:
+        text = f"{toast.title}: {toast.message}" if toast.title else toast.message
+        if toast.markup:  # a note is plain text: markup is not shown as brackets
+            text = Text.from_markup(text).plain
+        note = Event(EventKind.NOTE, "", time.time(), {"text": text})
+        self.main_screen.query_one(EventLog).add([note])
+        # After the queued Notify that shows it, whatever was handled first.
+        self.call_later(self._take_down, toast)
+        self._held += 1
+        if self._held_timer is None:  # a burst is counted in one toast
+            self._held_timer = self.set_timer(HELD_SAID_AFTER, self._say_held)
+
+    def _take_down(self, toast: Notification) -> None:
+        if toast in self._notifications:
+            self._unnotify(toast)
+
+    def _say_held(self) -> None:
+        held, self._held, self._held_timer = self._held, 0, None
+        if self._held_toast is not None:
+            self._take_down(self._held_toast)
+        self._held_toast = Notification(f"+{held} more in the event log (e)", timeout=6)
+        self.post_message(Notify(self._held_toast))
 
     def _place_toasts(self, screen: Screen[object]) -> None:
         """Keep the toasts left of the storyboard tree, whatever the layout became."""
