@@ -81,7 +81,7 @@ class Event:
         d = self.data
         kind = self.kind
         if kind is EventKind.NOTE:
-            return str(d.get("text") or "")
+            return str(d.get("text") or "a note")
         if kind is EventKind.JOB_ADDED:
             status = d.get("status") or "unknown status"
             return f"watching ({status})"
