@@ -181,3 +181,13 @@ async def test_at_most_two_toasts_then_the_rest_go_to_the_event_log_counted_once
         assert [e.message for e in notes] == ["problem 0", "problem 1", "problem 2"]
         await pilot.press("e")  # and there they are
         await wait_for(pilot, lambda: "problem 0" in str(log.query_one("#events-body").render()))
+
+
+async def test_a_toast_from_a_worker_thread_is_shown(make_app: AppFactory) -> None:
+    import asyncio
+
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        await asyncio.to_thread(app.notify, "from a thread", markup=False)
+        await wait_for(pilot, lambda: "from a thread" in toasts(app), "the toast")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -211,6 +212,16 @@ class YikeApp(App[int]):
         """A toast, the newest always shown: with two up already, the oldest of them goes to
         the event log as a note, and one toast counts what went there (three bad ids made
         four toasts over the list)."""
+        if self._thread_id != threading.get_ident():  # as Textual's: callable from a thread
+            self.call_from_thread(
+                self.notify,
+                message,
+                title=title,
+                severity=severity,
+                timeout=timeout,
+                markup=markup,
+            )
+            return
         lasts = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
         toast = Notification(message, title, severity, lasts, markup=markup)
         live = [shown for shown in self._toasts if not shown.has_expired]
