@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from yike_tui.core.links import MAX_URL_LENGTH, check_url
+from yike_tui.core.terminal import tmux_passthrough
 from yike_tui.safety.redaction import redact_url
 from yike_tui.safety.safe_text import clean, truncate
 
@@ -189,11 +190,6 @@ def _osc52(text: str) -> str:
     return f"\x1b]52;c;{payload}\x07"
 
 
-def _tmux_passthrough(sequence: str) -> str:
-    """``sequence`` for tmux to hand to the outer terminal (allow-passthrough on)."""
-    return "\x1bPtmux;" + sequence.replace("\x1b", "\x1b\x1b") + "\x1b\\"
-
-
 def osc52_sequence(text: str, env: Mapping[str, str]) -> tuple[str, str]:
     """(method, escape sequence) that sets the clipboard to ``text``, wrapped for tmux/screen."""
     osc = _osc52(text)
@@ -202,7 +198,7 @@ def osc52_sequence(text: str, env: Mapping[str, str]) -> tuple[str, str]:
         # `set-clipboard on` (its buffer, and on to the outer terminal); the passthrough
         # copy reaches the outer terminal when only `allow-passthrough on` is set. Both
         # carry the same text, so both may land.
-        return "osc52-tmux", osc + _tmux_passthrough(osc)
+        return "osc52-tmux", osc + tmux_passthrough(osc)
     if env.get("STY") or env.get("TERM", "").startswith("screen"):
         pieces = [osc[i : i + _SCREEN_CHUNK] for i in range(0, len(osc), _SCREEN_CHUNK)]
         return "osc52-screen", "".join(f"\x1bP{piece}\x1b\\" for piece in pieces)
@@ -295,7 +291,7 @@ def _copy_tmux(text: str, env: Mapping[str, str], write: Writer, tmux: TmuxRunne
     why = _too_long_message(too_long) if too_long else view.why_not_forwarded()
     if view.passthrough and not too_long:
         try:
-            write(_tmux_passthrough(_osc52(text)))
+            write(tmux_passthrough(_osc52(text)))
         except OSError as exc:
             why = f"could not write to the terminal: {exc}"
         else:
@@ -309,7 +305,7 @@ def _passthrough_only(
     """tmux would not take the buffer: what its passthrough still carries, if anything."""
     if view.passthrough and not too_long:
         try:
-            write(_tmux_passthrough(_osc52(text)))
+            write(tmux_passthrough(_osc52(text)))
         except OSError:
             pass
         else:

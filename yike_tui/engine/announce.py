@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from yike_tui.core.config import Settings
 from yike_tui.core.events import FIRST_SIGHT, Event, EventKind, redact_urls_in
 from yike_tui.core.models import READY_TO_EDIT, JobStatus
+from yike_tui.core.terminal import tmux_passthrough
 from yike_tui.safety.safe_text import clean, truncate
 
 log = logging.getLogger(__name__)
@@ -143,11 +144,6 @@ def osc9(text: str) -> str:
 def osc777(title: str, body: str) -> str:
     # ';' separates OSC 777's fields: one in the title would cut it short.
     return f"\x1b]777;notify;{title.replace(';', ',')};{body}{BEL}"
-
-
-def tmux_passthrough(sequence: str) -> str:
-    """``sequence`` for tmux to hand to the terminal outside it (allow-passthrough on)."""
-    return "\x1bPtmux;" + sequence.replace("\x1b", "\x1b\x1b") + "\x1b\\"
 
 
 def terminal_output(announcement: Announcement, settings: Settings, env: Mapping[str, str]) -> str:
