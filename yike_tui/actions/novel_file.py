@@ -44,8 +44,10 @@ from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
+from rich.filesize import decimal as human_bytes
 
 from yike_tui.safety.safe_read import NotReadable, read_regular
+from yike_tui.safety.safe_text import clean
 
 if TYPE_CHECKING:
     from charset_normalizer import CharsetMatch
@@ -149,6 +151,11 @@ class NovelFile:
     size: int  # bytes on disk
     chars: int  # characters of text (what the 30,000 limit counts)
     text: str
+
+    def describe(self) -> str:
+        """What goes up, for the summary before a submit: ``name (7.3 kB, 2,441 characters)``."""
+        size = human_bytes(self.size)
+        return f"{clean(self.path.name, one_line=True)} ({size}, {self.chars:,} characters)"
 
     def preview(self, limit: int = 1000) -> str:
         """The first ``limit`` or so characters, with control characters removed."""

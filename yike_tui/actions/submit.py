@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -268,3 +269,10 @@ def summary(request: SubmitRequest, *, source: str, balance: str) -> list[tuple[
     rows += [(label, params[name]) for name, label in _SUMMARY_WHEN_SET if name in params]
     rows += [("Credits", balance), ("Cost", NO_ESTIMATE)]
     return rows
+
+
+def summary_lines(rows: list[tuple[str, str]], shown: Callable[[str], str]) -> list[str]:
+    """The summary's rows as aligned lines, each value passed through ``shown`` (made safe
+    for where it is drawn)."""
+    width = max(len(label) for label, _ in rows)
+    return [f"{label.ljust(width)}  {shown(value)}" for label, value in rows]

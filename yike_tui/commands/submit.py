@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
-from rich.filesize import decimal as human_bytes
 from rich.progress import BarColumn, DownloadColumn, TaskProgressColumn, TextColumn
 from rich.progress import Progress as Bars
 
@@ -47,6 +46,7 @@ from yike_tui.actions.submit import (
     SubmitRequest,
     build_submit,
     summary,
+    summary_lines,
     value_warnings,
 )
 from yike_tui.actions.submitting import (
@@ -274,8 +274,7 @@ async def _balance(client: ApiClient) -> str:
 def _source(args: argparse.Namespace, novel: NovelFile | None) -> str:
     if novel is None:
         return clean(redact_url(args.file_url), one_line=True)
-    size = human_bytes(novel.size)
-    return f"{clean(novel.path.name, one_line=True)} ({size}, {novel.chars:,} characters)"
+    return novel.describe()
 
 
 async def _ask(question: str) -> bool:
@@ -304,10 +303,9 @@ async def _ask(question: str) -> bool:
 
 async def _confirmed(request: SubmitRequest, source: str, balance: str) -> bool:
     rows = summary(request, source=source, balance=balance)
-    width = max(len(label) for label, _ in rows)
     print("About to submit a Yike job (it spends credits):", file=sys.stderr)
-    for label, value in rows:
-        print(f"  {label.ljust(width)}  {clean(value, one_line=True)}", file=sys.stderr)
+    for line in summary_lines(rows, lambda value: clean(value, one_line=True)):
+        print(f"  {line}", file=sys.stderr)
     return await _ask("Submit? [y/N] ")
 
 

@@ -23,7 +23,6 @@ import threading
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.filesize import decimal as human_bytes
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -48,6 +47,7 @@ from yike_tui.actions.submit import (
     SubmitRequest,
     build_submit,
     summary,
+    summary_lines,
 )
 from yike_tui.actions.submitting import JobMayExist, submit_and_keep
 from yike_tui.actions.upload import UploadError, upload_novel
@@ -393,12 +393,8 @@ class SubmitForm(ModalScreen[str | None]):
         except (NovelFileError, OSError, ValueError) as exc:
             self._file_error(_one_line(exc))
             return
-        source = f"{novel.path.name} ({human_bytes(novel.size)}, {novel.chars:,} characters)"
-        rows = summary(self._request(CHECK_URL), source=source, balance=self._balance())
-        width = max(len(label) for label, _ in rows)
-        detail = Text(
-            "\n".join(f"{label.ljust(width)}  {safe(value, 60)}" for label, value in rows)
-        )
+        rows = summary(self._request(CHECK_URL), source=novel.describe(), balance=self._balance())
+        detail = Text("\n".join(summary_lines(rows, lambda value: safe(value, 60))))
 
         def answered(yes: bool | None) -> None:
             if yes:
