@@ -23,7 +23,7 @@ from typing import ClassVar
 import pytest
 
 from tests.hardening.cli_run import run
-from tests.hardening.loopback_api import api_endpoint, reply_json
+from tests.loopback import api_endpoint, reply_json
 from yike_tui.actions.submit import UPLOADED_FILE_URL, SubmitInvalid, build_submit
 from yike_tui.core import paths
 from yike_tui.store import Store

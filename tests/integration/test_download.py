@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.scripted_server import Reply, scripted_server
+from tests.loopback import Reply, scripted_server
 from yike_tui.actions.download import (
     DownloadCancelled,
     DownloadError,

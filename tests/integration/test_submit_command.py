@@ -9,15 +9,15 @@ import pty
 import select
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from tests.hardening.cli_run import run
+from tests.loopback import reply_json, threaded
 from yike_tui.core import paths
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 from yike_tui.sim.faults import FaultSpec
@@ -104,11 +104,7 @@ class _Refusing(BaseHTTPRequestHandler):
         body = json.dumps(
             {"Code": "InvalidParameter", "Message": self.message, "RequestId": "R-1"}
         ).encode()
-        self.send_response(400)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        reply_json(self, 400, body)
 
     def log_message(self, *args: object) -> None:  # quiet
         pass
@@ -116,16 +112,9 @@ class _Refusing(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def refusing(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    use_endpoint(monkeypatch, f"http://127.0.0.1:{server.server_address[1]}")
-    try:
-        yield str(server.server_address[0])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with threaded(_Refusing) as url:
+        use_endpoint(monkeypatch, url)
+        yield url
 
 
 def test_a_hostile_error_message_is_shown_inert_on_one_line(
