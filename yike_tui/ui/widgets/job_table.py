@@ -45,7 +45,7 @@ COLUMNS = (  # (key, header, width); the title takes what the others leave
     ("title", "Title", 30),
     ("job", "Job", 8),
     ("boards", "Boards", 7),
-    ("shots", "Shots", 5),
+    ("shots", "✗Shots", 6),  # failed shots: the ✗ says so, as in Boards' "6/7 ✗1"
     ("changed", "Changed", 8),
     ("checked", "Checked", 8),
 )
