@@ -87,6 +87,6 @@ def test_a_storyboard_reads_as_in_the_tui(capsys: pytest.CaptureFixture[str]) ->
     code, out, err = run(["get", "--demo", "8173a292"], capsys)
     assert code == 0, err
     failed = next(line for line in out.splitlines() if line.startswith("    ✗"))
-    assert "  Failed (Editing/CreateFailed, Exception)  1 failed shot  st_" in failed
+    assert "  Failed · 1 failed shot  (Editing/CreateFailed, Exception)  st_" in failed
     assert "(exception)" not in out and "✗1 shots" not in out
-    assert "  2 failed shots  st_" in out
+    assert "  Succeeded · 2 failed shots  (Produced/ProduceSucc)  st_" in out

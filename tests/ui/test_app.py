@@ -68,7 +68,7 @@ async def test_failure_tree_shows_shots_and_keeps_folding(
         labels = [str(n.label) for n in tree.root.children]
         shots = [str(leaf.label) for n in tree.root.children for leaf in n.children]
         assert len(labels) == 7
-        assert any("Failed (Editing/CreateFailed, Exception)" in label for label in labels)
+        assert any("Failed · 1 failed shot  (Editing/CreateFailed, Exception)" in x for x in labels)
         assert "shot 12: NoMediaData" in shots and "shot 3: VideoGenerationTimeout" in shots
         folded = next(n for n in tree.root.children if n.children)
         folded.collapse()

@@ -30,11 +30,11 @@ async def test_a_storyboard_reads_title_then_status_then_id(
         # "Exception" is ExceptionStoryboardIds, not a reason), the shots in words, the id.
         title = failed[2 : failed.index("  ")]
         assert title and not title.startswith("st_")
-        assert f"✗ {title}  Failed (Editing/CreateFailed, Exception)  1 failed shot  st_" in failed
+        expected = f"✗ {title}  Failed · 1 failed shot  (Editing/CreateFailed, Exception)  st_"
+        assert failed.startswith(expected), failed
         two = next(label for label in labels if "failed shots" in label)
-        assert "  2 failed shots  st_" in two and "Succeeded (Produced/ProduceSucc)" in two
-        assert not any("shots" in label and "✗" in label.split("  ")[-2] for label in labels)
-        assert all(" exception" not in label for label in labels)
+        assert "  Succeeded · 2 failed shots  (Produced/ProduceSucc)  st_" in two
+        assert not any("✗1 shots" in label or " exception" in label for label in labels)
 
 
 async def test_the_failed_shots_column_says_what_it_counts(

@@ -48,11 +48,11 @@ def format_job(job: Job) -> str:
     lines.append(f"  Storyboards: {summary}")
     for sb in job.storyboards:  # as the TUI's tree: the title, its status, then the id
         title = c(sb.title, one_line=True) or "(untitled)"
-        shots = f"  {counted(len(sb.failed_shots), 'failed shot')}" if sb.failed_shots else ""
-        lines.append(
-            f"    {storyboard_symbol(sb)} {title}  {storyboard_status(sb)}{shots}  "
-            f"{c(sb.id, one_line=True)}"
-        )
+        word, vendor = storyboard_status(sb)
+        if sb.failed_shots:
+            word += f" · {counted(len(sb.failed_shots), 'failed shot')}"
+        status = f"{word}  ({vendor})" if vendor else word
+        lines.append(f"    {storyboard_symbol(sb)} {title}  {status}  {c(sb.id, one_line=True)}")
         for shot in sb.failed_shots:
             lines.append(
                 f"        shot {c(shot.shot_id, one_line=True)}: "

@@ -32,10 +32,11 @@ def storyboard_symbol(sb: Storyboard) -> str:
     return "…"
 
 
-def storyboard_status(sb: Storyboard) -> str:
-    """A storyboard's status as a status word, the vendor's values after it:
-    ``Failed (Editing/CreateFailed, Exception)``. Being named in ExceptionStoryboardIds is
-    the vendor's status ``Exception``, never a reason: it reads inside the brackets."""
+def storyboard_status(sb: Storyboard) -> tuple[str, str]:
+    """A storyboard's status as a word and the vendor's values behind it: ``("Failed",
+    "Editing/CreateFailed, Exception")``, shown ``Failed … (Editing/CreateFailed,
+    Exception)``. Being named in ExceptionStoryboardIds is the vendor's status
+    ``Exception``, never a reason: it reads among the vendor's values."""
     if sb.is_failed:
         word = "Failed"
     elif sb.is_done:
@@ -47,7 +48,7 @@ def storyboard_status(sb: Storyboard) -> str:
     vendor = [clean(sb.status_text, one_line=True)] if sb.status or sb.sub_status else []
     if sb.exception:
         vendor.append("Exception")
-    return f"{word} ({', '.join(vendor)})" if vendor else word
+    return word, ", ".join(vendor)
 
 
 def counted(n: int, thing: str) -> str:

@@ -32,18 +32,22 @@ class StoryboardRef:
 
 
 def storyboard_label(sb: Storyboard) -> Text:
-    """``✗ Rain on the river road  Failed (Editing/CreateFailed, Exception)  1 failed shot
-    st_106…``: what a reader looks for first (the title, then its status), the id last."""
+    """``✗ Market day  Failed · 1 failed shot  (Editing/CreateFailed, Exception)  st_1…``:
+    the title, its status (the word, its failed shots, the vendor's values), the id. A
+    narrow pane cuts from the right: what a reader looks for first comes first."""
     symbol = storyboard_symbol(sb)
     style = "red" if sb.is_failed else ("green" if sb.is_done else "cyan")
+    word, vendor = storyboard_status(sb)
     text = Text(f"{symbol} ", style=style)
     if sb.title:
         text.append(cells.safe(sb.title, TITLE_CHARS))
     else:
         text.append("(untitled)", style="dim")
-    text.append(f"  {cells.safe(storyboard_status(sb), 60)}", style=style)
+    text.append(f"  {word}", style=style)
     if sb.failed_shots:
-        text.append(f"  {counted(len(sb.failed_shots), 'failed shot')}", style="bold red")
+        text.append(f" · {counted(len(sb.failed_shots), 'failed shot')}", style="bold red")
+    if vendor:
+        text.append(f"  ({cells.safe(vendor, 60)})", style=style)
     text.append(f"  {cells.safe(sb.id, 24)}", style="dim")
     return text
 
