@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select
@@ -59,6 +59,7 @@ from yike_tui.safety.redaction import unsign
 from yike_tui.safety.safe_text import has_control
 from yike_tui.store import Store
 from yike_tui.ui.cells import safe
+from yike_tui.ui.keys import CANCEL, submit_key
 from yike_tui.ui.screens.confirm import ConfirmScreen
 from yike_tui.ui.widgets.novel_preview import NovelPreview
 from yike_tui.ui.widgets.path_suggester import PathSuggester
@@ -115,10 +116,7 @@ def save_defaults(store: Store | None, values: dict[str, Any]) -> None:
 class SubmitForm(ModalScreen[str | None]):
     """Dismisses with the new JobId, or None when cancelled."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "submit", "Submit", priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [CANCEL, submit_key("Submit")]
     DEFAULT_CSS = """
     SubmitForm #submit-dialog {
         width: 96;
