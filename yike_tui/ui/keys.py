@@ -127,7 +127,7 @@ TABLE_MOVE_KEYS: tuple[Binding, ...] = (
 TABLE_KEYS: tuple[Binding, ...] = (
     *TABLE_MOVE_KEYS,
     _b("enter", "select", "Detail of the job", "select", show=False),
-    _b("space", "toggle_mark", "Mark", "mark"),
+    _b("space", "toggle_mark", "Mark", "mark", show=False),  # the footer keeps q ? / c o e z
 )
 
 # The event log's: it moves like the job list (the same ids), enter goes to the job.

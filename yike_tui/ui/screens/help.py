@@ -60,7 +60,7 @@ class HelpScreen(ModalScreen[None]):
         )
         table.add_column("Key", style="bold cyan", no_wrap=True)
         table.add_column("Does")
-        table.add_column(Text("Binding id (config [keys])"), style="dim")
+        table.add_column(Text("[keys] id"), style="dim")
         for key, description, binding_id in self.rows:
             table.add_row(Text(key), Text(description), Text(binding_id))
         with HelpBody(classes="dialog", id="help-dialog"):

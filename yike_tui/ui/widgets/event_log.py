@@ -33,7 +33,9 @@ from yike_tui.ui import cells
 from yike_tui.ui.keys import EVENT_LOG_KEYS
 
 MAX_EVENTS = 500
-TITLE_CELLS = 28  # the title column, in terminal cells (a CJK character takes two)
+TITLE_CELLS = 28  # the title column, in terminal cells (a CJK character takes two)...
+TITLE_SHARE = 4  # ...at most a quarter of the line: at 80 columns the message keeps room
+TITLE_MIN = 12
 STORYBOARD_CHARS = 40  # a storyboard's title in a message
 EMPTY = "No events yet."
 _STYLE = {
@@ -180,10 +182,12 @@ class EventLog(ScrollView, can_focus=True):
 
     def _title_cell(self, job_id: str) -> str:
         # Padded by cells, not characters (as `watch` does): CJK titles keep the column.
+        width = self.scrollable_content_region.width // TITLE_SHARE
+        room = max(TITLE_MIN, min(TITLE_CELLS, width))
         title = cells.safe(self._title_of(job_id)) if job_id else ""
-        if cell_len(title) > TITLE_CELLS:  # cut titles end with … as in the job list
-            title = fit(title, TITLE_CELLS - 1).rstrip() + "…"
-        return fit(title, TITLE_CELLS)
+        if cell_len(title) > room:  # cut titles end with … as in the job list
+            title = fit(title, room - 1).rstrip() + "…"
+        return fit(title, room)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
