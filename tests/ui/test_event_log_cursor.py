@@ -94,7 +94,8 @@ async def test_storyboards_are_named_by_their_titles(
         shot = next(s for s in job.failed_shots if s.storyboard_id == failed.id)
         log = await open_log(pilot)
         lines = log.line_texts()
-        assert any(f"storyboard “{failed.title}” failed (" in line for line in lines), lines
+        said_failed = f"storyboard “{failed.title}” failed (Editing/CreateFailed, Exception)"
+        assert any(said_failed in line for line in lines), lines
         said = f"shot {shot.shot_id} of “{failed.title}” failed: {shot.error_code}"
         assert any(said in line for line in lines), lines
         kinds = {e.kind for e in log._events}

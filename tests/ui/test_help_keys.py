@@ -65,7 +65,7 @@ async def test_help_lists_every_key_with_its_id(make_app: AppFactory) -> None:
             "Detail of the job": ("⏎", "select"),
             "Page up": ("pgup / ^u", "page_up"),
             "Page down": ("pgdn / ^d", "page_down"),
-            "Mark": ("space", "mark"),
+            "Mark for u d D c y m": ("space", "mark"),
             "Copy editor link (on a storyboard)": ("y", "copy_id"),
             "Open editor (on a storyboard)": ("o", "open"),
             "Fold or unfold (on a storyboard)": ("space / ⏎", "fold"),

@@ -92,7 +92,7 @@ KEYS: tuple[Binding, ...] = (
     _b("ctrl+x", "cancel_downloads", "Cancel downloads", "cancel_downloads", show=False),
     _b("m", "report", "Copy report", "report", show=False),
     # What a k9s user presses for commands: the palette, as ctrl+p.
-    _b("colon", "app.command_palette", "Commands", "palette", show=False),
+    _b("colon", "app.command_palette", "Command palette", "palette", show=False),
     # Textual's own (the screen's tab and shift+tab, the app's ctrl+p), here with ids.
     _b("tab", "app.focus_next", "Next pane", "next_pane", show=False),
     _b("shift+tab", "app.focus_previous", "Previous pane", "previous_pane", show=False),
@@ -127,7 +127,9 @@ TABLE_MOVE_KEYS: tuple[Binding, ...] = (
 TABLE_KEYS: tuple[Binding, ...] = (
     *TABLE_MOVE_KEYS,
     _b("enter", "select", "Detail of the job", "select", show=False),
-    _b("space", "toggle_mark", "Mark", "mark", show=False),  # the footer keeps q ? / c o e z
+    _b(
+        "space", "toggle_mark", "Mark for u d D c y m", "mark", show=False
+    ),  # the footer keeps q ? / c o e z
 )
 
 # The event log's: it moves like the job list (the same ids), enter goes to the job.

@@ -9,6 +9,7 @@ cost most of a second). A storyboard is named by its title where one is known.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -55,6 +56,9 @@ _ABOUT_A_STORYBOARD = frozenset(
         EventKind.SHOT_FAILED,
     }
 )
+
+# The engine's "Editing/Creating, exception": the vendor's status, written as one.
+_EXCEPTION = re.compile(r"(?:(?<=, )|^)exception$")
 
 # (job id, storyboard id) -> the storyboard's title as the job's last answer has it, or "".
 StoryboardTitle = Callable[[str, str], str]
@@ -169,16 +173,20 @@ class EventLog(ScrollView, can_focus=True):
         return text
 
     def _message(self, event: Event) -> str:
-        """The event's sentence, its storyboard named by title where one is known."""
+        """The event's sentence, its storyboard named by title where one is known, and its
+        being in ExceptionStoryboardIds said as the tree says it (the vendor's status
+        ``Exception``, not a reason)."""
         storyboard_id = str(event.data.get("storyboard_id") or "")
-        if storyboard_id and event.kind in _ABOUT_A_STORYBOARD:
-            title = str(event.data.get("title") or "")
-            title = title or self._storyboard_title(event.job_id, storyboard_id)
-            if title:
-                named = f"“{cells.safe(title, STORYBOARD_CHARS)}”"
-                data = {**event.data, "storyboard_id": named}
-                return Event(event.kind, event.job_id, event.ts, data).message
-        return event.message
+        if not storyboard_id or event.kind not in _ABOUT_A_STORYBOARD:
+            return event.message
+        data = dict(event.data)
+        for side in ("old", "new"):
+            data[side] = _EXCEPTION.sub("Exception", str(data.get(side) or ""))
+        title = str(event.data.get("title") or "")
+        title = title or self._storyboard_title(event.job_id, storyboard_id)
+        if title:
+            data["storyboard_id"] = f"“{cells.safe(title, STORYBOARD_CHARS)}”"
+        return Event(event.kind, event.job_id, event.ts, data).message
 
     def _title_cell(self, job_id: str) -> str:
         # Padded by cells, not characters (as `watch` does): CJK titles keep the column.
