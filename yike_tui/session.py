@@ -38,6 +38,7 @@ from yike_tui.core.config import (
     load_config,
 )
 from yike_tui.core.exits import CredentialsUnusable, UsageError, error
+from yike_tui.core.job_ids import InvalidJobId, resolve_prefixes
 from yike_tui.engine.monitor import JobFetcher, Monitor
 from yike_tui.engine.ratelimit import RateLimiter
 from yike_tui.store import Store
@@ -481,6 +482,11 @@ def open_session(
                 no_credentials = str(exc)
             if demo and conn is not None and not ids:  # the ids given are the ones watched
                 ids = list(conn.demo_job_ids)
+            elif demo and conn is not None:  # the short ids the list shows, as `get` takes
+                try:
+                    ids = resolve_prefixes(ids, conn.demo_job_ids)
+                except InvalidJobId as exc:
+                    raise UsageError(str(exc)) from None
             # Snapshots of jobs not watched are dropped, unless jobs may still come from
             # a config.toml that could not be read.
             if store is not None and whole:

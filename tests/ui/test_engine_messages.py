@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from textual.message import Message
-from textual.widgets import Static
 from textual.worker import WorkerState
 
 from tests.loopback import listening
@@ -25,11 +24,12 @@ from yike_tui.sim import SimulatorThread
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.engine_feed import EngineFeed
 from yike_tui.ui.widgets.downloads import GROUP, Downloads
+from yike_tui.ui.widgets.event_log import EventLog
 from yike_tui.ui.widgets.job_table import JobTable
 
 
 def log_text(app: YikeApp) -> str:
-    return str(app.query_one("#events-body", Static).render())
+    return "\n".join(app.query_one(EventLog).line_texts())
 
 
 def news(seen: list[Message]) -> int:

@@ -39,13 +39,13 @@ async def test_event_log_keeps_its_message_column_for_cjk_titles(
     async with app.run_test(size=(160, 45)) as pilot:
         await first_pass(pilot)
         await pilot.press("e")
-        body = app.query_one("#events-body", Static)
+        log = app.query_one(EventLog)
         await wait_for(
             pilot,
-            lambda: sum("watching (" in line for line in _screen_lines(body)) == len(sim.job_ids),
+            lambda: sum("watching (" in line for line in log.line_texts()) == len(sim.job_ids),
             "every job's first event in the log",
         )
-        lines = [line for line in _screen_lines(body) if "watching (" in line]
+        lines = [line for line in log.line_texts() if "watching (" in line]
         starts = {cell_len(line[: line.index("watching (")]) for line in lines}
         assert starts == {8 + 2 + 28 + 2}, lines  # clock, title column, gaps: one column
         assert any("湘西古镇" in line for line in lines)  # the CJK title is among them
@@ -101,7 +101,7 @@ async def test_help_scrolls_at_once_at_80x24(make_app: AppFactory) -> None:
         await pilot.press("G")
         await wait_for(pilot, lambda: dialog.scroll_y == dialog.max_scroll_y, "G: the end")
         last_rows = " ".join(_screen_lines_of(app))
-        assert "Copy report" in last_rows  # the last keys can be read
+        assert "Yes (in a dialog)" in last_rows  # the last keys can be read
         await pilot.press("pageup", "g")
         await wait_for(pilot, lambda: dialog.scroll_y == 0, "g: the top")
         await pilot.press("escape")
