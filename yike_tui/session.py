@@ -40,8 +40,10 @@ from yike_tui.core.config import (
 from yike_tui.core.exits import CredentialsUnusable, UsageError, error
 from yike_tui.engine.monitor import JobFetcher, Monitor
 from yike_tui.engine.ratelimit import RateLimiter
+from yike_tui.engine.shared import SharedMonitor
 from yike_tui.store import Store
 from yike_tui.store.bulk import quiet_gc
+from yike_tui.store.lease import locks_work
 
 log = logging.getLogger(__name__)
 COMMAND_RETRIES = 3  # a one-shot command retries a transient failure a few times itself
@@ -208,6 +210,10 @@ class Session:
     # Why there is no connection: the credentials error, whole (where they were looked for).
     # The TUI then shows the watch list as last fetched, read-only (``open_session``).
     no_credentials: str = ""
+    # One engine per state db (engine/shared.py): this session's engine polls only while
+    # its process holds the db's lease, and follows the process that does otherwise. Off
+    # for the demo, a state db in memory and a filesystem without locks (said in notices).
+    shared: bool = False
 
     @property
     def watchlist_writable(self) -> bool:
@@ -270,8 +276,11 @@ class Session:
         self.conn.credentials = fresh
         return fresh
 
-    def make_monitor(self, client: JobFetcher, **overrides: Any) -> Monitor:
-        """The engine over ``client`` (from ``make_client``: both share the rate limiter)."""
+    def make_monitor(
+        self, client: JobFetcher, *, share: bool | None = None, **overrides: Any
+    ) -> Monitor:
+        """The engine over ``client`` (from ``make_client``: both share the rate limiter);
+        one that shares the state db's one engine when the session does (``share`` None)."""
         limiter = self.rate_limiter()
         if "clock" in overrides:  # one clock for the engine and its pacing
             limiter.clock = overrides["clock"]
@@ -283,7 +292,19 @@ class Session:
             "concurrency": self.settings.concurrency,
             "limiter": limiter,
         }
-        monitor = Monitor(client, **{**options, **overrides})
+        options.update(overrides)
+        monitor: Monitor
+        if (self.shared if share is None else share) and self.store is not None:
+            published = {
+                "interval": float(options["interval"]),
+                "rate_limit": float(limiter.rate),
+                "api": self.conn.api.name if self.conn else "",
+                "endpoint": self.conn.endpoint if self.conn else "",
+            }
+            del options["store"]
+            monitor = SharedMonitor(client, store=self.store, settings=published, **options)
+        else:
+            monitor = Monitor(client, **options)
         # 100,000 long-lived job states: built without cyclic collections, then left out of
         # later full ones (store/bulk.py). Added in runs of one label, in watch-list order.
         with quiet_gc(freeze=True):
@@ -296,7 +317,7 @@ class Session:
     def cached_monitor(self, **overrides: Any) -> Monitor:
         """The watch list as last fetched (the store's summaries), for a session without
         credentials: an engine that is never run, over a fetcher that refuses."""
-        monitor = self.make_monitor(_Refused(self.no_credentials), **overrides)
+        monitor = self.make_monitor(_Refused(self.no_credentials), share=False, **overrides)
         for state in monitor.jobs.values():
             if state.row is None:  # nothing stored, and nothing will fetch it: not "loading"
                 state.loading = False
@@ -421,6 +442,24 @@ def session_for(
     )
 
 
+def _shares_engine(store: Store | None, notices: list[str]) -> bool:
+    """Whether this session shares the state db's one engine with the other processes on
+    it; when it cannot, today's way (its own engine), said once."""
+    if store is None:  # the demo: a simulator of its own, and history in memory
+        log.info("the demo polls its own simulator: no engine is shared")
+        return False
+    if store.path is None:  # its notice says why the db is in memory, and now this too
+        store.notice = f"{store.notice.rstrip('.')}, and this window polls the API on its own."
+        return False
+    if not locks_work(store.path):
+        notices.append(
+            f"The state db's filesystem ({store.path.parent}) keeps no locks between "
+            "processes: this window polls the API on its own, as does every other."
+        )
+        return False
+    return True
+
+
 @contextlib.contextmanager
 def open_session(
     options: RunOptions,
@@ -457,6 +496,7 @@ def open_session(
         whole = False
         ids = list(cli_ids)
         labels: dict[str, str] = {}
+        shared = _shares_engine(store, notices)
         if store is not None:
             if store.notice:
                 notices.append(store.notice)
@@ -496,6 +536,7 @@ def open_session(
                 notices,
                 profile=options.profile,
                 no_credentials=no_credentials,
+                shared=shared,
             )
     finally:
         if store is not None:

@@ -51,6 +51,7 @@ from yike_tui.core.presentation import job_line
 from yike_tui.engine.diff import failures_at_first_sight
 from yike_tui.engine.job_state import JobState
 from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.shared import SharedMonitor
 from yike_tui.engine.status import Update
 from yike_tui.safety.safe_text import clean, fit, truncate
 from yike_tui.session import Session, open_session
@@ -179,7 +180,15 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
     waits = args.until_done and args.suspended == "wait"
     async with session.make_client() as client:
         # Waiting for jobs to be resumed: told as soon as they are, like a running job.
-        monitor = session.make_monitor(client, **({"suspended_factor": 1} if waits else {}))
+        # --once fetches now, whoever polls: it takes no part in the state db's one engine.
+        overrides = {"suspended_factor": 1} if waits else {}
+        monitor = session.make_monitor(client, share=not args.once, **overrides)
+        if isinstance(monitor, SharedMonitor):
+            # Whether it follows another process's engine, or takes over, said on stderr.
+            monitor.on_note = lambda text: error(text)
+            # Followed events come from the state db, where signed links are cut: what is
+            # printed or handed to a hook gets a working one.
+            monitor.signed_urls = bool(args.json or args.exec_argv)
         if args.once:
             stall = Stall(client, args.timeout)
             monitor.fetcher = stall  # each answer moves the deadline on

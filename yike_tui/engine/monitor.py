@@ -55,6 +55,7 @@ from yike_tui.engine.status import EngineStatus, Tally, Update
 from yike_tui.safety.safe_text import valid_text
 from yike_tui.store import SnapshotItem, Store
 from yike_tui.store.bulk import quiet_gc
+from yike_tui.store.lease import LeaseLost
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,10 @@ class Monitor:
         self.account_every = ACCOUNT_EVERY if account_every is None else account_every
         self._account_due = 0.0  # engine clock: when to ask again while the account is refused
         self._account_refusals = 0  # how many answers refused the account, ever
+        # One engine per state db (engine/shared.py): the lease token every write must hold,
+        # and who to tell when a write finds another process holds it now.
+        self.lease: str | None = None
+        self.on_lease_lost: Callable[[], None] | None = None
 
     # --- watch list ----------------------------------------------------------------------
 
@@ -534,10 +539,14 @@ class Monitor:
         batch, self._batch = self._batch, _Batch()
         self._last_flush = self.wall()
         if self.store is not None and (batch.snapshots or batch.checked or batch.events):
-            try:
-                unsaved = self.store.save_snapshots(batch.snapshots)
-                unsaved |= self.store.save_checked(batch.checked)
-                self.store.append_events(batch.events)
+            try:  # one transaction: never snapshots without the events they made
+                unsaved = self.store.save_batch(
+                    batch.snapshots, batch.checked, batch.events, lease=self.lease
+                )
+            except LeaseLost:  # another process is the engine now: this batch is its to find
+                if self.on_lease_lost is not None:
+                    self.on_lease_lost()
+                return
             except Exception as exc:  # history is worth a warning, never a crash
                 log.warning("saving state failed: %s", exc)
                 self.status.last_error = f"saving history failed: {exc}"
