@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 
 from tests.integration.engine_rig import DEMO, FakeClock
-from tests.integration.shared_rig import Key, changes, event_key, truth
+from tests.integration.shared_rig import Key, changes, confirmed, event_key, truth
 from tests.wait import wait_async
 from yike_tui.api.client import ApiClient
 from yike_tui.core import paths
 from yike_tui.core.events import EventKind
+from yike_tui.engine import monitor as monitor_module
 from yike_tui.engine.monitor import Monitor
 from yike_tui.engine.shared import SharedMonitor
 from yike_tui.engine.status import Update
@@ -78,13 +79,16 @@ class Rig:
         """Move the simulator's time on; wait until every list of updates holds the events
         the move made; those events."""
         before = self.truth()
+        await wait_async(lambda: confirmed(self.sim, before), "finished jobs confirmed")
         self.clock.t += seconds
-        expected = changes(before, self.truth())
+        after = self.truth()
+        expected = changes(before, after)
         for updates in told:
             await wait_async(
                 lambda u=updates: not (Counter(expected) - Counter(keys(u))),  # type: ignore[misc]
                 f"the events of the step to {self.clock.t:g}",
             )
+        await wait_async(lambda: confirmed(self.sim, after), "finished jobs confirmed")
         return expected
 
     async def close(self) -> None:
@@ -98,6 +102,12 @@ class Rig:
 
 def keys(updates: list[Update]) -> list[Key]:
     return [event_key(e) for u in updates for e in u.events]
+
+
+@pytest.fixture(autouse=True)
+def quick_confirmation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A finished job is confirmed soon (the tests wait for it before time moves on)."""
+    monkeypatch.setattr(monitor_module, "CONFIRM_DELAY", 0.2)
 
 
 @pytest.fixture
