@@ -62,13 +62,13 @@ def step(sim: SimulatorThread, clock: FakeClock, seconds: float, *watchers: Watc
     return expected
 
 
-def engine_and_follower(sim: SimulatorThread) -> tuple[Watcher, Watcher]:
+def engine_and_follower(sim: SimulatorThread, interval: str = INTERVAL) -> tuple[Watcher, Watcher]:
     """A first watcher (the engine, its first pass done), then a second that follows it."""
     env = environment(sim.endpoint)
     command(["add", *sim.job_ids], env)
     first = Watcher(["--interval", INTERVAL], env)
     wait_until(lambda: first.kinds_of("job_added") >= set(sim.job_ids), "the first pass")
-    second = Watcher(["--interval", INTERVAL], env)
+    second = Watcher(["--interval", interval], env)
     wait_until(lambda: second.said(f"following the engine of pid {first.pid} "), "it follows")
     return first, second
 
@@ -117,7 +117,7 @@ def test_two_watchers_on_one_db_send_what_one_alone_sends(tmp_path: Path) -> Non
 def test_both_watchers_print_every_event_once(
     demo_sim: SimulatorThread, sim_clock: FakeClock
 ) -> None:
-    first, second = engine_and_follower(demo_sim)
+    first, second = engine_and_follower(demo_sim, interval="2")
     try:
         printed_before = len(first.lines)
         expected: list[Key] = []
@@ -136,8 +136,10 @@ def test_both_watchers_print_every_event_once(
         if line["kind"] == "output_ready":
             assert "Signature=" in line["url"], line
     assert not any("Traceback" in line for line in first.errors + second.errors)
-    # The follower said once on stderr that it follows; its stdout is events only.
+    # The follower said once on stderr that it follows, and whose settings apply; its
+    # stdout is events only.
     assert sum("following the engine of" in line for line in second.errors) == 1
+    assert second.errors.count("yike-tui: the engine's settings apply: interval 1s (yours 2s)") == 1
 
 
 def test_a_killed_engine_is_taken_over_in_seconds_with_nothing_lost_or_repeated(

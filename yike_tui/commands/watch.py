@@ -233,7 +233,10 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
             if announcer is not None:
                 announcer.add(update.events)
                 announce_if_idle()
-            if monitor.status.pause_reason and not stop.done():
+            # The engine's own credentials refused (another process's, when this one
+            # follows: it waits, and takes over with its own should that one end).
+            paused_here = monitor.status.pause_reason and not _following(monitor)
+            if paused_here and not stop.done():
                 stop.set_exception(CredentialsUnusable(monitor.status.pause_reason))
             elif args.until_done and not stop.done() and _settled(monitor, waits):
                 # Jobs already finished (known from the state db) cause no event: without
@@ -273,6 +276,10 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+
+
+def _following(monitor: Monitor) -> bool:
+    return isinstance(monitor, SharedMonitor) and monitor.following
 
 
 async def _every(seconds: float, call: Callable[[], None]) -> None:
