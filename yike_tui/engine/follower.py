@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from yike_tui.api.errors import ApiError, ErrorKind
 from yike_tui.core.events import Event, EventKind
 from yike_tui.core.models import parse_job
-from yike_tui.engine.monitor import UNREACHABLE_CODES
+from yike_tui.engine.reach import UNREACHABLE_CODES
 from yike_tui.engine.status import Update
 from yike_tui.safety.redaction import is_redacted
 from yike_tui.store import JobRow, Store, Summary
