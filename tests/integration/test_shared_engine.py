@@ -280,13 +280,24 @@ async def test_an_engine_that_lost_the_lease_stops_writing_and_follows(
     engine, engine_asked, engine_told = await rig.start(client)
     await first_pass(engine, engine_told, rig.ids)
     conn = sqlite3.connect(paths.state_db())
-    with conn:  # another host's engine took the lease while this one slept
+    job_id = rig.ids[0]
+    with conn:  # another host's engine took the lease while this one slept, and found news
         conn.execute(
             "UPDATE engine_lease SET token = 'elsewhere', pid = 4242, host = 'far', heartbeat = ?",
             (time.time() + 3600,),
         )
+        conn.execute(
+            "INSERT INTO events (ts, job_id, kind, data) VALUES (?, ?, 'status_changed', ?)",
+            (time.time(), job_id, '{"old": "Running", "new": "Succeeded"}'),
+        )
     conn.close()
     await wait_async(lambda: engine.role == "follower", "it follows the new engine")
+
+    def news() -> list[str]:
+        told = [e for u in engine_told for e in u.events if e.kind is EventKind.STATUS_CHANGED]
+        return [e.job_id for e in told if e.data == {"old": "Running", "new": "Succeeded"}]
+
+    await wait_async(lambda: news() == [job_id], "the new engine's news, told here once")
     assert engine.status.following == "pid 4242 on far"
     assert engine.lease is None
     asked = sum(engine_asked.asked.values())  # its polling ended before it followed

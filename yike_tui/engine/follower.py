@@ -95,8 +95,11 @@ class Follower:
 
     def resync(self) -> None:
         """Every job as the db has it now (a process that was the engine held answers it may
-        not have stored): rows, error flags and marks anew."""
+        not have stored): rows and error flags anew. The events after the last this process
+        wrote are the new engine's: told at the next poll."""
+        told = max(self.event_id, self.store.events_written)
         self.mark()
+        self.event_id = min(self.event_id, told)
         jobs = self.monitor.jobs
         for row in self.store.job_rows():
             state = jobs.get(row.job_id)

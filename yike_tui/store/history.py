@@ -26,6 +26,9 @@ class EventHistory:
 
     _conn: sqlite3.Connection
     _lock: threading.Lock
+    # The newest event id this store wrote: a process that was the engine, and follows now,
+    # tells the events after it (another engine's, from the moment it took over).
+    events_written = 0
 
     def _write(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         raise NotImplementedError
@@ -35,7 +38,8 @@ class EventHistory:
         rows = self._event_rows(events)
         if rows:
             with self._write() as conn:
-                self._insert_events(conn, rows)
+                newest = self._insert_events(conn, rows)
+            self.events_written = max(self.events_written, newest)
 
     @staticmethod
     def _event_rows(events: Iterable[Event]) -> list[tuple[Any, ...]]:
@@ -48,13 +52,13 @@ class EventHistory:
         return rows
 
     @staticmethod
-    def _insert_events(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
-        insert_each(
-            conn,
-            "INSERT INTO events (ts, job_id, kind, data) VALUES (?, ?, ?, ?)",
-            rows,
-            "an event",
-        )
+    def _insert_events(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> int:
+        """Insert in the caller's transaction; the newest event id then (0: none)."""
+        if not rows:
+            return 0
+        sql = "INSERT INTO events (ts, job_id, kind, data) VALUES (?, ?, ?, ?)"
+        insert_each(conn, sql, rows, "an event")
+        return int(conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
 
     def recent_events(
         self,

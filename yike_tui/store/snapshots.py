@@ -170,7 +170,7 @@ class SnapshotWriter(EventHistory):
         made = _snapshot_rows(snapshots)
         checked = list(checked)
         event_rows = self._event_rows(events)
-        if not (made.rows or made.unsaved or checked or event_rows or lease):
+        if not (made.rows or made.unsaved or checked or event_rows):
             return set()
         with self._write_now() as conn:
             if lease is not None:
@@ -180,5 +180,6 @@ class SnapshotWriter(EventHistory):
             missing = _update_checked(conn, checked, seq)
             if missing:  # rare (dropped meanwhile): made here, inside the transaction
                 unsaved |= _insert_snapshots(conn, _snapshot_rows(missing), seq)
-            self._insert_events(conn, event_rows)
+            newest = self._insert_events(conn, event_rows)
+        self.events_written = max(self.events_written, newest)  # committed: ours
         return unsaved
