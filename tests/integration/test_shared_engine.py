@@ -12,6 +12,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -347,3 +348,30 @@ def test_a_monitor_is_not_shared_unless_the_session_says_so() -> None:
         session.shared = True
         assert isinstance(session.make_monitor(Counting.__new__(Counting)), SharedMonitor)
         assert type(session.make_monitor(Counting.__new__(Counting), share=False)) is Monitor
+
+
+def test_a_session_without_working_locks_or_a_db_on_disk_polls_alone_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from yike_tui import session as session_module
+    from yike_tui.session import RunOptions, open_session
+    from yike_tui.store import lease as lease_module
+
+    db = paths.state_db()
+    assert db.is_relative_to(tmp_path)  # the test's own HOME, never the user's
+    with open_session(RunOptions(), [], without_credentials=True) as session:
+        assert session.shared and not session.notices
+    works = lease_module.locks_work
+    monkeypatch.setattr(session_module, "locks_work", lambda path: False)
+    with open_session(RunOptions(), [], without_credentials=True) as session:
+        assert not session.shared
+        assert [n for n in session.notices if "keeps no locks" in n], session.notices
+    monkeypatch.setattr(session_module, "locks_work", works)
+    db.unlink()
+    db.mkdir()  # a db that cannot be opened: history in memory
+    with open_session(RunOptions(), [], without_credentials=True) as session:
+        assert not session.shared
+        said = [n for n in session.notices if "history will not be saved" in n]
+        assert len(said) == 1 and said[0].endswith("this window polls the API on its own.")
+    with open_session(RunOptions(demo=True), []) as session:
+        assert not session.shared and session.store is None
