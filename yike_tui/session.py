@@ -214,6 +214,9 @@ class Session:
     # its process holds the db's lease, and follows the process that does otherwise. Off
     # for the demo, a state db in memory and a filesystem without locks (said in notices).
     shared: bool = False
+    # The watch list's version when ``labels`` (every watched job) was read from the state db;
+    # None: not read here (a session built from parts reads it again when shared).
+    watchlist_version: int | None = None
 
     @property
     def watchlist_writable(self) -> bool:
@@ -303,6 +306,8 @@ class Session:
             }
             del options["store"]
             monitor = SharedMonitor(client, store=self.store, settings=published, **options)
+            if self.watchlist_version is not None:  # known: not read again at 100,000 jobs
+                monitor.watchlist_known(self.labels, self.watchlist_version)
         else:
             monitor = Monitor(client, **options)
         # 100,000 long-lived job states: built without cyclic collections, then left out of
@@ -496,12 +501,14 @@ def open_session(
         whole = False
         ids = list(cli_ids)
         labels: dict[str, str] = {}
+        version = 0
         shared = _shares_engine(store, notices)
         if store is not None:
             if store.notice:
                 notices.append(store.notice)
             whole = import_once(store, config)
             given = set(ids)  # a set: looked up in a list, 100,000 watched ids took ~36 s
+            version = store.watchlist_version()  # a change after it: read again when shared
             for watched in store.watchlist():
                 labels[watched.id] = watched.label
                 if watched.id not in given:
@@ -537,6 +544,7 @@ def open_session(
                 profile=options.profile,
                 no_credentials=no_credentials,
                 shared=shared,
+                watchlist_version=version if store is not None else None,
             )
     finally:
         if store is not None:

@@ -226,3 +226,25 @@ async def test_a_tui_beside_a_watcher_follows_it(
     finally:
         watcher.stop()
     assert paths.state_db().exists()
+
+
+def test_a_job_added_in_another_shell_reaches_the_engine_and_its_follower_at_once(
+    demo_sim: SimulatorThread,
+) -> None:
+    env = environment(demo_sim.endpoint)
+    ids = list(demo_sim.job_ids)
+    command(["add", *ids[:3]], env)
+    first = Watcher(["--interval", INTERVAL], env)
+    second = None
+    try:
+        wait_until(lambda: first.kinds_of("job_added") >= set(ids[:3]), "the first pass")
+        second = Watcher(["--interval", INTERVAL], env)
+        wait_until(lambda: second.said("following the engine of"), "the second follows")
+        command(["add", ids[7]], env)  # `yike-tui add` in a third shell
+        for watcher in (first, second):
+            wait_until(lambda w=watcher: ids[7] in w.kinds_of("job_added"), "the new job told")  # type: ignore[misc]
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
+    assert [line["job_id"] for line in second.lines if line["kind"] == "job_added"] == [ids[7]]

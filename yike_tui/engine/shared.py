@@ -153,14 +153,24 @@ class SharedMonitor(Monitor):
         self._seen_version: int | None = None  # data_version at the engine's last look
         self._told: set[str] = set()  # the holders already said to be followed
         self._ready = False
+        self._known: tuple[dict[str, str], int] | None = None  # (watch list, its version)
 
     # --- start --------------------------------------------------------------------------
+
+    def watchlist_known(self, labels: Mapping[str, str], version: int) -> None:
+        """The watch list as read already (id -> label), and its version then: a change
+        since is read at the first look."""
+        self._known = (dict(labels), version)
 
     def load_cached(self) -> int:
         """As ``Monitor.load_cached``, the follower's marks taken first: nothing written
         after it is missed."""
         self.follower.mark()
-        self._watchlist = {w.id: w.label for w in self.db.watchlist()}
+        if self._known is not None:
+            self._watchlist, self.follower.watch_version = self._known
+        else:
+            self._watchlist = {w.id: w.label for w in self.db.watchlist()}
+        self._known = None
         self._own = {job_id for job_id in self.jobs if job_id not in self._watchlist}
         self._ready = True
         return super().load_cached()
@@ -293,11 +303,11 @@ class SharedMonitor(Monitor):
 
     async def _follow(self, holder: Holder) -> None:
         if self.role == "engine":
-            self.follower.resync()  # what this process held but may not have stored
+            self._try(self.follower.resync)  # what this process held but may not have stored
             self._say(f"the engine is {holder.who} now: this process follows it")
         self.role = "follower"
         self.holder_seen(holder)
-        self._list_guests()
+        self._try(self._list_guests)
         next_touch = time.monotonic() + RENEW_EVERY
         self.tell(Update([], set()))
         while True:
