@@ -375,3 +375,47 @@ def test_a_session_without_working_locks_or_a_db_on_disk_polls_alone_and_says_so
         assert len(said) == 1 and said[0].endswith("this window polls the API on its own.")
     with open_session(RunOptions(demo=True), []) as session:
         assert not session.shared and session.store is None
+
+
+async def test_a_followers_own_fetch_and_working_links_are_its_own_and_not_stored(
+    rig: Rig, client: ApiClient
+) -> None:
+    engine, _, engine_told = await rig.start(client)
+    await first_pass(engine, engine_told, rig.ids)
+    follower, follower_asked, follower_told = await rig.start(client)
+    follower.signed_urls = True  # as `watch --json` asks
+    await wait_async(lambda: follower.role == "follower", "the second to start follows")
+    job_id = rig.ids[0]
+    fresh = await follower.fetch_now(job_id)  # for a link to copy: fetched here, not stored
+    assert fresh is not follower.jobs[job_id] and fresh.job is not None
+    assert follower_asked.asked[job_id] == 1
+    expected: list[Key] = []
+    for _ in range(2):
+        expected += await rig.step(30, follower_told)
+    ready = [e for u in follower_told for e in u.events if e.kind is EventKind.OUTPUT_READY]
+    assert ready and all("Signature=" in str(e.data["url"]) for e in ready)
+    # One fetch for each working link, and nothing else.
+    assert sum(follower_asked.asked.values()) == 1 + len(ready)
+
+
+async def test_a_follower_reads_on_when_the_history_starts_again_from_one(
+    rig: Rig, client: ApiClient
+) -> None:
+    engine, _, engine_told = await rig.start(client)
+    await first_pass(engine, engine_told, rig.ids)
+    follower, _, follower_told = await rig.start(client)
+    await wait_async(lambda: follower.role == "follower", "the second to start follows")
+    conn = sqlite3.connect(paths.state_db())
+    with conn:  # every event aged out, and the next one numbered 1
+        conn.execute("DELETE FROM events")
+        conn.execute(
+            "INSERT INTO events (ts, job_id, kind, data) VALUES (?, ?, 'fetch_failed', ?)",
+            (time.time(), rig.ids[1], '{"code": "Timeout", "message": "no answer"}'),
+        )
+    conn.close()
+    await wait_async(
+        lambda: any(e.kind is EventKind.FETCH_FAILED for u in follower_told for e in u.events),
+        "the new event told",
+    )
+    state = follower.jobs[rig.ids[1]]
+    assert state.error is not None and state.error.code == "Timeout" and state.unreachable

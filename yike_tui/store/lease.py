@@ -202,10 +202,6 @@ class Judge:
             self._seen, self._since = key, now
         return now - self._since > LOST_AFTER or self.wall() - holder.heartbeat > LOST_AFTER
 
-    def waited(self) -> float:
-        """Seconds since the heartbeat last moved, as seen here."""
-        return self.clock() - self._since if self._seen is not None else 0.0
-
 
 @dataclass(frozen=True)
 class Ask:
