@@ -41,9 +41,9 @@ from yike_tui.core.exits import CredentialsUnusable, UsageError, error
 from yike_tui.engine.monitor import JobFetcher, Monitor
 from yike_tui.engine.ratelimit import RateLimiter
 from yike_tui.engine.shared import SharedMonitor
+from yike_tui.engine.sharing import shares_engine
 from yike_tui.store import Store
 from yike_tui.store.bulk import quiet_gc
-from yike_tui.store.lease import locks_work
 
 log = logging.getLogger(__name__)
 COMMAND_RETRIES = 3  # a one-shot command retries a transient failure a few times itself
@@ -447,24 +447,6 @@ def session_for(
     )
 
 
-def _shares_engine(store: Store | None, notices: list[str]) -> bool:
-    """Whether this session shares the state db's one engine with the other processes on
-    it; when it cannot, today's way (its own engine), said once."""
-    if store is None:  # the demo: a simulator of its own, and history in memory
-        log.info("the demo polls its own simulator: no engine is shared")
-        return False
-    if store.path is None:  # its notice says why the db is in memory, and now this too
-        store.notice = f"{store.notice.rstrip('.')}, and this window polls the API on its own."
-        return False
-    if not locks_work(store.path):
-        notices.append(
-            f"The state db's filesystem ({store.path.parent}) keeps no locks between "
-            "processes: this window polls the API on its own, as does every other."
-        )
-        return False
-    return True
-
-
 @contextlib.contextmanager
 def open_session(
     options: RunOptions,
@@ -502,7 +484,7 @@ def open_session(
         ids = list(cli_ids)
         labels: dict[str, str] = {}
         version = 0
-        shared = _shares_engine(store, notices)
+        shared = shares_engine(store, notices)
         if store is not None:
             if store.notice:
                 notices.append(store.notice)

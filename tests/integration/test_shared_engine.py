@@ -353,7 +353,7 @@ def test_a_monitor_is_not_shared_unless_the_session_says_so() -> None:
 def test_a_session_without_working_locks_or_a_db_on_disk_polls_alone_and_says_so(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from yike_tui import session as session_module
+    from yike_tui.engine import sharing
     from yike_tui.session import RunOptions, open_session
     from yike_tui.store import lease as lease_module
 
@@ -361,12 +361,11 @@ def test_a_session_without_working_locks_or_a_db_on_disk_polls_alone_and_says_so
     assert db.is_relative_to(tmp_path)  # the test's own HOME, never the user's
     with open_session(RunOptions(), [], without_credentials=True) as session:
         assert session.shared and not session.notices
-    works = lease_module.locks_work
-    monkeypatch.setattr(session_module, "locks_work", lambda path: False)
+    monkeypatch.setattr(sharing, "locks_work", lambda path: False)
     with open_session(RunOptions(), [], without_credentials=True) as session:
         assert not session.shared
         assert [n for n in session.notices if "keeps no locks" in n], session.notices
-    monkeypatch.setattr(session_module, "locks_work", works)
+    monkeypatch.setattr(sharing, "locks_work", lease_module.locks_work)
     db.unlink()
     db.mkdir()  # a db that cannot be opened: history in memory
     with open_session(RunOptions(), [], without_credentials=True) as session:
@@ -419,3 +418,37 @@ async def test_a_follower_reads_on_when_the_history_starts_again_from_one(
     )
     state = follower.jobs[rig.ids[1]]
     assert state.error is not None and state.error.code == "Timeout" and state.unreachable
+
+
+def test_watch_once_beside_an_engine_writes_nothing_to_the_state_db(
+    demo_sim: SimulatorThread, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the engine writes: a one-off look stored beside it would be told twice by its
+    followers (once from the look, once when the engine finds the same change)."""
+    from tests.hardening.cli_run import run
+    from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
+
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
+    monkeypatch.setenv("YIKE_TUI_ENDPOINT", demo_sim.endpoint)
+    ids = list(demo_sim.job_ids)[:3]
+    with Store.open() as store:
+        store.watch(ids)
+    conn = sqlite3.connect(paths.state_db())
+    with conn:  # an engine elsewhere, alive (its heartbeat fresh)
+        conn.execute(
+            "INSERT INTO engine_lease (id, token, pid, host, started_at, heartbeat, settings, "
+            "state) VALUES (1, 'elsewhere', 4242, 'far', ?, ?, '{}', '{}')",
+            (time.time(), time.time()),
+        )
+    conn.close()
+    code, out, _ = run(["watch", "--once", "--json"], capsys)
+    assert code == 0 and len(out.splitlines()) == len(ids)
+    with Store.open() as store:
+        assert store.change_marks()[:2] == (0, 0)  # no event, no snapshot written
+        store._conn.execute("DELETE FROM engine_lease")
+        store._conn.commit()
+    code, out, _ = run(["watch", "--once", "--json"], capsys)
+    assert code == 0
+    with Store.open() as store:
+        assert len(store.last_status()) == len(ids)  # alone, it keeps what it found

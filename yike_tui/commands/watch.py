@@ -52,6 +52,7 @@ from yike_tui.engine.diff import failures_at_first_sight
 from yike_tui.engine.job_state import JobState
 from yike_tui.engine.monitor import Monitor
 from yike_tui.engine.shared import SharedMonitor
+from yike_tui.engine.sharing import engine_elsewhere
 from yike_tui.engine.status import Update
 from yike_tui.safety.safe_text import clean, fit, truncate
 from yike_tui.session import Session, open_session
@@ -190,6 +191,10 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
             # printed or handed to a hook gets a working one.
             monitor.signed_urls = bool(args.json or args.exec_argv)
         if args.once:
+            if session.shared and session.store and engine_elsewhere(session.store):
+                # Only the state db's engine writes: what this look finds, it finds too (and
+                # tells once); stored here as well, its followers would print it twice.
+                monitor.store = None
             stall = Stall(client, args.timeout)
             monitor.fetcher = stall  # each answer moves the deadline on
             return await _once(monitor, stall, args.json)

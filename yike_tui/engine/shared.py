@@ -29,91 +29,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
-from yike_tui.api.errors import ApiError, ErrorKind
+from yike_tui.api.errors import ApiError
 from yike_tui.core.config import WatchedJob
 from yike_tui.core.models import JobStatus, parse_job
 from yike_tui.engine.follower import Follower
 from yike_tui.engine.job_state import JobState, status_of
 from yike_tui.engine.monitor import JobFetcher, Monitor
-from yike_tui.engine.status import EngineStatus, Update
+from yike_tui.engine.sharing import mirror, number, published_state
+from yike_tui.engine.status import Update
 from yike_tui.safety.safe_text import clean, truncate
 from yike_tui.store import JobRow, Store
 from yike_tui.store.db import is_busy
-from yike_tui.store.lease import (
-    RENEW_EVERY,
-    STEP_DOWN,
-    Holder,
-    Judge,
-    forget_claim,
-    new_claim,
-)
+from yike_tui.store.lease import RENEW_EVERY, STEP_DOWN, Holder, Judge, forget_claim, new_claim
 
 log = logging.getLogger(__name__)
 
 TICK = 0.5  # seconds between looks at the db: asks and the watch list, or a follower's news
 Role = Literal["starting", "engine", "follower", "alone"]
-# What a follower mirrors of the engine's status, and the type each must have.
-_MIRRORED: dict[str, tuple[type, ...]] = {
-    "paused": (bool,),
-    "pause_reason": (str,),
-    "last_success": (float, int, type(None)),
-    "next_pass": (float, int, type(None)),
-    "last_error": (str,),
-    "history_error": (str,),
-    "offline_since": (float, int, type(None)),
-    "offline_jobs": (int,),
-    "offline_reason": (str,),
-    "account_problem": (str,),
-    "account_since": (float, int, type(None)),
-    "throttled": (bool,),
-    "in_flight": (int,),
-    "requests": (int,),
-    "passes": (int,),
-}
-MAX_STATE_TEXT = 300  # characters of each text of the status published
-
-
-def published_state(status: EngineStatus) -> str:
-    """The engine's status as the lease row carries it (bounded JSON)."""
-    state: dict[str, Any] = {}
-    for name in _MIRRORED:
-        value = getattr(status, name)
-        state[name] = truncate(value, MAX_STATE_TEXT) if isinstance(value, str) else value
-    state["pause_kind"] = status.pause_kind.value if status.pause_kind else None
-    return json.dumps(state, allow_nan=False)
-
-
-def _mirror(status: EngineStatus, state: Mapping[str, Any]) -> None:
-    """The engine's status, from its lease row: a field of the wrong type is left as is."""
-    for name, types in _MIRRORED.items():
-        value = state.get(name)
-        if (
-            name in state
-            and isinstance(value, types)
-            and not (isinstance(value, bool) and bool not in types)
-        ):
-            if isinstance(value, str):
-                value = truncate(value, MAX_STATE_TEXT)
-            setattr(status, name, value)
-    kind = state.get("pause_kind")
-    status.pause_kind = None
-    if isinstance(kind, str):
-        with contextlib.suppress(ValueError):
-            status.pause_kind = ErrorKind(kind)
-
-
-def _number(settings: Mapping[str, Any], name: str) -> float | None:
-    value = settings.get(name)
-    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1e6:
-        return float(value)
-    return None
 
 
 class SharedMonitor(Monitor):
@@ -345,8 +283,8 @@ class SharedMonitor(Monitor):
         if self.role != "follower":
             return
         self.status.following = holder.who
-        _mirror(self.status, holder.state)
-        interval = _number(holder.settings, "interval")
+        mirror(self.status, holder.state)
+        interval = number(holder.settings, "interval")
         if interval is not None:
             self.interval = interval
         if holder.token not in self._told:
@@ -359,7 +297,7 @@ class SharedMonitor(Monitor):
             self._say_settings(holder)
 
     def _say_settings(self, holder: Holder) -> None:
-        theirs = {name: _number(holder.settings, name) for name in ("interval", "rate_limit")}
+        theirs = {name: number(holder.settings, name) for name in ("interval", "rate_limit")}
         ours = {"interval": self._own_interval, "rate_limit": self._own_rate}
         differ = [
             name for name, value in theirs.items() if value is not None and value != ours[name]
