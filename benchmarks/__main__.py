@@ -30,6 +30,7 @@ MODULES = (
     "growth",
     "whole_run",
     "scale",
+    "shared_engine",
     "tui",
 )
 

@@ -41,6 +41,8 @@ from yike_tui.core.exits import CredentialsUnusable, UsageError, error
 from yike_tui.core.job_ids import InvalidJobId, resolve_prefixes
 from yike_tui.engine.monitor import JobFetcher, Monitor
 from yike_tui.engine.ratelimit import RateLimiter
+from yike_tui.engine.shared import SharedMonitor
+from yike_tui.engine.sharing import shares_engine
 from yike_tui.store import Store
 from yike_tui.store.bulk import quiet_gc
 
@@ -209,6 +211,13 @@ class Session:
     # Why there is no connection: the credentials error, whole (where they were looked for).
     # The TUI then shows the watch list as last fetched, read-only (``open_session``).
     no_credentials: str = ""
+    # One engine per state db (engine/shared.py): this session's engine polls only while
+    # its process holds the db's lease, and follows the process that does otherwise. Off
+    # for the demo, a state db in memory and a filesystem without locks (said in notices).
+    shared: bool = False
+    # The watch list's version when ``labels`` (every watched job) was read from the state db;
+    # None: not read here (a session built from parts reads it again when shared).
+    watchlist_version: int | None = None
 
     @property
     def watchlist_writable(self) -> bool:
@@ -271,8 +280,11 @@ class Session:
         self.conn.credentials = fresh
         return fresh
 
-    def make_monitor(self, client: JobFetcher, **overrides: Any) -> Monitor:
-        """The engine over ``client`` (from ``make_client``: both share the rate limiter)."""
+    def make_monitor(
+        self, client: JobFetcher, *, share: bool | None = None, **overrides: Any
+    ) -> Monitor:
+        """The engine over ``client`` (from ``make_client``: both share the rate limiter);
+        one that shares the state db's one engine when the session does (``share`` None)."""
         limiter = self.rate_limiter()
         if "clock" in overrides:  # one clock for the engine and its pacing
             limiter.clock = overrides["clock"]
@@ -284,7 +296,21 @@ class Session:
             "concurrency": self.settings.concurrency,
             "limiter": limiter,
         }
-        monitor = Monitor(client, **{**options, **overrides})
+        options.update(overrides)
+        monitor: Monitor
+        if (self.shared if share is None else share) and self.store is not None:
+            published = {
+                "interval": float(options["interval"]),
+                "rate_limit": float(limiter.rate),
+                "api": self.conn.api.name if self.conn else "",
+                "endpoint": self.conn.endpoint if self.conn else "",
+            }
+            del options["store"]
+            monitor = SharedMonitor(client, store=self.store, settings=published, **options)
+            if self.watchlist_version is not None:  # known: not read again at 100,000 jobs
+                monitor.watchlist_known(self.labels, self.watchlist_version)
+        else:
+            monitor = Monitor(client, **options)
         # 100,000 long-lived job states: built without cyclic collections, then left out of
         # later full ones (store/bulk.py). Added in runs of one label, in watch-list order.
         with quiet_gc(freeze=True):
@@ -297,7 +323,7 @@ class Session:
     def cached_monitor(self, **overrides: Any) -> Monitor:
         """The watch list as last fetched (the store's summaries), for a session without
         credentials: an engine that is never run, over a fetcher that refuses."""
-        monitor = self.make_monitor(_Refused(self.no_credentials), **overrides)
+        monitor = self.make_monitor(_Refused(self.no_credentials), share=False, **overrides)
         for state in monitor.jobs.values():
             if state.row is None:  # nothing stored, and nothing will fetch it: not "loading"
                 state.loading = False
@@ -458,11 +484,14 @@ def open_session(
         whole = False
         ids = list(cli_ids)
         labels: dict[str, str] = {}
+        version = 0
+        shared = shares_engine(store, notices)
         if store is not None:
             if store.notice:
                 notices.append(store.notice)
             whole = import_once(store, config)
             given = set(ids)  # a set: looked up in a list, 100,000 watched ids took ~36 s
+            version = store.watchlist_version()  # a change after it: read again when shared
             for watched in store.watchlist():
                 labels[watched.id] = watched.label
                 if watched.id not in given:
@@ -502,6 +531,8 @@ def open_session(
                 notices,
                 profile=options.profile,
                 no_credentials=no_credentials,
+                shared=shared,
+                watchlist_version=version if store is not None else None,
             )
     finally:
         if store is not None:

@@ -51,10 +51,12 @@ from yike_tui.core.models import JobStatus, parse_job
 from yike_tui.engine.diff import diff, same_answer
 from yike_tui.engine.job_state import JobState, RunningTally, status_and_end, status_of
 from yike_tui.engine.ratelimit import RateLimiter
+from yike_tui.engine.reach import ACCOUNT_EVERY, Reach, is_unreachable
 from yike_tui.engine.status import EngineStatus, Tally, Update
 from yike_tui.safety.safe_text import valid_text
 from yike_tui.store import SnapshotItem, Store
 from yike_tui.store.bulk import quiet_gc
+from yike_tui.store.lease import LeaseLost
 
 log = logging.getLogger(__name__)
 
@@ -69,18 +71,6 @@ FLUSH_EVERY = 0.5  # seconds: how often a long pass hands results to subscribers
 _PAUSING_KINDS = frozenset(
     {ErrorKind.CREDENTIALS, ErrorKind.PERMISSION, ErrorKind.CLOCK, ErrorKind.TLS}
 )
-ACCOUNT_EVERY = 120.0  # seconds between asks while the account is refused: enabling it is
-# a visit to the console, and every ask of the whole list would be refused alike
-# The client's codes for a request that got no answer from the endpoint (api/client.py).
-UNREACHABLE_CODES = frozenset(
-    {"ConnectionFailed", "NameResolutionFailed", "Timeout", "TLSError", "ConnectionReset"}
-    | {"NetworkError"}
-)
-
-
-def is_unreachable(err: ApiError) -> bool:
-    """The request never got an answer: the endpoint's problem, not this job's."""
-    return err.http_status == 0 and err.code in UNREACHABLE_CODES
 
 
 class JobFetcher(Protocol):
@@ -95,7 +85,7 @@ class _Batch:
     checked: list[SnapshotItem] = field(default_factory=list)  # the stored answer again
 
 
-class Monitor:
+class Monitor(Reach):
     def __init__(
         self,
         fetcher: JobFetcher,
@@ -134,6 +124,10 @@ class Monitor:
         self.account_every = ACCOUNT_EVERY if account_every is None else account_every
         self._account_due = 0.0  # engine clock: when to ask again while the account is refused
         self._account_refusals = 0  # how many answers refused the account, ever
+        # One engine per state db (engine/shared.py): the lease token every write must hold,
+        # and who to tell when a write finds another process holds it now.
+        self.lease: str | None = None
+        self.on_lease_lost: Callable[[], None] | None = None
 
     # --- watch list ----------------------------------------------------------------------
 
@@ -258,21 +252,6 @@ class Monitor:
             for s in self.jobs.values()
             if s.due <= horizon and not (s.in_flight or s.lock.locked())
         ]
-
-    def _account_probe(self, now: float) -> list[JobState]:
-        """While the account is refused: one job (the soonest due, running ones first) when
-        it is time to ask again, else none. Its answer says whether the account works now."""
-        if now < self._account_due:
-            return []
-        free = [
-            s
-            for s in self.jobs.values()
-            if s.due != float("inf") and not (s.in_flight or s.lock.locked())
-        ]
-        if not free:
-            return []
-        self._account_due = now + self.account_every
-        return [min(free, key=lambda s: (s.is_terminal, s.due))]
 
     async def run(self) -> None:
         """Run passes until cancelled."""
@@ -478,66 +457,20 @@ class Monitor:
         backoff = min(BACKOFF_CAP, base * 2 ** (state.failures - 1))
         state.due = now + self._rng.uniform(0.5, 1.0) * backoff
 
-    # --- the account -----------------------------------------------------------------------
-
-    def _account_refused(self, problem: str, now: float, wall: float) -> None:
-        self._reached(now)  # an answer, if a refusal: the endpoint is there
-        self._account_refusals += 1
-        status = self.status
-        self._account_due = now + self.account_every
-        started = status.account_since is None
-        status.account_problem = problem
-        if started:
-            status.account_since = wall
-            every = self.account_every
-            log.warning("the API refuses the account; asked again every %gs: %s", every, problem)
-            self._emit(Update([], set()))  # told now, not when the pass ends
-
-    def _account_works(self) -> None:
-        status = self.status
-        if status.account_since is None:
-            return
-        log.info("the API serves the account again")
-        status.account_problem, status.account_since = "", None
-        self._wake.set()  # the jobs the refusal held are due: fetch them now
-
-    # --- reachability --------------------------------------------------------------------
-
-    def _unreached(self, state: JobState, err: ApiError, wall: float) -> None:
-        status = self.status
-        if status.offline_since is None:
-            status.offline_since = wall
-        self._offline_ids.add(state.job_id)
-        status.offline_jobs = len(self._offline_ids)
-        status.offline_reason = f"{err.code}: {err.message}"
-
-    def _reached(self, now: float) -> None:
-        """The endpoint answered: the outage, if any, is over."""
-        self._answers += 1
-        status = self.status
-        if status.offline_since is None:
-            return
-        status.offline_since, status.offline_jobs, status.offline_reason = None, 0, ""
-        # Their backoff was the outage's, not theirs: each is tried again within one
-        # interval (spread out, so a long watch list does not come back all at once).
-        spread = self.interval or 30.0
-        for job_id in self._offline_ids:
-            other = self.jobs.get(job_id)
-            if other is not None and other.unreachable and other.due != float("inf"):
-                other.due = min(other.due, now + self._rng.uniform(0.0, 1.0) * spread)
-        self._offline_ids.clear()
-        self._wake.set()
-
     # --- output --------------------------------------------------------------------------
 
     def _flush(self) -> None:
         batch, self._batch = self._batch, _Batch()
         self._last_flush = self.wall()
         if self.store is not None and (batch.snapshots or batch.checked or batch.events):
-            try:
-                unsaved = self.store.save_snapshots(batch.snapshots)
-                unsaved |= self.store.save_checked(batch.checked)
-                self.store.append_events(batch.events)
+            try:  # one transaction: never snapshots without the events they made
+                unsaved = self.store.save_batch(
+                    batch.snapshots, batch.checked, batch.events, lease=self.lease
+                )
+            except LeaseLost:  # another process is the engine now: this batch is its to find
+                if self.on_lease_lost is not None:
+                    self.on_lease_lost()
+                return
             except Exception as exc:  # history is worth a warning, never a crash
                 log.warning("saving state failed: %s", exc)
                 self.status.last_error = f"saving history failed: {exc}"
@@ -584,6 +517,7 @@ class Monitor:
 
 
 __all__ = [
+    "ACCOUNT_EVERY",
     "EngineStatus",
     "EventKind",
     "JobState",

@@ -29,6 +29,7 @@ from yike_tui.core.events import Event
 from yike_tui.engine.credit_watch import CreditWatch
 from yike_tui.engine.job_state import JobState
 from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.shared import SharedMonitor
 from yike_tui.engine.status import Update
 from yike_tui.session import Session, WatchListError
 from yike_tui.ui import welcome
@@ -139,7 +140,12 @@ class MainScreen(Screen[None]):
         self._show_selected()
         self.set_interval(1.0, self._tick)
         if self.monitor is not None and self.session and self.session.store:
-            self.query_one(EventLog).add(reversed(self.session.store.recent_events(200)))
+            # A shared engine's news after its marks comes through the feed: not twice.
+            upto = (
+                self.monitor.follower.event_id if isinstance(self.monitor, SharedMonitor) else None
+            )
+            events = self.session.store.recent_events(200, upto=upto)
+            self.query_one(EventLog).add(reversed(events))
         if self.monitor is not None and (client := self.client):  # else nothing can be fetched
             self.monitor.subscribe(self.feed)
             self.run_worker(self.monitor.run(), group="engine", exclusive=True, exit_on_error=False)

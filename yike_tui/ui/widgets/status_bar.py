@@ -49,6 +49,8 @@ def render_status(
     if status.account_problem:
         # One state for the account, not one job's error after another.
         text.append(" ACCOUNT ", style="bold white on red")
+    if status.following:  # another process polls: what follows is its engine's state
+        text.append(f" following {cells.safe(status.following, 80)} ", style="bold black on cyan")
     last = status.last_success
     interval = monitor.interval
     stale_after = 2 * interval if interval > 0 else None
