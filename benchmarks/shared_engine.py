@@ -1,4 +1,4 @@
-"""Several windows on one state db (issue 28): the requests the API gets from one ``watch``
+"""Several windows on one state db: the requests the API gets from one ``watch``
 alone, from two on one state db (one engine, one follower), and from two on two state dbs
 (each its own engine: what two windows cost before), over the same 40 s, each against a
 simulator of its own (40 jobs, interval 5 s: the issue's measure); then the hand-over: how

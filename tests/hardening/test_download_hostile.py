@@ -1,4 +1,4 @@
-"""Downloads against hostile storage and a hostile downloads folder (issue 13, items 11-14).
+"""Downloads against hostile storage and a hostile downloads folder.
 
 One small real HTTP server on loopback plays both the API (``GetYikeStoryboardJob`` answers
 whose ``OutputUrl`` points back at it) and the storage, so ``yike-tui download`` runs as a
@@ -568,7 +568,7 @@ def test_a_megabyte_of_headers_is_refused_and_no_part_claimed_kept(
     assert files(dest) == {}
 
 
-# --- issue 12: paths users hit -----------------------------------------------------------
+# --- paths users hit -----------------------------------------------------------------------
 
 
 def test_without_hard_links_the_file_is_published_by_rename_and_never_overwrites(

@@ -1,4 +1,4 @@
-"""Hostile API servers on loopback (issue 13, items 1, 2, 3, 6, 10): an endless or compressed
+"""Hostile API servers on loopback: an endless or compressed
 body, a slow drip, an absurd Retry-After, redirects, CR/LF in a message, credentials that
 cannot go into a header. Memory and time stay bounded; each gives one clear line and the
 right exit code, through the real CLI and through the client, on either API transport (the

@@ -1,4 +1,4 @@
-"""The engine lease is data, and an attacker can write it (issue 28): a lease row of garbage,
+"""The engine lease is data, and an attacker can write it: a lease row of garbage,
 of endless text, with a heartbeat far in the future or a host that is an escape sequence.
 
 None crashes or hangs a process, none is shown raw, and none locks out the engine: garbage

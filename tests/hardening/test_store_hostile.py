@@ -1,4 +1,4 @@
-"""The state db against hostile answers and a hostile disk (issue 13, items 4, 7, 8, 9).
+"""The state db against hostile answers and a hostile disk.
 
 A small job server on loopback answers what each test needs; the real engine, client and
 store run against it, and what reached the disk is read back as raw bytes.

@@ -1,4 +1,4 @@
-"""The API calls as the lean transport sends them in bytes (issue 17: no httpx request or
+"""The API calls as the lean transport sends them in bytes (no httpx request or
 response objects per call) keep what a server sees and what a user is told: the host and
 length of each request, and a redirect or a throttling answer whose headers are still read.
 Over both transports."""

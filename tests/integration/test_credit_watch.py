@@ -1,4 +1,4 @@
-"""The credit watcher (issue 16) over real HTTP: never two reads in flight, a read bounded by
+"""The credit watcher over real HTTP: never two reads in flight, a read bounded by
 its deadline, a passing failure asked again later but a refusal never, both APIs read, and
 ICE without a Yike user id never asked."""
 

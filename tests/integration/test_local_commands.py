@@ -1,6 +1,6 @@
 """add, remove, list and config work on the user's own files and ask no API: a connection
 flag there (the README's "every command takes --demo" did not hold for them) is refused
-with why, exit 2, and nothing is written (issue 25)."""
+with why, exit 2, and nothing is written."""
 
 from __future__ import annotations
 

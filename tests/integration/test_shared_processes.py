@@ -1,4 +1,4 @@
-"""One engine per state db, with real processes (issue 28): ``yike-tui watch`` processes on
+"""One engine per state db, with real processes: ``yike-tui watch`` processes on
 one state db against the simulator on loopback, whose clock the test moves, so what each
 job does between two moments (and so which events an engine must tell) is known.
 

@@ -1,4 +1,4 @@
-"""The lean transport reads the plain answer itself and the rest with h11 (issue 17): over
+"""The lean transport reads the plain answer itself and the rest with h11: over
 real sockets, what the client gets and which connections it keeps."""
 
 from __future__ import annotations

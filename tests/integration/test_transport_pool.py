@@ -1,4 +1,4 @@
-"""The lean transport's pool slots and timeouts (issue 17 took the timers off the common
+"""The lean transport's pool slots and timeouts (the timers are off the common
 path: a free slot and a write the kernel takes whole arm none). A full pool still times out
 as a pool timeout, a silent server as a read timeout, and a slot freed is used again."""
 

@@ -1,4 +1,4 @@
-"""Credits where the user looks (issue 16): the status bar's balance and its low warning, a
+"""Credits where the user looks: the status bar's balance and its low warning, a
 Suspended job's likely reason, and an account without Yike credits that shows nothing and is
 asked once. Real HTTP: the simulator, or a small server of the test's own refusing credits."""
 

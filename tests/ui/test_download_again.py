@@ -1,5 +1,5 @@
 """D on a job downloaded already says where the file is and downloads nothing (it wrote
-``Title (2).mp4`` silently); the video follows the umask like any download (issue 25).
+``Title (2).mp4`` silently); the video follows the umask like any download.
 Pilot against the simulator, the files in the test's own folder."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """D draws a row per download with Textual's ProgressBar: the job's name, the bar with its
-percent, and the bytes and speed (issue 14 part 3), against a real storage server on
+percent, and the bytes and speed, against a real storage server on
 loopback that the test paces."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The engine reaches the screen through messages (issue 14 part 2): a burst is coalesced
+"""The engine reaches the screen through messages: a burst is coalesced
 into one message (``can_replace``) and drawn together; downloads are workers the widget
 cancels through the workers API; the job list keeps a bounded cache of rendered lines.
 

@@ -1,5 +1,5 @@
 """The event log is a list to move in: a cursor when focused, enter goes to the event's
-job in the job list (selected, its detail shown), storyboards named by title (issue 25).
+job in the job list (selected, its detail shown), storyboards named by title.
 Pilot against the simulator."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The filter box is one row, and enter puts it away with the filter kept: the job list
 gets its rows back (it stayed 3 rows high). Filter and sort are the job list's reactives:
-setting them redraws the list, with no call to make (issue 25). Pilot against the
+setting them redraws the list, with no call to make. Pilot against the
 simulator."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""? lists every key with its binding id, and every binding has one (issue 25): enter, tab,
+"""? lists every key with its binding id, and every binding has one: enter, tab,
 pgup/pgdn, ctrl+p, the tree's fold keys and the storyboard's y and o (saying so). g/Home go
 to the real top at every size. Pilot against the simulator."""
 

@@ -1,6 +1,6 @@
 """Space marks rows, as in k9s and lazygit: u, d, D, c, y and m act on the marked jobs when
 any are (d asking first, saying how many), the rows show ● and the status bar "N marked",
-esc unmarks (issue 25). Pilot against the simulator."""
+esc unmarks. Pilot against the simulator."""
 
 from __future__ import annotations
 

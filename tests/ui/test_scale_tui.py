@@ -1,4 +1,4 @@
-"""The TUI over a big state db (issue 17): start-up, drawing, sort and filter read the
+"""The TUI over a big state db: start-up, drawing, sort and filter read the
 summaries kept beside the snapshots and never parse a stored answer; only the job the user
 selects is read and parsed. The event log draws the lines on screen, not all it holds.
 
@@ -35,7 +35,7 @@ from yike_tui.ui.widgets.job_table import GUTTER, JobTable
 JOBS = 3000
 EVENTS = 2000
 NEVER_STORED = ["f" * 31 + str(n) for n in range(3)]  # watched, nothing stored: loading
-_RANK = {  # the list's status order before issue 17, written out again as the reference
+_RANK = {  # the list's status order before the summaries, written out again as the reference
     JobStatus.FAILED: 0,
     JobStatus.SUSPENDED: 1,
     JobStatus.RUNNING: 2,
@@ -122,7 +122,7 @@ async def test_start_up_parses_nothing_and_selecting_a_row_parses_only_that_job(
 
 
 def reference_order(app: YikeApp, sort: str, needle: str = "", back: bool = False) -> list[str]:
-    """The list's order the way it was computed before issue 17: every job parsed."""
+    """The list's order the way it was computed before summaries: every job parsed."""
     monitor = app.monitor
     assert monitor is not None and monitor.store is not None
     jobs: dict[str, Job | None] = {}

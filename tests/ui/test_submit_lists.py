@@ -1,5 +1,5 @@
 """The submit form's lists open inside the form, which scrolls to show them: the styles'
-list ran past the dialog at 80x24 (issue 25). Pilot against the simulator, `n` and the
+list ran past the dialog at 80x24. Pilot against the simulator, `n` and the
 keys a user presses."""
 
 from __future__ import annotations

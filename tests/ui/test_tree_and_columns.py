@@ -1,4 +1,4 @@
-"""The storyboard tree and the job list say what they count (issue 25): a storyboard reads
+"""The storyboard tree and the job list say what they count: a storyboard reads
 title, status, id; its status is a status word with the vendor's value; failed shots are
 counted in words; a job not answered yet shows `–` for what is not known. Pilot against
 the simulator."""

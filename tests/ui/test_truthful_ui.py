@@ -1,4 +1,4 @@
-"""What the TUI says and where focus goes (issue 15): under Pilot against the simulator."""
+"""What the TUI says and where focus goes: under Pilot against the simulator."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The view says what it shows and follows the user (issue 15): sort direction, columns
+"""The view says what it shows and follows the user: sort direction, columns
 dropped by priority on narrow terminals, failure marks kept when cut, loading rows, zoom,
 1..4 to a pane, and a footer that follows context. Pilot against the simulator."""
 
