@@ -210,6 +210,15 @@ async def test_a_tui_beside_a_watcher_follows_it(
                 )
                 table = app.screen.query_one(JobTable)
                 assert table.row_count == len(demo_sim.job_ids)
+                # Beside the watcher the TUI costs the API nothing: each job it shows is
+                # the engine's answer, read from the db (the watcher went on polling).
+                polled = demo_sim.server.sim.stats.requests  # type: ignore[union-attr]
+                await wait_for(
+                    pilot,
+                    lambda: demo_sim.server.sim.stats.requests > polled,  # type: ignore[union-attr]
+                    "the watcher's next pass",
+                )
+                assert app.client is not None and app.client.requests_sent == 0
                 stats = demo_sim.server.sim.stats  # type: ignore[union-attr]
                 finished = next(j for j, s in states.items() if s.is_terminal)
                 asked = stats.by_job[finished]
