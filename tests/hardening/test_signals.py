@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.pty_child import PtyChild, terminal_env, yike_tui
-from tests.wait import DEADLINE
+from tests.pty_child import TERMINAL_ENV, PtyChild, terminal_env, yike_tui
+from tests.wait import DEADLINE, wait_until
 from yike_tui.core import paths
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 
@@ -149,6 +149,58 @@ def test_tui_quits_on_sigterm_and_restores_the_terminal(sim: SimulatorThread) ->
     assert b"\x1b]2;yike-tui\x07" in output  # the window named, not python3 ...
     assert output.rfind(b"\x1b[23;0t") > output.rfind(b"\x1b]2;yike-tui")  # ... given back
     assert b"Traceback" not in output
+
+
+def test_tui_whose_terminal_goes_away_exits(sim: SimulatorThread) -> None:
+    """The tmux pane killed or the SSH session dropped: the terminal's other end closes (the
+    kernel sends SIGHUP and SIGCONT). The TUI quits with its history saved, and does not
+    live on without a terminal (it once hung in its exit, writing to a terminal gone)."""
+    tui = PtyChild(yike_tui(sim.job_ids[0]), terminal_env(child_env(sim)))
+    try:
+        tui.read_until(b"Jobs", "the first frame")
+        os.close(tui.fd)  # the terminal goes away
+        tui.fd = os.open(os.devnull, os.O_RDONLY)  # for close() to close
+        ended: list[int] = []
+
+        def exited() -> bool:
+            pid, status = os.waitpid(tui.pid, os.WNOHANG)
+            ended.extend([os.waitstatus_to_exitcode(status)] if pid else [])
+            return bool(ended)
+
+        wait_until(exited, "the TUI to exit")
+    finally:
+        tui.close()  # kills it if it still runs
+    assert ended == [128 + signal.SIGHUP]  # it quit on the hang-up, as on q
+    assert event_rows() >= 1  # the first sight of the job, kept
+
+
+def test_ctrl_z_stops_the_tui_and_fg_brings_the_whole_screen_back() -> None:
+    """Job control as in htop and lazygit: ctrl+z gives the terminal back and stops; the
+    shell's fg (SIGCONT) takes the screen again and draws all of it, not only what changed."""
+    with PtyChild(yike_tui("--demo"), terminal_env(dict(os.environ))) as tui:
+        tui.read_until(b"refreshed", "the first pass drawn")
+        tui.send(b"\x1a")
+        tui.read_until(b"\x1b[?1049l", "the terminal given back")
+        stopped: list[bool] = []
+
+        def is_stopped() -> bool:
+            pid, status = os.waitpid(tui.pid, os.WUNTRACED | os.WNOHANG)
+            stopped.extend([os.WIFSTOPPED(status)] if pid else [])
+            return bool(stopped)
+
+        wait_until(is_stopped, "the TUI to stop")
+        assert stopped == [True]
+        seen = len(tui.output)
+        tui.signal(signal.SIGCONT)  # what fg sends
+        rows = range(1, int(TERMINAL_ENV["LINES"]) + 1)  # each row's first cell, addressed
+
+        def undrawn() -> list[int]:
+            return [row for row in rows if b"\x1b[%d;1H" % row not in tui.output[seen:]]
+
+        tui.read_until(lambda: not undrawn(), "every row drawn again")
+        assert b"\x1b[?1049h" in tui.output[seen:]
+        tui.send(b"q")
+        assert tui.wait() == 0
 
 
 def test_tui_sigterm_while_a_submit_is_out_quits_once_the_job_is_kept(

@@ -19,6 +19,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.css.scalar import Scalar, Unit
+from textual.driver import Driver
 from textual.message import Message
 from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
@@ -95,6 +96,15 @@ class YikeApp(App[int]):
         self._held_timer: Timer | None = None
         self._held_toast: Notification | None = None
 
+    def get_driver_class(self) -> type[Driver]:
+        """Linux's driver, made to let go of a terminal that went away (terminal_driver)."""
+        found = super().get_driver_class()
+        if found.__name__ == "LinuxDriver":  # not a test's headless or a chosen TEXTUAL_DRIVER
+            from yike_tui.ui.terminal_driver import TerminalDriver
+
+            return TerminalDriver
+        return found
+
     def get_default_screen(self) -> MainScreen:
         self._main = MainScreen(
             self.session,
@@ -131,6 +141,9 @@ class YikeApp(App[int]):
             self.set_interval(ANNOUNCE_CHECK, self._announce_if_idle)
         screen = self.main_screen
         screen.screen_layout_refresh_signal.subscribe(self, self._place_toasts)
+        # Back from ctrl+z (the shell's fg): the terminal shows the shell's lines, so every
+        # line is drawn again, not only those that changed meanwhile.
+        self.app_resume_signal.subscribe(self, lambda _app: self.refresh(layout=True))
 
     def _apply_theme(self, name: str) -> None:
         if name in self.available_themes:

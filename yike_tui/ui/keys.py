@@ -97,10 +97,12 @@ KEYS: tuple[Binding, ...] = (
     _b("tab", "app.focus_next", "Next pane", "next_pane", show=False),
     _b("shift+tab", "app.focus_previous", "Previous pane", "previous_pane", show=False),
     _b("ctrl+p", "command_palette", "palette", "palette_ctrl_p", show=False, priority=True),
+    # A shell's job control, as in htop and lazygit: the shell's `fg` brings it back.
+    _b("ctrl+z", "suspend_process", "Suspend (fg resumes)", "suspend", show=False),
 )
 # The app's: they work on every screen (ctrl+p replaces Textual's binding of it, so the
 # footer's "^p palette" is this one).
-APP_KEYS = tuple(b for b in KEYS if b.id in ("quit_ctrl_c", "palette_ctrl_p"))
+APP_KEYS = tuple(b for b in KEYS if b.id in ("quit_ctrl_c", "palette_ctrl_p", "suspend"))
 # The footer draws the screen's keys in this order and an 80-column one cuts the rest:
 # what a user reaches for first, first (? still lists them all, in KEYS order).
 FOOTER_FIRST: tuple[str, ...] = ("quit", "help", "filter", "copy_url", "open", "events", "zoom")
