@@ -31,6 +31,7 @@ MODULES = (
     "whole_run",
     "scale",
     "tui",
+    "startup_pty",
 )
 
 
