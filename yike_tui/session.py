@@ -46,6 +46,7 @@ from yike_tui.store.bulk import quiet_gc
 log = logging.getLogger(__name__)
 COMMAND_RETRIES = 3  # a one-shot command retries a transient failure a few times itself
 ENGINE_RETRIES = 1  # the engine retries once inside the client; its own backoff does the rest
+WATCHLIST_PAGE = 5000  # jobs of the watch list read (and added to the engine) at a time
 
 
 @dataclass
@@ -208,6 +209,12 @@ class Session:
     # Why there is no connection: the credentials error, whole (where they were looked for).
     # The TUI then shows the watch list as last fetched, read-only (``open_session``).
     no_credentials: str = ""
+    # The state db's watch list follows ``job_ids`` (``open_session``): read a page at a
+    # time by the engine (``make_monitor``, ``more_jobs``), never held as one list.
+    from_watchlist: bool = False
+    # Once the whole watch list is read: drop the snapshots of jobs no longer watched.
+    tidy: bool = False
+    _read_to: int = field(default=-1, repr=False)  # the watch list's position read up to
 
     @property
     def watchlist_writable(self) -> bool:
@@ -270,8 +277,12 @@ class Session:
         self.conn.credentials = fresh
         return fresh
 
-    def make_monitor(self, client: JobFetcher, **overrides: Any) -> Monitor:
-        """The engine over ``client`` (from ``make_client``: both share the rate limiter)."""
+    def make_monitor(
+        self, client: JobFetcher, *, first: int | None = None, **overrides: Any
+    ) -> Monitor:
+        """The engine over ``client`` (from ``make_client``: both share the rate limiter),
+        watching ``job_ids`` and then the watch list (``from_watchlist``): all of it, or its
+        first ``first`` jobs (``more_jobs`` adds the others, a page at a time)."""
         limiter = self.rate_limiter()
         if "clock" in overrides:  # one clock for the engine and its pacing
             limiter.clock = overrides["clock"]
@@ -284,23 +295,62 @@ class Session:
             "limiter": limiter,
         }
         monitor = Monitor(client, **{**options, **overrides})
+        self._read_to = -1  # the watch list from its start, for this engine
         # 100,000 long-lived job states: built without cyclic collections, then left out of
         # later full ones (store/bulk.py). Added in runs of one label, in watch-list order.
         with quiet_gc(freeze=True):
             runs = itertools.groupby(self.job_ids, key=lambda job_id: self.labels.get(job_id, ""))
             for label, ids in runs:
                 monitor.add(list(ids), label=label)
-            monitor.load_cached()
+            monitor.load_cached(self.job_ids if self.from_watchlist else None)
+        for _ in self.more_jobs(monitor, limit=first):
+            pass
         return monitor
+
+    def more_jobs(
+        self, monitor: Monitor, page: int = WATCHLIST_PAGE, limit: int | None = None
+    ) -> Iterator[list[str]]:
+        """The watch list's jobs not in ``monitor`` yet, added a page at a time (each job
+        with its stored row) as the iterator is advanced; yields the ids of each page. Stops
+        after ``limit`` jobs (None: at the end of the list, where the snapshots of jobs no
+        longer watched are dropped)."""
+        store = self.store
+        if store is None or not self.from_watchlist:
+            return
+        left = limit
+        while left is None or left > 0:
+            size = page if left is None else min(page, left)
+            rows = store.watched_rows(self._read_to, size)
+            if not rows:
+                break
+            self._read_to = rows[-1][0]
+            added = monitor.add_known((job_id, label, row) for _, job_id, label, row in rows)
+            if self.conn is None:
+                _never_fetched(monitor, added)
+            if left is not None:
+                left -= len(rows)
+            yield added
+        else:
+            return
+        if self.tidy:
+            self.tidy = False
+            _keep_watched(store, self.job_ids)
 
     def cached_monitor(self, **overrides: Any) -> Monitor:
         """The watch list as last fetched (the store's summaries), for a session without
         credentials: an engine that is never run, over a fetcher that refuses."""
         monitor = self.make_monitor(_Refused(self.no_credentials), **overrides)
-        for state in monitor.jobs.values():
-            if state.row is None:  # nothing stored, and nothing will fetch it: not "loading"
-                state.loading = False
+        _never_fetched(monitor, monitor.jobs)
         return monitor
+
+
+def _never_fetched(monitor: Monitor, job_ids: Iterable[str]) -> None:
+    """Jobs of a session without credentials: one with nothing stored is not "loading"
+    (nothing will fetch it)."""
+    for job_id in job_ids:
+        state = monitor.jobs[job_id]
+        if state.row is None:
+            state.loading = False
 
 
 class _Refused:
@@ -387,9 +437,9 @@ def read_watchlist() -> Iterator[tuple[Config, list[WatchedJob], Store | None]]:
         yield config, store.watchlist(), store
 
 
-def _keep_only(store: Store, job_ids: Iterable[str]) -> None:
+def _keep_watched(store: Store, also: Iterable[str]) -> None:
     try:  # housekeeping: never a reason to stop
-        store.keep_only(job_ids)
+        store.keep_watched(also)
     except sqlite3.Error as exc:
         log.warning("dropping snapshots of jobs not watched failed: %s", exc)
 
@@ -455,18 +505,17 @@ def open_session(
     store = None if demo else Store.open(on_wait=error)
     try:
         whole = False
-        ids = list(cli_ids)
+        ids = list(dict.fromkeys(cli_ids))
         labels: dict[str, str] = {}
+        watched = False  # any job on the watch list (read a page at a time by the engine)
         if store is not None:
             if store.notice:
                 notices.append(store.notice)
             whole = import_once(store, config)
-            given = set(ids)  # a set: looked up in a list, 100,000 watched ids took ~36 s
-            for watched in store.watchlist():
-                labels[watched.id] = watched.label
-                if watched.id not in given:
-                    ids.append(watched.id)
-        if require_jobs and not ids and not demo:
+            watched = bool(store.watched_rows(limit=1))
+            if ids and watched:  # a job given that is also watched keeps its label
+                labels = {job.id: job.label for job in store.watched(ids)}
+        if require_jobs and not ids and not watched and not demo:
             raise UsageError(
                 "no jobs to watch: give JobIds, add some with `yike-tui add`, or --demo"
             )
@@ -481,10 +530,6 @@ def open_session(
                 no_credentials = str(exc)
             if demo and conn is not None and not ids:  # the ids given are the ones watched
                 ids = list(conn.demo_job_ids)
-            # Snapshots of jobs not watched are dropped, unless jobs may still come from
-            # a config.toml that could not be read.
-            if store is not None and whole:
-                _keep_only(store, ids)
             yield Session(
                 conn,
                 settings,
@@ -496,6 +541,10 @@ def open_session(
                 notices,
                 profile=options.profile,
                 no_credentials=no_credentials,
+                from_watchlist=store is not None,
+                # Snapshots of jobs not watched are dropped, unless jobs may still come
+                # from a config.toml that could not be read.
+                tidy=store is not None and whole,
             )
     finally:
         if store is not None:

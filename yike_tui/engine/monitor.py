@@ -53,7 +53,7 @@ from yike_tui.engine.job_state import JobState, RunningTally, status_and_end, st
 from yike_tui.engine.ratelimit import RateLimiter
 from yike_tui.engine.status import EngineStatus, Tally, Update
 from yike_tui.safety.safe_text import valid_text
-from yike_tui.store import SnapshotItem, Store
+from yike_tui.store import JobRow, SnapshotItem, Store
 from yike_tui.store.bulk import quiet_gc
 
 log = logging.getLogger(__name__)
@@ -140,37 +140,68 @@ class Monitor:
     def subscribe(self, callback: Callable[[Update], None]) -> None:
         self._subscribers.append(callback)
 
-    def load_cached(self) -> int:
-        """Fill in the last known state of watched jobs from the store's summaries (no
-        stored answer is read: each is parsed when its job is first looked at); returns how
-        many."""
+    def load_cached(self, job_ids: Iterable[str] | None = None) -> int:
+        """Fill in the last known state of watched jobs (or of ``job_ids`` only) from the
+        store's summaries (no stored answer is read: each is parsed when its job is first
+        looked at); returns how many."""
         if self.store is None:
             return 0
         # 100,000 states and rows, built once and kept: not walked by the collector.
         with quiet_gc(freeze=True):
-            loaded = self._load_summaries(self.store)
+            loaded = self._load_summaries(self.store, job_ids)
         self._tally.recount()
         return loaded
 
-    def _load_summaries(self, store: Store) -> int:
+    def _load_summaries(self, store: Store, job_ids: Iterable[str] | None) -> int:
         loaded = 0
-        jobs, load, never = self.jobs, store.load_snapshot, float("inf")
-        known: dict[str, tuple[JobStatus, bool]] = {}  # raw status -> (status, terminal)
-        get = jobs.get
-        for summary in store.job_rows():
+        load, get = store.load_snapshot, self.jobs.get
+        known: dict[str, tuple[JobStatus, bool]] = {}
+        for summary in store.job_rows(job_ids):
             state = get(summary.job_id)
             if state is None:
                 continue
-            raw = summary.status_raw
-            found = known.get(raw)
-            if found is None:
-                found = known[raw] = status_and_end(raw)
-            status, terminal = found
-            state.set_summary(summary, load, status)
-            if terminal:  # final: shown as it is, never fetched again
-                state.confirmed, state.due, state.stale = True, never, False
+            self._start_from(state, summary, load, known)
             loaded += 1
         return loaded
+
+    @staticmethod
+    def _start_from(
+        state: JobState,
+        row: JobRow,
+        load: Callable[[str], tuple[dict[str, Any], float] | None],
+        known: dict[str, tuple[JobStatus, bool]],
+    ) -> None:
+        """``state`` starts from its stored row; ``known``: raw status -> (status, terminal),
+        remembered across the rows of one load."""
+        raw = row.status_raw
+        found = known.get(raw)
+        if found is None:
+            found = known[raw] = status_and_end(raw)
+        status, terminal = found
+        state.set_summary(row, load, status)
+        if terminal:  # final: shown as it is, never fetched again
+            state.confirmed, state.due, state.stale = True, float("inf"), False
+
+    def add_known(self, entries: Iterable[tuple[str, str, JobRow | None]]) -> list[str]:
+        """Watch these jobs, each (job_id, label, its stored row or None), each starting
+        from its row as ``add`` and ``load_cached`` would: the watch list read a page at a
+        time (``Store.watched_rows``). A job already watched is skipped."""
+        added: list[str] = []
+        jobs, now = self.jobs, self.clock()
+        load = self.store.load_snapshot if self.store is not None else None
+        known: dict[str, tuple[JobStatus, bool]] = {}
+        with quiet_gc(freeze=True):  # long-lived states, as in ``load_cached``
+            for job_id, label, row in entries:
+                if job_id in jobs:
+                    continue
+                state = jobs[job_id] = JobState(job_id, label, due=now)
+                if row is not None and load is not None:
+                    self._start_from(state, row, load, known)
+                added.append(job_id)
+        if added:
+            self._touch(*added)
+            self._wake.set()
+        return added
 
     def add(self, job_ids: Iterable[str], label: str = "") -> list[str]:
         """Watch these jobs (those already watched are skipped); they are due at once."""

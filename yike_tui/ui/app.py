@@ -48,6 +48,9 @@ HELD_SAID_AFTER = 0.2  # seconds: toasts sent to the log within this are counted
 MIN_TOAST_WIDTH = 24  # columns: narrower than this left of the tree, toasts take half the screen
 HALF = Scalar(50, Unit.PERCENT, Unit.WIDTH)
 BY_HAND_TIMEOUT = 30  # seconds a toast stays that shows text to select by hand
+# Jobs of the watch list in the engine before the first frame: a tall terminal's screenful
+# and then some (the others, up to 100,000, come a page at a time after it).
+FIRST_JOBS = 500
 
 
 class YikeApp(App[int]):
@@ -77,10 +80,14 @@ class YikeApp(App[int]):
         self.ui_batch = ui_batch
         self.client = session.make_client() if session and not offline else None
         self.monitor: Monitor | None = None
+        # The first screenful of the watch list now; the rest after the first frame
+        # (MainScreen.read_more_jobs).
         if session is not None and self.client is not None:
-            self.monitor = session.make_monitor(self.client, wall=wall, clock=clock)
+            self.monitor = session.make_monitor(
+                self.client, wall=wall, clock=clock, first=FIRST_JOBS
+            )
         elif session is not None:  # the watch list as last fetched, never refreshed
-            self.monitor = session.cached_monitor(wall=wall, clock=clock)
+            self.monitor = session.cached_monitor(wall=wall, clock=clock, first=FIRST_JOBS)
         self.last_copied = ""  # what the last copy put on the clipboard (tests read it)
         # Finished jobs announced to the terminal (OSC 9/777, tmux, bell) and the desktop.
         self.announcer = (

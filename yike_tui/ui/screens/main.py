@@ -134,6 +134,23 @@ class MainScreen(Screen[None]):
             self.credit_watch = CreditWatch.of_client(client, on_change=self._credits_changed)
             self.run_worker(self.credit_watch.run(), group="credits", exit_on_error=False)
         self._tick()
+        self.call_after_refresh(self._read_more_jobs)
+
+    def _read_more_jobs(self) -> None:
+        """After the first frame (drawn from the watch list's first jobs): the others."""
+        if self.session is not None and self.monitor is not None:
+            more = self._more_jobs(self.session, self.monitor)
+            self.run_worker(more, group="watchlist", exit_on_error=False)
+
+    async def _more_jobs(self, session: Session, monitor: Monitor) -> None:
+        """The rest of the watch list, a page at a time, each page in the list as it comes
+        (keys are answered between pages)."""
+        table = self.query_one(JobTable)
+        for added in session.more_jobs(monitor):
+            table.sync(added, self.wall())
+            await asyncio.sleep(0)
+        self._show_empty_state()
+        self._refresh_status()
 
     def _states(self) -> dict[str, JobState]:
         return self.monitor.jobs if self.monitor else {}
