@@ -22,12 +22,19 @@ import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from yike_tui.api.client import ApiClient, EndpointError, validate_endpoint
 from yike_tui.api.credentials import Credentials, CredentialsError, resolve
-from yike_tui.api.endpoints import APIS, DEFAULT_API, ApiSpec, Target, TargetError, resolve_target
-from yike_tui.api.transport import UnknownTransport
+from yike_tui.api.endpoints import (
+    APIS,
+    DEFAULT_API,
+    ApiSpec,
+    EndpointError,
+    Target,
+    TargetError,
+    resolve_target,
+    validate_endpoint,
+)
 from yike_tui.core import paths
 from yike_tui.core.config import (
     Config,
@@ -42,6 +49,10 @@ from yike_tui.engine.monitor import JobFetcher, Monitor
 from yike_tui.engine.ratelimit import RateLimiter
 from yike_tui.store import Store
 from yike_tui.store.bulk import quiet_gc
+
+if TYPE_CHECKING:  # the client (httpx, h11...) is imported when one is made: the TUI's
+    # first frame and ``--help`` never need it
+    from yike_tui.api.client import ApiClient
 
 log = logging.getLogger(__name__)
 COMMAND_RETRIES = 3  # a one-shot command retries a transient failure a few times itself
@@ -172,6 +183,9 @@ def make_client(
     client (0 for calls that must never repeat); ``pacer``: awaited before every retry, so
     retries count against the engine's rate limit like first tries; ``transport_name``:
     config.toml's ``transport`` ("" = not set)."""
+    from yike_tui.api.client import ApiClient
+    from yike_tui.api.transport import UnknownTransport
+
     config = configured() if not transport_name else None
     name = transport_name or (config.settings.transport if config else "")
     options: dict[str, Any] = {

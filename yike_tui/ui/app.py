@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -38,6 +38,9 @@ from yike_tui.ui.keys import APP_KEYS, checked_keymap, key_display
 from yike_tui.ui.messages import CopyRequested
 from yike_tui.ui.screens.main import UI_BATCH, MainScreen
 from yike_tui.ui.widgets.event_log import EventLog
+
+if TYPE_CHECKING:
+    from yike_tui.api.client import ApiClient
 
 NARROW = 110  # columns under which the panes stack
 CREDENTIALS_EVERY = 10  # seconds between looks at the credentials while they are refused
@@ -78,14 +81,16 @@ class YikeApp(App[int]):
         self.problem = problem or (session.no_credentials if session else "")
         self.wall = wall
         self.ui_batch = ui_batch
-        self.client = session.make_client() if session and not offline else None
+        # The API client is made on first use (``client``): after the first frame, which
+        # needs none of its imports (httpx, h11...).
+        self._client: ApiClient | None = None
+        self._connects = session is not None and not offline
         self.monitor: Monitor | None = None
         # The first screenful of the watch list now; the rest after the first frame
-        # (MainScreen.read_more_jobs).
-        if session is not None and self.client is not None:
-            self.monitor = session.make_monitor(
-                self.client, wall=wall, clock=clock, first=FIRST_JOBS
-            )
+        # (MainScreen._more_jobs).
+        if session is not None and self._connects:
+            fetcher = _ClientOf(self)  # the client itself, once it is made
+            self.monitor = session.make_monitor(fetcher, wall=wall, clock=clock, first=FIRST_JOBS)
         elif session is not None:  # the watch list as last fetched, never refreshed
             self.monitor = session.cached_monitor(wall=wall, clock=clock, first=FIRST_JOBS)
         self.last_copied = ""  # what the last copy put on the clipboard (tests read it)
@@ -99,10 +104,19 @@ class YikeApp(App[int]):
         self._held_timer: Timer | None = None
         self._held_toast: Notification | None = None
 
+    @property
+    def client(self) -> ApiClient | None:
+        """The session's API client, made on first use (None without credentials)."""
+        if self._client is None and self._connects and self.session is not None:
+            self._client = self.session.make_client()
+            if self.monitor is not None:
+                self.monitor.fetcher = self._client
+        return self._client
+
     def get_default_screen(self) -> MainScreen:
         self._main = MainScreen(
             self.session,
-            self.client,
+            lambda: self.client,
             self.monitor,
             readonly=self.readonly,
             problem=self.problem,
@@ -127,7 +141,7 @@ class YikeApp(App[int]):
             self.notify(notice, title="Note", severity="warning", timeout=15, markup=False)
         self._handle_signals()
         self._name_the_window()
-        if self.monitor is not None and self.client is not None:
+        if self.monitor is not None and self._connects:
             self.set_interval(CREDENTIALS_EVERY, self._look_at_credentials)
             self.monitor.subscribe(self._engine_news)
             # A pass's last news may come before it ends (its flushes are timed): what is
@@ -168,8 +182,8 @@ class YikeApp(App[int]):
     async def on_unmount(self) -> None:
         if not self.is_headless:
             self._write_terminal(TITLE_POP)
-        if self.client is not None:
-            await self.client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     # --- what tests and other screens reach ------------------------------------------------
 
@@ -351,3 +365,16 @@ class YikeApp(App[int]):
                 f"key: {key_display(self, binding)} · binding id: {binding.id}",
                 lambda action=binding.action: main.run_action(action),  # type: ignore[misc]
             )
+
+
+class _ClientOf:
+    """The engine's fetcher until the app's client is made: it makes it (``YikeApp.client``
+    then hands the engine the client itself)."""
+
+    def __init__(self, app: YikeApp) -> None:
+        self.app = app
+
+    async def get_job_payload(self, job_id: str) -> dict[str, Any]:
+        client = self.app.client
+        assert client is not None, "an engine that fetches has a client"
+        return await client.get_job_payload(job_id)
