@@ -29,6 +29,7 @@ MODULES = (
     "startup",
     "growth",
     "whole_run",
+    "big_watch",
     "scale",
     "tui",
     "startup_pty",

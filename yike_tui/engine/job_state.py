@@ -159,6 +159,46 @@ class JobState:
                 self.payload, self.stored = stored[0], True
         return self.payload
 
+    def keep_unparsed(self, payload: dict[str, Any], fetched_at: float) -> None:
+        """The answer the store holds, again (``diff.same_answer``), for a job known by its
+        row: kept raw, its row's time moved on; parsed only if something looks at it."""
+        assert self.summary is not None, "a job known by its row"
+        self.payload, self.last_checked = payload, fetched_at
+        self.summary = self.summary._replace(fetched_at=fetched_at)
+        self._job, self._unparsed, self._row = None, True, None
+
+    def drop_answer(self, load: Callable[[str], tuple[dict[str, Any], float] | None]) -> bool:
+        """Keep only the row of the answer in hand, as a job started from the store is: the
+        answer is read from the store (``load``) and parsed again when something looks at
+        it or a new answer is compared with it. Only an answer the store holds (``stored``)
+        is dropped; returns whether it was."""
+        if not self.stored:
+            return False
+        row: JobRow | None = self.summary
+        if self._job is not None:
+            row = self._row or JobRow.of_job(self._job, self.last_checked, self.job_id)
+        if row is None:
+            return False
+        self.summary, self._load, self._status = row, load, status_of(row.status_raw)
+        self.payload, self._job, self._unparsed, self._row = None, None, True, None
+        return True
+
+    def look(self) -> Job | None:
+        """``job`` for one look: a stored answer is read and parsed for it but not kept (a
+        final report over 100,000 jobs holds one at a time)."""
+        if self._unparsed and self.payload is None and self._load is not None:
+            try:
+                stored = self._load(self.job_id)
+            except Exception as exc:  # as in ``job``: the store closed or broken
+                log.warning(
+                    "reading the stored answer of %s failed: %s", ascii(self.job_id)[:40], exc
+                )
+                return None
+            if stored is None:
+                return None
+            return parse_job(stored[0], job_id=self.job_id, fetched_at=self.last_checked)
+        return self.job
+
     def set_cached(self, payload: dict[str, Any], fetched_at: float) -> None:
         """Start from a stored answer in hand (parsed on first use)."""
         self.payload, self.last_checked, self.last_change = payload, fetched_at, fetched_at

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import random
 import time
@@ -47,11 +48,12 @@ from yike_tui.core.events import (
     fetch_recovered,
     job_not_found,
 )
-from yike_tui.core.models import JobStatus, parse_job
+from yike_tui.core.models import Job, JobStatus, parse_job
 from yike_tui.engine.diff import diff, same_answer
 from yike_tui.engine.job_state import JobState, RunningTally, status_and_end, status_of
 from yike_tui.engine.ratelimit import RateLimiter
 from yike_tui.engine.status import EngineStatus, Tally, Update
+from yike_tui.safety.redaction import unsign
 from yike_tui.safety.safe_text import valid_text
 from yike_tui.store import JobRow, SnapshotItem, Store
 from yike_tui.store.bulk import quiet_gc
@@ -69,6 +71,10 @@ FLUSH_EVERY = 0.5  # seconds: how often a long pass hands results to subscribers
 _PAUSING_KINDS = frozenset(
     {ErrorKind.CREDENTIALS, ErrorKind.PERMISSION, ErrorKind.CLOCK, ErrorKind.TLS}
 )
+# Answers kept in memory, raw and parsed (~8 KB each), beyond which the least recently
+# answered keep only their row and are read from the store again when needed: more than a
+# watch list's running jobs (each asked every interval and compared with its last answer).
+HOT_ANSWERS = 8192
 ACCOUNT_EVERY = 120.0  # seconds between asks while the account is refused: enabling it is
 # a visit to the console, and every ask of the whole list would be refused alike
 # The client's codes for a request that got no answer from the endpoint (api/client.py).
@@ -109,9 +115,11 @@ class Monitor:
         limiter: RateLimiter | None = None,
         account_every: float | None = None,
         suspended_factor: float = SUSPENDED_FACTOR,
+        hot_answers: int | None = None,
     ) -> None:
         """``suspended_factor``: Suspended jobs are asked every this many intervals (1 for a
-        watch that waits for someone to resume them)."""
+        watch that waits for someone to resume them); ``hot_answers``: answers kept in
+        memory (``HOT_ANSWERS``), beyond which stored ones keep only their row."""
         self.fetcher = fetcher
         self.store = store
         self.interval = interval
@@ -134,6 +142,11 @@ class Monitor:
         self.account_every = ACCOUNT_EVERY if account_every is None else account_every
         self._account_due = 0.0  # engine clock: when to ask again while the account is refused
         self._account_refusals = 0  # how many answers refused the account, ever
+        # Jobs whose answer (raw and parsed) is in memory, the least recently answered
+        # first: beyond ``hot_answers`` of them, stored ones keep only their row (_cool).
+        self._hot: dict[str, None] = {}
+        self.hot_answers = HOT_ANSWERS if hot_answers is None else hot_answers
+        self.on_drop: Callable[[JobState], None] | None = None  # told before one is dropped
 
     # --- watch list ----------------------------------------------------------------------
 
@@ -220,6 +233,8 @@ class Monitor:
     def remove(self, job_ids: Iterable[str]) -> list[str]:
         removed = [job_id for job_id in job_ids if self.jobs.pop(job_id, None) is not None]
         self._touch(*removed)
+        for job_id in removed:
+            self._hot.pop(job_id, None)
         self._offline_ids.difference_update(removed)
         self.status.offline_jobs = len(self._offline_ids)
         if not self._offline_ids:  # no watched job is left waiting for the endpoint
@@ -406,13 +421,24 @@ class Monitor:
         now, wall = self.clock(), self.wall()
         previous = None if state.not_found else state.previous_answer()
         unchanged = previous is not None and same_answer(previous, payload)
-        if unchanged:
+        # The answer the store holds, but for the signed link queries it cut (a finished
+        # job's every answer signs its links anew): what would be stored is what is.
+        resigned = (
+            not unchanged
+            and previous is not None
+            and state.stored
+            and same_answer(previous, unsign(payload))
+        )
+        job: Job | None
+        if unchanged or resigned:
             # The last answer again (most answers of a running job): no diff, no events,
             # and the job is the one in hand with this answer's RequestId and time.
-            old = state.parsed
+            old = state.parsed if unchanged else None  # resigned: its links are the new ones
             if old is not None:
                 rid = payload.get("RequestId", "")
                 job = replace(old, request_id=valid_text(rid), fetched_at=wall)
+            elif state.stored and state.summary is not None:
+                job = None  # known by the row the store holds: parsed if looked at
             else:  # known from the store until now: parsed once, from this answer
                 job = parse_job(payload, job_id=state.job_id, fetched_at=wall)
             events: list[Event] = []
@@ -427,7 +453,14 @@ class Monitor:
         self._account_works()
         state.error, state.failures, state.not_found = None, 0, False
         state.loading = state.unreachable = False
-        state.job, state.payload, state.stale, state.last_checked = job, payload, False, wall
+        state.stale = False
+        if job is None:
+            state.keep_unparsed(payload, wall)
+        else:
+            state.job, state.payload, state.last_checked = job, payload, wall
+        hot = self._hot  # the least recently answered first
+        hot.pop(state.job_id, None)
+        hot[state.job_id] = None
         if events:
             state.last_change = wall
         self.limiter.recover()
@@ -443,8 +476,12 @@ class Monitor:
         batch.changed.add(state.job_id)
         # The parsed job goes along: the store makes the row's summary from it. The same
         # answer again needs only its time stored (Store.save_checked).
-        item = SnapshotItem(state.job_id, payload, wall, job.status_raw, job.title, job)
-        (batch.checked if unchanged and state.stored else batch.snapshots).append(item)
+        if job is None:
+            item = SnapshotItem(state.job_id, payload, wall, "", "")
+        else:
+            item = SnapshotItem(state.job_id, payload, wall, job.status_raw, job.title, job)
+        same = unchanged or resigned
+        (batch.checked if same and state.stored else batch.snapshots).append(item)
         state.stored = False  # until the store says it saved this answer (_flush)
         self._touch(state.job_id)
 
@@ -579,6 +616,26 @@ class Monitor:
                 self._saved(batch.checked, unsaved)
         if batch.events or batch.changed:
             self._emit(Update(batch.events, batch.changed))
+        self._cool()
+
+    def _cool(self) -> None:
+        """Beyond ``hot_answers`` answers held in memory, the least recently answered go
+        back to the row the store holds (``JobState.drop_answer``): 100,000 answers in one
+        pass are never all in memory (~8 KB each, raw and parsed). ``on_drop`` is told of
+        each first, while its answer is still in hand."""
+        hot, store = self._hot, self.store
+        extra = len(hot) - self.hot_answers
+        if extra <= 0 or store is None:
+            return
+        for job_id in list(itertools.islice(hot, extra)):
+            state = self.jobs.get(job_id)
+            if state is None:
+                del hot[job_id]
+            elif state.stored:  # else its answer is not saved yet: kept until it is
+                if self.on_drop is not None:
+                    self.on_drop(state)
+                state.drop_answer(store.load_snapshot)
+                del hot[job_id]
 
     def _saved(self, items: list[SnapshotItem], unsaved: set[str]) -> None:
         """The store holds these answers now (unless their job has a newer one meanwhile)."""
