@@ -31,6 +31,7 @@ MODULES = (
     "whole_run",
     "big_watch",
     "scale",
+    "shared_engine",
     "tui",
     "startup_pty",
 )

@@ -1,4 +1,4 @@
-"""A studio's year as a state db: 100,000 watched jobs and 1,000,000 events (issue 17).
+"""A studio's year as a state db: 100,000 watched jobs and 1,000,000 events.
 
 95% of the jobs are finished (Succeeded, a few Failed), 5% Running; each has 3 to 20
 storyboards and answers shaped like the real service's (lists as JSON inside strings,

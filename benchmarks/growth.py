@@ -1,5 +1,5 @@
 """How a refresh pass and memory grow with the watch list: 100 / 1,000 / 10,000 / 100,000
-jobs (a studio's year, issue 17; --quick stops at 1,000).
+jobs (a studio's year; --quick stops at 1,000).
 
 Each size runs in a fresh child process (so memory is not shared between sizes) against
 one simulator at 0 ms latency, so the pass time is the client's own cost, concurrency 16,

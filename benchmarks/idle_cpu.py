@@ -6,7 +6,7 @@ process's CPU is read over the 60 s after it, which hold the next refreshes. ``-
 watches for 5 s (too short for a refresh) and adds the first pass's CPU amortised over
 the interval (5/30 of it) instead.
 
-A studio's year (issue 17, ``run_year``): the 100,000-job state (``big_state``; 10,000
+A studio's year (``run_year``): the 100,000-job state (``big_state``; 10,000
 with ``--quick``) whose 5,000 running jobs take ids the simulator plans as running for the
 next hour, so the simulator (its own process) answers them. Their first answers are stored
 first (rate limit lifted: the stored ones were the state's, not the simulator's); then
@@ -102,7 +102,7 @@ def run(ctx: Context, results: Results) -> None:
     run_year(ctx, results)
 
 
-# --- a studio's year (issue 17): 100,000 watched jobs, 5,000 of them running -----------------
+# --- a studio's year: 100,000 watched jobs, 5,000 of them running -----------------
 
 SEED = 0  # the simulator's default --seed
 LEFT = 3600.0  # a job the simulator plans with at least this long to run is running throughout

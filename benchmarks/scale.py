@@ -1,4 +1,4 @@
-"""A studio's year (issue 17): 100,000 watched jobs and 1,000,000 events in the state db.
+"""A studio's year: 100,000 watched jobs and 1,000,000 events in the state db.
 
 Commands run as a user runs them, each in its own process (wall from spawn to exit, peak
 RSS from ``wait4``): ``add`` and ``remove`` of 100,000 ids (from stdin, into an empty

@@ -2,8 +2,8 @@
 
 Two rows: the engine as it starts (open the state db, read every snapshot, build every
 job's state; a cached answer is parsed when something first looks at it), and what a screen
-that needs every job's row at once reads: the summaries kept beside the snapshots (issue 17;
-parsing all 5,000 answers instead, ~320 ms, is shown beside it).
+that needs every job's row at once reads: the summaries kept beside the snapshots
+(parsing all 5,000 answers instead is shown beside it).
 
 The snapshots are real simulator answers (3 to 20 storyboards each), written once under
 5,000 ids; each run opens the db afresh.

@@ -13,7 +13,7 @@ Each run is a fresh child process (clean RSS) watching jobs that a simulator pro
 serves at 50 ms latency, so the engine starts polling as it would for a user (at the
 default 10 requests/s). The cached snapshots are simulator answers with 20 storyboards.
 
-A studio's year (issue 17, ``run_big``): 100,000 watched jobs and 1,000,000 events
+A studio's year (``run_big``): 100,000 watched jobs and 1,000,000 events
 (``big_state``), one fresh child: first frame from opening the state db (watch list
 included, as the CLI reads it) to the first paint; then, engine paused, ``j`` five times,
 ``s`` three times (status, last change, title), the filter's last key, ``e`` to open the
@@ -171,7 +171,7 @@ async def _child(endpoint: str, db: Path, ids: list[str]) -> dict[str, Any]:
 
 
 async def _child_big(db: Path) -> dict[str, Any]:
-    """The TUI over a studio's year (issue 17): 100,000 jobs, 1,000,000 events."""
+    """The TUI over a studio's year: 100,000 jobs, 1,000,000 events."""
     from yike_tui.core.config import Settings
     from yike_tui.session import session_for
     from yike_tui.store import Store

@@ -73,6 +73,7 @@ SLOW_MODULES = frozenset(
         "tests/integration/test_announce_tmux.py",
         "tests/integration/test_engine_scale.py",
         "tests/integration/test_sim_process.py",
+        "tests/integration/test_shared_processes.py",
         "tests/integration/test_watch_outage.py",
         "tests/ui/test_scale_tui.py",
         "tests/ui/test_novel_preview_hostile.py",

@@ -45,10 +45,34 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return f"{text} (default: {shown})"
 
 
+# The connection flags (commands/options.py): what a command that asks no API refuses.
+_CONNECTION_FLAGS = ("--api", "--region", "--endpoint", "--profile", "--demo", "--debug")
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that prints one clear line (not the whole usage) on bad input, exit 2."""
 
+    local_only = False  # a command of the user's own files: a connection flag is a slip
+    _given: tuple[str, ...] = ()
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._given = tuple(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
     def error(self, message: str) -> None:  # type: ignore[override]
+        if self.local_only:
+            # Whatever argparse tripped on first (`config --profile x` reads x as its action).
+            given = {arg.split("=", 1)[0] for arg in self._given}
+            flag = next((f for f in _CONNECTION_FLAGS if f in given), None)
+            if flag is not None:  # "unrecognized" would not say why, nor what to use
+                message = (
+                    f"{flag} is not for this command: it works on your own files only "
+                    "(the watch list, the state db, config.toml) and asks no API"
+                )
+                if flag == "--demo":
+                    message += f"; the demo's jobs: `{PROG} --demo`, `{PROG} report --demo`"
         # The message may quote the user's argument: keep it on one line, visible.
         shown = clean(message, one_line=True)
         sys.stderr.write(f"{self.prog}: {shown} (see {self.prog} --help)\n")
@@ -112,6 +136,7 @@ def _command_parser(name: str, module: ModuleType) -> argparse.ArgumentParser:
         epilog=_command_epilog(command),
         formatter_class=_HelpFormatter,
     )
+    parser.local_only = command.local
     module.add_arguments(parser)
     return parser
 

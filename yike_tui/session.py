@@ -45,8 +45,11 @@ from yike_tui.core.config import (
     load_config,
 )
 from yike_tui.core.exits import CredentialsUnusable, UsageError, error
+from yike_tui.core.job_ids import InvalidJobId, resolve_prefixes
 from yike_tui.engine.monitor import JobFetcher, Monitor
 from yike_tui.engine.ratelimit import RateLimiter
+from yike_tui.engine.shared import SharedMonitor
+from yike_tui.engine.sharing import shares_engine
 from yike_tui.store import Store
 from yike_tui.store.bulk import quiet_gc
 
@@ -229,6 +232,13 @@ class Session:
     # Once the whole watch list is read: drop the snapshots of jobs no longer watched.
     tidy: bool = False
     _read_to: int = field(default=-1, repr=False)  # the watch list's position read up to
+    # One engine per state db (engine/shared.py): this session's engine polls only while
+    # its process holds the db's lease, and follows the process that does otherwise. Off
+    # for the demo, a state db in memory and a filesystem without locks (said in notices).
+    shared: bool = False
+    # The watch list's version when ``labels`` (every watched job) was read from the state db;
+    # None: not read here (a session built from parts reads it again when shared).
+    watchlist_version: int | None = None
 
     @property
     def watchlist_writable(self) -> bool:
@@ -292,11 +302,17 @@ class Session:
         return fresh
 
     def make_monitor(
-        self, client: JobFetcher, *, first: int | None = None, **overrides: Any
+        self,
+        client: JobFetcher,
+        *,
+        first: int | None = None,
+        share: bool | None = None,
+        **overrides: Any,
     ) -> Monitor:
         """The engine over ``client`` (from ``make_client``: both share the rate limiter),
         watching ``job_ids`` and then the watch list (``from_watchlist``): all of it, or its
-        first ``first`` jobs (``more_jobs`` adds the others, a page at a time)."""
+        first ``first`` jobs (``more_jobs`` adds the others, a page at a time). One that
+        shares the state db's one engine when the session does (``share`` None)."""
         limiter = self.rate_limiter()
         if "clock" in overrides:  # one clock for the engine and its pacing
             limiter.clock = overrides["clock"]
@@ -308,7 +324,21 @@ class Session:
             "concurrency": self.settings.concurrency,
             "limiter": limiter,
         }
-        monitor = Monitor(client, **{**options, **overrides})
+        options.update(overrides)
+        monitor: Monitor
+        if (self.shared if share is None else share) and self.store is not None:
+            published = {
+                "interval": float(options["interval"]),
+                "rate_limit": float(limiter.rate),
+                "api": self.conn.api.name if self.conn else "",
+                "endpoint": self.conn.endpoint if self.conn else "",
+            }
+            del options["store"]
+            monitor = SharedMonitor(client, store=self.store, settings=published, **options)
+            if self.watchlist_version is not None:  # known: not read again at 100,000 jobs
+                monitor.watchlist_known(self.labels, self.watchlist_version)
+        else:
+            monitor = Monitor(client, **options)
         self._read_to = -1  # the watch list from its start, for this engine
         # 100,000 long-lived job states: built without cyclic collections, then left out of
         # later full ones (store/bulk.py). Added in runs of one label, in watch-list order.
@@ -353,7 +383,7 @@ class Session:
     def cached_monitor(self, **overrides: Any) -> Monitor:
         """The watch list as last fetched (the store's summaries), for a session without
         credentials: an engine that is never run, over a fetcher that refuses."""
-        monitor = self.make_monitor(_Refused(self.no_credentials), **overrides)
+        monitor = self.make_monitor(_Refused(self.no_credentials), share=False, **overrides)
         _never_fetched(monitor, monitor.jobs)
         return monitor
 
@@ -522,10 +552,14 @@ def open_session(
         ids = list(dict.fromkeys(cli_ids))
         labels: dict[str, str] = {}
         watched = False  # any job on the watch list (read a page at a time by the engine)
+        version = 0
+        shared = shares_engine(store, notices)
         if store is not None:
             if store.notice:
                 notices.append(store.notice)
             whole = import_once(store, config)
+            # A change after this version is read again when shared (engine/shared.py).
+            version = store.watchlist_version()
             watched = bool(store.watched_rows(limit=1))
             if ids and watched:  # a job given that is also watched keeps its label
                 labels = {job.id: job.label for job in store.watched(ids)}
@@ -544,6 +578,11 @@ def open_session(
                 no_credentials = str(exc)
             if demo and conn is not None and not ids:  # the ids given are the ones watched
                 ids = list(conn.demo_job_ids)
+            elif demo and conn is not None:  # the short ids the list shows, as `get` takes
+                try:
+                    ids = resolve_prefixes(ids, conn.demo_job_ids)
+                except InvalidJobId as exc:
+                    raise UsageError(str(exc)) from None
             yield Session(
                 conn,
                 settings,
@@ -559,6 +598,8 @@ def open_session(
                 # Snapshots of jobs not watched are dropped, unless jobs may still come
                 # from a config.toml that could not be read.
                 tidy=store is not None and whole,
+                shared=shared,
+                watchlist_version=version if store is not None else None,
             )
     finally:
         if store is not None:

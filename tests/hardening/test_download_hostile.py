@@ -1,4 +1,4 @@
-"""Downloads against hostile storage and a hostile downloads folder (issue 13, items 11-14).
+"""Downloads against hostile storage and a hostile downloads folder.
 
 One small real HTTP server on loopback plays both the API (``GetYikeStoryboardJob`` answers
 whose ``OutputUrl`` points back at it) and the storage, so ``yike-tui download`` runs as a
@@ -32,6 +32,7 @@ import httpx
 import pytest
 
 from tests.hardening.cli_run import run
+from tests.loopback import threaded
 from yike_tui.actions.download import DownloadError, download
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 
@@ -75,7 +76,7 @@ class Storage:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _Server
+    storage: Storage  # set by the fixture: each test's own
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -94,18 +95,18 @@ class Handler(BaseHTTPRequestHandler):
         form = self.rfile.read(int(self.headers.get("content-length", "0"))).decode()
         params = parse_qs(urlsplit(self.path).query) | parse_qs(form)
         job_id = params.get("JobId", [""])[0]
-        job = self.server.storage.jobs[job_id]
+        job = self.storage.jobs[job_id]
         answer = {
             "RequestId": "r",
             "JobId": job_id,
             "JobStatus": "Succeeded",
             "JobParams": {"Title": job.title},
-            "JobResult": {"OutputUrl": self.server.storage.url(job_id)},
+            "JobResult": {"OutputUrl": self.storage.url(job_id)},
         }
         self.send(200, json.dumps(answer).encode(), {"content-type": "application/json"})
 
     def do_GET(self) -> None:  # the storage
-        storage = self.server.storage
+        storage = self.storage
         storage.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
         job = storage.jobs[urlsplit(self.path).path.split("/")[-1].split(".")[0]]
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
@@ -115,7 +116,6 @@ class Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    storage: Storage
 
 
 def well_behaved(h: Handler, job: Job) -> None:
@@ -142,20 +142,15 @@ def cut_short(h: Handler, job: Job) -> None:
 
 @pytest.fixture
 def storage(monkeypatch: pytest.MonkeyPatch) -> Iterator[Storage]:
-    server = _Server(("127.0.0.1", 0), Handler)
-    server.storage = Storage(endpoint=f"http://127.0.0.1:{server.server_address[1]}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("YIKE_TUI_ENDPOINT", server.storage.endpoint)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
-    # In-process runs must not leave a root log handler pointing into one test's tmp dir.
-    monkeypatch.setattr("yike_tui.core.logs.setup_logging", lambda debug: None)
-    try:
-        yield server.storage
-    finally:
-        server.shutdown()
-        server.server_close()
+    storage = Handler.storage = Storage()
+    with threaded(Handler, _Server) as endpoint:
+        storage.endpoint = endpoint
+        monkeypatch.setenv("YIKE_TUI_ENDPOINT", endpoint)
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
+        # In-process runs must not leave a root log handler pointing into one test's tmp dir.
+        monkeypatch.setattr("yike_tui.core.logs.setup_logging", lambda debug: None)
+        yield storage
 
 
 @pytest.fixture
@@ -573,7 +568,7 @@ def test_a_megabyte_of_headers_is_refused_and_no_part_claimed_kept(
     assert files(dest) == {}
 
 
-# --- issue 12: paths users hit -----------------------------------------------------------
+# --- paths users hit -----------------------------------------------------------------------
 
 
 def test_without_hard_links_the_file_is_published_by_rename_and_never_overwrites(

@@ -1,4 +1,4 @@
-"""Hostile API servers on loopback (issue 13, items 1, 2, 3, 6, 10): an endless or compressed
+"""Hostile API servers on loopback: an endless or compressed
 body, a slow drip, an absurd Retry-After, redirects, CR/LF in a message, credentials that
 cannot go into a header. Memory and time stay bounded; each gives one clear line and the
 right exit code, through the real CLI and through the client, on either API transport (the
@@ -14,13 +14,13 @@ import gzip
 import json
 import threading
 from collections.abc import Awaitable, Callable
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
 from tests.api_transports import api_transport, carried_by  # noqa: F401 (a fixture)
 from tests.hardening.cli_run import run
+from tests.loopback import RawServerThread, json_answer, read_request
 from yike_tui.api.client import MAX_RETRY_AFTER, ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.errors import ApiError
@@ -38,70 +38,22 @@ def job(job_id: str) -> bytes:
 
 
 def answer(status: int, body: bytes, *headers: str) -> bytes:
-    extra = "".join(f"{h}\r\n" for h in headers)
-    head = f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n"
-    return f"{head}content-length: {len(body)}\r\n{extra}\r\n".encode() + body
+    return json_answer(status, body, dict(h.split(": ", 1) for h in headers))
 
 
-class Hostile:
-    """A raw HTTP/1.1 server on 127.0.0.1 that misbehaves as ``handler`` says."""
+class Hostile(RawServerThread):
+    """A raw HTTP/1.1 server on 127.0.0.1, in a thread, that misbehaves as ``handler`` says."""
 
     def __init__(self, handler: Handler) -> None:
-        self.handler = handler
+        super().__init__(lambda reader, writer: handler(self, reader, writer))
         self.requests: list[str] = []  # request lines, in order
         self.most_sent = 0  # the most body bytes written on one connection
-        self.hung_up = threading.Event()  # a client closed a connection we were writing to
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._server: asyncio.Server | None = None
-        self.port = 0
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> Hostile:
-        self._thread.start()
-        start = asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self._server = asyncio.run_coroutine_threadsafe(start, self._loop).result(10)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        async def stop() -> None:
-            assert self._server is not None
-            self._server.close()
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            await self.handler(self, reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            self.hung_up.set()
-        except asyncio.CancelledError:
-            pass  # the server is stopping: this handler ends with it
-        finally:
-            writer.close()
 
     async def read_request(self, reader: asyncio.StreamReader) -> str:
         """Read one request; returns its JobId (or "")."""
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        length = next(
-            (int(h.split(":")[1]) for h in lines if h.lower().startswith("content-length:")), 0
-        )
-        await reader.readexactly(length)
-        self.requests.append(lines[0])
-        query = urlsplit(lines[0].split(" ")[1]).query
-        return parse_qs(query).get("JobId", [""])[0]
+        request = await read_request(reader)
+        self.requests.append(request.line)
+        return request.params.get("JobId", "")
 
 
 @pytest.fixture

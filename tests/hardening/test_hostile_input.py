@@ -1,4 +1,4 @@
-"""Hostile text and input (issue 13, items 4, 5, 15, 16, 17): the CLI run as a user runs it,
+"""Hostile text and input: the CLI run as a user runs it,
 against a small server on loopback and files planted in a temporary home.
 
 - A title with a lone surrogate (valid JSON: ``"T\\ud800x"``) is printed as valid UTF-8.
@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.hardening.cli_run import run
-from tests.hardening.loopback_api import api_endpoint, reply_json
+from tests.loopback import api_endpoint, reply_json
 from tests.wait import wait_for
 from yike_tui.api.credentials import Credentials
 from yike_tui.core.config import Settings

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.scripted_server import Reply, scripted_server
+from tests.loopback import Reply, listening, scripted_server
 from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.errors import ApiError, ErrorKind
@@ -39,9 +39,7 @@ async def test_an_untrusted_certificate_is_a_clear_error(tmp_path: Path) -> None
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.close()
 
-    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=context)
-    port = server.sockets[0].getsockname()[1]
-    async with server:
+    async with listening(answer, context) as port:
         err = await fetch_error(f"https://127.0.0.1:{port}")
     assert err.code == "TLSError" and err.kind is ErrorKind.TLS
     assert "certificate" in err.message.lower()

@@ -181,7 +181,7 @@ def test_a_broken_list_is_a_warning_never_an_exception(text: str) -> None:
 async def test_a_nesting_bomb_body_is_a_malformed_answer_not_a_crash() -> None:
     import pytest
 
-    from tests.integration.scripted_server import Reply, scripted_server
+    from tests.loopback import Reply, scripted_server
     from yike_tui.api.client import ApiClient
     from yike_tui.api.credentials import Credentials
     from yike_tui.api.errors import ApiError

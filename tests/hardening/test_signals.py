@@ -3,7 +3,6 @@ the terminal restored; two instances on the same files are safe."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
 import signal
@@ -11,13 +10,13 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from tests.pty_child import PtyChild, terminal_env, yike_tui
 from tests.wait import DEADLINE
 from yike_tui.core import paths
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
@@ -138,46 +137,13 @@ def test_two_watchers_on_the_same_files(sim: SimulatorThread) -> None:
 
 def test_tui_quits_on_sigterm_and_restores_the_terminal(sim: SimulatorThread) -> None:
     """The real app on a pseudo-terminal: SIGTERM ends it, alternate screen left, cursor shown."""
-    import pty
-    import select
-
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the TUI on the pty
-        env = {**child_env(sim), "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
-        os.execvpe(sys.executable, [sys.executable, "-m", "yike_tui", sim.job_ids[0]], env)
-    output = b""
-
-    def read_for(seconds: float, until: bytes = b"") -> None:
-        nonlocal output
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            ready, _, _ = select.select([fd], [], [], 0.1)
-            if ready:
-                try:
-                    chunk = os.read(fd, 65536)
-                except OSError:
-                    return
-                if not chunk:
-                    return
-                output += chunk
-                if until and until in output:
-                    return
-
-    try:
-        read_for(DEADLINE, until=b"Jobs")
-        assert b"Jobs" in output, "the first frame never came"
-        assert b"\x1b[?1049h" in output  # it entered the alternate screen
-        os.kill(pid, signal.SIGTERM)
-        read_for(DEADLINE)  # until the pty closes: the child is gone
-        _, status = os.waitpid(pid, 0)
-    finally:
-        with contextlib.suppress(ChildProcessError, ProcessLookupError):
-            if os.waitpid(pid, os.WNOHANG) == (0, 0):
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-        os.close(fd)
-    assert os.WIFEXITED(status), status  # exited, not killed by the signal
-    assert os.WEXITSTATUS(status) == 128 + signal.SIGTERM
+    with PtyChild(yike_tui(sim.job_ids[0]), terminal_env(child_env(sim))) as tui:
+        tui.read_until(b"Jobs", "the first frame")
+        assert b"\x1b[?1049h" in tui.output  # it entered the alternate screen
+        tui.signal(signal.SIGTERM)
+        code = tui.wait()  # until the pty closes: the child is gone
+    output = tui.output
+    assert code == 128 + signal.SIGTERM  # exited, not killed by the signal
     tail = output[output.rfind(b"\x1b[?1049h") :]
     assert b"\x1b[?1049l" in tail  # ...and left it: the terminal is restored
     assert b"\x1b]2;yike-tui\x07" in output  # the window named, not python3 ...
@@ -190,9 +156,6 @@ def test_tui_sigterm_while_a_submit_is_out_quits_once_the_job_is_kept(
 ) -> None:
     """SIGTERM lands while the simulator holds the submit: the TUI quits only once the new
     job is in the watch list (a job that exists and is charged is never dropped)."""
-    import pty
-    import select
-
     from tests.integration.test_submit_command import watched_ids
     from yike_tui.sim.app import Reply
 
@@ -209,45 +172,20 @@ def test_tui_sigterm_while_a_submit_is_out_quits_once_the_job_is_kept(
 
     app._submit = signalled_submit  # type: ignore[method-assign]
     known = set(sim.job_ids)  # the demo's jobs, before the submit
-    pid, fd = pty.fork()
-    if pid == 0:
-        env = {**child_env(sim), "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
-        os.execvpe(sys.executable, [sys.executable, "-m", "yike_tui"], env)
-    child.append(pid)
-    output = b""
-
-    def read_until(until: bytes) -> None:
-        nonlocal output
-        end = time.monotonic() + DEADLINE
-        while until not in output and time.monotonic() < end:
-            if select.select([fd], [], [], 0.1)[0]:
-                try:
-                    chunk = os.read(fd, 65536)
-                except OSError:
-                    return
-                if not chunk:
-                    return
-                output += chunk
-
-    try:
-        read_until(b"Jobs")
-        os.write(fd, b"n")
-        read_until(b"New job from a novel")
-        os.write(fd, str(novel).encode())  # the path (the field starts empty)
-        read_until(b"looks like a")  # the preview: the file was read
-        os.write(fd, b"\x13")  # ctrl+s
-        read_until(b"spends credits")
-        assert b"spends credits" in output, output[-400:]
-        os.write(fd, b"y")
-        read_until(b"\x1b[?1049l")  # it left the alternate screen: it quit
-        _, status = os.waitpid(pid, 0)
-    finally:
-        with contextlib.suppress(ChildProcessError, ProcessLookupError):
-            if os.waitpid(pid, os.WNOHANG) == (0, 0):
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-        os.close(fd)
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 128 + signal.SIGTERM, status
+    with PtyChild(yike_tui(), terminal_env(child_env(sim))) as tui:
+        child.append(tui.pid)
+        tui.read_until(b"New job", "the first frame (its footer)")
+        tui.send(b"n")
+        tui.read_until(b"New job from a novel")
+        tui.send(str(novel))  # the path (the field starts empty)
+        tui.read_until(b"looks like a")  # the preview: the file was read
+        tui.send(b"\x13")  # ctrl+s
+        tui.read_until(b"spends credits")
+        tui.send(b"y")
+        tui.read_until(b"\x1b[?1049l", "the TUI to leave the alternate screen: it quit")
+        code = tui.wait()
+    output = tui.output
+    assert code == 128 + signal.SIGTERM, code
     new = [job_id for job_id in watched_ids() if job_id not in known]
     assert len(new) == 1, (watched_ids(), app.stats.by_action)
     assert app.book.get(new[0]) is not None  # the job the simulator created

@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
-import select
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +20,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.pty_child import PtyChild, terminal_env
 from tests.wait import DEADLINE
 from yike_tui.core import paths
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
@@ -153,57 +152,16 @@ def test_a_lock_let_go_within_the_wait_is_waited_for(
     assert all(job_id in out for job_id in watched)
 
 
-class Tui:
-    """The TUI (``yike-tui``, no arguments) on a pseudo-terminal, its output read as it comes."""
-
-    def __init__(self, wait: float, env: dict[str, str]) -> None:
-        import pty
-
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # the child
-            tui_env = {**env, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
-            args = command(wait)
-            os.execvpe(args[0], args, tui_env)
-        self.output = b""
-
-    def read_until(self, until: bytes = b"") -> None:
-        """Until ``until`` is in the output, or (b"") until the terminal closes."""
-        deadline = time.monotonic() + DEADLINE
-        while not (until and until in self.output):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no {until!r} from the TUI: {self.output[-2000:]!r}")
-            ready, _, _ = select.select([self.fd], [], [], 0.1)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:  # the child is gone
-                chunk = b""
-            if not chunk:
-                if until:
-                    raise AssertionError(f"the TUI ended before {until!r}: {self.output!r}")
-                return
-            self.output += chunk
-
-    def exit_code(self) -> int:
-        self.read_until()
-        _, status = os.waitpid(self.pid, 0)
-        assert os.WIFEXITED(status), status
-        return os.WEXITSTATUS(status)
-
-    def close(self) -> None:
-        with contextlib.suppress(ChildProcessError, ProcessLookupError):
-            if os.waitpid(self.pid, os.WNOHANG) == (0, 0):
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-        os.close(self.fd)
+def tui_on_pty(wait: float, env: dict[str, str]) -> PtyChild:
+    """The TUI (``yike-tui``, no arguments) on a pseudo-terminal."""
+    return PtyChild(command(wait), terminal_env(env))
 
 
 def test_the_tui_refuses_to_start_on_a_locked_db(watched: list[str], env: dict[str, str]) -> None:
     with held_lock():
-        tui = Tui(SHORT, env)
+        tui = tui_on_pty(SHORT, env)
         try:
-            code = tui.exit_code()
+            code = tui.wait()
         finally:
             tui.close()
     text = tui.output.decode(errors="replace").replace("\r\n", "\n")
@@ -213,13 +171,13 @@ def test_the_tui_refuses_to_start_on_a_locked_db(watched: list[str], env: dict[s
 
 def test_the_tui_starts_once_the_lock_is_let_go(watched: list[str], env: dict[str, str]) -> None:
     with held_lock() as holder:
-        tui = Tui(DEADLINE, env)
+        tui = tui_on_pty(DEADLINE, env)
         try:
             tui.read_until(WAITING.encode())
             holder.execute("ROLLBACK")
             tui.read_until(b"Jobs 3")  # the watch list, whole
-            os.write(tui.fd, b"q")
-            code = tui.exit_code()
+            tui.send(b"q")
+            code = tui.wait()
         finally:
             tui.close()
     assert code == 0

@@ -1,4 +1,4 @@
-"""The state db against hostile answers and a hostile disk (issue 13, items 4, 7, 8, 9).
+"""The state db against hostile answers and a hostile disk.
 
 A small job server on loopback answers what each test needs; the real engine, client and
 store run against it, and what reached the disk is read back as raw bytes.
@@ -24,12 +24,12 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.demo_env import demo_for_commands
 from tests.hardening.cli_run import run
+from tests.loopback import json_answer, listening, read_request
 from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.core import paths
@@ -89,27 +89,14 @@ class JobServer:
         self.connections.add(task)
         try:
             while True:
-                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-                headers = {
-                    k.strip().lower(): v.strip()
-                    for k, _, v in (line.partition(":") for line in head[1:])
-                }
-                body = await reader.readexactly(int(headers.get("content-length") or 0))
-                params = parse_qs(urlsplit(head[0].split(" ")[1]).query)
-                params.update(parse_qs(body.decode("latin-1")))
-                job_id = params.get("JobId", [""])[0]
+                job_id = (await read_request(reader)).params.get("JobId", "")
                 self.asked.append(job_id)
                 status, reply = 200, self.answers.get(job_id)
                 if isinstance(reply, tuple):
                     status, reply = reply
                 if reply is None:
                     status, reply = 404, {"Code": "NotFound", "Message": "no such job"}
-                data = reply if isinstance(reply, bytes) else json.dumps(reply).encode()
-                writer.write(
-                    f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n"
-                    f"content-length: {len(data)}\r\n\r\n".encode()
-                    + data
-                )
+                writer.write(json_answer(status, reply))
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -121,15 +108,13 @@ class JobServer:
 async def engine(answers: dict[str, Any], store: Store) -> AsyncIterator[tuple[Monitor, JobServer]]:
     """The real engine and client, watching every job in ``answers``, against a JobServer."""
     server = JobServer(answers)
-    listening = await asyncio.start_server(server.serve, "127.0.0.1", 0)
-    server.port = listening.sockets[0].getsockname()[1]
     try:
-        async with ApiClient(CREDS, endpoint=server.endpoint, retries=0) as client:
-            monitor = Monitor(client, store=store, rate_limit=0, interval=30.0)
-            monitor.add(list(answers))
-            yield monitor, server
+        async with listening(server.serve) as server.port:
+            async with ApiClient(CREDS, endpoint=server.endpoint, retries=0) as client:
+                monitor = Monitor(client, store=store, rate_limit=0, interval=30.0)
+                monitor.add(list(answers))
+                yield monitor, server
     finally:
-        listening.close()
         # The client has hung up: each connection ends on its own (bounded, never hung).
         await asyncio.wait_for(asyncio.gather(*server.connections), GUARD)
 

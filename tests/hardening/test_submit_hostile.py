@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import select
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
@@ -23,7 +20,8 @@ from typing import ClassVar
 import pytest
 
 from tests.hardening.cli_run import run
-from tests.hardening.loopback_api import api_endpoint, reply_json
+from tests.loopback import api_endpoint, reply_json
+from tests.pty_child import PtyChild, yike_tui
 from yike_tui.actions.submit import UPLOADED_FILE_URL, SubmitInvalid, build_submit
 from yike_tui.core import paths
 from yike_tui.store import Store
@@ -195,32 +193,13 @@ def test_sigkill_before_the_answer_is_told_on_the_next_run(
 
 def _on_a_terminal(args: list[str], answer: bytes | None) -> tuple[int, str]:
     """Run the CLI on a pseudo-terminal; type ``answer`` at its question (None: expect none)."""
-    controller, terminal = pty.openpty()
     env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
-    proc = _child(*args, stdin=terminal, stdout=terminal, stderr=terminal, env=env)
-    os.close(terminal)
-    seen = bytearray()
-    deadline = time.monotonic() + DEADLINE
-    asked = False
-    try:
-        while proc.poll() is None or select.select([controller], [], [], 0)[0]:
-            assert time.monotonic() < deadline, bytes(seen[-400:])
-            if answer is not None and not asked and b"Submit? [y/N]" in seen:
-                os.write(controller, answer)
-                asked = True
-            if select.select([controller], [], [], 0.1)[0]:
-                try:
-                    chunk = os.read(controller, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(controller)
-    return proc.wait(timeout=DEADLINE), seen.decode("utf-8", "replace")
+    with PtyChild(yike_tui(*args), env) as cli:
+        if answer is not None:
+            cli.read_until(b"Submit? [y/N]", "the question before a submit")
+            cli.send(answer)
+        code = cli.wait()
+    return code, cli.text
 
 
 def test_a_terminal_is_shown_the_summary_and_no_sends_nothing(api: type[_Api]) -> None:

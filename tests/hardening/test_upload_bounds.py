@@ -28,10 +28,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.hardening.loopback_api import api_endpoint
 from tests.hardening.test_hostile_api import GUARD, Handler, Hostile
 from tests.hardening.test_secrets import run
 from tests.hardening.test_upload_hostile import api_answering, upload_answer
+from tests.loopback import api_endpoint
 from yike_tui.actions.upload import UploadError, parse_upload_answer, put_object
 from yike_tui.core import paths
 

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
 from tests.hardening.cli_run import run
-from tests.hardening.loopback_api import api_endpoint, reply_json
+from tests.loopback import api_endpoint, reply_json, threaded
 
 SECRET = "sts-secret-never-shown"
 TOKEN = "CAISsts-token-never-shown"
@@ -48,14 +47,8 @@ class _Oss(BaseHTTPRequestHandler):
 @pytest.fixture
 def oss() -> Iterator[str]:
     _Oss.puts, _Oss.redirected_to_hit = [], False
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Oss)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with threaded(_Oss) as url:
+        yield url
 
 
 def api_answering(upload: dict[str, str]) -> type[BaseHTTPRequestHandler]:

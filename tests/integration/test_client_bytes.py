@@ -1,4 +1,4 @@
-"""The API calls as the lean transport sends them in bytes (issue 17: no httpx request or
+"""The API calls as the lean transport sends them in bytes (no httpx request or
 response objects per call) keep what a server sees and what a user is told: the host and
 length of each request, and a redirect or a throttling answer whose headers are still read.
 Over both transports."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api_transports import api_transport  # noqa: F401 (a fixture)
-from tests.integration.scripted_server import Reply, scripted_server
+from tests.loopback import Reply, scripted_server
 from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.errors import ApiError

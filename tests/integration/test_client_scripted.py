@@ -8,7 +8,7 @@ import os
 import pytest
 
 from tests.api_transports import api_transport, carried_by  # noqa: F401 (a fixture)
-from tests.integration.scripted_server import Reply, scripted_server
+from tests.loopback import Reply, scripted_server
 from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.errors import ApiError, ErrorKind

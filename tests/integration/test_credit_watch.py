@@ -1,4 +1,4 @@
-"""The credit watcher (issue 16) over real HTTP: never two reads in flight, a read bounded by
+"""The credit watcher over real HTTP: never two reads in flight, a read bounded by
 its deadline, a passing failure asked again later but a refusal never, both APIs read, and
 ICE without a Yike user id never asked."""
 
@@ -10,12 +10,12 @@ import json
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pytest
 
-from tests.hardening.loopback_api import reply_json
+from tests.loopback import reply_json, threaded
 from tests.wait import wait_async
 from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
@@ -63,15 +63,11 @@ class Gated(BaseHTTPRequestHandler):
 def endpoint() -> Iterator[str]:
     Gated.asks, Gated.answers = 0, []
     Gated.gate = threading.Event()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Gated)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        with threaded(Gated) as url:
+            yield url
     finally:
         Gated.gate.set()
-        server.shutdown()
-        server.server_close()
 
 
 def client(

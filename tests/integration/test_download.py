@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
+import stat
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.scripted_server import Reply, scripted_server
+from tests.loopback import Reply, scripted_server
 from yike_tui.actions.download import (
     DownloadCancelled,
     DownloadError,
@@ -265,3 +267,18 @@ async def test_short_answers_are_resumed_then_reported(dest: Path) -> None:
             await download(http, f"{server.endpoint}/v.mp4", dest, "stingy", "j")
     assert "run again to resume" in str(err.value)
     assert part_path(dest / "stingy.mp4").exists()
+
+
+@pytest.mark.parametrize(("umask", "expected"), [(0o022, 0o644), (0o077, 0o600)])
+async def test_the_video_is_made_as_the_umask_says(
+    sim: SimServer, client: ApiClient, dest: Path, umask: int, expected: int
+) -> None:
+    """A user's download, like any other: 0666 less the umask (the state db and the
+    credentials stay 0600 whatever it is; their tests say so)."""
+    job = await client.get_job(demo_id(sim, "Harbour Lights"))
+    old = os.umask(umask)
+    try:
+        path = await download(client.http, job.output_url, dest, job.title, job.id)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == expected

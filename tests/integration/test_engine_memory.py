@@ -8,6 +8,8 @@ not as the store keeps it."""
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -146,3 +148,42 @@ def test_until_done_prints_each_job_as_answered_whatever_the_engine_keeps(
     urls = [state["output_url"] for state in states.values()]
     assert all(isinstance(url, str) and url and not is_redacted(url) for url in urls), urls
     assert set(done) <= set(kept)  # printed from what was kept when their answer was dropped
+
+
+def test_once_beside_an_engine_lets_answers_go_and_prints_each_as_answered(
+    still_sim: SimulatorThread, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Beside the state db's engine ``--once`` stores nothing, so there is no stored answer
+    to read back: each is let go for good once its line is kept."""
+    ids = still_sim.job_ids
+    assert main(["add", *ids]) == 0
+    capsys.readouterr()
+    code = main(["watch", "--once", "--json"])  # alone: every answer stored
+    held_all = _states(capsys.readouterr().out)
+    conn = sqlite3.connect(paths.state_db())
+    with conn:  # an engine elsewhere, alive (its heartbeat fresh)
+        conn.execute(
+            "INSERT INTO engine_lease (id, token, pid, host, started_at, heartbeat, settings, "
+            "state) VALUES (1, 'elsewhere', 4242, 'far', ?, ?, '{}', '{}')",
+            (time.time(), time.time()),
+        )
+    conn.close()
+    monkeypatch.setattr(monitor_module, "HOT_ANSWERS", HOT)
+    kept: list[str] = []
+    keep = FinalLines.keep
+
+    def counted(self: FinalLines, job_id: str) -> None:
+        kept.append(job_id)
+        keep(self, job_id)
+
+    monkeypatch.setattr(FinalLines, "keep", counted)
+    with Store.open() as store:
+        marks = store.change_marks()
+    assert main(["watch", "--once", "--json"]) == code
+    states = _states(capsys.readouterr().out)
+    assert list(states) == ids and len(kept) >= len(ids) - HOT
+    for job_id, state in states.items():
+        mine = {k: v for k, v in state.items() if k != "request_id"}
+        assert mine == {k: v for k, v in held_all[job_id].items() if k != "request_id"}
+    with Store.open() as store:
+        assert store.change_marks() == marks  # nothing written beside the engine

@@ -7,10 +7,9 @@ on the same port, on a clock that moves only when told."""
 from __future__ import annotations
 
 import asyncio
-import json
-from urllib.parse import parse_qs, urlsplit
 
 from tests.integration.engine_rig import DEMO, FakeClock
+from tests.loopback import json_answer, listening, read_request
 from tests.wait import wait_async
 from yike_tui.api.client import ApiClient
 from yike_tui.core.models import JobStatus
@@ -139,23 +138,13 @@ class OneBrokenJob:
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-            fields = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in head)}
-            body = await reader.readexactly(int(fields.get("content-length") or 0))
-            params = parse_qs(urlsplit(head[0].split(" ")[1]).query)
-            params.update(parse_qs(body.decode("latin-1")))
-            job_id = params.get("JobId", [""])[0]
+            job_id = (await read_request(reader)).params.get("JobId", "")
             if job_id == self.BROKEN:
                 await wait_async(self.fast_answered, "the other job's answer")
                 writer.transport.abort()  # a reset: a transport error, for this job only
                 return
             answer = {"RequestId": "r", "JobId": job_id, "JobStatus": "Running"}
-            data = json.dumps({**answer, "JobParams": {"Title": "fine"}}).encode()
-            writer.write(
-                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-                + f"content-length: {len(data)}\r\n\r\n".encode()
-                + data
-            )
+            writer.write(json_answer(200, {**answer, "JobParams": {"Title": "fine"}}))
             await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -165,9 +154,7 @@ class OneBrokenJob:
 
 async def test_one_job_whose_request_breaks_while_others_answer_is_not_an_outage() -> None:
     api = OneBrokenJob()
-    listening = await asyncio.start_server(api.serve, "127.0.0.1", 0)
-    port = listening.sockets[0].getsockname()[1]
-    try:
+    async with listening(api.serve) as port:
         async with ApiClient(DEMO, endpoint=f"http://127.0.0.1:{port}", retries=0) as client:
             monitor = api.monitor = Monitor(client, interval=INTERVAL, rate_limit=0, concurrency=2)
             monitor.add([OneBrokenJob.FAST, OneBrokenJob.BROKEN])
@@ -178,9 +165,6 @@ async def test_one_job_whose_request_breaks_while_others_answer_is_not_an_outage
             assert monitor.status.offline_since is None and not broken.unreachable
             assert monitor.tally().errors == 1
             assert "ConnectionReset" in monitor.status.last_error
-    finally:
-        listening.close()
-        await listening.wait_closed()
 
 
 async def test_the_count_follows_the_watch_list_while_offline(

@@ -1,4 +1,4 @@
-"""The same answer again (issue 17): most answers of a running job are the last one with a
+"""The same answer again: most answers of a running job are the last one with a
 new RequestId. The engine then skips the parse and the diff and stores only the time it was
 fetched; what the user sees (events, rows, the job's "updated" time, the detail pane's
 RequestId) is what parsing and diffing every answer gives."""

@@ -1,4 +1,4 @@
-"""The engine at 100,000 jobs (issue 17), checked on the demo simulator's few: it starts
+"""The engine at 100,000 jobs, checked on the demo simulator's few: it starts
 from the summaries kept beside the snapshots (no stored answer read or parsed until a job
 is looked at), and its tally follows the jobs that change instead of counting them all.
 

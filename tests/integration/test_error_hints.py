@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.integration.engine_rig import DEMO, FakeClock
-from tests.integration.scripted_server import Reply, scripted_server
+from tests.loopback import Reply, scripted_server
 from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.credits import get_credits

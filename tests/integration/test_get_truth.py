@@ -80,3 +80,22 @@ def test_a_unique_prefix_of_a_watched_job_is_that_job(
         # Under four characters a prefix is too likely a slip: taken as given, and unknown.
         code, _, err = run(["get", watched[:3]], capsys)
         assert code == 1 and "JobNotFound" in err
+
+
+def test_a_storyboard_reads_as_in_the_tui(capsys: pytest.CaptureFixture[str]) -> None:
+    """Title, status word with the vendor's values, failed shots in words, then the id."""
+    code, out, err = run(["get", "--demo", "8173a292"], capsys)
+    assert code == 0, err
+    failed = next(line for line in out.splitlines() if line.startswith("    ✗"))
+    assert "  Failed · 1 failed shot  (Editing/CreateFailed, Exception)  st_" in failed
+    assert "(exception)" not in out and "✗1 shots" not in out
+    assert "  Succeeded · 2 failed shots  (Produced/ProduceSucc)  st_" in out
+
+
+def test_watch_with_demo_takes_the_short_id_too(capsys: pytest.CaptureFixture[str]) -> None:
+    """As get does: watch (and the TUI, on the same session) with --demo resolved none."""
+    code, out, err = run(["watch", "--demo", "--once", "--json", "8173a292"], capsys)
+    assert code == 0, err
+    (line,) = out.splitlines()
+    assert json.loads(line)["job_id"].startswith("8173a292")
+    assert json.loads(line)["status"] == "Failed"

@@ -1,4 +1,4 @@
-"""`report` with each job's credit cost and the total (issue 16), where the API gives it: the
+"""`report` with each job's credit cost and the total, where the API gives it: the
 Yike product's JobCredit, and what each job was charged (GetYikeJobCredit). Real HTTP to the
 simulator, the CLI run in-process; the expected figures come from the simulator's own
 answer, not from yike-tui's parser, and are compared exactly (Decimal)."""

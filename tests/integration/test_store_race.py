@@ -1,4 +1,4 @@
-"""Two real processes opening the same brand-new state db at the same moment (issue 12).
+"""Two real processes opening the same brand-new state db at the same moment.
 
 Before the fix, one process could see ``meta`` created but ``schema_version`` not yet written
 (each schema statement committed on its own) and move a healthy db aside as unreadable.

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import select
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from tests.hardening.cli_run import run
+from tests.loopback import reply_json, threaded
+from tests.pty_child import PtyChild, yike_tui
 from yike_tui.core import paths
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorThread
 from yike_tui.sim.faults import FaultSpec
@@ -104,11 +100,7 @@ class _Refusing(BaseHTTPRequestHandler):
         body = json.dumps(
             {"Code": "InvalidParameter", "Message": self.message, "RequestId": "R-1"}
         ).encode()
-        self.send_response(400)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        reply_json(self, 400, body)
 
     def log_message(self, *args: object) -> None:  # quiet
         pass
@@ -116,16 +108,9 @@ class _Refusing(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def refusing(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    use_endpoint(monkeypatch, f"http://127.0.0.1:{server.server_address[1]}")
-    try:
-        yield str(server.server_address[0])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with threaded(_Refusing) as url:
+        use_endpoint(monkeypatch, url)
+        yield url
 
 
 def test_a_hostile_error_message_is_shown_inert_on_one_line(
@@ -173,51 +158,20 @@ def test_demo_submit_with_watch_is_refused_before_anything_is_sent(
 # --- --watch: the TUI on the new job, in a real terminal ----------------------------------
 
 
-def _pump(fd: int, seen: bytearray, done: Callable[[], bool], what: str) -> None:
-    """Read the terminal until ``done()``: a TUI blocks once its terminal's buffer is full,
-    so the output is drained all the time, not only while something is awaited."""
-    deadline = time.monotonic() + DEADLINE
-    while not done():
-        if time.monotonic() > deadline:
-            tail = bytes(seen[-400:]).decode("utf-8", "replace")
-            raise AssertionError(f"waited {DEADLINE:g} s for {what}; last output: {tail!r}")
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:  # EIO: every end of the terminal is closed (the child exited)
-                chunk = b""
-            if not chunk:
-                return  # nothing more can come: the caller checks what it got
-            seen += chunk
-
-
 def test_watch_opens_the_tui_on_the_new_job(sim: SimulatorThread, tmp_path: Path) -> None:
     title = "WatchMeRain"
-    controller, terminal = pty.openpty()
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "160", "LINES": "45"}
-    child = subprocess.Popen(
-        [sys.executable, "-m", "yike_tui", "submit", "--watch", "--file-url", SOURCE,
-         "--title", title],
-        stdin=terminal, stdout=terminal, stderr=terminal, env=env, start_new_session=True,
-    )  # fmt: skip
-    os.close(terminal)
-    seen = bytearray()
-    try:
-        _pump(controller, seen, lambda: b"Submit? [y/N]" in seen, "the question before a submit")
-        assert b"spends credits" in seen and title.encode() in seen
-        os.write(controller, b"y\r")
-        _pump(controller, seen, lambda: b"in the watch list" in seen, "the job kept")
-        mark = len(seen)
-        _pump(controller, seen, lambda: title.encode() in seen[mark:], "the TUI on the new job")
-        os.write(controller, b"q")
-        _pump(controller, seen, lambda: child.poll() is not None, "q to quit the TUI")
-        assert child.wait(timeout=DEADLINE) == 0
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait(timeout=10)
-        os.close(controller)
+    argv = yike_tui("submit", "--watch", "--file-url", SOURCE, "--title", title)
+    with PtyChild(argv, env) as tui:
+        tui.read_until(b"Submit? [y/N]", "the question before a submit")
+        assert b"spends credits" in tui.output and title.encode() in tui.output
+        tui.send(b"y\r")
+        tui.read_until(b"in the watch list", "the job kept")
+        mark = len(tui.output)
+        tui.read_until(lambda: title.encode() in tui.output[mark:], "the TUI on the new job")
+        tui.send(b"q")
+        assert tui.wait() == 0
+    seen = tui.output
     text = seen.decode("utf-8", "replace")
     job_id = text.split("Submit? [y/N] ", 1)[1].split()[1].strip()  # after the echoed "y"
     assert job_id.isalnum() and len(job_id) >= 16, text[:600]  # the id, on a line of its own

@@ -8,11 +8,6 @@ import base64
 import json
 import logging
 import os
-import pty
-import select
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +15,7 @@ import pytest
 
 from tests.hardening.cli_run import run as run_cli
 from tests.integration.test_submit_command import watched_ids
+from tests.pty_child import PtyChild, yike_tui
 from yike_tui.actions.novel_file import MAX_BYTES, MAX_CHARS
 from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
@@ -141,31 +137,11 @@ def test_the_upload_shows_a_progress_bar_on_a_terminal(
 ) -> None:
     path = novel(tmp_path, text="The lantern went out. " * 1300)
     env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
-    main, child = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "yike_tui", "submit", str(path)],
-        stdin=child, stdout=child, stderr=child, env=env, close_fds=True,
-    )  # fmt: skip
-    os.close(child)
-    seen = bytearray()
-    deadline = time.monotonic() + DEADLINE
-    answered = False
-    try:
-        while proc.poll() is None or select.select([main], [], [], 0)[0]:
-            assert time.monotonic() < deadline, bytes(seen[-400:])
-            if not answered and b"Submit? [y/N]" in seen:  # a terminal is asked first
-                os.write(main, b"y\r")
-                answered = True
-            if select.select([main], [], [], 0.2)[0]:
-                try:
-                    seen += os.read(main, 65536)
-                except OSError:
-                    break
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(main)
-    assert proc.wait(timeout=DEADLINE) == 0, bytes(seen[-400:])
+    with PtyChild(yike_tui("submit", str(path)), env) as cli:
+        cli.read_until(b"Submit? [y/N]", "the question a terminal is asked first")
+        cli.send(b"y\r")
+        assert cli.wait() == 0, cli.output[-400:]
+    seen = cli.output
     assert b"Rain Alley.txt (28.6 kB, 28,600 characters)" in seen  # the summary, then the bar
     assert b"100%" in seen and b"28.6/28.6 kB" in seen  # the bar, at its end
     assert b"uploaded Rain Alley.txt (28,600 characters)" in seen

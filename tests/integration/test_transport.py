@@ -9,8 +9,7 @@ import asyncio
 import shutil
 import ssl
 import subprocess
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -18,6 +17,7 @@ import pytest
 
 from tests import api_transports
 from tests.api_transports import carried_by
+from tests.loopback import listening, read_request
 from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.errors import ApiError, ErrorKind
@@ -27,26 +27,6 @@ from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, running_sim
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 api_transport = api_transports.api_transport  # the fixture: each test named runs on both
 JOB = b'{"RequestId":"r","JobId":"j","JobStatus":"Running"}'
-
-
-@asynccontextmanager
-async def raw_server(
-    handler: Handler, ssl_context: ssl.SSLContext | None = None
-) -> AsyncIterator[int]:
-    server = await asyncio.start_server(handler, "127.0.0.1", 0, ssl=ssl_context)
-    try:
-        yield server.sockets[0].getsockname()[1]
-    finally:
-        server.close()
-
-
-async def read_request(reader: asyncio.StreamReader) -> bytes:
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":")[1])
-    return head + await reader.readexactly(length)
 
 
 def answer(body: bytes, *extra: str) -> bytes:
@@ -79,7 +59,7 @@ async def test_stale_connection_is_retried_for_reads_only() -> None:
         await read_request(reader)
         writer.close()  # ...but the next request on it gets no answer
 
-    async with raw_server(one_answer_per_connection) as port:
+    async with listening(one_answer_per_connection) as port:
         async with httpx.AsyncClient(transport=LeanTransport()) as http:
             url = f"http://127.0.0.1:{port}/"
             await http.post(url)
@@ -104,7 +84,7 @@ async def test_chunked_and_close_delimited_answers(api_transport: str) -> None:
         writer.close()
 
     transport = LeanTransport() if api_transport == "lean" else httpx.AsyncHTTPTransport()
-    async with raw_server(chunked) as port, httpx.AsyncClient(transport=transport) as http:
+    async with listening(chunked) as port, httpx.AsyncClient(transport=transport) as http:
         one = await http.post(f"http://127.0.0.1:{port}/")
         two = await http.post(f"http://127.0.0.1:{port}/")
     assert one.json() == {"a": 12}
@@ -133,7 +113,7 @@ async def test_garbage_and_hangups_become_typed_errors() -> None:
         (hangup, "ConnectionReset"),
         (silent, "Timeout"),
     ):
-        async with raw_server(handler) as port:
+        async with listening(handler) as port:
             client = ApiClient(creds, endpoint=f"http://127.0.0.1:{port}", retries=0,
                                timeout=httpx.Timeout(0.3))  # fmt: skip
             async with client:
@@ -158,7 +138,7 @@ async def test_untrusted_certificate_is_a_clear_tls_error(tmp_path: Path) -> Non
     async def never(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.close()
 
-    async with raw_server(never, context) as port:
+    async with listening(never, context) as port:
         client = ApiClient(Credentials("LTAIxxxxxxxxxxxx", "s"), endpoint=f"https://127.0.0.1:{port}",
                            retries=0)  # fmt: skip
         async with client:
@@ -216,7 +196,7 @@ async def test_trusted_certificate_works_end_to_end(
             writer.write(answer(JOB, "content-type: application/json"))
             await writer.drain()
 
-    async with raw_server(answer_twice, context) as port:
+    async with listening(answer_twice, context) as port:
         creds = Credentials("LTAIxxxxxxxxxxxx", "s")
         async with ApiClient(creds, endpoint=f"https://localhost:{port}", retries=0) as client:
             first = await client.get_job("j")

@@ -1,4 +1,4 @@
-"""The lean transport reads the plain answer itself and the rest with h11 (issue 17): over
+"""The lean transport reads the plain answer itself and the rest with h11: over
 real sockets, what the client gets and which connections it keeps."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import asyncio
 import httpx
 import pytest
 
-from tests.integration.test_transport import JOB, answer, raw_server, read_request
+from tests.integration.test_transport import JOB, answer
+from tests.loopback import listening, read_request
 from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.errors import ApiError
@@ -31,7 +32,7 @@ async def test_stray_bytes_after_an_answer_do_not_spoil_the_next_call() -> None:
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
 
-    async with raw_server(stray) as port:
+    async with listening(stray) as port:
         async with httpx.AsyncClient(transport=LeanTransport()) as http:
             for _ in range(3):  # each on a fresh connection: the stray bytes are never read
                 got = await http.post(f"http://127.0.0.1:{port}/")
@@ -57,7 +58,7 @@ async def test_large_plain_answer_whole_and_the_connection_kept() -> None:
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
 
-    async with raw_server(big) as port:
+    async with listening(big) as port:
         async with ApiClient(CREDS, endpoint=f"http://127.0.0.1:{port}", retries=0) as client:
             for _ in range(2):
                 job = await client.get_job("j")
@@ -80,7 +81,7 @@ async def test_a_broken_plain_answer_is_a_typed_error(reply: bytes) -> None:
         await writer.drain()
         writer.close()
 
-    async with raw_server(broken) as port:
+    async with listening(broken) as port:
         async with ApiClient(
             CREDS, endpoint=f"http://127.0.0.1:{port}", retries=0, transport_name="lean"
         ) as client:

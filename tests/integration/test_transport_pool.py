@@ -1,4 +1,4 @@
-"""The lean transport's pool slots and timeouts (issue 17 took the timers off the common
+"""The lean transport's pool slots and timeouts (the timers are off the common
 path: a free slot and a write the kernel takes whole arm none). A full pool still times out
 as a pool timeout, a silent server as a read timeout, and a slot freed is used again."""
 
@@ -9,7 +9,8 @@ import asyncio
 import httpx
 import pytest
 
-from tests.integration.test_transport import answer, raw_server, read_request
+from tests.integration.test_transport import answer
+from tests.loopback import listening, read_request
 from tests.wait import wait_async
 from yike_tui.api.transport import LeanTransport
 
@@ -27,7 +28,7 @@ async def test_a_full_pool_waits_then_times_out_and_a_freed_slot_is_reused() -> 
             writer.write(answer(b"{}"))
             await writer.drain()
 
-    async with raw_server(slow_then_answer) as port:
+    async with listening(slow_then_answer) as port:
         url = f"http://127.0.0.1:{port}/"
         transport = LeanTransport(max_connections=1)
         async with httpx.AsyncClient(transport=transport) as client:
@@ -48,7 +49,7 @@ async def test_a_silent_server_is_a_read_timeout_and_its_connection_is_dropped()
         await read_request(reader)
         await asyncio.Event().wait()
 
-    async with raw_server(silent) as port:
+    async with listening(silent) as port:
         transport = LeanTransport(max_connections=2)
         async with httpx.AsyncClient(transport=transport) as client:
             with pytest.raises(httpx.ReadTimeout):

@@ -12,6 +12,7 @@ from tests.conftest import by_title
 from tests.wait import DEADLINE
 from yike_tui.cli import main
 from yike_tui.sim import SimulatorThread
+from yike_tui.sim.scenarios import HOSTILE_PREFIX
 
 
 def test_once_json_prints_one_state_per_job(
@@ -28,7 +29,7 @@ def test_once_json_prints_one_state_per_job(
 def test_once_human_is_inert_for_hostile_titles(
     fast_sim: SimulatorThread, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    hostile = by_title(fast_sim, "[/bold]")
+    hostile = by_title(fast_sim, HOSTILE_PREFIX)
     assert main(["watch", "--once", "--endpoint", fast_sim.endpoint, hostile]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\u202e" not in out

@@ -1,4 +1,4 @@
-"""The stand-alone Yike product API (issue 18), end to end: the real CLI over real HTTP to
+"""The stand-alone Yike product API, end to end: the real CLI over real HTTP to
 the simulator, which records the x-acs-version of every call it is sent."""
 
 from __future__ import annotations

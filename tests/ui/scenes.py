@@ -175,6 +175,24 @@ async def _filtered_sorted(pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
+async def _marked(pilot: Pilot[int]) -> None:
+    """Three rows marked with space (● and "3 marked"), then d: one question naming them."""
+    from yike_tui.ui.screens.confirm import ConfirmScreen
+    from yike_tui.ui.widgets.job_table import JobTable
+
+    await settled(pilot)
+    table = pilot.app.query_one(JobTable)
+    for title in ("Harbour Lights", "🎬 Cyberpunk", "Rainy Alley"):
+        await select_title(pilot, title)
+        await pilot.press("space")
+    await wait_for(pilot, lambda: table.marked_count == 3, "three rows marked")
+    await select_title(pilot, "Midnight Courier")  # the cursor elsewhere: d acts on the marks
+    pilot.app.clear_notifications()
+    await pilot.press("d")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), "the question")
+    await pilot.pause()
+
+
 async def _submit(pilot: Pilot[int]) -> None:
     """The n form with the bundled sample typed in (opened on the sample's folder, so the
     path shown is the same on every machine)."""
@@ -208,4 +226,5 @@ SCENES = (
     Scene("endpoint-down-80x24", (80, 24), _main, endpoint_down=True),
     Scene("filtered-sorted", (160, 45), _filtered_sorted),
     Scene("submit", (100, 34), _submit),
+    Scene("marked", (140, 40), _marked),
 )

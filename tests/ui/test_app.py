@@ -13,6 +13,7 @@ from tests.ui.scenes import first_pass
 from tests.wait import wait_for
 from yike_tui.core import paths
 from yike_tui.sim import SimulatorThread
+from yike_tui.sim.scenarios import HOSTILE_PREFIX
 from yike_tui.store import Store
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.widgets.job_table import JobTable
@@ -68,7 +69,7 @@ async def test_failure_tree_shows_shots_and_keeps_folding(
         labels = [str(n.label) for n in tree.root.children]
         shots = [str(leaf.label) for n in tree.root.children for leaf in n.children]
         assert len(labels) == 7
-        assert any("CreateFailed" in label and "exception" in label for label in labels)
+        assert any("Failed · 1 failed shot  (Editing/CreateFailed, Exception)" in x for x in labels)
         assert "shot 12: NoMediaData" in shots and "shot 3: VideoGenerationTimeout" in shots
         folded = next(n for n in tree.root.children if n.children)
         folded.collapse()
@@ -230,12 +231,13 @@ async def test_credential_error_shows_in_status_bar(make_app: AppFactory) -> Non
 
 
 async def test_hostile_title_is_shown_inert(make_app: AppFactory, sim: SimulatorThread) -> None:
-    hostile = by_title(sim, "[/bold]")
+    hostile = by_title(sim, HOSTILE_PREFIX)
     app = make_app(ids=[hostile])
     async with app.run_test(size=(160, 45)) as pilot:
         await first_pass(pilot)
         cell = table(app).get_row(hostile)[1]
-        assert cell.plain.startswith("[/bold][red]BOOM[/red] ␛]52;c;")
+        # Named as the demo's example, then the text shown inert.
+        assert cell.plain.startswith(f"{HOSTILE_PREFIX}␛]52;c;aGFja2Vk␇[/bold][red]BOOM")
         assert "\x1b" not in cell.plain and "\u202e" not in detail_text(app)
         assert "␛[2J" in detail_text(app)
 

@@ -1,4 +1,4 @@
-"""Credits where the user looks (issue 16): the status bar's balance and its low warning, a
+"""Credits where the user looks: the status bar's balance and its low warning, a
 Suspended job's likely reason, and an account without Yike credits that shows nothing and is
 asked once. Real HTTP: the simulator, or a small server of the test's own refusing credits."""
 
@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from textual.widgets import Static
 
-from tests.hardening.loopback_api import reply_json
+from tests.loopback import reply_json, threaded
 from tests.ui.conftest import FIXED_WALL, AppFactory, by_title
 from tests.ui.scenes import first_pass
 from tests.wait import wait_for
@@ -110,14 +110,8 @@ class _RefusesCredits(BaseHTTPRequestHandler):
 @pytest.fixture
 def refusing_endpoint() -> Iterator[str]:
     _RefusesCredits.credit_asks = 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _RefusesCredits)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with threaded(_RefusesCredits) as url:
+        yield url
 
 
 async def test_an_account_without_credits_shows_nothing_and_is_asked_once(

@@ -1,5 +1,5 @@
 """D draws a row per download with Textual's ProgressBar: the job's name, the bar with its
-percent, and the bytes and speed (issue 14 part 3), against a real storage server on
+percent, and the bytes and speed, against a real storage server on
 loopback that the test paces."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from textual.widgets import Label, ProgressBar
 
+from tests.loopback import listening
 from tests.ui.conftest import AppFactory, by_title, point_output_at
 from tests.ui.scenes import first_pass, select_title
 from tests.wait import wait_for
@@ -63,51 +64,49 @@ async def test_each_download_is_a_progress_bar_with_name_percent_and_speed(
     harbour = by_title(sim, "Harbour Lights")
     teaser = by_title(sim, "Quick Teaser")
     media = _Trickle()
-    server = await asyncio.start_server(media.handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    app = make_app([harbour, teaser], downloads_dir=str(tmp_path))
-    try:
-        async with app.run_test(size=(160, 45)) as pilot:
-            await first_pass(pilot)
-            pane = app.query_one(Downloads)
-            assert not pane.display  # nothing downloading: no line at all
-            for job_id, title in ((harbour, "Harbour Lights"), (teaser, "Quick Teaser")):
-                point_output_at(app, job_id, port)
-                await select_title(pilot, title)
-                await pilot.press("D")
+    async with listening(media.handle) as port:
+        app = make_app([harbour, teaser], downloads_dir=str(tmp_path))
+        try:
+            async with app.run_test(size=(160, 45)) as pilot:
+                await first_pass(pilot)
+                pane = app.query_one(Downloads)
+                assert not pane.display  # nothing downloading: no line at all
+                for job_id, title in ((harbour, "Harbour Lights"), (teaser, "Quick Teaser")):
+                    point_output_at(app, job_id, port)
+                    await select_title(pilot, title)
+                    await pilot.press("D")
 
-            def mid_way(job_id: str) -> bool:
-                row = pane.row(job_id)
-                if row is None or not row.is_mounted:
-                    return False
-                bar = row.query_one(ProgressBar)
-                return (
-                    bar.total == SIZE
-                    and 0 < bar.progress < SIZE
-                    and re.search(r"\d+%", row_text(row)) is not None
-                    and "/s" in row_text(row)
-                )
+                def mid_way(job_id: str) -> bool:
+                    row = pane.row(job_id)
+                    if row is None or not row.is_mounted:
+                        return False
+                    bar = row.query_one(ProgressBar)
+                    return (
+                        bar.total == SIZE
+                        and 0 < bar.progress < SIZE
+                        and re.search(r"\d+%", row_text(row)) is not None
+                        and "/s" in row_text(row)
+                    )
 
-            await wait_for(pilot, lambda: mid_way(harbour) and mid_way(teaser), "two bars")
-            assert pane.display and pane.active == [harbour, teaser]
-            for job_id, title in ((harbour, "Harbour Lights"), (teaser, "Quick Teaser")):
-                row = pane.row(job_id)
-                assert row is not None
-                bar = row.query_one(ProgressBar)
-                text = row_text(row)
-                assert text.startswith(f"⇩ {title}")
-                # The percent shown is the bar's own, of the size the server announced.
-                assert f"{round(bar.progress / SIZE * 100)}%" in text
-                assert re.search(r"\d+(\.\d+)? [kM]B  \d+(\.\d+)? [kM]?B/s$", text), text
-            assert "ctrl+x cancels" in str(pane.query_one("#downloads-hint", Label).render())
+                await wait_for(pilot, lambda: mid_way(harbour) and mid_way(teaser), "two bars")
+                assert pane.display and pane.active == [harbour, teaser]
+                for job_id, title in ((harbour, "Harbour Lights"), (teaser, "Quick Teaser")):
+                    row = pane.row(job_id)
+                    assert row is not None
+                    bar = row.query_one(ProgressBar)
+                    text = row_text(row)
+                    assert text.startswith(f"⇩ {title}")
+                    # The percent shown is the bar's own, of the size the server announced.
+                    assert f"{round(bar.progress / SIZE * 100)}%" in text
+                    assert re.search(r"\d+(\.\d+)? [kM]B  \d+(\.\d+)? [kM]?B/s$", text), text
+                assert "ctrl+x cancels" in str(pane.query_one("#downloads-hint", Label).render())
 
+                media.release.set()
+                await wait_for(pilot, lambda: not pane.active, "both downloads to finish")
+                assert not pane.display and not pane.query(TransferRow)
+                done = [n for n in _notes(app) if n.startswith("Downloaded")]
+                assert len(done) == 2
+                files = sorted(p.stat().st_size for p in tmp_path.glob("*.mp4"))
+                assert files == [SIZE, SIZE]
+        finally:
             media.release.set()
-            await wait_for(pilot, lambda: not pane.active, "both downloads to finish")
-            assert not pane.display and not pane.query(TransferRow)
-            done = [n for n in _notes(app) if n.startswith("Downloaded")]
-            assert len(done) == 2
-            files = sorted(p.stat().st_size for p in tmp_path.glob("*.mp4"))
-            assert files == [SIZE, SIZE]
-    finally:
-        media.release.set()
-        server.close()

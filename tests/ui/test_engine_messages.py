@@ -1,4 +1,4 @@
-"""The engine reaches the screen through messages (issue 14 part 2): a burst is coalesced
+"""The engine reaches the screen through messages: a burst is coalesced
 into one message (``can_replace``) and drawn together; downloads are workers the widget
 cancels through the workers API; the job list keeps a bounded cache of rendered lines.
 
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from textual.message import Message
-from textual.widgets import Static
 from textual.worker import WorkerState
 
+from tests.loopback import listening
 from tests.ui.conftest import FIXED_WALL, AppFactory, by_title, point_output_at
 from tests.ui.scenes import first_pass
 from tests.wait import wait_for
@@ -24,11 +24,12 @@ from yike_tui.sim import SimulatorThread
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.engine_feed import EngineFeed
 from yike_tui.ui.widgets.downloads import GROUP, Downloads
+from yike_tui.ui.widgets.event_log import EventLog
 from yike_tui.ui.widgets.job_table import JobTable
 
 
 def log_text(app: YikeApp) -> str:
-    return str(app.query_one("#events-body", Static).render())
+    return "\n".join(app.query_one(EventLog).line_texts())
 
 
 def news(seen: list[Message]) -> int:
@@ -135,33 +136,33 @@ async def test_a_download_is_a_worker_that_ctrl_x_cancels(
     cancels it through the workers API and the line says what was kept."""
     harbour = by_title(sim, "Harbour Lights")
     media = _Stalled()
-    server = await asyncio.start_server(media.handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    app = make_app([harbour], downloads_dir=str(tmp_path))
-    try:
-        async with app.run_test(size=(160, 45)) as pilot:
-            await first_pass(pilot)
-            point_output_at(app, harbour, port)
-            line = app.query_one(Downloads)
-            await pilot.press("D")
-            await wait_for(pilot, lambda: line.display, "the progress line")
-            (worker,) = [w for w in app.workers if w.group == GROUP]
-            assert worker.node is line and worker.name == harbour
-            assert line.active == [harbour]
-            await pilot.press("D")  # twice: one download per job
-            await wait_for(pilot, lambda: any("Already" in n.message for n in app._notifications))
-            await pilot.press("ctrl+x")
-            await wait_for(pilot, lambda: worker.state is WorkerState.CANCELLED, "the cancel")
-            await wait_for(
-                pilot,
-                lambda: any("(4 KiB) is kept" in n.message for n in app._notifications),
-                "what the cancel kept",
-            )
-            assert line.active == [] and not line.display
-            assert media.requests == 1
-    finally:
-        media._hold.set()
-        server.close()
+    async with listening(media.handle) as port:
+        app = make_app([harbour], downloads_dir=str(tmp_path))
+        try:
+            async with app.run_test(size=(160, 45)) as pilot:
+                await first_pass(pilot)
+                point_output_at(app, harbour, port)
+                line = app.query_one(Downloads)
+                await pilot.press("D")
+                await wait_for(pilot, lambda: line.display, "the progress line")
+                (worker,) = [w for w in app.workers if w.group == GROUP]
+                assert worker.node is line and worker.name == harbour
+                assert line.active == [harbour]
+                await pilot.press("D")  # twice: one download per job
+                await wait_for(
+                    pilot, lambda: any("Already" in n.message for n in app._notifications)
+                )
+                await pilot.press("ctrl+x")
+                await wait_for(pilot, lambda: worker.state is WorkerState.CANCELLED, "the cancel")
+                await wait_for(
+                    pilot,
+                    lambda: any("(4 KiB) is kept" in n.message for n in app._notifications),
+                    "what the cancel kept",
+                )
+                assert line.active == [] and not line.display
+                assert media.requests == 1
+        finally:
+            media._hold.set()
 
 
 async def test_a_failing_worker_is_one_line_and_the_screen_stays(make_app: AppFactory) -> None:

@@ -64,7 +64,7 @@ async def test_a_sort_chosen_before_the_others_come_holds_for_them(
         def _read_more_jobs(self) -> None:
             table = self.query_one(JobTable)
             assert table.row_count == FIRST
-            table.reverse_sort(FIXED_WALL)  # as added, turned over: the newest on top
+            table.sort = table.sort.turned()  # as added, turned over: the newest on top
             super()._read_more_jobs()
 
     monkeypatch.setattr(app_module, "MainScreen", SortedFirst)

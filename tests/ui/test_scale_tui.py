@@ -1,6 +1,6 @@
-"""The TUI over a big state db (issue 17): start-up, drawing, sort and filter read the
+"""The TUI over a big state db: start-up, drawing, sort and filter read the
 summaries kept beside the snapshots and never parse a stored answer; only the job the user
-selects is read and parsed. The event log opens on its newest page and pages back.
+selects is read and parsed. The event log draws the lines on screen, not all it holds.
 
 A real state db (``benchmarks.big_state``: the studio's-year shape, a few thousand jobs),
 the real app under Pilot, the engine paused (nothing to fetch: the rows are the db's).
@@ -28,14 +28,14 @@ from yike_tui.session import session_for
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from yike_tui.store import Store
 from yike_tui.ui.app import YikeApp
-from yike_tui.ui.widgets.event_log import PAGE, EventLog
+from yike_tui.ui.widgets.event_log import EventLog
 from yike_tui.ui.widgets.job_filter import JobFilter
-from yike_tui.ui.widgets.job_table import JobTable
+from yike_tui.ui.widgets.job_table import GUTTER, JobTable
 
 JOBS = 3000
 EVENTS = 2000
 NEVER_STORED = ["f" * 31 + str(n) for n in range(3)]  # watched, nothing stored: loading
-_RANK = {  # the list's status order before issue 17, written out again as the reference
+_RANK = {  # the list's status order before the summaries, written out again as the reference
     JobStatus.FAILED: 0,
     JobStatus.SUSPENDED: 1,
     JobStatus.RUNNING: 2,
@@ -104,7 +104,7 @@ async def test_start_up_parses_nothing_and_selecting_a_row_parses_only_that_job(
         await wait_for(pilot, lambda: table.row_count == JOBS + 3, "every job in the list")
         first, second = table.row_ids[:2]
         # The first screenful is drawn from the summaries: titles, statuses, storyboards.
-        screen = [table.render_line(y).text for y in range(1, 40)]
+        screen = [table.render_line(y).text[GUTTER:] for y in range(1, 40)]
         assert "Episode 0 — a studio's year · year" in screen[0]
         assert all("Episode" in line for line in screen), screen
         assert any(line.startswith("✓ Succeeded") for line in screen)
@@ -122,7 +122,7 @@ async def test_start_up_parses_nothing_and_selecting_a_row_parses_only_that_job(
 
 
 def reference_order(app: YikeApp, sort: str, needle: str = "", back: bool = False) -> list[str]:
-    """The list's order the way it was computed before issue 17: every job parsed."""
+    """The list's order the way it was computed before summaries: every job parsed."""
     monitor = app.monitor
     assert monitor is not None and monitor.store is not None
     jobs: dict[str, Job | None] = {}
@@ -221,9 +221,9 @@ async def test_sort_and_filter_read_the_summaries_and_agree_with_parsing_every_j
         assert len(parsed) <= len(selected)
 
 
-async def test_the_event_log_opens_on_its_newest_page_and_pages_back(
-    store: Store, parsed: list[str]
-) -> None:
+async def test_the_event_log_draws_the_lines_on_screen_only(store: Store) -> None:
+    """Opening the log and going to its end ask for the titles of the lines shown, not of
+    the 200 events it holds (each a job among 3,000)."""
     app = make_app(store)
     newest = store.recent_events(200)
     assert len(newest) == 200  # what the screen loads at start
@@ -231,22 +231,27 @@ async def test_the_event_log_opens_on_its_newest_page_and_pages_back(
         table = table_of(app)
         await wait_for(pilot, lambda: table.row_count == JOBS + 3, "every job in the list")
         log = app.query_one(EventLog)
+        asked: list[str] = []
+        title_of = log._title_of
+
+        def counted(job_id: str) -> str:
+            asked.append(job_id)
+            return title_of(job_id)
+
+        log._title_of = counted
         await pilot.press("e")
-        await wait_for(pilot, lambda: log.display, "the event log open")
-        body = str(app.query_one("#events-body").render())
-        lines = body.splitlines()
-        assert len(lines) == PAGE + 1  # the newest page, then how many older wait
-        assert log.shown == PAGE
-        assert lines[-1] == f"… {200 - PAGE} older: scroll to the end for more"
-        assert lines[0].endswith(newest[0].message)  # newest first
-        assert lines[PAGE - 1].endswith(newest[PAGE - 1].message)
+        await wait_for(pilot, lambda: log.display and asked, "the event log drawn")
+        height = log.scrollable_content_region.height
+        assert len(set(asked)) <= height < 200  # the lines on screen, not all held
+        assert log.count == 200 and log.selected == newest[0]  # on the newest
         log.focus()
-        await pilot.press("end")  # to the end of the page: the next one comes
-        await wait_for(pilot, lambda: log.shown == 200, "the older page drawn")
-        lines = str(app.query_one("#events-body").render()).splitlines()
-        assert len(lines) == 200  # all it holds: no 'older' line any more
-        assert lines[-1].endswith(newest[199].message)
-        assert not log.older()  # nothing more to page to
-        await pilot.press("e")
-        await pilot.press("e")  # opened again: the newest page only
-        await wait_for(pilot, lambda: log.shown == PAGE, "back to the newest page")
+        asked.clear()
+        await pilot.press("end")
+        await wait_for(pilot, lambda: log.selected == newest[199], "the cursor on the oldest")
+        await wait_for(pilot, lambda: newest[199].job_id in asked, "the oldest line drawn")
+        assert len(set(asked)) <= 2 * height < 200  # the screen before the jump and after
+        lines = log.line_texts()
+        assert lines[0].endswith(log._message(newest[0]))
+        assert lines[-1].endswith(log._message(newest[199]))
+        await pilot.press("e", "e")  # opened again: on the newest
+        await wait_for(pilot, lambda: log.selected == newest[0], "back on the newest")

@@ -1,4 +1,4 @@
-"""y and o on the storyboard tree are the tree's own keys (issue 14): the footer names
+"""y and o on the storyboard tree are the tree's own keys: the footer names
 them when the tree has the focus, they act on the storyboard under the cursor, and a
 rebinding of the job's y moves the tree's too (one binding id)."""
 

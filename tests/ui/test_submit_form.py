@@ -1,4 +1,4 @@
-"""The submit form (issue 16): a file on disk becomes a job the simulator knows, through real
+"""The submit form: a file on disk becomes a job the simulator knows, through real
 key presses, a real upload to the simulator's OSS and a real submit; bad input stays in the
 form with the reason on its field and nothing sent (the simulator's own counts say so)."""
 

@@ -1,4 +1,4 @@
-"""What the TUI says and where focus goes (issue 15): under Pilot against the simulator."""
+"""What the TUI says and where focus goes: under Pilot against the simulator."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from tests.loopback import listening
 from tests.ui.conftest import AppFactory, by_title, point_output_at, toast_texts
 from tests.ui.scenes import first_pass
 from tests.wait import wait_for
@@ -38,13 +39,13 @@ async def test_event_log_keeps_its_message_column_for_cjk_titles(
     async with app.run_test(size=(160, 45)) as pilot:
         await first_pass(pilot)
         await pilot.press("e")
-        body = app.query_one("#events-body", Static)
+        log = app.query_one(EventLog)
         await wait_for(
             pilot,
-            lambda: sum("watching (" in line for line in _screen_lines(body)) == len(sim.job_ids),
+            lambda: sum("watching (" in line for line in log.line_texts()) == len(sim.job_ids),
             "every job's first event in the log",
         )
-        lines = [line for line in _screen_lines(body) if "watching (" in line]
+        lines = [line for line in log.line_texts() if "watching (" in line]
         starts = {cell_len(line[: line.index("watching (")]) for line in lines}
         assert starts == {8 + 2 + 28 + 2}, lines  # clock, title column, gaps: one column
         assert any("湘西古镇" in line for line in lines)  # the CJK title is among them
@@ -100,7 +101,7 @@ async def test_help_scrolls_at_once_at_80x24(make_app: AppFactory) -> None:
         await pilot.press("G")
         await wait_for(pilot, lambda: dialog.scroll_y == dialog.max_scroll_y, "G: the end")
         last_rows = " ".join(_screen_lines_of(app))
-        assert "Copy report" in last_rows  # the last keys can be read
+        assert "Yes (in a dialog)" in last_rows  # the last keys can be read
         await pilot.press("pageup", "g")
         await wait_for(pilot, lambda: dialog.scroll_y == 0, "g: the top")
         await pilot.press("escape")
@@ -259,37 +260,37 @@ async def test_cancel_says_the_partial_file_is_kept_only_when_there_is_one(
 ) -> None:
     harbour = by_title(sim, "Harbour Lights")
     media = _MediaServer(head_bytes)
-    server = await asyncio.start_server(media.handle, "127.0.0.1", 0)
-    media.port = server.sockets[0].getsockname()[1]
-    app = make_app([harbour], downloads_dir=str(tmp_path))
-    try:
-        async with app.run_test(size=(160, 45)) as pilot:
-            await first_pass(pilot)
-            point_output_at(app, harbour, media.port)
-            await pilot.press("D")
-            await wait_for(pilot, lambda: media.requests == 1, "the download to start")
+    async with listening(media.handle) as media.port:
+        app = make_app([harbour], downloads_dir=str(tmp_path))
+        try:
+            async with app.run_test(size=(160, 45)) as pilot:
+                await first_pass(pilot)
+                point_output_at(app, harbour, media.port)
+                await pilot.press("D")
+                await wait_for(pilot, lambda: media.requests == 1, "the download to start")
 
-            def parts() -> list[int]:
-                return [p.stat().st_size for p in tmp_path.glob("*.part")]
+                def parts() -> list[int]:
+                    return [p.stat().st_size for p in tmp_path.glob("*.part")]
 
-            if head_bytes:
-                await wait_for(pilot, lambda: sum(parts()) == head_bytes, "bytes in the .part")
-            await pilot.press("ctrl+x")
+                if head_bytes:
+                    await wait_for(pilot, lambda: sum(parts()) == head_bytes, "bytes in the .part")
+                await pilot.press("ctrl+x")
 
-            def said() -> list[str]:
-                return [n for n in _notes(app) if "cancelled" in n]
+                def said() -> list[str]:
+                    return [n for n in _notes(app) if "cancelled" in n]
 
-            await wait_for(pilot, said, "the toast for the cancel")
-            (note,) = said()
-            assert not app.main_screen.query_one(Downloads).active
-            if head_bytes:
-                assert note.endswith("cancelled; the partial file (64 KiB) is kept: D resumes it.")
-            else:
-                assert "partial file" not in note and "is kept" not in note
-                assert note.endswith(
-                    "cancelled; no data had arrived, so there is nothing to resume."
-                )
-                assert sum(parts()) == 0  # truly nothing kept
-    finally:
-        media.release()
-        server.close()
+                await wait_for(pilot, said, "the toast for the cancel")
+                (note,) = said()
+                assert not app.main_screen.query_one(Downloads).active
+                if head_bytes:
+                    assert note.endswith(
+                        "cancelled; the partial file (64 KiB) is kept: D resumes it."
+                    )
+                else:
+                    assert "partial file" not in note and "is kept" not in note
+                    assert note.endswith(
+                        "cancelled; no data had arrived, so there is nothing to resume."
+                    )
+                    assert sum(parts()) == 0  # truly nothing kept
+        finally:
+            media.release()

@@ -1,4 +1,4 @@
-"""The view says what it shows and follows the user (issue 15): sort direction, columns
+"""The view says what it shows and follows the user: sort direction, columns
 dropped by priority on narrow terminals, failure marks kept when cut, loading rows, zoom,
 1..4 to a pane, and a footer that follows context. Pilot against the simulator."""
 
@@ -22,16 +22,17 @@ from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorTh
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.widgets.detail import DetailPane
 from yike_tui.ui.widgets.event_log import EventLog
-from yike_tui.ui.widgets.job_table import JobTable
+from yike_tui.ui.widgets.job_table import GUTTER, JobTable
 from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
 
 NEW_ID = "0123456789abcdef0123456789abcdef"  # a well-formed JobId the simulator never made
 
 
 def rows(app: YikeApp) -> list[str]:
-    """The job list's lines as drawn: the header, then one line a job."""
+    """The job list's lines as drawn (after the gutter that marks a row): the header, then
+    one line a job."""
     table = app.query_one(JobTable)
-    return [table.render_line(y).text for y in range(table.row_count + 1)]
+    return [table.render_line(y).text[GUTTER:] for y in range(table.row_count + 1)]
 
 
 def row_of(app: YikeApp, title: str) -> str:
@@ -72,8 +73,8 @@ async def test_the_sort_shows_its_direction_and_S_turns_it_over(make_app: AppFac
 @pytest.mark.parametrize(
     ("width", "columns"),
     [
-        (160, ["Status", "Title", "Job", "Boards", "Shots", "Changed", "Checked"]),
-        (80, ["Status", "Title", "Job", "Boards", "Shots"]),
+        (160, ["Status", "Title", "Job", "Boards", "✗Shots", "Changed", "Checked"]),
+        (80, ["Status", "Title", "Job", "Boards", "✗Shots"]),
         (60, ["Status", "Title", "Job", "Boards"]),
     ],
 )
@@ -88,7 +89,7 @@ async def test_narrow_terminals_drop_checked_then_changed_then_shots(
         title_width = app.query_one(JobTable).title_width
         assert title_width >= (30 if width >= 80 else 20)
         assert "Chronicles of the Ja" in row_of(app, "5/13")  # a long title still reads
-        if "Shots" not in columns:  # the failed shots come with the title instead
+        if "✗Shots" not in columns:  # the failed shots come with the title instead
             assert "Midnight Courier ✗3" in row_of(app, "Midnight Courier")
 
 

@@ -1,4 +1,4 @@
-"""The TUI on the stand-alone Yike product's API (issue 18): `yike-tui --api yike --demo`
+"""The TUI on the stand-alone Yike product's API: `yike-tui --api yike --demo`
 under Pilot, built by the same open_session the launcher uses, over real HTTP."""
 
 from __future__ import annotations

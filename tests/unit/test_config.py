@@ -133,7 +133,7 @@ def test_duplicate_job_in_file_is_a_warning() -> None:
     assert any("twice" in w for w in config.warnings)
 
 
-# --- what we write is private; what we read is a small regular file (issue 13 items 8, 17) --
+# --- what we write is private; what we read is a small regular file --
 
 
 @pytest.fixture

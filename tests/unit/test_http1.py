@@ -1,4 +1,4 @@
-"""``api/http1``: the plain HTTP/1.1 case read by regular expressions (issue 17) must read
+"""``api/http1``: the plain HTTP/1.1 case read by regular expressions must read
 exactly what h11 reads, and hand h11 everything else."""
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def test_no_text_browser_inside_our_own_terminal() -> None:
     assert open_url(EDIT + "st_1", env={}, platform="darwin", opener=opener).startswith("opened")
 
 
-# --- the one link rule for copy, report and open (issue 13 item 15) ----------------------
+# --- the one link rule for copy, report and open ----------------------
 
 SIGNED = (
     "https://b.oss-cn-shanghai.aliyuncs.com/out/v.mp4?Expires=1&OSSAccessKeyId=STS.x"

@@ -1,5 +1,5 @@
 """safe_text.loads_valid: the same value and the same errors as valid_json(json.loads(..)),
-the walk skipped only when the text cannot hold anything to fix (issue 17)."""
+the walk skipped only when the text cannot hold anything to fix."""
 
 from __future__ import annotations
 

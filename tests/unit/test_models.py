@@ -225,7 +225,7 @@ def test_credits_stay_exact_in_the_model_and_its_json() -> None:
     assert credit["element_image_generation"] is None
 
 
-# --- text and numbers made valid on parse (issue 13 items 4, 5) ---------------------------
+# --- text and numbers made valid on parse ---------------------------
 
 
 def test_lone_surrogates_become_u_fffd_everywhere_nested_too() -> None:

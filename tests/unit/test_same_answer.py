@@ -1,5 +1,5 @@
 """diff.same_answer: "the last answer again" only when parsing would give the same job but
-for its RequestId (issue 17)."""
+for its RequestId."""
 
 from __future__ import annotations
 

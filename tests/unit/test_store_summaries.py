@@ -1,4 +1,4 @@
-"""Summaries beside snapshots (schema 3, issue 17): an old db opens and gets them, they say
+"""Summaries beside snapshots (schema 3): an old db opens and gets them, they say
 what parsing the snapshot says, and ``list --json`` / ``report --cached`` read them (streamed)
 with the same output as when every snapshot was parsed."""
 

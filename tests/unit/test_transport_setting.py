@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.api_transports import carried_by
-from tests.integration.scripted_server import Reply, scripted_server
+from tests.loopback import Reply, scripted_server
 from yike_tui.api.client import ApiClient
 from yike_tui.api.credentials import Credentials
 from yike_tui.api.transport import TRANSPORT_ENV, UnknownTransport

@@ -12,6 +12,9 @@ file of the same title, so a ``.part`` is only used when
   (the JobId and the object's ETag / Last-Modified, written atomically). A ``.part`` of
   another job, or of unknown origin, is left alone.
 
+The video is the user's, like any download: created ``0666`` less the umask (``0644``
+usually), never forced private. The record beside it is ours, and ``0600``.
+
 POSIX only, like the config lock (``fcntl``).
 """
 
@@ -38,6 +41,7 @@ _VALIDATOR = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,199}$")  # what may go back 
 # A .part that cannot be opened for one of these is someone else's: take the next name.
 _NOT_OURS = frozenset({errno.ELOOP, errno.EISDIR, errno.ENXIO, errno.ETXTBSY, errno.EWOULDBLOCK})
 _OPEN = os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK  # NONBLOCK: a FIFO never hangs
+DOWNLOAD_MODE = 0o666  # less the umask, as a browser or curl leaves a download
 
 
 def numbered(name: str, n: int) -> str:
@@ -147,9 +151,8 @@ class PartFile:
             except OSError:  # a filesystem without hard links (FAT, some network mounts)
                 # Reserve the name with an exclusive create, then rename over our placeholder.
                 try:
-                    os.close(
-                        os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-                    )
+                    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                    os.close(os.open(target, flags, DOWNLOAD_MODE))
                 except FileExistsError:
                     continue
                 os.replace(self.path, target)
@@ -203,7 +206,7 @@ def _try(final: Path, job_id: str) -> PartFile | None:
         if os.path.lexists(final):
             return None
         try:
-            fd = os.open(path, _OPEN | os.O_CREAT, 0o600)
+            fd = os.open(path, _OPEN | os.O_CREAT, DOWNLOAD_MODE)
         except OSError as exc:
             if exc.errno in _NOT_OURS or (
                 exc.errno in (errno.EACCES, errno.EPERM) and os.path.lexists(path)

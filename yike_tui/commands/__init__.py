@@ -49,6 +49,9 @@ class CommandHelp:
     summary: str  # one line, in `yike-tui --help` and atop `yike-tui COMMAND --help`
     example: str  # a command line that works (most with --demo: no account needed)
     env: tuple[str, ...] = ()  # the environment variables that apply
+    # Works on the user's own files only (watch list, state db, config.toml), never asks
+    # the API: it takes none of the connection flags, --demo included, and says so.
+    local: bool = False
 
 
 # The order is the order shown in --help.
@@ -76,24 +79,28 @@ COMMANDS: dict[str, CommandHelp] = {
         "add jobs to the watch list",
         "yike-tui add 0123abcd 4567ef01 --label trailer",
         FILES_ENV,
+        local=True,
     ),
     "remove": CommandHelp(
         "yike_tui.commands.remove",
         "remove jobs from the watch list",
         "yike-tui remove 0123abcd",
         FILES_ENV,
+        local=True,
     ),
     "list": CommandHelp(
         "yike_tui.commands.list_jobs",
         "list watched jobs with their last known status",
         "yike-tui list --json",
         FILES_ENV,
+        local=True,
     ),
     "config": CommandHelp(
         "yike_tui.commands.config",
         "show the settings in effect and where each came from; init writes a default",
         "yike-tui config init",
         ("YIKE_TUI_TRANSPORT", *CREDITS_ENV, *FILES_ENV),
+        local=True,
     ),
     "download": CommandHelp(
         "yike_tui.commands.download",

@@ -19,7 +19,13 @@ from yike_tui.commands.options import add_connection_arguments
 from yike_tui.commands.skeleton import command_ids, run_with_client, stop_if_account
 from yike_tui.core.exits import EXIT_API, EXIT_OK, error
 from yike_tui.core.models import Job, JobStatus
-from yike_tui.core.presentation import STATUS_SYMBOL, storyboard_symbol, why_no_output
+from yike_tui.core.presentation import (
+    STATUS_SYMBOL,
+    counted,
+    storyboard_status,
+    storyboard_symbol,
+    why_no_output,
+)
 from yike_tui.safety.safe_text import clean
 
 
@@ -40,13 +46,13 @@ def format_job(job: Job) -> str:
     failed = job.storyboards_failed
     summary = f"{job.storyboards_done}/{total} done" + (f", {failed} failed" if failed else "")
     lines.append(f"  Storyboards: {summary}")
-    for sb in job.storyboards:
-        title = f"  {c(sb.title, one_line=True)}" if sb.title else ""
-        mark = " (exception)" if sb.exception else ""
-        lines.append(
-            f"    {storyboard_symbol(sb)} {c(sb.id, one_line=True)}  "
-            f"{c(sb.status_text, one_line=True)}{mark}{title}"
-        )
+    for sb in job.storyboards:  # as the TUI's tree: the title, its status, then the id
+        title = c(sb.title, one_line=True) or "(untitled)"
+        word, vendor = storyboard_status(sb)
+        if sb.failed_shots:
+            word += f" · {counted(len(sb.failed_shots), 'failed shot')}"
+        status = f"{word}  ({vendor})" if vendor else word
+        lines.append(f"    {storyboard_symbol(sb)} {title}  {status}  {c(sb.id, one_line=True)}")
         for shot in sb.failed_shots:
             lines.append(
                 f"        shot {c(shot.shot_id, one_line=True)}: "

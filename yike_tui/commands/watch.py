@@ -52,6 +52,8 @@ from yike_tui.core.presentation import job_line
 from yike_tui.engine.diff import failures_at_first_sight
 from yike_tui.engine.job_state import JobState
 from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.shared import SharedMonitor
+from yike_tui.engine.sharing import engine_elsewhere
 from yike_tui.engine.status import Update
 from yike_tui.safety.safe_text import clean, fit, truncate
 from yike_tui.session import Session, open_session
@@ -200,8 +202,20 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
     waits = args.until_done and args.suspended == "wait"
     async with session.make_client() as client:
         # Waiting for jobs to be resumed: told as soon as they are, like a running job.
-        monitor = session.make_monitor(client, **({"suspended_factor": 1} if waits else {}))
+        # --once fetches now, whoever polls: it takes no part in the state db's one engine.
+        overrides = {"suspended_factor": 1} if waits else {}
+        monitor = session.make_monitor(client, share=not args.once, **overrides)
+        if isinstance(monitor, SharedMonitor):
+            # Whether it follows another process's engine, or takes over, said on stderr.
+            monitor.on_note = lambda text: error(text)
+            # Followed events come from the state db, where signed links are cut: what is
+            # printed or handed to a hook gets a working one.
+            monitor.signed_urls = bool(args.json or args.exec_argv)
         if args.once:
+            if session.shared and session.store and engine_elsewhere(session.store):
+                # Only the state db's engine writes: what this look finds, it finds too (and
+                # tells once); stored here as well, its followers would print it twice.
+                monitor.store = None
             stall = Stall(client, args.timeout)
             monitor.fetcher = stall  # each answer moves the deadline on
             return await _once(monitor, stall, args.json)
@@ -253,7 +267,10 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
             if announcer is not None:
                 announcer.add(update.events)
                 announce_if_idle()
-            if monitor.status.pause_reason and not stop.done():
+            # The engine's own credentials refused (another process's, when this one
+            # follows: it waits, and takes over with its own should that one end).
+            paused_here = monitor.status.pause_reason and not _following(monitor)
+            if paused_here and not stop.done():
                 stop.set_exception(CredentialsUnusable(monitor.status.pause_reason))
             elif kept is not None and not stop.done() and _settled(monitor, waits):
                 # Jobs already finished (known from the state db) cause no event: without
@@ -295,6 +312,10 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
                         await task
             if kept is not None:
                 kept.close()
+
+
+def _following(monitor: Monitor) -> bool:
+    return isinstance(monitor, SharedMonitor) and monitor.following
 
 
 async def _every(seconds: float, call: Callable[[], None]) -> None:

@@ -32,6 +32,30 @@ def storyboard_symbol(sb: Storyboard) -> str:
     return "…"
 
 
+def storyboard_status(sb: Storyboard) -> tuple[str, str]:
+    """A storyboard's status as a word and the vendor's values behind it: ``("Failed",
+    "Editing/CreateFailed, Exception")``, shown ``Failed … (Editing/CreateFailed,
+    Exception)``. Being named in ExceptionStoryboardIds is the vendor's status
+    ``Exception``, never a reason: it reads among the vendor's values."""
+    if sb.is_failed:
+        word = "Failed"
+    elif sb.is_done:
+        word = "Succeeded"
+    elif sb.ready_to_edit:
+        word = "Ready to edit"
+    else:
+        word = "Running"
+    vendor = [clean(sb.status_text, one_line=True)] if sb.status or sb.sub_status else []
+    if sb.exception:
+        vendor.append("Exception")
+    return word, ", ".join(vendor)
+
+
+def counted(n: int, thing: str) -> str:
+    """``1 failed shot``, ``3 failed shots``."""
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
 def ago(seconds: float) -> str:
     """``42s ago``, ``3m ago``, ``5h ago``, ``2d ago``; ``just now`` under a second."""
     if seconds < 1:

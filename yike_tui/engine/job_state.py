@@ -167,16 +167,22 @@ class JobState:
         self.summary = self.summary._replace(fetched_at=fetched_at)
         self._job, self._unparsed, self._row = None, True, None
 
-    def drop_answer(self, load: Callable[[str], tuple[dict[str, Any], float] | None]) -> bool:
+    def drop_answer(
+        self, load: Callable[[str], tuple[dict[str, Any], float] | None] | None
+    ) -> bool:
         """Keep only the row of the answer in hand, as a job started from the store is: the
         answer is read from the store (``load``) and parsed again when something looks at
         it or a new answer is compared with it. Only an answer the store holds (``stored``)
-        is dropped; returns whether it was."""
-        if not self.stored:
+        is dropped, unless there is no store to read it back from (``load`` None): then it
+        is let go for good (``job`` is None after, the row stays). Returns whether it was."""
+        if not self.stored and load is not None:
             return False
         row: JobRow | None = self.summary
         if self._job is not None:
             row = self._row or JobRow.of_job(self._job, self.last_checked, self.job_id)
+        elif row is None and self._unparsed and self.payload is not None:
+            job = self.job  # an answer in hand, not parsed yet: its row before it goes
+            row = None if job is None else JobRow.of_job(job, self.last_checked, self.job_id)
         if row is None:
             return False
         self.summary, self._load, self._status = row, load, status_of(row.status_raw)

@@ -52,11 +52,13 @@ from yike_tui.core.models import Job, JobStatus, parse_job
 from yike_tui.engine.diff import diff, same_answer
 from yike_tui.engine.job_state import JobState, RunningTally, status_and_end, status_of
 from yike_tui.engine.ratelimit import RateLimiter
+from yike_tui.engine.reach import ACCOUNT_EVERY, Reach, is_unreachable
 from yike_tui.engine.status import EngineStatus, Tally, Update
 from yike_tui.safety.redaction import unsign
 from yike_tui.safety.safe_text import valid_text
 from yike_tui.store import JobRow, SnapshotItem, Store
 from yike_tui.store.bulk import quiet_gc
+from yike_tui.store.lease import LeaseLost
 
 log = logging.getLogger(__name__)
 
@@ -75,18 +77,6 @@ _PAUSING_KINDS = frozenset(
 # answered keep only their row and are read from the store again when needed: more than a
 # watch list's running jobs (each asked every interval and compared with its last answer).
 HOT_ANSWERS = 8192
-ACCOUNT_EVERY = 120.0  # seconds between asks while the account is refused: enabling it is
-# a visit to the console, and every ask of the whole list would be refused alike
-# The client's codes for a request that got no answer from the endpoint (api/client.py).
-UNREACHABLE_CODES = frozenset(
-    {"ConnectionFailed", "NameResolutionFailed", "Timeout", "TLSError", "ConnectionReset"}
-    | {"NetworkError"}
-)
-
-
-def is_unreachable(err: ApiError) -> bool:
-    """The request never got an answer: the endpoint's problem, not this job's."""
-    return err.http_status == 0 and err.code in UNREACHABLE_CODES
 
 
 class JobFetcher(Protocol):
@@ -101,7 +91,7 @@ class _Batch:
     checked: list[SnapshotItem] = field(default_factory=list)  # the stored answer again
 
 
-class Monitor:
+class Monitor(Reach):
     def __init__(
         self,
         fetcher: JobFetcher,
@@ -147,6 +137,10 @@ class Monitor:
         self._hot: dict[str, None] = {}
         self.hot_answers = HOT_ANSWERS if hot_answers is None else hot_answers
         self.on_drop: Callable[[JobState], None] | None = None  # told before one is dropped
+        # One engine per state db (engine/shared.py): the lease token every write must hold,
+        # and who to tell when a write finds another process holds it now.
+        self.lease: str | None = None
+        self.on_lease_lost: Callable[[], None] | None = None
 
     # --- watch list ----------------------------------------------------------------------
 
@@ -304,21 +298,6 @@ class Monitor:
             for s in self.jobs.values()
             if s.due <= horizon and not (s.in_flight or s.lock.locked())
         ]
-
-    def _account_probe(self, now: float) -> list[JobState]:
-        """While the account is refused: one job (the soonest due, running ones first) when
-        it is time to ask again, else none. Its answer says whether the account works now."""
-        if now < self._account_due:
-            return []
-        free = [
-            s
-            for s in self.jobs.values()
-            if s.due != float("inf") and not (s.in_flight or s.lock.locked())
-        ]
-        if not free:
-            return []
-        self._account_due = now + self.account_every
-        return [min(free, key=lambda s: (s.is_terminal, s.due))]
 
     async def run(self) -> None:
         """Run passes until cancelled."""
@@ -546,66 +525,20 @@ class Monitor:
         backoff = min(BACKOFF_CAP, base * 2 ** (state.failures - 1))
         state.due = now + self._rng.uniform(0.5, 1.0) * backoff
 
-    # --- the account -----------------------------------------------------------------------
-
-    def _account_refused(self, problem: str, now: float, wall: float) -> None:
-        self._reached(now)  # an answer, if a refusal: the endpoint is there
-        self._account_refusals += 1
-        status = self.status
-        self._account_due = now + self.account_every
-        started = status.account_since is None
-        status.account_problem = problem
-        if started:
-            status.account_since = wall
-            every = self.account_every
-            log.warning("the API refuses the account; asked again every %gs: %s", every, problem)
-            self._emit(Update([], set()))  # told now, not when the pass ends
-
-    def _account_works(self) -> None:
-        status = self.status
-        if status.account_since is None:
-            return
-        log.info("the API serves the account again")
-        status.account_problem, status.account_since = "", None
-        self._wake.set()  # the jobs the refusal held are due: fetch them now
-
-    # --- reachability --------------------------------------------------------------------
-
-    def _unreached(self, state: JobState, err: ApiError, wall: float) -> None:
-        status = self.status
-        if status.offline_since is None:
-            status.offline_since = wall
-        self._offline_ids.add(state.job_id)
-        status.offline_jobs = len(self._offline_ids)
-        status.offline_reason = f"{err.code}: {err.message}"
-
-    def _reached(self, now: float) -> None:
-        """The endpoint answered: the outage, if any, is over."""
-        self._answers += 1
-        status = self.status
-        if status.offline_since is None:
-            return
-        status.offline_since, status.offline_jobs, status.offline_reason = None, 0, ""
-        # Their backoff was the outage's, not theirs: each is tried again within one
-        # interval (spread out, so a long watch list does not come back all at once).
-        spread = self.interval or 30.0
-        for job_id in self._offline_ids:
-            other = self.jobs.get(job_id)
-            if other is not None and other.unreachable and other.due != float("inf"):
-                other.due = min(other.due, now + self._rng.uniform(0.0, 1.0) * spread)
-        self._offline_ids.clear()
-        self._wake.set()
-
     # --- output --------------------------------------------------------------------------
 
     def _flush(self) -> None:
         batch, self._batch = self._batch, _Batch()
         self._last_flush = self.wall()
         if self.store is not None and (batch.snapshots or batch.checked or batch.events):
-            try:
-                unsaved = self.store.save_snapshots(batch.snapshots)
-                unsaved |= self.store.save_checked(batch.checked)
-                self.store.append_events(batch.events)
+            try:  # one transaction: never snapshots without the events they made
+                unsaved = self.store.save_batch(
+                    batch.snapshots, batch.checked, batch.events, lease=self.lease
+                )
+            except LeaseLost:  # another process is the engine now: this batch is its to find
+                if self.on_lease_lost is not None:
+                    self.on_lease_lost()
+                return
             except Exception as exc:  # history is worth a warning, never a crash
                 log.warning("saving state failed: %s", exc)
                 self.status.last_error = f"saving history failed: {exc}"
@@ -622,19 +555,22 @@ class Monitor:
         """Beyond ``hot_answers`` answers held in memory, the least recently answered go
         back to the row the store holds (``JobState.drop_answer``): 100,000 answers in one
         pass are never all in memory (~8 KB each, raw and parsed). ``on_drop`` is told of
-        each first, while its answer is still in hand."""
-        hot, store = self._hot, self.store
+        each first, while its answer is still in hand. Without a store (a look beside the
+        state db's engine stores nothing) an answer is let go for good, and only once
+        ``on_drop`` has kept what is needed of it."""
+        hot = self._hot
         extra = len(hot) - self.hot_answers
-        if extra <= 0 or store is None:
+        load = self.store.load_snapshot if self.store is not None else None
+        if extra <= 0 or (load is None and self.on_drop is None):
             return
         for job_id in list(itertools.islice(hot, extra)):
             state = self.jobs.get(job_id)
             if state is None:
                 del hot[job_id]
-            elif state.stored:  # else its answer is not saved yet: kept until it is
+            elif state.stored or load is None:  # else kept until the store has it
                 if self.on_drop is not None:
                     self.on_drop(state)
-                state.drop_answer(store.load_snapshot)
+                state.drop_answer(load)
                 del hot[job_id]
 
     def _saved(self, items: list[SnapshotItem], unsaved: set[str]) -> None:
@@ -672,6 +608,7 @@ class Monitor:
 
 
 __all__ = [
+    "ACCOUNT_EVERY",
     "EngineStatus",
     "EventKind",
     "JobState",

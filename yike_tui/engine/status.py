@@ -38,6 +38,9 @@ class EngineStatus:
     account_problem: str = ""
     account_since: float | None = None
     throttled: bool = False
+    # One engine per state db (engine/shared.py): whose engine this process follows, as
+    # "pid 4242 on host" ("" while it is the engine itself, or alone).
+    following: str = ""
     requests: int = 0
     passes: int = 0
     peak_in_flight: int = 0

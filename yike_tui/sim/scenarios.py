@@ -110,7 +110,14 @@ def build_job(job_id: str, recipe: Recipe, rng: random.Random, now: float) -> Si
     return job
 
 
-HOSTILE_TITLE = "[/bold][red]BOOM[/red] \x1b]52;c;aGFja2Vk\x07\x1b[2J\u202eevil\u200b title"
+# The demo's hostile-title example: a clipboard-setting OSC 52, markup, a screen clear, a
+# bidi override and a zero-width space, each to show as inert text. Named as the example
+# first, so a newcomer does not take it for a bug (what follows still shows what is made
+# safe).
+HOSTILE_PREFIX = "Hostile-title demo: "
+HOSTILE_TITLE = (
+    HOSTILE_PREFIX + "\x1b]52;c;aGFja2Vk\x07[/bold][red]BOOM[/red] \x1b[2J\u202eevil\u200b title"
+)
 
 DEMO_RECIPES: tuple[Recipe, ...] = (
     Recipe("The Long Night at Xiangxi Inn", Fate.SUCCEED, 6, age=60, span=240),

@@ -70,12 +70,42 @@ _SCHEMA = (
         fetched_at REAL NOT NULL DEFAULT 0,
         credit_total TEXT,
         saved_status TEXT NOT NULL DEFAULT '',
-        saved_title TEXT NOT NULL DEFAULT ''
+        saved_title TEXT NOT NULL DEFAULT '',
+        seq INTEGER
     )""",
     # A snapshot's summary goes with it, whoever deletes it (forget, keep_only, an older version).
     """CREATE TRIGGER IF NOT EXISTS snapshots_gone AFTER DELETE ON snapshots BEGIN
         DELETE FROM summaries WHERE job_id = old.job_id;
     END""",
+    # One engine per state db (store/lease.py). Added without a new schema version: an older
+    # yike-tui opens the db as before (it polls on its own) and never reads these tables.
+    # No constraint beyond the keys: what is in them is checked when read (a row is data).
+    """CREATE TABLE IF NOT EXISTS engine_lease (
+        id INTEGER PRIMARY KEY,
+        token TEXT,
+        pid INTEGER,
+        host TEXT,
+        started_at REAL,
+        heartbeat REAL,
+        settings TEXT,
+        state TEXT
+    )""",
+    # What other processes ask the engine to do (refresh now, pause, resume).
+    """CREATE TABLE IF NOT EXISTS engine_asks (
+        id INTEGER PRIMARY KEY,
+        ts REAL,
+        kind TEXT,
+        job_id TEXT
+    )""",
+    # Jobs a follower watches beyond the watch list (JobIds on its command line).
+    """CREATE TABLE IF NOT EXISTS engine_guests (
+        token TEXT,
+        job_id TEXT,
+        pid INTEGER,
+        host TEXT,
+        seen REAL,
+        PRIMARY KEY (token, job_id)
+    )""",
 )
 _SCHEMA_NAMES = frozenset(
     {
@@ -87,6 +117,10 @@ _SCHEMA_NAMES = frozenset(
         "watchlist",
         "summaries",
         "snapshots_gone",
+        "engine_lease",
+        "engine_asks",
+        "engine_guests",
+        "summaries_seq",
     }
 )
 _CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
@@ -207,6 +241,7 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
             for statement in _SCHEMA:
                 conn.execute(statement)
             _exact_credit_costs(conn)
+            _change_sequence(conn)
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
@@ -232,6 +267,16 @@ def _exact_credit_costs(conn: sqlite3.Connection) -> None:
         rounded = conn.execute("DELETE FROM summaries WHERE credit_cost IS NOT NULL").rowcount
         if rounded:  # store.fill_summaries makes what a snapshot lacks, once this is gone
             conn.execute("DELETE FROM meta WHERE key = ?", (SUMMARISED,))
+
+
+def _change_sequence(conn: sqlite3.Connection) -> None:
+    """Each write of a summary takes the next number of one sequence (``seq``, the same for
+    a batch): a follower reads the rows written since the last number it saw, whatever
+    their fetch times (store/changes.py). An older table gains the column and its index."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(summaries)")}
+    if "seq" not in columns:
+        conn.execute("ALTER TABLE summaries ADD COLUMN seq INTEGER")
+    conn.execute("CREATE INDEX IF NOT EXISTS summaries_seq ON summaries (seq)")
 
 
 def _schema_ready(conn: sqlite3.Connection) -> bool:

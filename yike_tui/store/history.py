@@ -26,39 +26,64 @@ class EventHistory:
 
     _conn: sqlite3.Connection
     _lock: threading.Lock
+    # The newest event id this store wrote: a process that was the engine, and follows now,
+    # tells the events after it (another engine's, from the moment it took over).
+    events_written = 0
 
     def _write(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         raise NotImplementedError
 
     def append_events(self, events: Iterable[Event]) -> None:
         """Insert in one transaction; an event that cannot be stored is logged and left out."""
+        rows = self._event_rows(events)
+        if rows:
+            with self._write() as conn:
+                newest = self._insert_events(conn, rows)
+            self.events_written = max(self.events_written, newest)
+
+    @staticmethod
+    def _event_rows(events: Iterable[Event]) -> list[tuple[Any, ...]]:
         rows = []
         for event in events:
             try:
                 rows.append(event_row(event))
             except Exception as exc:  # one bad event costs only its row
                 log_skipped("event", getattr(event, "job_id", "?"), exc)
-        if rows:
-            with self._write() as conn:
-                insert_each(
-                    conn,
-                    "INSERT INTO events (ts, job_id, kind, data) VALUES (?, ?, ?, ?)",
-                    rows,
-                    "an event",
-                )
+        return rows
+
+    @staticmethod
+    def _insert_events(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> int:
+        """Insert in the caller's transaction; the newest event id then (0: none)."""
+        if not rows:
+            return 0
+        sql = "INSERT INTO events (ts, job_id, kind, data) VALUES (?, ?, ?, ?)"
+        insert_each(conn, sql, rows, "an event")
+        return int(conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
 
     def recent_events(
-        self, limit: int = 500, job_id: str | None = None, offset: int = 0
+        self,
+        limit: int = 500,
+        job_id: str | None = None,
+        offset: int = 0,
+        *,
+        upto: int | None = None,
     ) -> list[Event]:
         """Newest first, a page of at most ``MAX_EVENT_PAGE``: ``offset`` skips that many
-        newer ones (the next page of an event log). Rows of a kind this version does not
-        know are skipped. Read through the (job_id, ts) / ts index: never the whole history."""
+        newer ones (the next page of an event log); ``upto``: none stored after the event of
+        that id (a follower is told those). Rows of a kind this version does not know are
+        skipped. Read through the (job_id, ts) / ts index: never the whole history."""
         limit = max(0, min(limit, MAX_EVENT_PAGE))
         query = "SELECT ts, job_id, kind, data FROM events"
+        where: list[str] = []
         params: tuple[Any, ...] = ()
         if job_id is not None:
-            query += " WHERE job_id = ?"
+            where.append("job_id = ?")
             params = (job_id,)
+        if upto is not None:
+            where.append("id <= ?")
+            params = (*params, upto)
+        if where:
+            query += " WHERE " + " AND ".join(where)
         query += " ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?"
         with self._lock:
             rows = self._conn.execute(query, (*params, limit, max(0, offset))).fetchall()

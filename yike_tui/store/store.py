@@ -36,12 +36,12 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from yike_tui.core import paths
 from yike_tui.core.config import WatchedJob, now_iso
-from yike_tui.core.models import Job
 from yike_tui.store.bulk import quiet_gc
+from yike_tui.store.changes import ChangeFeed, bump_watchlist
 from yike_tui.store.db import (
     LOCK_TIMEOUT,
     SCHEMA_VERSION,
@@ -52,17 +52,16 @@ from yike_tui.store.db import (
     is_corruption,
     move_aside,
 )
-from yike_tui.store.history import EventHistory
+from yike_tui.store.lease import EngineLease
 from yike_tui.store.rows import (
     MAX_SNAPSHOT_BYTES,
-    dumps,
     insert_each,
     log_skipped,
     minimal_snapshot,
-    snapshot_row,
     stored_job_id,
     valid_text,
 )
+from yike_tui.store.snapshots import SAVE_SUMMARY, SnapshotItem, SnapshotWriter, summary_of
 from yike_tui.store.summary import COLUMNS as SUMMARY_COLUMNS
 from yike_tui.store.summary import ROW_COLUMNS, JobRow, Summary
 
@@ -71,41 +70,15 @@ __all__ = [
     "MAX_SNAPSHOT_BYTES",
     "SCHEMA_VERSION",
     "JobRow",
+    "SnapshotItem",
     "Store",
     "Summary",
+    "summary_of",
 ]
-
-
-class SnapshotItem(NamedTuple):
-    """One answer to keep: the job's raw payload as fetched, with what its row shows."""
-
-    job_id: str
-    payload: dict[str, Any]
-    fetched_at: float
-    status: str
-    title: str
-    job: Job | None = None  # the parsed job, when at hand: its summary needs no parse
 
 
 _SUMMARY_COLUMNS = ", ".join(SUMMARY_COLUMNS)
 _ROW_COLUMNS = ", ".join(ROW_COLUMNS)
-_SAVE_SUMMARY = (
-    f"INSERT OR REPLACE INTO summaries (job_id, {_SUMMARY_COLUMNS}, saved_status, saved_title) "
-    f"VALUES ({', '.join('?' * (len(SUMMARY_COLUMNS) + 3))})"
-)
-
-
-def summary_of(row: tuple[Any, ...], job: Job | None) -> Summary:
-    """The summary of a snapshot row: from the parsed job when it was given and the row
-    kept the whole answer, else parsed from the stored text itself."""
-    job_id, text, fetched_at, _, title = row
-    if job is not None and text != _minimal_text(job_id, title):
-        return Summary.of_job(job, fetched_at, job_id)
-    return Summary.of_payload(job_id, json.loads(text), fetched_at)
-
-
-def _minimal_text(job_id: str, title: str) -> str:
-    return dumps(minimal_snapshot(job_id, title))
 
 
 _WATCHED_ROWS = (
@@ -120,7 +93,7 @@ _SUMMARISED = SUMMARISED
 log = logging.getLogger(__name__)
 
 
-class Store(EventHistory):
+class Store(SnapshotWriter, EngineLease, ChangeFeed):
     """Open with ``Store.open()``. Methods are safe to call from several threads."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None, notice: str = "") -> None:
@@ -265,6 +238,8 @@ class Store(EventHistory):
                 "INSERT INTO watchlist (job_id, label, added_at) VALUES (?, ?, ?)",
                 [(job_id, label, stamp) for job_id in added],
             )
+            if added:
+                bump_watchlist(conn)
         return added, skipped
 
     def unwatch(self, job_ids: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -278,6 +253,8 @@ class Store(EventHistory):
             conn.executemany(
                 "DELETE FROM watchlist WHERE job_id = ?", [(job_id,) for job_id in removed]
             )
+            if removed:
+                bump_watchlist(conn)
         return removed, missing
 
     def watchlist_imported(self) -> bool:
@@ -311,82 +288,13 @@ class Store(EventHistory):
                 "INSERT INTO watchlist (job_id, label, added_at) VALUES (?, ?, ?)", rows
             )
             conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (_IMPORTED, now_iso()))
+            if rows:
+                bump_watchlist(conn)
         if rows:
             log.info("imported %d job(s) from config.toml's [[jobs]]", len(rows))
         return len(rows)
 
     # --- snapshots ------------------------------------------------------------------------
-
-    def save_snapshots(self, items: Iterable[SnapshotItem]) -> set[str]:
-        """Upsert (job_id, raw response payload, fetched_at, status, title[, parsed job]) in
-        one transaction, each with its summary (``load_summaries``); returns the ids of the
-        jobs whose snapshot was not saved.
-
-        Signed URLs are kept without their query (the signature is a secret, and it expires
-        anyway): a cached job shows that output exists; using it fetches a fresh URL. A job
-        whose row cannot be made (or stored) is logged and left out; the others are saved.
-        The parsed job, when given, saves parsing the answer again for its summary.
-        """
-        rows = []
-        summaries = []
-        unsaved: set[str] = set()
-        for item in items:
-            try:
-                row = snapshot_row(
-                    item.job_id, item.payload, item.fetched_at, item.status, item.title
-                )
-                summaries.append(summary_of(row, item.job))
-            except Exception as exc:  # one bad job costs only its row
-                log_skipped("snapshot", item.job_id, exc)
-                unsaved.add(item.job_id)
-                continue
-            rows.append(row)
-        if not rows:
-            return unsaved
-        failed: list[tuple[Any, ...]] = []
-        with self._write() as conn:
-            insert_each(
-                conn,
-                "INSERT INTO snapshots (job_id, payload, fetched_at, status, title) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(job_id) DO UPDATE SET "
-                "payload=excluded.payload, fetched_at=excluded.fetched_at, "
-                "status=excluded.status, title=excluded.title",
-                rows,
-                "a snapshot",
-                failed,
-            )
-            insert_each(
-                conn,
-                _SAVE_SUMMARY,
-                [(*s.row(), row[3], row[4]) for s, row in zip(summaries, rows, strict=True)],
-                "a summary",
-            )
-        unsaved.update(row[0] for row in failed)
-        return unsaved
-
-    def save_checked(self, items: Iterable[SnapshotItem]) -> set[str]:
-        """Items whose answer is the one stored again (``diff.same_answer``): only the time
-        they were fetched is written, to the snapshot and its summary (the row's "updated"
-        stays true); the stored answer keeps the RequestId it came with. An item with no
-        stored row is saved whole (``save_snapshots``). Returns the ids not saved."""
-        items = list(items)
-        if not items:
-            return set()
-        missing = []
-        with self._write() as conn:
-            for item in items:
-                job_id, fetched_at = item.job_id, float(item.fetched_at)
-                found = conn.execute(
-                    "UPDATE snapshots SET fetched_at = ? WHERE job_id = ?", (fetched_at, job_id)
-                ).rowcount
-                if found:
-                    conn.execute(
-                        "UPDATE summaries SET fetched_at = ? WHERE job_id = ?",
-                        (fetched_at, job_id),
-                    )
-                else:
-                    missing.append(item)
-        return self.save_snapshots(missing) if missing else set()
 
     def load_summaries(self, page: int = 1000) -> Iterator[Summary]:
         """Every stored job's summary, streamed a page at a time (no payload is read or
@@ -550,7 +458,7 @@ class Store(EventHistory):
                 summary = Summary.of_payload(job_id, payload, fetched_at)
                 summaries.append((*summary.row(), status or "", title or ""))
             with self._write() as conn:
-                insert_each(conn, _SAVE_SUMMARY, summaries, "a summary")
+                insert_each(conn, SAVE_SUMMARY, summaries, "a summary")
             made += len(summaries)
         with contextlib.suppress(sqlite3.Error):  # read-only: filled again next time
             self.set_meta(_SUMMARISED, now_iso())

@@ -32,6 +32,7 @@ from yike_tui.core.events import Event, EventKind
 from yike_tui.engine.announce import Announcer
 from yike_tui.engine.job_state import JobState
 from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.shared import SharedMonitor
 from yike_tui.engine.status import Update
 from yike_tui.session import Session
 from yike_tui.ui.keys import APP_KEYS, checked_keymap, key_display
@@ -93,6 +94,8 @@ class YikeApp(App[int]):
             self.monitor = session.make_monitor(fetcher, wall=wall, clock=clock, first=FIRST_JOBS)
         elif session is not None:  # the watch list as last fetched, never refreshed
             self.monitor = session.cached_monitor(wall=wall, clock=clock, first=FIRST_JOBS)
+        if isinstance(self.monitor, SharedMonitor):  # following another window's engine...
+            self.monitor.on_note = self._engine_note
         self.last_copied = ""  # what the last copy put on the clipboard (tests read it)
         # Finished jobs announced to the terminal (OSC 9/777, tmux, bell) and the desktop.
         self.announcer = (
@@ -289,6 +292,10 @@ class YikeApp(App[int]):
         width = Scalar.from_number(left) if left >= MIN_TOAST_WIDTH else HALF
         if rack.styles.width != width:
             rack.styles.width = width  # a new layout, published again: then unchanged
+
+    def _engine_note(self, text: str) -> None:
+        """Said once: this window follows another's engine, or has taken it over."""
+        self.notify(text[:1].upper() + text[1:], title="Engine", timeout=8, markup=False)
 
     # --- announcements ------------------------------------------------------------------------
 

@@ -114,9 +114,13 @@ def storyboards_cell(state: JobState) -> Text:
 
 
 def failed_cell(state: JobState) -> Text:
+    """The ✗Shots column: ``✗3`` for three failed shots; ``–`` while the job is not known
+    (as its Boards cell: not a count of none)."""
     row = state.row
-    count = row.shots_failed if row is not None else 0
-    return Text(str(count), style="red") if count else Text("0", style="dim")
+    if row is None:
+        return Text("–", style="dim")
+    count = row.shots_failed
+    return Text(f"{MARK}{count}", style="red") if count else Text("0", style="dim")
 
 
 def changed_cell(state: JobState, now: float) -> Text:

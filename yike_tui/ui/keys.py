@@ -51,8 +51,11 @@ def _b(
     binding_id: str,
     show: bool = True,
     group: Binding.Group | None = None,
+    priority: bool = False,
 ) -> Binding:
-    return Binding(key, action, description, show=show, id=binding_id, group=group)
+    return Binding(
+        key, action, description, show=show, id=binding_id, group=group, priority=priority
+    )
 
 
 # In the order ? lists them. Ctrl-C is the App's (it quits from anywhere); the rest are
@@ -72,7 +75,8 @@ KEYS: tuple[Binding, ...] = (
     _b("R", "refresh_all", "Refresh all", "refresh_all", show=False),
     _b("p", "pause", "Pause", "pause"),
     _b("slash", "filter", "Filter", "filter"),
-    _b("escape", "clear_filter", "Clear filter", "clear_filter", show=False),
+    # k9s's esc: backs out a level, the filter first, then the marks.
+    _b("escape", "clear_filter", "Clear filter, then marks", "clear_filter", show=False),
     _b("s", "sort", "Sort", "sort", show=False),
     # htop's I / k9s's second press: the same sort the other way round.
     _b("S", "reverse_sort", "Reverse sort", "sort_reverse", show=False),
@@ -88,9 +92,15 @@ KEYS: tuple[Binding, ...] = (
     _b("ctrl+x", "cancel_downloads", "Cancel downloads", "cancel_downloads", show=False),
     _b("m", "report", "Copy report", "report", show=False),
     # What a k9s user presses for commands: the palette, as ctrl+p.
-    _b("colon", "app.command_palette", "Commands", "palette", show=False),
+    _b("colon", "app.command_palette", "Command palette", "palette", show=False),
+    # Textual's own (the screen's tab and shift+tab, the app's ctrl+p), here with ids.
+    _b("tab", "app.focus_next", "Next pane", "next_pane", show=False),
+    _b("shift+tab", "app.focus_previous", "Previous pane", "previous_pane", show=False),
+    _b("ctrl+p", "command_palette", "palette", "palette_ctrl_p", show=False, priority=True),
 )
-APP_KEYS = tuple(b for b in KEYS if b.id == "quit_ctrl_c")
+# The app's: they work on every screen (ctrl+p replaces Textual's binding of it, so the
+# footer's "^p palette" is this one).
+APP_KEYS = tuple(b for b in KEYS if b.id in ("quit_ctrl_c", "palette_ctrl_p"))
 # The footer draws the screen's keys in this order and an 80-column one cuts the rest:
 # what a user reaches for first, first (? still lists them all, in KEYS order).
 FOOTER_FIRST: tuple[str, ...] = ("quit", "help", "filter", "copy_url", "open", "events", "zoom")
@@ -113,6 +123,19 @@ TABLE_MOVE_KEYS: tuple[Binding, ...] = (
     _b("pagedown,ctrl+d", "page_down", "Page down", "page_down", show=False),
 )
 
+# The job list's own: enter reads the detail, space marks the row for u, d, D, c, y and m.
+TABLE_KEYS: tuple[Binding, ...] = (
+    *TABLE_MOVE_KEYS,
+    _b("enter", "select", "Detail of the job", "select", show=False),
+    _b(
+        "space", "toggle_mark", "Mark for u d D c y m", "mark", show=False
+    ),  # the footer keeps q ? / c o e z
+)
+
+# The event log's: it moves like the job list (the same ids), enter goes to the job.
+JUMP = _b("enter", "jump", "Go to its job", "jump")
+EVENT_LOG_KEYS: tuple[Binding, ...] = (*TABLE_MOVE_KEYS, JUMP)
+
 # Panes that scroll (the detail pane, the help screen): j/k a line, g/G the top/bottom. The
 # arrows, home/end and pgup/pgdn come with Textual's scrolling containers.
 SCROLL_KEYS: tuple[Binding, ...] = (
@@ -124,6 +147,12 @@ SCROLL_KEYS: tuple[Binding, ...] = (
     _b("ctrl+d", "page_down", "Page down", "page_down", show=False),
 )
 
+# A storyboard with failed shots folds them away (Textual's Tree keys, here with ids).
+FOLD_KEYS: tuple[Binding, ...] = (
+    _b("space,enter", "toggle_node", "Fold or unfold", "fold", show=False),
+    _b("shift+space", "toggle_expand_all", "Fold or unfold all", "fold_all", show=False),
+)
+
 # The storyboard tree moves its cursor instead (copy and open act on the node under it).
 TREE_KEYS: tuple[Binding, ...] = (
     _b("k", "cursor_up", "Up", "up", show=False),
@@ -132,6 +161,7 @@ TREE_KEYS: tuple[Binding, ...] = (
     _b("end,G", "last", "Bottom", "bottom", show=False),
     _b("pageup,ctrl+u", "page_up", "Page up", "page_up", show=False),
     _b("pagedown,ctrl+d", "page_down", "Page down", "page_down", show=False),
+    *FOLD_KEYS,
 )
 
 # On the storyboard tree, y and o act on the storyboard under the cursor (its editor page).
@@ -139,6 +169,23 @@ TREE_KEYS: tuple[Binding, ...] = (
 STORYBOARD_KEYS: tuple[Binding, ...] = (
     _b("y", "copy_editor_link", "Copy editor link", "copy_id"),
     _b("o", "open_editor", "Open editor", "open"),
+)
+
+# The dialogs' (add, submit; yes/no; ?). The description of a form's ctrl+s is its own.
+CANCEL = _b("escape", "cancel", "Cancel", "dialog_cancel")
+
+
+def submit_key(description: str) -> Binding:
+    return _b("ctrl+s", "submit", description, "dialog_submit", priority=True)
+
+
+CONFIRM_KEYS: tuple[Binding, ...] = (
+    _b("escape,n", "answer(False)", "No", "confirm_no"),
+    _b("y", "answer(True)", "Yes", "confirm_yes"),
+)
+HELP_KEYS: tuple[Binding, ...] = (
+    _b("escape", "close", "Close", "help_close"),
+    _b("q,question_mark", "close", "Close", "help_close_q", show=False),
 )
 
 
@@ -168,7 +215,34 @@ def is_key_name(key: str) -> bool:
     return True
 
 
-_ALL = (*KEYS, *TABLE_MOVE_KEYS, *SCROLL_KEYS, *TREE_KEYS, *STORYBOARD_KEYS)
+# Where each set of bindings is in force, and which of those places are in force together
+# (the focused widget's, its screen's and the app's): two actions may share a key only
+# where they never are. Enter reads a job's detail in the list, folds in the tree and goes
+# to the job in the event log.
+SCOPES: dict[str, tuple[Binding, ...]] = {
+    "app": APP_KEYS,
+    "main": tuple(b for b in KEYS if b not in APP_KEYS),
+    "jobs": TABLE_KEYS,
+    "scroll": SCROLL_KEYS,  # the detail pane and the help's list
+    "tree": (*TREE_KEYS, *STORYBOARD_KEYS),
+    "events": EVENT_LOG_KEYS,
+    "help": HELP_KEYS,
+    "form": (CANCEL, submit_key("Submit")),
+    "confirm": CONFIRM_KEYS,
+}
+TOGETHER: tuple[frozenset[str], ...] = tuple(
+    frozenset({"app", *places})
+    for places in (
+        ("main", "jobs"),
+        ("main", "scroll"),
+        ("main", "tree"),
+        ("main", "events"),
+        ("help", "scroll"),
+        ("form",),
+        ("confirm",),
+    )
+)
+_ALL = tuple(binding for bindings in SCOPES.values() for binding in bindings)
 
 
 def _defaults() -> dict[str, list[str]]:
@@ -178,6 +252,21 @@ def _defaults() -> dict[str, list[str]]:
         if binding.id and binding.id not in found:
             found[binding.id] = bound_keys(binding, {})
     return found
+
+
+def _scopes() -> dict[str, frozenset[str]]:
+    """Binding id -> the places it is in force."""
+    found: dict[str, set[str]] = {}
+    for place, bindings in SCOPES.items():
+        for binding in bindings:
+            if binding.id:
+                found.setdefault(binding.id, set()).add(place)
+    return {action: frozenset(places) for action, places in found.items()}
+
+
+def _meet(first: frozenset[str], then: frozenset[str]) -> bool:
+    """Whether bindings in force in ``first`` and in ``then`` are ever in force together."""
+    return any(group & first and group & then for group in TOGETHER)
 
 
 def _described(action: str) -> str:
@@ -191,9 +280,12 @@ def checked_keymap(wanted: Mapping[str, str]) -> tuple[dict[str, str], list[str]
     action has (it would silently take it away). The arrows, home/end and page keys of a
     movement action stay bound whatever it is rebound to.
     """
-    defaults = _defaults()
+    defaults, scopes = _defaults(), _scopes()
     warnings: list[str] = []
-    taken = {key: action for action, keys in defaults.items() for key in keys}
+    taken: dict[str, list[str]] = {}  # key -> the actions holding it, in the key table's order
+    for action, keys in defaults.items():
+        for key in keys:
+            taken.setdefault(key, []).append(action)
     keymap: dict[str, str] = {}
     for action, value in wanted.items():
         shown = f"[keys] {action} = {value!r}"
@@ -205,15 +297,24 @@ def checked_keymap(wanted: Mapping[str, str]) -> tuple[dict[str, str], list[str]
         if bad:
             warnings.append(f"{shown}: {bad[0]!r} is not a key name (ignored)")
             continue
-        clash = next((k for k in keys if taken.get(k, action) != action), None)
-        if clash is not None:
-            other = taken[clash]  # a rebinding never silently takes a key away
-            warnings.append(f"{shown}: {clash} is {_described(other)}'s already (ignored)")
+        clash = next(
+            (
+                (key, other)
+                for key in keys
+                for other in taken.get(key, [])
+                if other != action and _meet(scopes[action], scopes[other])
+            ),
+            None,
+        )
+        if clash is not None:  # a rebinding never silently takes a key away
+            key, other = clash
+            warnings.append(f"{shown}: {key} is {_described(other)}'s already (ignored)")
             continue
         for key in defaults[action]:  # its old keys are free for the actions after it
-            if taken.get(key) == action:
-                del taken[key]
+            if action in taken.get(key, []):
+                taken[key].remove(action)
         kept = [key for key in defaults[action] if key in _KEPT and key not in keys]
         keymap[action] = ",".join([*kept, *keys])
-        taken.update(dict.fromkeys(keymap[action].split(","), action))
+        for key in keymap[action].split(","):
+            taken.setdefault(key, []).append(action)
     return keymap, warnings

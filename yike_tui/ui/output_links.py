@@ -86,6 +86,35 @@ class OutputLinks:
             return
         self.copy(state.job.output_url, "Copied output URL", link=True)
 
+    def copy_urls(self, states: list[JobState]) -> None:
+        """c with rows marked: the output URLs of those that have one, a line each (fetched
+        anew where the kept one is unsigned); the toast counts those without."""
+        having = [s for s in states if s.job is not None and s.job.output_url]
+        if not having:
+            note = f"None of the {len(states)} marked jobs has an output URL."
+            self.screen.notify(note, severity="warning")
+            return
+        work = self._copy_many(having, len(states) - len(having))
+        self.screen.run_worker(work, group="copy", exit_on_error=False)
+
+    async def _copy_many(self, states: list[JobState], without: int) -> None:
+        async def url_of(state: JobState) -> str:
+            url = state.job.output_url if state.job else ""
+            return await self.fresh_url(state.job_id) if is_redacted(url) else url
+
+        urls = []
+        for url in await asyncio.gather(*(url_of(s) for s in states)):
+            try:
+                urls.append(links.check_url(url))  # each as a single link would be
+            except ValueError:
+                without += 1
+        if not urls:
+            return  # fresh_url said why
+        what = f"Copied {len(urls)} output URL{'s' if len(urls) > 1 else ''}"
+        if without:
+            what += f" ({without} marked without one)"
+        self.copy("\n".join(urls), what)
+
     async def _copy_fresh(self, job_id: str) -> None:
         url = await self.fresh_url(job_id)
         if url:

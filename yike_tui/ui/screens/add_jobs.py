@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, TextArea
 
 from yike_tui.core.job_ids import InvalidJobId, looks_like_job_id, split_job_ids
 from yike_tui.safety.safe_text import clean
+from yike_tui.ui.keys import CANCEL, submit_key
 
 
 @dataclass(frozen=True)
@@ -22,10 +23,7 @@ class AddRequest:
 
 
 class AddJobsScreen(ModalScreen[AddRequest | None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "submit", "Add", priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [CANCEL, submit_key("Add")]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="add-dialog", classes="dialog"):

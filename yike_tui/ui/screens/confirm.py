@@ -6,17 +6,28 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Static
 
+from yike_tui.ui.cells import safe
+from yike_tui.ui.keys import CONFIRM_KEYS
+
+LISTED = 8  # jobs a question names; the rest are counted
+
+
+def listing(titles: list[str]) -> Text:
+    """The jobs a question is about, one title a line: ``LISTED`` of them, then how many
+    more."""
+    lines = [f"• {safe(title, 70)}" for title in titles[:LISTED]]
+    if len(titles) > LISTED:
+        lines.append(f"… and {len(titles) - LISTED} more")
+    return Text("\n".join(lines))
+
 
 class ConfirmScreen(ModalScreen[bool]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "answer(False)", "No"),
-        Binding("y", "answer(True)", "Yes"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(CONFIRM_KEYS)
 
     def __init__(self, question: str, detail: Text, yes: str = "Yes") -> None:
         super().__init__()

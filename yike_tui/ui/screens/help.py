@@ -17,29 +17,38 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
-from yike_tui.ui.keys import SCROLL_KEYS, key_display
+from yike_tui.ui.keys import HELP_KEYS, SCROLL_KEYS, key_display
 
 
-def key_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tuple[str, str, str]]:
-    """(keys as bound now, what they do, binding id) for each binding, in order."""
+def key_rows(
+    app: App[object], bindings: Iterable[BindingType], where: str = ""
+) -> list[tuple[str, str, str]]:
+    """(keys as bound now, what they do, binding id) for each binding, in order; ``where``
+    says where they do it ("on a storyboard") when that is not everywhere."""
     rows = []
     for binding in bindings:
         assert isinstance(binding, Binding)
-        rows.append((key_display(app, binding), binding.description, binding.id or ""))
+        does = f"{binding.description} ({where})" if where else binding.description
+        rows.append((key_display(app, binding), does, binding.id or ""))
     return rows
 
 
 class HelpBody(VerticalScroll):
     BINDINGS: ClassVar[list[BindingType]] = list(SCROLL_KEYS)
 
+    # g/Home and G/End go all the way, at once: the dialog's title is the top, the
+    # rebinding hint the bottom (an animated scroll could be overtaken by the next key).
+    def action_scroll_home(self) -> None:
+        self.scroll_to(0, 0, animate=False, immediate=True)
+
+    def action_scroll_end(self) -> None:
+        self.scroll_to(0, self.max_scroll_y, animate=False, immediate=True)
+
 
 class HelpScreen(ModalScreen[None]):
     # Without this the app's AUTO_FOCUS ("#jobs") finds nothing here: no key would scroll.
     AUTO_FOCUS = "#help-dialog"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close"),
-        Binding("q,question_mark", "close", "Close", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(HELP_KEYS)
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:
         super().__init__()
@@ -51,7 +60,7 @@ class HelpScreen(ModalScreen[None]):
         )
         table.add_column("Key", style="bold cyan", no_wrap=True)
         table.add_column("Does")
-        table.add_column(Text("Binding id (config [keys])"), style="dim")
+        table.add_column(Text("[keys] id"), style="dim")
         for key, description, binding_id in self.rows:
             table.add_row(Text(key), Text(description), Text(binding_id))
         with HelpBody(classes="dialog", id="help-dialog"):

@@ -21,23 +21,36 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
+from yike_tui.actions.download_record import DownloadRecord
 from yike_tui.actions.job_charges import ChargeBook
 from yike_tui.api.credits import Credits, JobCharge
 from yike_tui.core.events import Event
 from yike_tui.engine.credit_watch import CreditWatch
 from yike_tui.engine.job_state import JobState
 from yike_tui.engine.monitor import Monitor
+from yike_tui.engine.shared import SharedMonitor
 from yike_tui.engine.status import Update
 from yike_tui.session import Session, WatchListError
 from yike_tui.ui import welcome
 from yike_tui.ui.cells import safe
 from yike_tui.ui.engine_feed import EngineFeed
-from yike_tui.ui.keys import KEYS, MAIN_KEYS, STORYBOARD_KEYS, refusal
+from yike_tui.ui.keys import (
+    CANCEL,
+    CONFIRM_KEYS,
+    FOLD_KEYS,
+    JUMP,
+    KEYS,
+    MAIN_KEYS,
+    STORYBOARD_KEYS,
+    TABLE_KEYS,
+    refusal,
+    submit_key,
+)
 from yike_tui.ui.messages import CopyRequested
 from yike_tui.ui.notifier import Notifier
 from yike_tui.ui.output_links import OutputLinks
-from yike_tui.ui.resume_job import ask_to_resume
-from yike_tui.ui.screens.confirm import ConfirmScreen
+from yike_tui.ui.resume_job import ask_to_resume, ask_to_resume_marked
+from yike_tui.ui.screens.confirm import ConfirmScreen, listing
 from yike_tui.ui.screens.help import HelpScreen, key_rows
 from yike_tui.ui.widgets.detail import DetailPane
 from yike_tui.ui.widgets.downloads import Downloads
@@ -118,8 +131,9 @@ class MainScreen(Screen[None]):
             with Vertical(id="side"):
                 yield DetailPane(id="detail")
                 yield StoryboardTree(id="tree")
-        yield EventLog(self._title_of, id="events")
-        yield Downloads(id="downloads")
+        yield EventLog(self._title_of, self._storyboard_title, id="events")
+        store = self.session.store if self.session else None
+        yield Downloads(DownloadRecord(store), id="downloads")
         yield StatusBar(id="status")
         yield Footer(compact=True)  # 80 columns show every key shown at 160
 
@@ -132,7 +146,12 @@ class MainScreen(Screen[None]):
         self._show_selected()
         self.set_interval(1.0, self._tick)
         if self.monitor is not None and self.session and self.session.store:
-            self.query_one(EventLog).add(reversed(self.session.store.recent_events(200)))
+            # A shared engine's news after its marks comes through the feed: not twice.
+            upto = (
+                self.monitor.follower.event_id if isinstance(self.monitor, SharedMonitor) else None
+            )
+            events = self.session.store.recent_events(200, upto=upto)
+            self.query_one(EventLog).add(reversed(events))
         self._tick()
         self.call_after_refresh(self._after_first_frame)
 
@@ -171,6 +190,13 @@ class MainScreen(Screen[None]):
     def _title_of(self, job_id: str) -> str:
         state = self._states().get(job_id)
         return job_id[:12] if state is None else state.display_title
+
+    def _storyboard_title(self, job_id: str, storyboard_id: str) -> str:
+        """A storyboard's title as its job's last answer has it ("" if not known)."""
+        state = self._states().get(job_id)
+        job = state.job if state is not None else None
+        found = (sb for sb in job.storyboards if sb.id == storyboard_id) if job else iter(())
+        return next((sb.title for sb in found), "")
 
     # --- the engine's news -----------------------------------------------------------------
 
@@ -227,8 +253,9 @@ class MainScreen(Screen[None]):
     def _refresh_status(self) -> None:
         self._status_drawn_at = time.monotonic()
         note = self.credit_watch.note if self.credit_watch else ""
+        marked = self.query_one(JobTable).marked_count
         self.query_one(StatusBar).show_engine(
-            self.monitor, self.session, self.wall(), self._balance, note, self.readonly
+            self.monitor, self.session, self.wall(), self._balance, note, self.readonly, marked
         )
         problem = self.monitor.status.account_problem if self.monitor else ""
         if problem and problem != self._account_told:
@@ -284,7 +311,7 @@ class MainScreen(Screen[None]):
         log_pane.set_class(zoom == "events", "-zoomed")
         shown = self.events_open and zoom in (None, "events")
         if shown and not log_pane.display:
-            log_pane.render_events()
+            log_pane.opened()
         log_pane.display = shown
         for name in PANES:
             pane = self.query_one(f"#{name}")
@@ -310,8 +337,27 @@ class MainScreen(Screen[None]):
     def on_job_table_highlighted(self) -> None:
         self._show_selected()
 
+    def on_job_table_marks_changed(self) -> None:
+        self._refresh_status()  # "3 marked"
+
     def on_job_table_selected(self) -> None:
         self.query_one(DetailPane).focus()  # enter on a row: read its detail
+
+    def on_event_log_chosen(self, message: EventLog.Chosen) -> None:
+        """enter on an event: its job selected in the list (the detail follows), the list
+        focused; a filter that hides the job is cleared, and a job no longer watched is
+        said to be."""
+        job_id, table = message.job_id, self.query_one(JobTable)
+        if job_id not in self._states():
+            self.notify(f"{safe(job_id[:12])} is no longer watched.", timeout=3, markup=False)
+            return
+        if job_id not in table.rows:
+            self.query_one(JobFilter).close()  # the list shows every job again
+            table.filter_text = ""
+        table.move_cursor(row=table.get_row_index(job_id))
+        if self.zoomed is not None:
+            self.zoomed = "jobs"
+        table.focus()
 
     def on_event_log_hidden(self) -> None:
         # Closing the log while it had the focus leaves nothing focused: j/k/g/G would do
@@ -344,13 +390,13 @@ class MainScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        table = self.query_one(JobTable)
-        table.filter_text = event.value.strip()
-        table.rebuild(self.wall())
-        self._show_selected()
+        self.query_one(JobTable).filter_text = event.value.strip()  # the list redraws itself
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
+        """Enter: the filter stays (the list's title says it), the box goes: its row is
+        the list's again."""
+        self.query_one(JobFilter).collapse()
         self.query_one(JobTable).focus()
 
     # --- which keys mean something -------------------------------------------------------
@@ -377,12 +423,21 @@ class MainScreen(Screen[None]):
 
     # --- copying and opening (y and o on a storyboard are the tree's own) -------------------
 
+    def _marked(self) -> list[JobState]:
+        """The marked rows' jobs (space): what u, d, D, c, y and m act on when any are."""
+        states = self._states()
+        return [states[j] for j in self.query_one(JobTable).marked if j in states]
+
     def action_copy_url(self) -> None:
-        self.outputs.copy_url(self.selected_state())
+        if marked := self._marked():
+            self.outputs.copy_urls(marked)
+        else:
+            self.outputs.copy_url(self.selected_state())
 
     def action_copy_id(self) -> None:
-        state = self.selected_state()
-        if state is not None:
+        if marked := self._marked():
+            self._copy("\n".join(s.job_id for s in marked), f"Copied {len(marked)} job ids")
+        elif (state := self.selected_state()) is not None:
             self._copy(state.job_id, "Copied job id")
 
     def action_open(self) -> None:
@@ -390,7 +445,8 @@ class MainScreen(Screen[None]):
 
     def action_report(self) -> None:
         table = self.query_one(JobTable)
-        self.outputs.copy_report(s for s in table.ordered_states() if table.matches(s))
+        marked = self._marked()
+        self.outputs.copy_report(marked or (s for s in table.ordered_states() if table.matches(s)))
 
     # --- the watch list ------------------------------------------------------------------
 
@@ -447,26 +503,35 @@ class MainScreen(Screen[None]):
             self.run_worker(self._save_added(added, ""), group="config", exit_on_error=False)
 
     def action_remove(self) -> None:
-        state = self.selected_state()
-        if state is None:
+        """d: the selected job, or every marked one, off the watch list (asked first)."""
+        if marked := self._marked():
+            ids = [s.job_id for s in marked]
+            count = f"{len(ids)} job{'s' if len(ids) > 1 else ''}"
+            question = f"Remove {count} from the watch list?"
+            detail = listing([self._title_of(job_id) for job_id in ids])
+        elif (state := self.selected_state()) is not None:
+            ids = [state.job_id]
+            question = "Remove this job from the watch list?"
+            detail = Text(f"{safe(self._title_of(state.job_id), 80)}\n{safe(state.job_id)}")
+        else:
             return
-        job_id = state.job_id
-        detail = Text(f"{safe(self._title_of(job_id), 80)}\n{safe(job_id)}")
+        said = safe(self._title_of(ids[0]), 60) if len(ids) == 1 else f"{len(ids)} jobs"
 
         def done(yes: bool | None) -> None:
             if not yes or self.monitor is None:
                 return
-            self.monitor.remove([job_id])
-            self.query_one(JobTable).remove_job(job_id)
+            self.monitor.remove(ids)
+            table = self.query_one(JobTable)
+            for job_id in ids:
+                table.remove_job(job_id)
             self._show_empty_state()
             self._show_selected()
-            self.notify(f"Removed {safe(self._title_of(job_id), 60)}", markup=False)
+            self.notify(f"Removed {said}", markup=False)
             if self.session and self.session.watchlist_writable:
-                work = asyncio.to_thread(self.session.unwatch, [job_id])
+                work = asyncio.to_thread(self.session.unwatch, ids)
                 self.run_worker(work, group="config", exit_on_error=False)
 
-        question = ConfirmScreen("Remove this job from the watch list?", detail, "Remove")
-        self.app.push_screen(question, done)
+        self.app.push_screen(ConfirmScreen(question, detail, "Remove"), done)
 
     # --- the engine ----------------------------------------------------------------------
 
@@ -496,8 +561,11 @@ class MainScreen(Screen[None]):
         self._refresh_status()
 
     def action_resume_job(self) -> None:
-        state = self.selected_state()
-        if state is not None and self.client is not None and self.monitor is not None:
+        if self.client is None or self.monitor is None:
+            return
+        if marked := self._marked():
+            ask_to_resume_marked(self, self.client, self.monitor, marked, self._title_of)
+        elif (state := self.selected_state()) is not None:
             ask_to_resume(self, self.client, self.monitor, state, self._title_of(state.job_id))
 
     # --- the view ------------------------------------------------------------------------
@@ -506,16 +574,22 @@ class MainScreen(Screen[None]):
         self.query_one(JobFilter).open()
 
     def action_clear_filter(self) -> None:
+        """esc backs out one level: the filter, then the marks."""
+        table = self.query_one(JobTable)
         if self.query_one(JobFilter).close():
-            self.query_one(JobTable).focus()
+            table.focus()
+        elif count := table.clear_marks():
+            self.notify(f"{count} unmarked", timeout=2)
 
     def action_sort(self) -> None:
-        name = self.query_one(JobTable).cycle_sort(self.wall())
-        self.notify(f"Sorted {name} (S reverses)", timeout=2)
+        table = self.query_one(JobTable)
+        table.sort = table.sort.next()  # the list re-sorts itself
+        self.notify(f"Sorted {table.sort.name} (S reverses)", timeout=2)
 
     def action_reverse_sort(self) -> None:
-        name = self.query_one(JobTable).reverse_sort(self.wall())
-        self.notify(f"Sorted {name}", timeout=2)
+        table = self.query_one(JobTable)
+        table.sort = table.sort.turned()
+        self.notify(f"Sorted {table.sort.name}", timeout=2)
 
     def watch_zoomed(self) -> None:
         self._arrange()
@@ -556,15 +630,33 @@ class MainScreen(Screen[None]):
         self.query_one(f"#{name}").focus()
 
     def action_help(self) -> None:
-        rows = key_rows(self.app, [*KEYS, *JobTable.BINDINGS, *STORYBOARD_KEYS])
-        rows += [("tab", "next pane", ""), ("ctrl+p", "command palette", "")]
-        self.app.push_screen(HelpScreen(rows))
+        app = self.app
+        rows = key_rows(app, KEYS) + key_rows(app, TABLE_KEYS)
+        rows += key_rows(app, [*FOLD_KEYS, *STORYBOARD_KEYS], "on a storyboard")
+        rows += key_rows(app, [JUMP], "in the event log")
+        dialogs = [submit_key("Submit, add"), CANCEL, *CONFIRM_KEYS]
+        rows += key_rows(app, dialogs, "in a dialog")
+        app.push_screen(HelpScreen(rows))
 
     # --- downloads -----------------------------------------------------------------------
 
     def action_download(self) -> None:
-        state = self.outputs.usable(self.selected_state())
-        if state is None or state.job is None or self.client is None:
+        """D: the selected job's video; with rows marked, each marked job's that has one
+        (one toast counts those that have none)."""
+        if marked := self._marked():
+            having = [s for s in marked if s.job is not None and s.job.output_url]
+            for each in having:
+                self._download(each)
+            if len(having) < len(marked):
+                none = len(marked) - len(having)
+                note = f"{none} of the {len(marked)} marked jobs have no output video to download."
+                self.notify(note, severity="warning")
+            return
+        if (state := self.outputs.usable(self.selected_state())) is not None:
+            self._download(state)
+
+    def _download(self, state: JobState) -> None:
+        if state.job is None or self.client is None:
             return
         job_id = state.job_id
         self.query_one(Downloads).download_job(

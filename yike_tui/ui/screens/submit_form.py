@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select
+from textual.widgets._select import SelectOverlay
 from textual.worker import Worker, WorkerState
 
 from yike_tui.actions.novel_file import (
@@ -59,6 +60,7 @@ from yike_tui.safety.redaction import unsign
 from yike_tui.safety.safe_text import has_control
 from yike_tui.store import Store
 from yike_tui.ui.cells import safe
+from yike_tui.ui.keys import CANCEL, submit_key
 from yike_tui.ui.screens.confirm import ConfirmScreen
 from yike_tui.ui.widgets.novel_preview import NovelPreview
 from yike_tui.ui.widgets.path_suggester import PathSuggester
@@ -115,10 +117,7 @@ def save_defaults(store: Store | None, values: dict[str, Any]) -> None:
 class SubmitForm(ModalScreen[str | None]):
     """Dismisses with the new JobId, or None when cancelled."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "submit", "Submit", priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [CANCEL, submit_key("Submit")]
     DEFAULT_CSS = """
     SubmitForm #submit-dialog {
         width: 96;
@@ -138,6 +137,15 @@ class SubmitForm(ModalScreen[str | None]):
     SubmitForm #submit-progress.-active { display: block; }
     SubmitForm .buttons { height: 1; margin-top: 1; }
     SubmitForm .buttons Button { margin-right: 2; }
+    /* A list opens inside the form, which scrolls to show it, rather than over the
+       dialog's edge (the styles' list ran past it at 80x24). */
+    SubmitForm SubmitChoices { grid-rows: auto; }
+    SubmitForm Select > SelectOverlay {
+        overlay: none;
+        constrain: none none;
+        max-height: 8;
+    }
+    SubmitForm SelectCurrent Static#label { text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(
@@ -278,6 +286,13 @@ class SubmitForm(ModalScreen[str | None]):
     @on(Input.Changed, "#submit-title-input")
     def _title_changed(self) -> None:
         self._show("#submit-title-error", "")
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A list opened (its options take the focus): the form scrolls to show it all."""
+        if isinstance(event.widget, SelectOverlay):
+            overlay = event.widget
+            fields = self.query_one("#submit-fields", VerticalScroll)
+            self.call_after_refresh(fields.scroll_to_widget, overlay, animate=False)
 
     @on(Select.Changed)
     def _choice_changed(self) -> None:

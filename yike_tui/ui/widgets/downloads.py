@@ -7,6 +7,7 @@ each one ended, all in ``on_worker_state_changed``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import stat
@@ -22,6 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar
 from textual.worker import Worker, WorkerState
 
+from yike_tui.actions.download_record import DownloadRecord
 from yike_tui.core import paths
 from yike_tui.safety.redaction import is_redacted
 from yike_tui.ui.cells import safe
@@ -98,8 +100,10 @@ class TransferRow(Horizontal):
 
 
 class Downloads(Vertical):
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, record: DownloadRecord | None = None, **kwargs: object) -> None:
+        """``record``: where each job's finished download went (D on it again says so)."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.record = record or DownloadRecord(None)
         self._transfers: dict[str, _Transfer] = {}  # job id -> its download, while it runs
         self._rows: dict[str, TransferRow] = {}
 
@@ -133,6 +137,12 @@ class Downloads(Vertical):
         one is fetched when storage says it expired. One download per job at a time."""
         if job_id in self._transfers:
             self.notify("Already downloading this job.", severity="warning")
+            return
+        kept = self.record.find(job_id)
+        if kept is not None:  # not a second copy as "Title (2).mp4": where the first is
+            self.notify(
+                f"{safe(shown, 40)} is downloaded already:\n{safe(str(kept))}", markup=False
+            )
             return
 
         async def refetch_url() -> str:
@@ -169,7 +179,7 @@ class Downloads(Vertical):
         transfer.started = True
         from yike_tui.actions.download import download
 
-        return await download(
+        path = await download(
             http,
             url,
             transfer.dest,
@@ -178,6 +188,8 @@ class Downloads(Vertical):
             on_progress=partial(self._progress, transfer.job_id),
             refresh_url=refetch_url,
         )
+        await asyncio.to_thread(self.record.keep, transfer.job_id, path)
+        return path
 
     def _progress(self, job_id: str, p: Progress) -> None:
         row = self._rows.get(job_id)

@@ -4,6 +4,7 @@ shows (a summary, no parsed answer), so sorting 100,000 jobs parses none."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from yike_tui.core.models import JobStatus
@@ -40,6 +41,32 @@ def _title_key(state: JobState) -> str:
         return state.label.lower()
     row = state.row
     return row.title.lower() if row is not None else ""
+
+
+@dataclass(frozen=True)
+class SortOrder:
+    """A sort of the job list: which (``SORTS``), and whether turned over (``S``)."""
+
+    index: int = 0
+    reversed: bool = False
+
+    @property
+    def name(self) -> str:
+        """``↓status``: ↓ the sort's natural direction, ↑ turned over."""
+        return f"{'↑' if self.reversed else '↓'}{SORTS[self.index]}"
+
+    @property
+    def named(self) -> bool:
+        """Whether the list title says it: "as added", first first, is said by nothing."""
+        return bool(self.index or self.reversed)
+
+    def next(self) -> SortOrder:
+        """The next sort, in its natural direction."""
+        return SortOrder((self.index + 1) % len(SORTS))
+
+    def turned(self) -> SortOrder:
+        """The same sort the other way round (htop's I, k9s's second press)."""
+        return SortOrder(self.index, not self.reversed)
 
 
 SORT_KEYS: dict[str, Callable[[JobState], Any]] = {

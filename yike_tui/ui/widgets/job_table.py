@@ -27,7 +27,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
@@ -37,19 +37,21 @@ from textual.strip import Strip
 
 from yike_tui.engine.job_state import JobState
 from yike_tui.ui import cells
-from yike_tui.ui.keys import TABLE_MOVE_KEYS
-from yike_tui.ui.widgets.job_sort import SORT_KEYS, SORTS
+from yike_tui.ui.keys import TABLE_KEYS
+from yike_tui.ui.widgets.job_sort import SORT_KEYS, SORTS, SortOrder
 
 COLUMNS = (  # (key, header, width); the title takes what the others leave
     ("status", "Status", 11),
     ("title", "Title", 30),
     ("job", "Job", 8),
     ("boards", "Boards", 7),
-    ("shots", "Shots", 5),
+    ("shots", "✗Shots", 6),  # failed shots: the ✗ says so, as in Boards' "6/7 ✗1"
     ("changed", "Changed", 8),
     ("checked", "Checked", 8),
 )
 GAP = 2  # blank cells between columns
+GUTTER = 1  # the cell left of the status: ● on a marked row (space), blank otherwise
+MARKED = "●"
 # Dropped in this order when the list is narrow, before the title is cut below TITLE_WANTED.
 DROP_FIRST = ("checked", "changed", "shots")
 TITLE_WANTED = 30
@@ -87,20 +89,19 @@ _CELLS: dict[str, Callable[[JobState, float, bool], Text]] = {
 
 
 class JobTable(ScrollView, can_focus=True):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *TABLE_MOVE_KEYS,
-        Binding("enter", "select", "Detail", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(TABLE_KEYS)
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "job-table--header",
         "job-table--cursor",
         "job-table--even-row",
+        "job-table--marked",
     }
     DEFAULT_CSS = """
     JobTable {
         background: $surface;
         & > .job-table--header { text-style: bold; background: $panel; }
         & > .job-table--even-row { background: $surface-lighten-1 50%; }
+        & > .job-table--marked { background: $accent 30%; text-style: bold; }
         & > .job-table--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -116,6 +117,9 @@ class JobTable(ScrollView, can_focus=True):
     LINE_CACHE = 1000  # rows whose cells and rendered line are kept (a few screens' worth)
 
     cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)
+    # The view: set either and the rows are laid out again (their watchers).
+    filter_text: reactive[str] = reactive("", init=False)
+    sort: reactive[SortOrder] = reactive(SortOrder(), init=False)
 
     @dataclass
     class Highlighted(Message):
@@ -129,12 +133,16 @@ class JobTable(ScrollView, can_focus=True):
 
         job_id: str
 
+    @dataclass
+    class MarksChanged(Message):
+        """Rows were marked or unmarked (space, esc, a marked job removed)."""
+
+        count: int
+
     def __init__(self, states: Callable[[], dict[str, JobState]], **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._states = states
-        self.filter_text = ""
-        self.sort_index = 0
-        self.sort_reversed = False
+        self._marked: set[str] = set()  # job ids marked with space, for u, d, D, c, y, m
         self._order: list[str] = []  # job ids in display order
         self._index: dict[str, int] = {}
         self._cells: LRUCache[str, list[Text]] = LRUCache(self.LINE_CACHE)
@@ -184,6 +192,47 @@ class JobTable(ScrollView, can_focus=True):
         if not self._order:
             return None
         return self._order[min(self.cursor_row, len(self._order) - 1)]
+
+    # --- marks (space): rows the bulk actions act on --------------------------------------
+
+    @property
+    def marked(self) -> list[str]:
+        """The marked jobs, in the order they were added (shown or filtered out)."""
+        if not self._marked:
+            return []
+        return [job_id for job_id in self._states() if job_id in self._marked]
+
+    @property
+    def marked_count(self) -> int:
+        return len(self._marked)
+
+    def is_marked(self, job_id: str) -> bool:
+        return job_id in self._marked
+
+    def action_toggle_mark(self) -> None:
+        """space: mark the row (or unmark it) and go to the next, as k9s and mc do."""
+        job_id = self.selected_id
+        if job_id is None:
+            return
+        self._marked.symmetric_difference_update({job_id})
+        self._redraw(job_id)
+        self.post_message(self.MarksChanged(len(self._marked)))
+        self.cursor_row += 1
+
+    def clear_marks(self) -> int:
+        """Unmark every row; how many were marked."""
+        count, gone = len(self._marked), list(self._marked)
+        self._marked.clear()
+        for job_id in gone:
+            self._redraw(job_id)
+        if count:
+            self.post_message(self.MarksChanged(0))
+        return count
+
+    def _redraw(self, job_id: str) -> None:
+        self._strips.discard(job_id)
+        if job_id in self._index:
+            self._refresh_row(self._index[job_id])
 
     def matches(self, state: JobState) -> bool:
         if not self.filter_text:
@@ -253,7 +302,7 @@ class JobTable(ScrollView, can_focus=True):
                 self._index[job_id] = len(self._order)
                 self._order.append(job_id)
                 appended = True
-                if self.sort_index or self.sort_reversed:
+                if self.sort.named:
                     moved.append(job_id)
                     misplaced = True
             else:
@@ -275,10 +324,10 @@ class JobTable(ScrollView, can_focus=True):
     # --- the sort kept live: a job whose key changed moves to where the sort puts it --------
 
     def _sort_key(self) -> Callable[[JobState], Any] | None:
-        return SORT_KEYS.get(SORTS[self.sort_index])
+        return SORT_KEYS.get(SORTS[self.sort.index])
 
     def _in_order(self, first: Any, then: Any) -> bool:
-        return bool(first >= then) if self.sort_reversed else bool(first <= then)
+        return bool(first >= then) if self.sort.reversed else bool(first <= then)
 
     def _out_of_order(self, job_id: str, states: dict[str, JobState]) -> bool:
         """Whether ``job_id``'s row no longer sits between its neighbours' sort keys."""
@@ -340,6 +389,9 @@ class JobTable(ScrollView, can_focus=True):
 
     def remove_job(self, job_id: str) -> None:
         self._search.pop(job_id, None)
+        if job_id in self._marked:
+            self._marked.discard(job_id)
+            self.post_message(self.MarksChanged(len(self._marked)))
         if job_id not in self._index:
             return
         selected = self.selected_id
@@ -359,11 +411,17 @@ class JobTable(ScrollView, can_focus=True):
         first = int(self.scroll_offset.y)
         self.sync(self._order[first : first + self.size.height], now)
 
-    def rebuild(self, now: float) -> None:
+    def watch_filter_text(self) -> None:
+        self.rebuild()
+
+    def watch_sort(self) -> None:
+        self.rebuild()
+
+    def rebuild(self, now: float | None = None) -> None:
         """Refill in filter and sort order, keeping the cursor on the same job if shown.
 
-        A user's sort or filter calls this; a refresh moves only the rows whose place in the
-        sort changed (``sync``).
+        A user's sort or filter comes here (their watchers); a refresh moves only the rows
+        whose place in the sort changed (``sync``).
         """
         keep = self.selected_id
         # Filtered first: only what matched is sorted (the sort is stable, so the order is
@@ -371,7 +429,8 @@ class JobTable(ScrollView, can_focus=True):
         shown = self._sorted(self._matching(self._states().values()))
         self._order = [s.job_id for s in shown]
         self._reindex()
-        self._now = now
+        if now is not None:
+            self._now = now
         self._cells.clear()
         self._strips.clear()
         self.cursor_row = self._index.get(keep, 0) if keep is not None else 0
@@ -387,31 +446,13 @@ class JobTable(ScrollView, can_focus=True):
 
     def _sorted(self, states: list[JobState]) -> list[JobState]:
         """``states`` (in the order added) in the sort's order; one key made per job."""
-        name, back = SORTS[self.sort_index], self.sort_reversed
+        name, back = SORTS[self.sort.index], self.sort.reversed
         make = SORT_KEYS.get(name)
         if make is None:  # as added
             return states[::-1] if back else states
         keys = [make(s) for s in states]
         order = sorted(range(len(states)), key=keys.__getitem__, reverse=back)
         return [states[n] for n in order]
-
-    def cycle_sort(self, now: float) -> str:
-        """The next sort, in its natural direction."""
-        self.sort_index = (self.sort_index + 1) % len(SORTS)
-        self.sort_reversed = False
-        self.rebuild(now)
-        return self.sort_name
-
-    def reverse_sort(self, now: float) -> str:
-        """The same sort the other way round (htop's I, k9s's second press)."""
-        self.sort_reversed = not self.sort_reversed
-        self.rebuild(now)
-        return self.sort_name
-
-    @property
-    def sort_name(self) -> str:
-        """``↓status``: ↓ the sort's natural direction, ↑ reversed."""
-        return f"{'↑' if self.sort_reversed else '↓'}{SORTS[self.sort_index]}"
 
     def flash(self, job_id: str) -> None:
         """Briefly mark a row that just changed in a way worth noticing."""
@@ -456,17 +497,17 @@ class JobTable(ScrollView, can_focus=True):
             title += f" · /{cells.safe(self.filter_text, 30)}"
             if not shown and total:
                 title += " (no match: esc clears)"
-        if self.sort_index or self.sort_reversed:  # as added, first first: said by nothing
-            title += f" · {self.sort_name}"
+        if self.sort.named:
+            title += f" · {self.sort.name}"
         return title
 
     # --- drawing ---------------------------------------------------------------------------
 
     def _row_width(self) -> int:
-        return sum(self._widths()) + GAP * len(self._shown_columns)
+        return GUTTER + sum(self._widths()) + GAP * len(self._shown_columns)
 
     def on_resize(self, event: events.Resize) -> None:
-        shown, width = fit_columns(self.scrollable_content_region.width)
+        shown, width = fit_columns(self.scrollable_content_region.width - GUTTER)
         if (shown, width) != (self._shown_columns, self._title_width):
             self._shown_columns, self._title_width = shown, width
             self._cells.clear()
@@ -477,8 +518,9 @@ class JobTable(ScrollView, can_focus=True):
     def _widths(self) -> list[int]:
         return [self._title_width if key == "title" else _WIDTH[key] for key in self._shown_columns]
 
-    def _line(self, texts: list[Text]) -> Strip:
+    def _line(self, texts: list[Text], gutter: Text | None = None) -> Strip:
         line = Text(no_wrap=True, overflow="ellipsis", end="")
+        line.append_text(gutter or Text(" " * GUTTER))
         for text, width in zip(texts, self._widths(), strict=True):
             line.append_text(cells.fit(text, width))
             line.append(" " * GAP)
@@ -494,7 +536,8 @@ class JobTable(ScrollView, can_focus=True):
                 title = self._shown_columns.index("title")
                 texts[title] = texts[title].copy()
                 texts[title].stylize("reverse")
-            strip = self._line(texts)
+            marked = Text(MARKED, style="bold") if job_id in self._marked else None
+            strip = self._line(texts, marked)
             self._strips.set(job_id, strip)
         return strip
 
@@ -511,6 +554,8 @@ class JobTable(ScrollView, can_focus=True):
         job_id = self._order[index]
         if index == self.cursor_row:
             style = self.get_component_rich_style("job-table--cursor")
+        elif job_id in self._marked:
+            style = self.get_component_rich_style("job-table--marked")
         elif index % 2:
             style = self.get_component_rich_style("job-table--even-row")
         else:

@@ -26,6 +26,7 @@ def render_status(
     credits: Credits | None = None,
     credits_note: str = "",
     readonly: bool = False,
+    marked: int = 0,
 ) -> Text:
     """Most important first, as a narrow terminal cuts from the right: paused, offline (and
     since when), the account refused (and what to do) or stale, then when it refreshed and
@@ -48,6 +49,8 @@ def render_status(
     if status.account_problem:
         # One state for the account, not one job's error after another.
         text.append(" ACCOUNT ", style="bold white on red")
+    if status.following:  # another process polls: what follows is its engine's state
+        text.append(f" following {cells.safe(status.following, 80)} ", style="bold black on cyan")
     last = status.last_success
     interval = monitor.interval
     stale_after = 2 * interval if interval > 0 else None
@@ -57,6 +60,7 @@ def render_status(
         text.append(" STALE ", style="bold black on yellow")
     if readonly:  # the keys that change state are off: said where the eye is
         text.append(" READONLY ", style="bold black on cyan")
+    _append_marked(text, marked)
     if status.throttled:
         text.append(" throttled ", style="yellow")
     if status.offline_since is not None:
@@ -97,10 +101,18 @@ def render_status(
     return text
 
 
-def render_offline(monitor: Monitor) -> Text:
+def _append_marked(text: Text, marked: int) -> None:
+    """`` 3 marked ``: what u, d, D, c, y and m act on instead of the selected job."""
+    if marked:
+        text.append(f" {marked} marked ", style="bold reverse")
+        text.append(" esc unmarks ·", style="dim")
+
+
+def render_offline(monitor: Monitor, marked: int = 0) -> Text:
     """Without credentials: read-only, nothing refreshed (the banner says the rest), and
     the counts of the jobs as last known."""
     text = Text(" READ-ONLY ", style="bold black on yellow")
+    _append_marked(text, marked)
     text.append(" no credentials: nothing is refreshed (see above)", style="yellow")
     _append_counts(text, monitor.tally().counts)
     text.append(" · q quits", style="dim")
@@ -170,14 +182,16 @@ class StatusBar(Static):
         credits: Credits | None = None,
         credits_note: str = "",
         readonly: bool = False,
+        marked: int = 0,
     ) -> None:
-        """What the engine is doing now, or that there is no connection to do it over."""
+        """What the engine is doing now, or that there is no connection to do it over;
+        ``marked``: how many rows are marked (space)."""
         if monitor is None or session is None:
             self._show(Text(" no connection: see the message above · q quits", style="yellow"))
             return
         conn = session.conn
         if conn is None:  # the banner above says why and what to do; here only the counts
-            self._show(render_offline(monitor))
+            self._show(render_offline(monitor, marked))
             return
         credentials = conn.credentials.describe()
         self._show(
@@ -189,5 +203,6 @@ class StatusBar(Static):
                 credits=credits,
                 credits_note=credits_note,
                 readonly=readonly,
+                marked=marked,
             )
         )

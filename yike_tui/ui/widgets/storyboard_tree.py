@@ -15,12 +15,14 @@ from textual.widgets import Tree
 
 from yike_tui.core import links
 from yike_tui.core.models import Storyboard
-from yike_tui.core.presentation import storyboard_symbol
+from yike_tui.core.presentation import counted, storyboard_status, storyboard_symbol
 from yike_tui.engine.job_state import JobState
 from yike_tui.ui import cells
 from yike_tui.ui.keys import STORYBOARD_KEYS, TREE_KEYS
 from yike_tui.ui.messages import CopyRequested
 from yike_tui.ui.output_links import open_in_browser
+
+TITLE_CHARS = 40  # a storyboard's title in its label; the status follows it
 
 
 @dataclass(frozen=True)
@@ -30,17 +32,23 @@ class StoryboardRef:
 
 
 def storyboard_label(sb: Storyboard) -> Text:
+    """``✗ Market day  Failed · 1 failed shot  (Editing/CreateFailed, Exception)  st_1…``:
+    the title, its status (the word, its failed shots, the vendor's values), the id. A
+    narrow pane cuts from the right: what a reader looks for first comes first."""
     symbol = storyboard_symbol(sb)
     style = "red" if sb.is_failed else ("green" if sb.is_done else "cyan")
+    word, vendor = storyboard_status(sb)
     text = Text(f"{symbol} ", style=style)
-    text.append(cells.safe(sb.id, 24))
-    text.append(f"  {cells.safe(sb.status_text, 32)}", style=style)
-    if sb.exception:
-        text.append("  exception", style="bold red")
     if sb.title:
-        text.append(f"  {cells.safe(sb.title, 60)}", style="dim")
+        text.append(cells.safe(sb.title, TITLE_CHARS))
+    else:
+        text.append("(untitled)", style="dim")
+    text.append(f"  {word}", style=style)
     if sb.failed_shots:
-        text.append(f"  ✗{len(sb.failed_shots)} shots", style="red")
+        text.append(f" · {counted(len(sb.failed_shots), 'failed shot')}", style="bold red")
+    if vendor:
+        text.append(f"  ({cells.safe(vendor, 60)})", style=style)
+    text.append(f"  {cells.safe(sb.id, 24)}", style="dim")
     return text
 
 
