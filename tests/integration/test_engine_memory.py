@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import yike_tui.engine.monitor as monitor_module
+import yike_tui.engine.held as held_module
 from tests.conftest import by_title
 from tests.integration.engine_rig import FakeClock
 from yike_tui.api.client import ApiClient
@@ -49,7 +49,7 @@ async def test_answers_beyond_the_cap_keep_their_row_and_compare_from_the_store(
         assert job is not None and state.payload is not None
         dropped[state.job_id] = job.request_id
 
-    monitor.on_drop = on_drop
+    monitor.held.on_drop = on_drop
     updates: list[Update] = []
     monitor.subscribe(updates.append)
     ids = sim.sim.book.ids
@@ -100,7 +100,7 @@ def test_once_prints_each_job_as_answered_whatever_the_engine_keeps(
     capsys.readouterr()
     runs = []
     for hot in (10_000, HOT, HOT):  # every answer held; then all but the last two dropped
-        monkeypatch.setattr(monitor_module, "HOT_ANSWERS", hot)
+        monkeypatch.setattr(held_module, "HOT_ANSWERS", hot)
         code = main(["watch", "--once", "--json"])
         runs.append((code, _states(capsys.readouterr().out)))
         assert main(["watch", "--once"]) == code  # the human lines too
@@ -131,7 +131,7 @@ def test_until_done_prints_each_job_as_answered_whatever_the_engine_keeps(
     db = paths.state_db()  # every job new again: answered in the run below
     for path in (db, db.with_name(f"{db.name}-wal"), db.with_name(f"{db.name}-shm")):
         path.unlink(missing_ok=True)
-    monkeypatch.setattr(monitor_module, "HOT_ANSWERS", 1)
+    monkeypatch.setattr(held_module, "HOT_ANSWERS", 1)
     kept: list[str] = []
     keep = FinalLines.keep
 
@@ -168,7 +168,7 @@ def test_once_beside_an_engine_lets_answers_go_and_prints_each_as_answered(
             (time.time(), time.time()),
         )
     conn.close()
-    monkeypatch.setattr(monitor_module, "HOT_ANSWERS", HOT)
+    monkeypatch.setattr(held_module, "HOT_ANSWERS", HOT)
     kept: list[str] = []
     keep = FinalLines.keep
 

@@ -2,10 +2,10 @@
 answer the engine no longer holds.
 
 Over a long watch list the engine keeps only its most recent answers in memory; an older
-one keeps its row and is read back from the state db when needed (``Monitor._cool``). The
+one keeps its row and is read back from the state db when needed (``engine/held.py``). The
 state db holds each answer with its signed link queries cut and its first RequestId, so a
 line made from it would not be the one the answer in hand makes. The line is therefore made
-when the engine drops the answer (``Monitor.on_drop``), and kept on disk, not in memory:
+when the engine drops the answer (``HeldAnswers.on_drop``), and kept on disk, not in memory:
 100,000 JSON lines are ~150 MB of text.
 """
 

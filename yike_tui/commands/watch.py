@@ -63,7 +63,7 @@ ANNOUNCE_CHECK = 0.5  # seconds between looks for held announcements whose pass 
 # Seconds between the lines that say what --until-done waits for, on a terminal: a watch
 # that has nothing to print would otherwise look the same as one that hangs.
 HEARTBEAT = 300.0
-ONCE_HOT_ANSWERS = 1024  # answers --once keeps in memory (Monitor.hot_answers)
+ONCE_HOT_ANSWERS = 1024  # answers --once keeps in memory (engine/held.py)
 SUSPENDED_CHOICES = ("stop", "wait")
 
 
@@ -182,7 +182,7 @@ def _final_text(state: JobState, job: Job | None, as_json: bool, now: float) -> 
 def _final_lines(monitor: Monitor, render: Callable[[JobState, Job | None], str]) -> FinalLines:
     """The engine's dropped answers, each job's final text made first (``final_lines``)."""
     kept = FinalLines(lambda job_id: render(monitor.jobs[job_id], monitor.jobs[job_id].job))
-    monitor.on_drop = lambda state: kept.keep(state.job_id)
+    monitor.held.on_drop = lambda state: kept.keep(state.job_id)
     return kept
 
 
@@ -438,7 +438,7 @@ async def _once(monitor: Monitor, stall: Stall, as_json: bool) -> int:
         state.due = 0.0  # --once means now, even for jobs known to be finished
     # Each job is answered once and never compared again: the engine keeps few answers in
     # memory (each job's line is made as its answer is dropped).
-    monitor.hot_answers = min(monitor.hot_answers, ONCE_HOT_ANSWERS)
+    monitor.held.limit = min(monitor.held.limit, ONCE_HOT_ANSWERS)
     reached: set[str] = set()  # jobs answered, or refused an answer, in this pass
     monitor.subscribe(lambda update: reached.update(update.changed))
 

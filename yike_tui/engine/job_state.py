@@ -275,6 +275,24 @@ class JobState:
         return self.status in TERMINAL_STATUSES
 
 
+def start_from_row(
+    state: JobState,
+    row: JobRow,
+    load: Callable[[str], tuple[dict[str, Any], float] | None],
+    known: dict[str, tuple[JobStatus, bool]],
+) -> None:
+    """``state`` starts from its stored row, a finished job never fetched again; ``known``:
+    raw status -> (status, terminal), remembered across the rows of one load."""
+    raw = row.status_raw
+    found = known.get(raw)
+    if found is None:
+        found = known[raw] = status_and_end(raw)
+    status, terminal = found
+    state.set_summary(row, load, status)
+    if terminal:  # final: shown as it is, never fetched again
+        state.confirmed, state.due, state.stale = True, float("inf"), False
+
+
 def tally_of(per_code: list[int], total: int) -> Tally:
     """The ``Tally`` that counts per tally code add up to."""
     counts = {}

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import random
 import time
@@ -50,7 +49,13 @@ from yike_tui.core.events import (
 )
 from yike_tui.core.models import Job, JobStatus, parse_job
 from yike_tui.engine.diff import diff, same_answer
-from yike_tui.engine.job_state import JobState, RunningTally, status_and_end, status_of
+from yike_tui.engine.held import HeldAnswers
+from yike_tui.engine.job_state import (
+    JobState,
+    RunningTally,
+    start_from_row,
+    status_of,
+)
 from yike_tui.engine.ratelimit import RateLimiter
 from yike_tui.engine.reach import ACCOUNT_EVERY, Reach, is_unreachable
 from yike_tui.engine.status import EngineStatus, Tally, Update
@@ -73,10 +78,6 @@ FLUSH_EVERY = 0.5  # seconds: how often a long pass hands results to subscribers
 _PAUSING_KINDS = frozenset(
     {ErrorKind.CREDENTIALS, ErrorKind.PERMISSION, ErrorKind.CLOCK, ErrorKind.TLS}
 )
-# Answers kept in memory, raw and parsed (~8 KB each), beyond which the least recently
-# answered keep only their row and are read from the store again when needed: more than a
-# watch list's running jobs (each asked every interval and compared with its last answer).
-HOT_ANSWERS = 8192
 
 
 class JobFetcher(Protocol):
@@ -109,7 +110,7 @@ class Monitor(Reach):
     ) -> None:
         """``suspended_factor``: Suspended jobs are asked every this many intervals (1 for a
         watch that waits for someone to resume them); ``hot_answers``: answers kept in
-        memory (``HOT_ANSWERS``), beyond which stored ones keep only their row."""
+        memory (``held.HOT_ANSWERS``), beyond which stored ones keep only their row."""
         self.fetcher = fetcher
         self.store = store
         self.interval = interval
@@ -132,11 +133,7 @@ class Monitor(Reach):
         self.account_every = ACCOUNT_EVERY if account_every is None else account_every
         self._account_due = 0.0  # engine clock: when to ask again while the account is refused
         self._account_refusals = 0  # how many answers refused the account, ever
-        # Jobs whose answer (raw and parsed) is in memory, the least recently answered
-        # first: beyond ``hot_answers`` of them, stored ones keep only their row (_cool).
-        self._hot: dict[str, None] = {}
-        self.hot_answers = HOT_ANSWERS if hot_answers is None else hot_answers
-        self.on_drop: Callable[[JobState], None] | None = None  # told before one is dropped
+        self.held = HeldAnswers(hot_answers)  # the answers in memory (engine/held.py)
         # One engine per state db (engine/shared.py): the lease token every write must hold,
         # and who to tell when a write finds another process holds it now.
         self.lease: str | None = None
@@ -167,27 +164,9 @@ class Monitor(Reach):
             state = get(summary.job_id)
             if state is None:
                 continue
-            self._start_from(state, summary, load, known)
+            start_from_row(state, summary, load, known)
             loaded += 1
         return loaded
-
-    @staticmethod
-    def _start_from(
-        state: JobState,
-        row: JobRow,
-        load: Callable[[str], tuple[dict[str, Any], float] | None],
-        known: dict[str, tuple[JobStatus, bool]],
-    ) -> None:
-        """``state`` starts from its stored row; ``known``: raw status -> (status, terminal),
-        remembered across the rows of one load."""
-        raw = row.status_raw
-        found = known.get(raw)
-        if found is None:
-            found = known[raw] = status_and_end(raw)
-        status, terminal = found
-        state.set_summary(row, load, status)
-        if terminal:  # final: shown as it is, never fetched again
-            state.confirmed, state.due, state.stale = True, float("inf"), False
 
     def add_known(self, entries: Iterable[tuple[str, str, JobRow | None]]) -> list[str]:
         """Watch these jobs, each (job_id, label, its stored row or None), each starting
@@ -203,7 +182,7 @@ class Monitor(Reach):
                     continue
                 state = jobs[job_id] = JobState(job_id, label, due=now)
                 if row is not None and load is not None:
-                    self._start_from(state, row, load, known)
+                    start_from_row(state, row, load, known)
                 added.append(job_id)
         if added:
             self._touch(*added)
@@ -227,8 +206,7 @@ class Monitor(Reach):
     def remove(self, job_ids: Iterable[str]) -> list[str]:
         removed = [job_id for job_id in job_ids if self.jobs.pop(job_id, None) is not None]
         self._touch(*removed)
-        for job_id in removed:
-            self._hot.pop(job_id, None)
+        self.held.forget(removed)
         self._offline_ids.difference_update(removed)
         self.status.offline_jobs = len(self._offline_ids)
         if not self._offline_ids:  # no watched job is left waiting for the endpoint
@@ -437,9 +415,7 @@ class Monitor(Reach):
             state.keep_unparsed(payload, wall)
         else:
             state.job, state.payload, state.last_checked = job, payload, wall
-        hot = self._hot  # the least recently answered first
-        hot.pop(state.job_id, None)
-        hot[state.job_id] = None
+        self.held.answered(state.job_id)
         if events:
             state.last_change = wall
         self.limiter.recover()
@@ -549,29 +525,7 @@ class Monitor(Reach):
                 self._saved(batch.checked, unsaved)
         if batch.events or batch.changed:
             self._emit(Update(batch.events, batch.changed))
-        self._cool()
-
-    def _cool(self) -> None:
-        """Beyond ``hot_answers`` answers held in memory, the least recently answered go
-        back to the row the store holds (``JobState.drop_answer``): 100,000 answers in one
-        pass are never all in memory (~8 KB each, raw and parsed). ``on_drop`` is told of
-        each first, while its answer is still in hand. Without a store (a look beside the
-        state db's engine stores nothing) an answer is let go for good, and only once
-        ``on_drop`` has kept what is needed of it."""
-        hot = self._hot
-        extra = len(hot) - self.hot_answers
-        load = self.store.load_snapshot if self.store is not None else None
-        if extra <= 0 or (load is None and self.on_drop is None):
-            return
-        for job_id in list(itertools.islice(hot, extra)):
-            state = self.jobs.get(job_id)
-            if state is None:
-                del hot[job_id]
-            elif state.stored or load is None:  # else kept until the store has it
-                if self.on_drop is not None:
-                    self.on_drop(state)
-                state.drop_answer(load)
-                del hot[job_id]
+        self.held.cool(self.jobs, self.store.load_snapshot if self.store is not None else None)
 
     def _saved(self, items: list[SnapshotItem], unsaved: set[str]) -> None:
         """The store holds these answers now (unless their job has a newer one meanwhile)."""
