@@ -13,7 +13,7 @@ import sys
 import time
 import traceback
 
-from benchmarks.harness import Context, Figure, Results
+from benchmarks.harness import Context, Figure, Results, machine
 
 # In the order they run; the TUI figures last (the TUI is the newest code).
 MODULES = (
@@ -29,9 +29,11 @@ MODULES = (
     "startup",
     "growth",
     "whole_run",
+    "big_watch",
     "scale",
     "shared_engine",
     "tui",
+    "startup_pty",
 )
 
 
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"`python -m benchmarks{mode}{only}` on {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.system()} {platform.machine()}, "
-        f"{_cores()} cores; {elapsed:.0f} s"
+        f"{machine()}; {elapsed:.0f} s"
     )
     print()
     print(results.markdown())
@@ -74,12 +76,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\ncrashed: {', '.join(results.crashed)}", file=sys.stderr)
         return 1
     return 0
-
-
-def _cores() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0
 
 
 if __name__ == "__main__":

@@ -107,7 +107,7 @@ def build(path: Path, jobs: int, events: int, seed: int = 17) -> None:
                 title = body["JobParams"]["Title"]
                 row = snapshot_row(jid, body, fetched, body["JobStatus"], title)
                 snaps.append(row)
-                summaries.append((*_summary_of(row, None).row(), row[3], row[4]))
+                summaries.append((*_summary_of(row, None).row(), row[3], row[4], None))  # no seq
                 watch.append((jid, "year" if n % 10 == 0 else "", "2026-01-01T00:00:00Z"))
             conn.executemany(
                 "INSERT INTO watchlist (job_id, label, added_at) VALUES (?, ?, ?)", watch

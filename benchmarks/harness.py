@@ -10,6 +10,7 @@ import asyncio
 import cProfile
 import gc
 import os
+import platform
 import signal
 import statistics
 import subprocess
@@ -34,6 +35,55 @@ CONCURRENCY = 16
 
 
 # --- results -------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    """The machine a run measured: its CPU's model name and the cores this process may use
+    (a figure in ms is a fact about one machine; a ratio measured beside its floor in the
+    same run is not)."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    model = line.partition(":")[2].strip()
+                    break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{model}, {cores or 0} cores"
+
+
+def ratio_figure(
+    name: str,
+    ours: list[float],
+    floor: list[float],
+    unit: str,
+    *,
+    floor_name: str,
+    target: float,
+    note: str = "",
+) -> Figure:
+    """``ours`` as ratios to ``floor``, measured side by side in the same run (run i of
+    each paired; the floor's median where they are not the same number), the absolute
+    values beside them; passes at or under ``target``×."""
+    if len(ours) == len(floor):
+        ratios = [a / b for a, b in zip(ours, floor, strict=True)]
+    else:
+        ratios = [a / statistics.median(floor) for a in ours]
+    extra = f"; {note}" if note else ""
+    return Figure(
+        name,
+        ratios,
+        "×",
+        target=f"≤ {target:g}× {floor_name}",
+        reference=(
+            f"ours {fmt(statistics.median(ours))} {unit} ({fmt(min(ours))}–{fmt(max(ours))}); "
+            f"{floor_name} {fmt(statistics.median(floor))} {unit} "
+            f"({fmt(min(floor))}–{fmt(max(floor))}){extra}"
+        ),
+        passed=statistics.median(ratios) <= target,
+    )
 
 
 @dataclass

@@ -18,11 +18,13 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import Context, Figure, Results, run_passes, sim_process
+from benchmarks.harness import Context, Results, ratio_figure, run_passes, sim_process
+from benchmarks.sim_speed import sequential_ms
 from yike_tui.store import Store
 
 NAME = "own_code_profile"
-TARGET_MS = 0.2
+# × the simulator's own sequential request: 0.2 ms on a machine where it takes 0.19 ms
+TARGET = 1.0
 _THEIRS = ("httpx", "httpcore", "h11", "anyio", "sniffio", "idna", "certifi")
 _THEIRS_STDLIB = ("asyncio", "selectors.py", "socket.py", "ssl.py", "selector_events")
 
@@ -89,6 +91,7 @@ def run(ctx: Context, results: Results) -> None:
     profiled: list[float] = []  # our own time per request under the profiler
     top: list[tuple[float, Func]] = []
     groups: dict[str, float] = {}
+    floor: list[float] = []  # the simulator's own sequential request, the same run
     with sim_process(jobs=jobs) as sim, tempfile.TemporaryDirectory() as tmp:
         store = Store.open(Path(tmp) / "state.db")
         for _ in range(runs):
@@ -98,6 +101,7 @@ def run(ctx: Context, results: Results) -> None:
             plain = run_passes(sim.endpoint, sim.ids, 1, store=store)[0]
             profiled.append(ours / fetched * 1000)
             estimate.append(ours / (ours + theirs) * plain.cpu / plain.fetched * 1000)
+            floor.append(sequential_ms(sim.host, sim.ids, len(sim.ids)))
         store.close()
     if not ctx.quick:
         print("    profiled own time per request by package (last run):")
@@ -108,15 +112,18 @@ def run(ctx: Context, results: Results) -> None:
             where = f"{Path(func[0]).name}:{func[1]}" if func[0] != "~" else ""
             print(f"      {seconds / jobs * 1000:7.4f} ms  {func[2]} {where}")
     results.add(
-        Figure(
-            "CPU per request in our own code (sign, parse, diff, store, engine)",
+        ratio_figure(
+            "CPU per request in our own code (sign, parse, diff, store, engine) ÷ the "
+            "simulator's own request",
             estimate,
+            floor,
             "ms",
-            target=f"≤ {TARGET_MS} ms",
-            reference=(
-                f"our share of a cProfile of a pass × its unprofiled CPU; under the profiler "
-                f"{statistics.median(profiled):.2f} ms"
+            floor_name="the simulator's sequential request",
+            target=TARGET,
+            note=(
+                "ours: our share of a cProfile of a pass × its unprofiled CPU (under the "
+                f"profiler {statistics.median(profiled):.2f} ms); the simulator's: a raw "
+                "keep-alive socket, pre-signed requests, 0 ms latency"
             ),
-            passed=statistics.median(estimate) <= TARGET_MS,
         )
     )

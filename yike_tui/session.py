@@ -22,12 +22,19 @@ import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from yike_tui.api.client import ApiClient, EndpointError, validate_endpoint
 from yike_tui.api.credentials import Credentials, CredentialsError, resolve
-from yike_tui.api.endpoints import APIS, DEFAULT_API, ApiSpec, Target, TargetError, resolve_target
-from yike_tui.api.transport import UnknownTransport
+from yike_tui.api.endpoints import (
+    APIS,
+    DEFAULT_API,
+    ApiSpec,
+    EndpointError,
+    Target,
+    TargetError,
+    resolve_target,
+    validate_endpoint,
+)
 from yike_tui.core import paths
 from yike_tui.core.config import (
     Config,
@@ -46,9 +53,14 @@ from yike_tui.engine.sharing import shares_engine
 from yike_tui.store import Store
 from yike_tui.store.bulk import quiet_gc
 
+if TYPE_CHECKING:  # the client (httpx, h11...) is imported when one is made: the TUI's
+    # first frame and ``--help`` never need it
+    from yike_tui.api.client import ApiClient
+
 log = logging.getLogger(__name__)
 COMMAND_RETRIES = 3  # a one-shot command retries a transient failure a few times itself
 ENGINE_RETRIES = 1  # the engine retries once inside the client; its own backoff does the rest
+WATCHLIST_PAGE = 5000  # jobs of the watch list read (and added to the engine) at a time
 
 
 @dataclass
@@ -174,6 +186,9 @@ def make_client(
     client (0 for calls that must never repeat); ``pacer``: awaited before every retry, so
     retries count against the engine's rate limit like first tries; ``transport_name``:
     config.toml's ``transport`` ("" = not set)."""
+    from yike_tui.api.client import ApiClient
+    from yike_tui.api.transport import UnknownTransport
+
     config = configured() if not transport_name else None
     name = transport_name or (config.settings.transport if config else "")
     options: dict[str, Any] = {
@@ -211,6 +226,12 @@ class Session:
     # Why there is no connection: the credentials error, whole (where they were looked for).
     # The TUI then shows the watch list as last fetched, read-only (``open_session``).
     no_credentials: str = ""
+    # The state db's watch list follows ``job_ids`` (``open_session``): read a page at a
+    # time by the engine (``make_monitor``, ``more_jobs``), never held as one list.
+    from_watchlist: bool = False
+    # Once the whole watch list is read: drop the snapshots of jobs no longer watched.
+    tidy: bool = False
+    _read_to: int = field(default=-1, repr=False)  # the watch list's position read up to
     # One engine per state db (engine/shared.py): this session's engine polls only while
     # its process holds the db's lease, and follows the process that does otherwise. Off
     # for the demo, a state db in memory and a filesystem without locks (said in notices).
@@ -281,10 +302,17 @@ class Session:
         return fresh
 
     def make_monitor(
-        self, client: JobFetcher, *, share: bool | None = None, **overrides: Any
+        self,
+        client: JobFetcher,
+        *,
+        first: int | None = None,
+        share: bool | None = None,
+        **overrides: Any,
     ) -> Monitor:
-        """The engine over ``client`` (from ``make_client``: both share the rate limiter);
-        one that shares the state db's one engine when the session does (``share`` None)."""
+        """The engine over ``client`` (from ``make_client``: both share the rate limiter),
+        watching ``job_ids`` and then the watch list (``from_watchlist``): all of it, or its
+        first ``first`` jobs (``more_jobs`` adds the others, a page at a time). One that
+        shares the state db's one engine when the session does (``share`` None)."""
         limiter = self.rate_limiter()
         if "clock" in overrides:  # one clock for the engine and its pacing
             limiter.clock = overrides["clock"]
@@ -311,23 +339,62 @@ class Session:
                 monitor.watchlist_known(self.labels, self.watchlist_version)
         else:
             monitor = Monitor(client, **options)
+        self._read_to = -1  # the watch list from its start, for this engine
         # 100,000 long-lived job states: built without cyclic collections, then left out of
         # later full ones (store/bulk.py). Added in runs of one label, in watch-list order.
         with quiet_gc(freeze=True):
             runs = itertools.groupby(self.job_ids, key=lambda job_id: self.labels.get(job_id, ""))
             for label, ids in runs:
                 monitor.add(list(ids), label=label)
-            monitor.load_cached()
+            monitor.load_cached(self.job_ids if self.from_watchlist else None)
+        for _ in self.more_jobs(monitor, limit=first):
+            pass
         return monitor
+
+    def more_jobs(
+        self, monitor: Monitor, page: int = WATCHLIST_PAGE, limit: int | None = None
+    ) -> Iterator[list[str]]:
+        """The watch list's jobs not in ``monitor`` yet, added a page at a time (each job
+        with its stored row) as the iterator is advanced; yields the ids of each page. Stops
+        after ``limit`` jobs (None: at the end of the list, where the snapshots of jobs no
+        longer watched are dropped)."""
+        store = self.store
+        if store is None or not self.from_watchlist:
+            return
+        left = limit
+        while left is None or left > 0:
+            size = page if left is None else min(page, left)
+            rows = store.watched_rows(self._read_to, size)
+            if not rows:
+                break
+            self._read_to = rows[-1][0]
+            added = monitor.add_known((job_id, label, row) for _, job_id, label, row in rows)
+            if self.conn is None:
+                _never_fetched(monitor, added)
+            if left is not None:
+                left -= len(rows)
+            yield added
+        else:
+            return
+        if self.tidy:
+            self.tidy = False
+            _keep_watched(store, self.job_ids)
 
     def cached_monitor(self, **overrides: Any) -> Monitor:
         """The watch list as last fetched (the store's summaries), for a session without
         credentials: an engine that is never run, over a fetcher that refuses."""
         monitor = self.make_monitor(_Refused(self.no_credentials), share=False, **overrides)
-        for state in monitor.jobs.values():
-            if state.row is None:  # nothing stored, and nothing will fetch it: not "loading"
-                state.loading = False
+        _never_fetched(monitor, monitor.jobs)
         return monitor
+
+
+def _never_fetched(monitor: Monitor, job_ids: Iterable[str]) -> None:
+    """Jobs of a session without credentials: one with nothing stored is not "loading"
+    (nothing will fetch it)."""
+    for job_id in job_ids:
+        state = monitor.jobs[job_id]
+        if state.row is None:
+            state.loading = False
 
 
 class _Refused:
@@ -414,9 +481,9 @@ def read_watchlist() -> Iterator[tuple[Config, list[WatchedJob], Store | None]]:
         yield config, store.watchlist(), store
 
 
-def _keep_only(store: Store, job_ids: Iterable[str]) -> None:
+def _keep_watched(store: Store, also: Iterable[str]) -> None:
     try:  # housekeeping: never a reason to stop
-        store.keep_only(job_ids)
+        store.keep_watched(also)
     except sqlite3.Error as exc:
         log.warning("dropping snapshots of jobs not watched failed: %s", exc)
 
@@ -482,21 +549,21 @@ def open_session(
     store = None if demo else Store.open(on_wait=error)
     try:
         whole = False
-        ids = list(cli_ids)
+        ids = list(dict.fromkeys(cli_ids))
         labels: dict[str, str] = {}
+        watched = False  # any job on the watch list (read a page at a time by the engine)
         version = 0
         shared = shares_engine(store, notices)
         if store is not None:
             if store.notice:
                 notices.append(store.notice)
             whole = import_once(store, config)
-            given = set(ids)  # a set: looked up in a list, 100,000 watched ids took ~36 s
-            version = store.watchlist_version()  # a change after it: read again when shared
-            for watched in store.watchlist():
-                labels[watched.id] = watched.label
-                if watched.id not in given:
-                    ids.append(watched.id)
-        if require_jobs and not ids and not demo:
+            # A change after this version is read again when shared (engine/shared.py).
+            version = store.watchlist_version()
+            watched = bool(store.watched_rows(limit=1))
+            if ids and watched:  # a job given that is also watched keeps its label
+                labels = {job.id: job.label for job in store.watched(ids)}
+        if require_jobs and not ids and not watched and not demo:
             raise UsageError(
                 "no jobs to watch: give JobIds, add some with `yike-tui add`, or --demo"
             )
@@ -516,10 +583,6 @@ def open_session(
                     ids = resolve_prefixes(ids, conn.demo_job_ids)
                 except InvalidJobId as exc:
                     raise UsageError(str(exc)) from None
-            # Snapshots of jobs not watched are dropped, unless jobs may still come from
-            # a config.toml that could not be read.
-            if store is not None and whole:
-                _keep_only(store, ids)
             yield Session(
                 conn,
                 settings,
@@ -531,6 +594,10 @@ def open_session(
                 notices,
                 profile=options.profile,
                 no_credentials=no_credentials,
+                from_watchlist=store is not None,
+                # Snapshots of jobs not watched are dropped, unless jobs may still come
+                # from a config.toml that could not be read.
+                tidy=store is not None and whole,
                 shared=shared,
                 watchlist_version=version if store is not None else None,
             )

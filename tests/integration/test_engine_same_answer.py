@@ -133,7 +133,7 @@ def _summaries(db: Path) -> list[tuple[Any, ...]]:
         return conn.execute("SELECT * FROM summaries ORDER BY job_id").fetchall()
 
 
-async def test_a_job_known_from_the_store_is_parsed_once_when_its_answer_is_the_same(
+async def test_a_job_known_from_the_store_is_not_parsed_when_its_answer_is_the_same(
     sim: SimServer, client: ApiClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "state.db"
@@ -160,13 +160,18 @@ async def test_a_job_known_from_the_store_is_parsed_once_when_its_answer_is_the_
         again.refresh_now()
         await again.run_pass()
         monkeypatch.undo()
-        # Started from the summaries, every answer the stored one: no event, and each job
-        # parsed once (its answer), not twice (the stored answer too, to diff it). A job
-        # whose answer holds a signed link is not the same (the store cut its query).
+        # Started from the summaries, every answer the stored one: no event, and no job
+        # parsed (its row is the stored one's; the answer is parsed when looked at). A job
+        # whose answer holds a signed link is the stored one too once its query is cut,
+        # as the store cut it: its signed link is the one in hand.
         assert [e for u in updates for e in u.events] == []
         signed = {j for j, s in again.jobs.items() if "Signature=" in json.dumps(s.payload)}
-        assert len(signed) < len(again.jobs) - 3
+        assert 0 < len(signed) < len(again.jobs) - 3
         counts = Counter(parsed)
-        assert {j: counts[j] for j in again.jobs} == {j: 1 + (j in signed) for j in again.jobs}
+        assert {j: counts[j] for j in again.jobs} == dict.fromkeys(again.jobs, 0)
+        for job_id in signed:
+            job = again.jobs[job_id].job
+            assert job is not None and "Signature=" in job.output_url
+        assert all(s.row is not None and s.row.fetched_at == wall.t for s in again.jobs.values())
         assert all(s.job is not None and s.job.fetched_at == wall.t for s in again.jobs.values())
     assert set(summary_times(db).values()) == {wall.t}

@@ -66,8 +66,11 @@ async def test_the_detail_pane_says_what_the_job_was_charged_and_the_report_too(
         app = YikeApp(session)
         async with app.run_test(size=(160, 45)) as pilot:
             screen = app.screen
-            assert isinstance(screen, MainScreen) and screen.charges is not None
+            assert isinstance(screen, MainScreen)
+            # Made with the client, after the first frame.
+            await wait_for(pilot, lambda: screen.charges is not None, "the charge book")
             book = screen.charges
+            assert book is not None
             await wait_for(pilot, lambda: "Charged" in detail_text(app), "the charge line")
             assert screen.query_one(JobTable).selected_id == harbour
             charge = book.get(harbour)

@@ -272,3 +272,20 @@ def test_the_demo_never_reads_or_writes_the_users_watch_list(
     assert code in (0, 1), err
     assert "mine-1" not in out and out  # the demo's jobs, not the user's
     assert watched() == before
+
+
+def test_what_the_tuis_first_frame_imports_leaves_the_http_client_out() -> None:
+    """The client and its HTTP stack are imported after the first frame (issue 27): the
+    launcher, the session, the app and its main screen need none of them to draw."""
+    code = (
+        "import sys\n"
+        "import yike_tui.cli, yike_tui.ui.launch, yike_tui.session, yike_tui.ui.app\n"
+        "late = ('httpx', 'h11', 'yike_tui.api.client', 'yike_tui.actions.download',\n"
+        "        'yike_tui.ui.screens.submit_form', 'yike_tui.ui.screens.add_jobs')\n"
+        "found = [m for m in late if sys.modules.get(m) is not None]\n"
+        "assert not found, found\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr

@@ -14,11 +14,15 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
+from typing import TYPE_CHECKING
 
-from yike_tui.api.client import ApiClient
 from yike_tui.api.credits import JobCharge, get_job_charge, is_yike
 from yike_tui.api.errors import ApiError, ErrorKind
 from yike_tui.core.models import Job
+
+if TYPE_CHECKING:
+    from yike_tui.api.client import ApiClient
+
 
 log = logging.getLogger(__name__)
 

@@ -25,13 +25,17 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from yike_tui.actions.submit import SubmitRequest
-from yike_tui.api.client import ApiClient
 from yike_tui.api.errors import ApiError, api_text
 from yike_tui.core.job_ids import InvalidJobId, check_job_id
 from yike_tui.safety.safe_text import clean
 from yike_tui.store import Store
+
+if TYPE_CHECKING:
+    from yike_tui.api.client import ApiClient
+
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,8 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from yike_tui.actions.novel_file import NovelFile
-from yike_tui.api.client import ApiClient, is_loopback
+from yike_tui.api.client import ApiClient
+from yike_tui.api.endpoints import is_loopback
 from yike_tui.api.oss import sign_put
 from yike_tui.api.transport import content_encoding, read_prefix
 from yike_tui.safety.safe_text import clean, truncate

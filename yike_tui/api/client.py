@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import math
 import random
@@ -29,7 +28,13 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from yike_tui.api.credentials import DEFAULT_REGION, Credentials
-from yike_tui.api.endpoints import APIS, DEFAULT_API, api_for_version, other_api_hint
+from yike_tui.api.endpoints import (
+    APIS,
+    DEFAULT_API,
+    api_for_version,
+    other_api_hint,
+    validate_endpoint,
+)
 from yike_tui.api.errors import ACCOUNT_MEANS, ApiError, ErrorKind, api_text
 from yike_tui.api.signing import sign_request
 from yike_tui.api.transport import (
@@ -62,40 +67,6 @@ class SubmitAnswer:
 
     job_id: object
     request_id: object
-
-
-class EndpointError(ValueError):
-    """An endpoint URL we refuse to use (bad scheme, plain http to a remote host...)."""
-
-
-def is_loopback(host: str) -> bool:
-    """``localhost`` or a loopback address (bracketed IPv6 too): where plain http may go."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def validate_endpoint(endpoint: str) -> str:
-    """Normalise ``endpoint``; plain http is only allowed to loopback (the simulator)."""
-    parts = urlsplit(endpoint.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise EndpointError(f"endpoint {endpoint!r} is not an http(s) URL with a host")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise EndpointError(
-            f"endpoint {endpoint!r}: plain http is only allowed to loopback; use https"
-        )
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise EndpointError(f"endpoint {endpoint!r} must not have a path or query")
-    try:
-        port = parts.port
-    except ValueError:  # not a number, or past 65535
-        port = -1
-    if port is not None and not 0 < port <= 65535:
-        raise EndpointError(f"endpoint {endpoint!r}: the port must be a number from 1 to 65535")
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _utc_now() -> datetime:

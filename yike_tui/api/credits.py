@@ -14,11 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from yike_tui.api.client import ApiClient
 from yike_tui.api.errors import ApiError, ErrorKind, api_text
 from yike_tui.core.amounts import amount
+
+if TYPE_CHECKING:
+    from yike_tui.api.client import ApiClient
+
 
 LOW_CREDITS = 5000
 YIKE_API_VERSION = "2026-03-19"

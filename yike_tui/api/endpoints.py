@@ -10,9 +10,11 @@ nowhere else (``resolve_target``): the flag, else the environment, else config.t
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 API_ENV = "YIKE_TUI_API"
 REGION_ENV = "YIKE_TUI_REGION"
@@ -83,7 +85,7 @@ class Target:
 
     api: ApiSpec
     region: str
-    endpoint: str  # not yet validated: see client.validate_endpoint
+    endpoint: str  # not yet validated: see validate_endpoint
     api_from: str
     region_from: str
     endpoint_from: str
@@ -144,3 +146,37 @@ def resolve_target(
     if not explicit:
         explicit, endpoint_from = spec.endpoint(chosen), f"{spec.name} in {chosen}"
     return Target(spec, chosen, explicit, api_from, region_from, endpoint_from)
+
+
+class EndpointError(ValueError):
+    """An endpoint URL we refuse to use (bad scheme, plain http to a remote host...)."""
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (bracketed IPv6 too): where plain http may go."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_endpoint(endpoint: str) -> str:
+    """Normalise ``endpoint``; plain http is only allowed to loopback (the simulator)."""
+    parts = urlsplit(endpoint.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise EndpointError(f"endpoint {endpoint!r} is not an http(s) URL with a host")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise EndpointError(
+            f"endpoint {endpoint!r}: plain http is only allowed to loopback; use https"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise EndpointError(f"endpoint {endpoint!r} must not have a path or query")
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or past 65535
+        port = -1
+    if port is not None and not 0 < port <= 65535:
+        raise EndpointError(f"endpoint {endpoint!r}: the port must be a number from 1 to 65535")
+    return f"{parts.scheme}://{parts.netloc}"

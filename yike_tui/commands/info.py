@@ -45,7 +45,6 @@ def credits_lines(conn: Connection, deadline: float = CREDITS_DEADLINE) -> tuple
     import asyncio
     from datetime import UTC, datetime
 
-    from yike_tui.api.client import EndpointError
     from yike_tui.api.credits import (
         LOW_CREDITS,
         Credits,
@@ -54,6 +53,7 @@ def credits_lines(conn: Connection, deadline: float = CREDITS_DEADLINE) -> tuple
         describe_membership,
         get_credits,
     )
+    from yike_tui.api.endpoints import EndpointError
     from yike_tui.api.errors import ApiError, account_problem
     from yike_tui.core.config import YIKE_USER_ID_HOWTO
 

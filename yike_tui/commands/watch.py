@@ -33,6 +33,7 @@ from collections.abc import Callable
 from yike_tui.actions.exec_hook import TIMEOUT as EXEC_TIMEOUT
 from yike_tui.actions.exec_hook import ExecHook, HookError, parse_command
 from yike_tui.commands.deadline import Stall, add_timeout_argument, deadline_error, pass_length
+from yike_tui.commands.final_lines import FinalLines
 from yike_tui.commands.options import INTERVAL_HELP, add_connection_arguments, interval_seconds
 from yike_tui.commands.skeleton import command_ids
 from yike_tui.commands.watch_outage import AccountLines, OutageLines
@@ -46,7 +47,7 @@ from yike_tui.core.exits import (
     UsageError,
     error,
 )
-from yike_tui.core.models import JobStatus
+from yike_tui.core.models import Job, JobStatus
 from yike_tui.core.presentation import job_line
 from yike_tui.engine.diff import failures_at_first_sight
 from yike_tui.engine.job_state import JobState
@@ -62,6 +63,7 @@ ANNOUNCE_CHECK = 0.5  # seconds between looks for held announcements whose pass 
 # Seconds between the lines that say what --until-done waits for, on a terminal: a watch
 # that has nothing to print would otherwise look the same as one that hangs.
 HEARTBEAT = 300.0
+ONCE_HOT_ANSWERS = 1024  # answers --once keeps in memory (engine/held.py)
 SUSPENDED_CHOICES = ("stop", "wait")
 
 
@@ -125,8 +127,8 @@ def _exec_timeout(text: str) -> float:
     return value
 
 
-def _title(state: JobState, width: int = 40) -> str:
-    title = state.job.title if state.job else ""
+def _title(state: JobState, job: Job | None, width: int = 40) -> str:
+    title = job.title if job else ""
     if state.label:
         title = f"{title} · {state.label}" if title else state.label
     return fit(truncate(clean(title, one_line=True), width), width)
@@ -135,12 +137,12 @@ def _title(state: JobState, width: int = 40) -> str:
 def event_line(event: Event, monitor: Monitor) -> str:
     state = monitor.jobs.get(event.job_id)
     clock = time.strftime("%H:%M:%S", time.localtime(event.ts))
-    title = _title(state) if state else ""
+    title = _title(state, state.job) if state else ""
     return f"{clock}  {clean(event.job_id[:12], one_line=True)}  {title}  {event.message}"
 
 
-def state_line(state: JobState) -> str:
-    job = state.job
+def state_line(state: JobState, job: Job | None) -> str:
+    """``state``'s line; ``job``: its answer (``state.job``, or a look at the stored one)."""
     if state.not_found:  # with what the API said (and the hint at the other API)
         why = f"  {state.error.message}" if state.error else ""
         return f"? NotFound   {clean(state.job_id, one_line=True)}{clean(why, one_line=True)}"
@@ -150,11 +152,11 @@ def state_line(state: JobState) -> str:
         return f"! Error      {clean(state.job_id, one_line=True)}  {clean(why, one_line=True)}"
     done = f"{job.storyboards_done}/{len(job.storyboards)}"
     shots = f"  {len(job.failed_shots)} failed shots" if job.failed_shots else ""
-    return job_line(job, f"{done:>5} storyboards", f"{_title(state)}{shots}", status_width=9)
+    return job_line(job, f"{done:>5} storyboards", f"{_title(state, job)}{shots}", status_width=9)
 
 
-def _state_json(state: JobState) -> dict[str, object]:
-    if state.job is None:
+def _state_json(state: JobState, job: Job | None) -> dict[str, object]:
+    if job is None:
         err = state.error
         return {
             "job_id": state.job_id,
@@ -162,7 +164,26 @@ def _state_json(state: JobState) -> dict[str, object]:
             "status": "NotFound" if state.not_found else "Error",
             "error": None if err is None else {"code": err.code, "message": err.message},
         }
-    return {"kind": "state", **state.job.to_json()}
+    return {"kind": "state", **job.to_json()}
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def _final_text(state: JobState, job: Job | None, as_json: bool, now: float) -> str:
+    """What ``--until-done`` prints of a job at the end (JSON without its ``ts``)."""
+    if as_json:
+        return _dumps(_state_json(state, job))
+    failures = failures_at_first_sight(job, now) if job else []
+    return "\n".join([state_line(state, job), *(f"    {e.message}" for e in failures)])
+
+
+def _final_lines(monitor: Monitor, render: Callable[[JobState, Job | None], str]) -> FinalLines:
+    """The engine's dropped answers, each job's final text made first (``final_lines``)."""
+    kept = FinalLines(lambda job_id: render(monitor.jobs[job_id], monitor.jobs[job_id].job))
+    monitor.held.on_drop = lambda state: kept.keep(state.job_id)
+    return kept
 
 
 def run(args: argparse.Namespace) -> int:
@@ -222,8 +243,16 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
 
         outage = OutageLines()
         account = AccountLines(monitor.account_every)
+        # What --until-done prints at the end of a job whose answer the engine dropped.
+        now = monitor.wall
+        kept = None
+        if args.until_done:
+            kept = _final_lines(monitor, lambda st, job: _final_text(st, job, args.json, now()))
 
         def on_update(update: Update) -> None:
+            if kept is not None:  # answered again: the engine holds their answer
+                for job_id in update.changed:
+                    kept.forget(job_id)
             for event in update.events:  # a job first seen failed comes with its reasons
                 if hook is not None:
                     hook.submit(_render(event, monitor, as_json=True))
@@ -243,10 +272,10 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
             paused_here = monitor.status.pause_reason and not _following(monitor)
             if paused_here and not stop.done():
                 stop.set_exception(CredentialsUnusable(monitor.status.pause_reason))
-            elif args.until_done and not stop.done() and _settled(monitor, waits):
+            elif kept is not None and not stop.done() and _settled(monitor, waits):
                 # Jobs already finished (known from the state db) cause no event: without
                 # this the run would end saying nothing at all.
-                _print_final(monitor, args.json)
+                _print_final(monitor, args.json, kept)
                 _say_how_to_resume(monitor)
                 stop.set_result(_done_code(monitor))
 
@@ -281,6 +310,8 @@ async def _watch(session: Session, args: argparse.Namespace) -> int:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+            if kept is not None:
+                kept.close()
 
 
 def _following(monitor: Monitor) -> bool:
@@ -333,20 +364,15 @@ def _render(event: Event, monitor: Monitor, as_json: bool) -> str:
     return event_line(event, monitor)
 
 
-def _print_final(monitor: Monitor, as_json: bool) -> None:
+def _print_final(monitor: Monitor, as_json: bool, kept: FinalLines) -> None:
     """Each job's final state: a ``state`` object (with ``ts``), or a line and its failures."""
     now = monitor.wall()
+    stamp = '{"ts": ' + _dumps(iso_utc(now)) + ", "  # what {"ts": ..., **state} begins with
     for state in monitor.jobs.values():
-        if as_json:
-            print(
-                json.dumps(
-                    {"ts": iso_utc(now), **_state_json(state)}, ensure_ascii=False, allow_nan=False
-                )
-            )
-            continue
-        print(state_line(state))
-        for event in failures_at_first_sight(state.job, now) if state.job else []:
-            print(f"    {event.message}")
+        text = kept.get(state.job_id)
+        if text is None:
+            text = _final_text(state, state.look(), as_json, now)
+        print(stamp + text[1:] if as_json else text)
     sys.stdout.flush()
 
 
@@ -408,10 +434,29 @@ async def _once(monitor: Monitor, stall: Stall, as_json: bool) -> int:
     length = pass_length(len(monitor.jobs), monitor.limiter.effective_rate)
     if length:  # a long pass is expected, not taken for a stalled one
         error(f"{length}; it gives up only when the API answers nothing for {timeout:g} s")
-    before = {}
     for state in monitor.jobs.values():
         state.due = 0.0  # --once means now, even for jobs known to be finished
-        before[state.job_id] = state.last_checked
+    # Each job is answered once and never compared again: the engine keeps few answers in
+    # memory (each job's line is made as its answer is dropped).
+    monitor.held.limit = min(monitor.held.limit, ONCE_HOT_ANSWERS)
+    reached: set[str] = set()  # jobs answered, or refused an answer, in this pass
+    monitor.subscribe(lambda update: reached.update(update.changed))
+
+    def render(state: JobState, job: Job | None) -> str:
+        return _dumps(_state_json(state, job)) if as_json else state_line(state, job)
+
+    with contextlib.closing(_final_lines(monitor, render)) as kept:
+        return await _pass_once(monitor, stall, reached, kept, render)
+
+
+async def _pass_once(
+    monitor: Monitor,
+    stall: Stall,
+    reached: set[str],
+    kept: FinalLines,
+    render: Callable[[JobState, Job | None], str],
+) -> int:
+    timeout = stall.seconds
     try:
         async with stall.guard():
             await monitor.run_pass()
@@ -421,19 +466,22 @@ async def _once(monitor: Monitor, stall: Stall, as_json: bool) -> int:
         raise CredentialsUnusable(monitor.status.pause_reason)
     if monitor.status.account_problem:  # said once, not as every job's error
         raise AccountUnusable(monitor.status.account_problem)
-    late = [s.job_id for s in monitor.jobs.values() if s.last_checked == before[s.job_id]]
+    late = {job_id for job_id in monitor.jobs if job_id not in reached}
+    failed = bool(late)
     for state in monitor.jobs.values():
-        if state.job_id in late:
-            # Not a cached answer passed off as fresh: said plainly that none came.
-            state = JobState(state.job_id, label=state.label, error=deadline_error(timeout))
-        if as_json:
-            print(json.dumps(_state_json(state), ensure_ascii=False, allow_nan=False))
-        else:
-            print(state_line(state))
+        line = kept.get(state.job_id)  # made when the engine dropped its answer
+        if line is None:
+            job = state.look()
+            failed = failed or job is None
+            if state.job_id in late:
+                # Not a cached answer passed off as fresh: said plainly that none came.
+                state = JobState(state.job_id, label=state.label, error=deadline_error(timeout))
+                job = None
+            line = render(state, job)
+        print(line)
     if late:
         error(
             f"{len(late)} of {len(monitor.jobs)} jobs not answered: the API answered nothing"
             f" for {timeout:g} s (--timeout)"
         )
-    failed = bool(late) or any(s.job is None for s in monitor.jobs.values())
     return EXIT_API if failed else EXIT_OK

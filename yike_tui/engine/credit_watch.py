@@ -15,11 +15,15 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from yike_tui.api.client import ApiClient
 from yike_tui.api.credits import Credits, NoYikeUserId, get_credits
 from yike_tui.api.errors import ApiError, ErrorKind
 from yike_tui.safety.safe_text import clean
+
+if TYPE_CHECKING:
+    from yike_tui.api.client import ApiClient
+
 
 # Where the balance would be, on ICE without a Yike user id: the setting to set (`yike-tui
 # info` tells the rest: config.YIKE_USER_ID_HOWTO).

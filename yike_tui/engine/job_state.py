@@ -159,6 +159,52 @@ class JobState:
                 self.payload, self.stored = stored[0], True
         return self.payload
 
+    def keep_unparsed(self, payload: dict[str, Any], fetched_at: float) -> None:
+        """The answer the store holds, again (``diff.same_answer``), for a job known by its
+        row: kept raw, its row's time moved on; parsed only if something looks at it."""
+        assert self.summary is not None, "a job known by its row"
+        self.payload, self.last_checked = payload, fetched_at
+        self.summary = self.summary._replace(fetched_at=fetched_at)
+        self._job, self._unparsed, self._row = None, True, None
+
+    def drop_answer(
+        self, load: Callable[[str], tuple[dict[str, Any], float] | None] | None
+    ) -> bool:
+        """Keep only the row of the answer in hand, as a job started from the store is: the
+        answer is read from the store (``load``) and parsed again when something looks at
+        it or a new answer is compared with it. Only an answer the store holds (``stored``)
+        is dropped, unless there is no store to read it back from (``load`` None): then it
+        is let go for good (``job`` is None after, the row stays). Returns whether it was."""
+        if not self.stored and load is not None:
+            return False
+        row: JobRow | None = self.summary
+        if self._job is not None:
+            row = self._row or JobRow.of_job(self._job, self.last_checked, self.job_id)
+        elif row is None and self._unparsed and self.payload is not None:
+            job = self.job  # an answer in hand, not parsed yet: its row before it goes
+            row = None if job is None else JobRow.of_job(job, self.last_checked, self.job_id)
+        if row is None:
+            return False
+        self.summary, self._load, self._status = row, load, status_of(row.status_raw)
+        self.payload, self._job, self._unparsed, self._row = None, None, True, None
+        return True
+
+    def look(self) -> Job | None:
+        """``job`` for one look: a stored answer is read and parsed for it but not kept (a
+        final report over 100,000 jobs holds one at a time)."""
+        if self._unparsed and self.payload is None and self._load is not None:
+            try:
+                stored = self._load(self.job_id)
+            except Exception as exc:  # as in ``job``: the store closed or broken
+                log.warning(
+                    "reading the stored answer of %s failed: %s", ascii(self.job_id)[:40], exc
+                )
+                return None
+            if stored is None:
+                return None
+            return parse_job(stored[0], job_id=self.job_id, fetched_at=self.last_checked)
+        return self.job
+
     def set_cached(self, payload: dict[str, Any], fetched_at: float) -> None:
         """Start from a stored answer in hand (parsed on first use)."""
         self.payload, self.last_checked, self.last_change = payload, fetched_at, fetched_at
@@ -227,6 +273,24 @@ class JobState:
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
+
+
+def start_from_row(
+    state: JobState,
+    row: JobRow,
+    load: Callable[[str], tuple[dict[str, Any], float] | None],
+    known: dict[str, tuple[JobStatus, bool]],
+) -> None:
+    """``state`` starts from its stored row, a finished job never fetched again; ``known``:
+    raw status -> (status, terminal), remembered across the rows of one load."""
+    raw = row.status_raw
+    found = known.get(raw)
+    if found is None:
+        found = known[raw] = status_and_end(raw)
+    status, terminal = found
+    state.set_summary(row, load, status)
+    if terminal:  # final: shown as it is, never fetched again
+        state.confirmed, state.due, state.stale = True, float("inf"), False
 
 
 def tally_of(per_code: list[int], total: int) -> Tally:

@@ -47,14 +47,21 @@ from yike_tui.core.events import (
     fetch_recovered,
     job_not_found,
 )
-from yike_tui.core.models import JobStatus, parse_job
+from yike_tui.core.models import Job, JobStatus, parse_job
 from yike_tui.engine.diff import diff, same_answer
-from yike_tui.engine.job_state import JobState, RunningTally, status_and_end, status_of
+from yike_tui.engine.held import HeldAnswers
+from yike_tui.engine.job_state import (
+    JobState,
+    RunningTally,
+    start_from_row,
+    status_of,
+)
 from yike_tui.engine.ratelimit import RateLimiter
 from yike_tui.engine.reach import ACCOUNT_EVERY, Reach, is_unreachable
 from yike_tui.engine.status import EngineStatus, Tally, Update
+from yike_tui.safety.redaction import unsign
 from yike_tui.safety.safe_text import valid_text
-from yike_tui.store import SnapshotItem, Store
+from yike_tui.store import JobRow, SnapshotItem, Store
 from yike_tui.store.bulk import quiet_gc
 from yike_tui.store.lease import LeaseLost
 
@@ -99,9 +106,11 @@ class Monitor(Reach):
         limiter: RateLimiter | None = None,
         account_every: float | None = None,
         suspended_factor: float = SUSPENDED_FACTOR,
+        hot_answers: int | None = None,
     ) -> None:
         """``suspended_factor``: Suspended jobs are asked every this many intervals (1 for a
-        watch that waits for someone to resume them)."""
+        watch that waits for someone to resume them); ``hot_answers``: answers kept in
+        memory (``held.HOT_ANSWERS``), beyond which stored ones keep only their row."""
         self.fetcher = fetcher
         self.store = store
         self.interval = interval
@@ -124,6 +133,7 @@ class Monitor(Reach):
         self.account_every = ACCOUNT_EVERY if account_every is None else account_every
         self._account_due = 0.0  # engine clock: when to ask again while the account is refused
         self._account_refusals = 0  # how many answers refused the account, ever
+        self.held = HeldAnswers(hot_answers)  # the answers in memory (engine/held.py)
         # One engine per state db (engine/shared.py): the lease token every write must hold,
         # and who to tell when a write finds another process holds it now.
         self.lease: str | None = None
@@ -134,37 +144,50 @@ class Monitor(Reach):
     def subscribe(self, callback: Callable[[Update], None]) -> None:
         self._subscribers.append(callback)
 
-    def load_cached(self) -> int:
-        """Fill in the last known state of watched jobs from the store's summaries (no
-        stored answer is read: each is parsed when its job is first looked at); returns how
-        many."""
+    def load_cached(self, job_ids: Iterable[str] | None = None) -> int:
+        """Fill in the last known state of watched jobs (or of ``job_ids`` only) from the
+        store's summaries (no stored answer is read: each is parsed when its job is first
+        looked at); returns how many."""
         if self.store is None:
             return 0
         # 100,000 states and rows, built once and kept: not walked by the collector.
         with quiet_gc(freeze=True):
-            loaded = self._load_summaries(self.store)
+            loaded = self._load_summaries(self.store, job_ids)
         self._tally.recount()
         return loaded
 
-    def _load_summaries(self, store: Store) -> int:
+    def _load_summaries(self, store: Store, job_ids: Iterable[str] | None) -> int:
         loaded = 0
-        jobs, load, never = self.jobs, store.load_snapshot, float("inf")
-        known: dict[str, tuple[JobStatus, bool]] = {}  # raw status -> (status, terminal)
-        get = jobs.get
-        for summary in store.job_rows():
+        load, get = store.load_snapshot, self.jobs.get
+        known: dict[str, tuple[JobStatus, bool]] = {}
+        for summary in store.job_rows(job_ids):
             state = get(summary.job_id)
             if state is None:
                 continue
-            raw = summary.status_raw
-            found = known.get(raw)
-            if found is None:
-                found = known[raw] = status_and_end(raw)
-            status, terminal = found
-            state.set_summary(summary, load, status)
-            if terminal:  # final: shown as it is, never fetched again
-                state.confirmed, state.due, state.stale = True, never, False
+            start_from_row(state, summary, load, known)
             loaded += 1
         return loaded
+
+    def add_known(self, entries: Iterable[tuple[str, str, JobRow | None]]) -> list[str]:
+        """Watch these jobs, each (job_id, label, its stored row or None), each starting
+        from its row as ``add`` and ``load_cached`` would: the watch list read a page at a
+        time (``Store.watched_rows``). A job already watched is skipped."""
+        added: list[str] = []
+        jobs, now = self.jobs, self.clock()
+        load = self.store.load_snapshot if self.store is not None else None
+        known: dict[str, tuple[JobStatus, bool]] = {}
+        with quiet_gc(freeze=True):  # long-lived states, as in ``load_cached``
+            for job_id, label, row in entries:
+                if job_id in jobs:
+                    continue
+                state = jobs[job_id] = JobState(job_id, label, due=now)
+                if row is not None and load is not None:
+                    start_from_row(state, row, load, known)
+                added.append(job_id)
+        if added:
+            self._touch(*added)
+            self._wake.set()
+        return added
 
     def add(self, job_ids: Iterable[str], label: str = "") -> list[str]:
         """Watch these jobs (those already watched are skipped); they are due at once."""
@@ -183,6 +206,7 @@ class Monitor(Reach):
     def remove(self, job_ids: Iterable[str]) -> list[str]:
         removed = [job_id for job_id in job_ids if self.jobs.pop(job_id, None) is not None]
         self._touch(*removed)
+        self.held.forget(removed)
         self._offline_ids.difference_update(removed)
         self.status.offline_jobs = len(self._offline_ids)
         if not self._offline_ids:  # no watched job is left waiting for the endpoint
@@ -354,13 +378,24 @@ class Monitor(Reach):
         now, wall = self.clock(), self.wall()
         previous = None if state.not_found else state.previous_answer()
         unchanged = previous is not None and same_answer(previous, payload)
-        if unchanged:
+        # The answer the store holds, but for the signed link queries it cut (a finished
+        # job's every answer signs its links anew): what would be stored is what is.
+        resigned = (
+            not unchanged
+            and previous is not None
+            and state.stored
+            and same_answer(previous, unsign(payload))
+        )
+        job: Job | None
+        if unchanged or resigned:
             # The last answer again (most answers of a running job): no diff, no events,
             # and the job is the one in hand with this answer's RequestId and time.
-            old = state.parsed
+            old = state.parsed if unchanged else None  # resigned: its links are the new ones
             if old is not None:
                 rid = payload.get("RequestId", "")
                 job = replace(old, request_id=valid_text(rid), fetched_at=wall)
+            elif state.stored and state.summary is not None:
+                job = None  # known by the row the store holds: parsed if looked at
             else:  # known from the store until now: parsed once, from this answer
                 job = parse_job(payload, job_id=state.job_id, fetched_at=wall)
             events: list[Event] = []
@@ -375,7 +410,12 @@ class Monitor(Reach):
         self._account_works()
         state.error, state.failures, state.not_found = None, 0, False
         state.loading = state.unreachable = False
-        state.job, state.payload, state.stale, state.last_checked = job, payload, False, wall
+        state.stale = False
+        if job is None:
+            state.keep_unparsed(payload, wall)
+        else:
+            state.job, state.payload, state.last_checked = job, payload, wall
+        self.held.answered(state.job_id)
         if events:
             state.last_change = wall
         self.limiter.recover()
@@ -391,8 +431,12 @@ class Monitor(Reach):
         batch.changed.add(state.job_id)
         # The parsed job goes along: the store makes the row's summary from it. The same
         # answer again needs only its time stored (Store.save_checked).
-        item = SnapshotItem(state.job_id, payload, wall, job.status_raw, job.title, job)
-        (batch.checked if unchanged and state.stored else batch.snapshots).append(item)
+        if job is None:
+            item = SnapshotItem(state.job_id, payload, wall, "", "")
+        else:
+            item = SnapshotItem(state.job_id, payload, wall, job.status_raw, job.title, job)
+        same = unchanged or resigned
+        (batch.checked if same and state.stored else batch.snapshots).append(item)
         state.stored = False  # until the store says it saved this answer (_flush)
         self._touch(state.job_id)
 
@@ -481,6 +525,7 @@ class Monitor(Reach):
                 self._saved(batch.checked, unsaved)
         if batch.events or batch.changed:
             self._emit(Update(batch.events, batch.changed))
+        self.held.cool(self.jobs, self.store.load_snapshot if self.store is not None else None)
 
     def _saved(self, items: list[SnapshotItem], unsaved: set[str]) -> None:
         """The store holds these answers now (unless their job has a newer one meanwhile)."""

@@ -32,7 +32,7 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Literal
 
 from yike_tui.api.errors import ApiError
@@ -97,10 +97,11 @@ class SharedMonitor(Monitor):
 
     def watchlist_known(self, labels: Mapping[str, str], version: int) -> None:
         """The watch list as read already (id -> label), and its version then: a change
-        since is read at the first look."""
+        since is read at the first look. The rest of the list comes with its pages
+        (``add_known``)."""
         self._known = (dict(labels), version)
 
-    def load_cached(self) -> int:
+    def load_cached(self, job_ids: Iterable[str] | None = None) -> int:
         """As ``Monitor.load_cached``, the follower's marks taken first: nothing written
         after it is missed."""
         self.follower.mark()
@@ -111,7 +112,19 @@ class SharedMonitor(Monitor):
         self._known = None
         self._own = {job_id for job_id in self.jobs if job_id not in self._watchlist}
         self._ready = True
-        return super().load_cached()
+        return super().load_cached(job_ids)
+
+    def add_known(self, entries: Iterable[tuple[str, str, JobRow | None]]) -> list[str]:
+        """As ``Monitor.add_known``: a page of the watch list, known to be on it (not this
+        process's own jobs, nor a follower's guests)."""
+        watchlist = self._watchlist
+
+        def listed() -> Iterator[tuple[str, str, JobRow | None]]:
+            for entry in entries:
+                watchlist[entry[0]] = entry[1]
+                yield entry
+
+        return super().add_known(listed())
 
     @property
     def following(self) -> bool:
@@ -335,6 +348,8 @@ class SharedMonitor(Monitor):
             Monitor.add(self, [job_id], label=new[job_id])
         if added and self.following:
             self.follower.load_rows(added)
+        elif added:  # a job in a page of the watch list not read yet has its row stored
+            Monitor.load_cached(self, added)
         if gone:
             Monitor.remove(self, gone)
         if self.following:

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -41,6 +41,9 @@ from yike_tui.ui.messages import CopyRequested
 from yike_tui.ui.screens.main import UI_BATCH, MainScreen
 from yike_tui.ui.widgets.event_log import EventLog
 
+if TYPE_CHECKING:
+    from yike_tui.api.client import ApiClient
+
 NARROW = 110  # columns under which the panes stack
 CREDENTIALS_EVERY = 10  # seconds between looks at the credentials while they are refused
 ANNOUNCE_CHECK = 0.5  # seconds between looks for held announcements whose pass has ended
@@ -50,6 +53,9 @@ HELD_SAID_AFTER = 0.2  # seconds: toasts sent to the log within this are counted
 MIN_TOAST_WIDTH = 24  # columns: narrower than this left of the tree, toasts take half the screen
 HALF = Scalar(50, Unit.PERCENT, Unit.WIDTH)
 BY_HAND_TIMEOUT = 30  # seconds a toast stays that shows text to select by hand
+# Jobs of the watch list in the engine before the first frame: a tall terminal's screenful
+# and then some (the others, up to 100,000, come a page at a time after it).
+FIRST_JOBS = 500
 
 
 class YikeApp(App[int]):
@@ -77,12 +83,18 @@ class YikeApp(App[int]):
         self.problem = problem or (session.no_credentials if session else "")
         self.wall = wall
         self.ui_batch = ui_batch
-        self.client = session.make_client() if session and not offline else None
+        # The API client is made on first use (``client``): after the first frame, which
+        # needs none of its imports (httpx, h11...).
+        self._client: ApiClient | None = None
+        self._connects = session is not None and not offline
         self.monitor: Monitor | None = None
-        if session is not None and self.client is not None:
-            self.monitor = session.make_monitor(self.client, wall=wall, clock=clock)
+        # The first screenful of the watch list now; the rest after the first frame
+        # (MainScreen._more_jobs).
+        if session is not None and self._connects:
+            fetcher = _ClientOf(self)  # the client itself, once it is made
+            self.monitor = session.make_monitor(fetcher, wall=wall, clock=clock, first=FIRST_JOBS)
         elif session is not None:  # the watch list as last fetched, never refreshed
-            self.monitor = session.cached_monitor(wall=wall, clock=clock)
+            self.monitor = session.cached_monitor(wall=wall, clock=clock, first=FIRST_JOBS)
         if isinstance(self.monitor, SharedMonitor):  # following another window's engine...
             self.monitor.on_note = self._engine_note
         self.last_copied = ""  # what the last copy put on the clipboard (tests read it)
@@ -105,10 +117,19 @@ class YikeApp(App[int]):
             return TerminalDriver
         return found
 
+    @property
+    def client(self) -> ApiClient | None:
+        """The session's API client, made on first use (None without credentials)."""
+        if self._client is None and self._connects and self.session is not None:
+            self._client = self.session.make_client()
+            if self.monitor is not None:
+                self.monitor.fetcher = self._client
+        return self._client
+
     def get_default_screen(self) -> MainScreen:
         self._main = MainScreen(
             self.session,
-            self.client,
+            lambda: self.client,
             self.monitor,
             readonly=self.readonly,
             problem=self.problem,
@@ -133,7 +154,7 @@ class YikeApp(App[int]):
             self.notify(notice, title="Note", severity="warning", timeout=15, markup=False)
         self._handle_signals()
         self._name_the_window()
-        if self.monitor is not None and self.client is not None:
+        if self.monitor is not None and self._connects:
             self.set_interval(CREDENTIALS_EVERY, self._look_at_credentials)
             self.monitor.subscribe(self._engine_news)
             # A pass's last news may come before it ends (its flushes are timed): what is
@@ -177,8 +198,8 @@ class YikeApp(App[int]):
     async def on_unmount(self) -> None:
         if not self.is_headless:
             self._write_terminal(TITLE_POP)
-        if self.client is not None:
-            await self.client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     # --- what tests and other screens reach ------------------------------------------------
 
@@ -364,3 +385,16 @@ class YikeApp(App[int]):
                 f"key: {key_display(self, binding)} · binding id: {binding.id}",
                 lambda action=binding.action: main.run_action(action),  # type: ignore[misc]
             )
+
+
+class _ClientOf:
+    """The engine's fetcher until the app's client is made: it makes it (``YikeApp.client``
+    then hands the engine the client itself)."""
+
+    def __init__(self, app: YikeApp) -> None:
+        self.app = app
+
+    async def get_job_payload(self, job_id: str) -> dict[str, Any]:
+        client = self.app.client
+        assert client is not None, "an engine that fetches has a client"
+        return await client.get_job_payload(job_id)

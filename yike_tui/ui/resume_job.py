@@ -8,17 +8,20 @@ screen, so an error lands in the screen's one worker-error handler.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.screen import Screen
 
-from yike_tui.api.client import ApiClient
 from yike_tui.api.errors import ApiError
 from yike_tui.core.models import JobStatus
 from yike_tui.engine.job_state import JobState
 from yike_tui.engine.monitor import Monitor
 from yike_tui.ui.cells import safe
 from yike_tui.ui.screens.confirm import ConfirmScreen, listing
+
+if TYPE_CHECKING:
+    from yike_tui.api.client import ApiClient
 
 
 def _suspended(state: JobState) -> bool:

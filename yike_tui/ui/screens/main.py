@@ -7,7 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events, on
@@ -23,7 +23,6 @@ from textual.worker import Worker, WorkerState
 
 from yike_tui.actions.download_record import DownloadRecord
 from yike_tui.actions.job_charges import ChargeBook
-from yike_tui.api.client import ApiClient
 from yike_tui.api.credits import Credits, JobCharge
 from yike_tui.core.events import Event
 from yike_tui.engine.credit_watch import CreditWatch
@@ -51,10 +50,8 @@ from yike_tui.ui.messages import CopyRequested
 from yike_tui.ui.notifier import Notifier
 from yike_tui.ui.output_links import OutputLinks
 from yike_tui.ui.resume_job import ask_to_resume, ask_to_resume_marked
-from yike_tui.ui.screens.add_jobs import AddJobsScreen, AddRequest
 from yike_tui.ui.screens.confirm import ConfirmScreen, listing
 from yike_tui.ui.screens.help import HelpScreen, key_rows
-from yike_tui.ui.screens.submit_form import SubmitForm
 from yike_tui.ui.widgets.detail import DetailPane
 from yike_tui.ui.widgets.downloads import Downloads
 from yike_tui.ui.widgets.event_log import EventLog
@@ -62,6 +59,10 @@ from yike_tui.ui.widgets.job_filter import JobFilter
 from yike_tui.ui.widgets.job_table import JobTable
 from yike_tui.ui.widgets.status_bar import StatusBar
 from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
+
+if TYPE_CHECKING:
+    from yike_tui.api.client import ApiClient
+    from yike_tui.ui.screens.add_jobs import AddRequest
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class MainScreen(Screen[None]):
     def __init__(
         self,
         session: Session | None,
-        client: ApiClient | None,
+        client: Callable[[], ApiClient | None],
         monitor: Monitor | None,
         *,
         readonly: bool,
@@ -95,7 +96,7 @@ class MainScreen(Screen[None]):
         batch: float = UI_BATCH,
     ) -> None:
         super().__init__()
-        self.session, self.client, self.monitor = session, client, monitor
+        self.session, self._client, self.monitor = session, client, monitor
         self.readonly, self.problem, self.wall = readonly, problem, wall
         self.feed = EngineFeed(self, batch)  # the engine's subscriber
         self.notifier = Notifier()
@@ -108,7 +109,12 @@ class MainScreen(Screen[None]):
         self.credit_watch: CreditWatch | None = None
         self._account_told = ""  # the account refusal a toast has said (the bar keeps it)
         # What the job looked at was charged (the Yike product only), for its detail.
-        self.charges = ChargeBook.of_client(client, on_change=self._charge_read) if client else None
+        self.charges: ChargeBook | None = None  # with the client, after the first frame
+
+    @property
+    def client(self) -> ApiClient | None:
+        """The app's API client (made on first use; None without credentials)."""
+        return self._client()
 
     def _copy(self, text: str, what: str, *, link: bool = False) -> None:
         self.post_message(CopyRequested(text, what, link))
@@ -146,13 +152,37 @@ class MainScreen(Screen[None]):
             )
             events = self.session.store.recent_events(200, upto=upto)
             self.query_one(EventLog).add(reversed(events))
+        self._tick()
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        """The first frame is drawn from the watch list's first jobs and what is stored:
+        now the client (its imports), the engine and the credit watch, and the others."""
         if self.monitor is not None and (client := self.client):  # else nothing can be fetched
+            self.charges = ChargeBook.of_client(client, on_change=self._charge_read)
             self.monitor.subscribe(self.feed)
             self.run_worker(self.monitor.run(), group="engine", exclusive=True, exit_on_error=False)
             # Beside the engine, cancelled with the screen.
             self.credit_watch = CreditWatch.of_client(client, on_change=self._credits_changed)
             self.run_worker(self.credit_watch.run(), group="credits", exit_on_error=False)
-        self._tick()
+            self._show_selected()  # what its charge was can be asked now
+        self._read_more_jobs()
+
+    def _read_more_jobs(self) -> None:
+        """The rest of the watch list (the first frame showed its first jobs)."""
+        if self.session is not None and self.monitor is not None:
+            more = self._more_jobs(self.session, self.monitor)
+            self.run_worker(more, group="watchlist", exit_on_error=False)
+
+    async def _more_jobs(self, session: Session, monitor: Monitor) -> None:
+        """The rest of the watch list, a page at a time, each page in the list as it comes
+        (keys are answered between pages)."""
+        table = self.query_one(JobTable)
+        for added in session.more_jobs(monitor):
+            table.sync(added, self.wall())
+            await asyncio.sleep(0)
+        self._show_empty_state()
+        self._refresh_status()
 
     def _states(self) -> dict[str, JobState]:
         return self.monitor.jobs if self.monitor else {}
@@ -421,6 +451,9 @@ class MainScreen(Screen[None]):
     # --- the watch list ------------------------------------------------------------------
 
     def action_add(self) -> None:
+        # The dialogs are imported when first opened: none is on the first frame.
+        from yike_tui.ui.screens.add_jobs import AddJobsScreen
+
         self.app.push_screen(AddJobsScreen(), self._added)
 
     def _added(self, request: AddRequest | None) -> None:
@@ -449,6 +482,8 @@ class MainScreen(Screen[None]):
         if self.client is None:
             return
         store = self.session.store if self.session else None
+        from yike_tui.ui.screens.submit_form import SubmitForm
+
         form = SubmitForm(self.client, store, readonly=self.readonly)
         self.app.push_screen(form, self._submitted)
 

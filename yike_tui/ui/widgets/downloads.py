@@ -15,20 +15,24 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 from rich.filesize import decimal
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar
 from textual.worker import Worker, WorkerState
 
-from yike_tui.actions.download import DownloadError, Progress, download
 from yike_tui.actions.download_record import DownloadRecord
-from yike_tui.api.client import ApiClient
 from yike_tui.core import paths
 from yike_tui.safety.redaction import is_redacted
 from yike_tui.ui.cells import safe
+
+if TYPE_CHECKING:  # the download code and its HTTP client: loaded at the first download
+    import httpx
+
+    from yike_tui.actions.download import Progress
+    from yike_tui.api.client import ApiClient
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +177,8 @@ class Downloads(Vertical):
             if not url:
                 return None  # fresh_url said why
         transfer.started = True
+        from yike_tui.actions.download import download
+
         path = await download(
             http,
             url,
@@ -216,6 +222,8 @@ class Downloads(Vertical):
             self.notify(f"Downloaded {transfer.shown}\n{where}", markup=False, timeout=10)
         elif event.state is WorkerState.ERROR:
             error = worker.error
+            from yike_tui.actions.download import DownloadError
+
             if not isinstance(error, DownloadError):  # a bug, not a network: keep the trace
                 log.error("download %s failed", transfer.job_id, exc_info=error)
             why = safe(str(error) or type(error).__name__, 300)

@@ -57,6 +57,7 @@ DROP_FIRST = ("checked", "changed", "shots")
 TITLE_WANTED = 30
 TITLE_MIN, TITLE_MAX = 12, 60
 _WIDTH = {key: width for key, _, width in COLUMNS}
+RESORT_ALL = 512  # rows placed again at once above which the whole list is sorted instead
 
 
 def fit_columns(content_width: int) -> tuple[tuple[str, ...], int]:
@@ -345,6 +346,10 @@ class JobTable(ScrollView, can_focus=True):
         cursor staying on its job: a binary search each, one reindex for them all."""
         selected = self.selected_id
         make = self._sort_key()
+        if len(job_ids) > RESORT_ALL:  # a page of the watch list: one sort, not n inserts
+            index = self._index  # every row shown, in the order the jobs were added:
+            shown = self._sorted([state for job_id, state in states.items() if job_id in index])
+            job_ids, self._order = [], [state.job_id for state in shown]
         gone = set(job_ids)
         order = self._order = [job_id for job_id in self._order if job_id not in gone]
         for job_id in job_ids:
