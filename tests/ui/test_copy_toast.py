@@ -34,12 +34,13 @@ async def copy_url(app: YikeApp, pilot: Pilot[int], sim: SimulatorThread) -> tup
     table = app.query_one(JobTable)
     table.move_cursor(row=table.get_row_index(done))
     await pilot.pause()
+    before = len(app._notifications)
     await pilot.press("c")
-    await wait_for(pilot, lambda: app._notifications, "the toast")
+    await wait_for(pilot, lambda: len(app._notifications) > before, "the toast")
     assert app.monitor is not None
     url = app.monitor.jobs[done].job.output_url  # type: ignore[union-attr]
     assert "Signature=" in url
-    (toast,) = [n.message for n in app._notifications]
+    *_, toast = [n.message for n in app._notifications]  # the copy's: the newest
     return url, toast
 
 
@@ -151,10 +152,13 @@ async def test_a_link_to_select_by_hand_takes_a_few_rows_where_the_panes_stack(
     the link still whole on the screen, row after row, to select."""
     app = make_app(clipboard="off")
     async with app.run_test(size=size, notifications=True) as pilot:
+        app.notify("Harbour Lights is downloaded already", timeout=60)
         url, _ = await copy_url(app, pilot, sim)
-        await wait_for(pilot, lambda: len(app.screen.query(Toast)) == 1, "the toast drawn")
-        toast = app.screen.query_one(Toast)
+        await wait_for(pilot, lambda: len(app.screen.query(Toast)) == 2, "the toasts drawn")
+        other, toast = app.screen.query(Toast)
         await wait_for(pilot, lambda: toast.region.width >= size[0] - 2, "the toast widened")
+        tree = app.query_one(StoryboardTree)
+        await wait_for(pilot, lambda: other.region.right <= tree.region.x, "the other beside")
         visible = app.screen.find_widget(toast).visible_region
         assert visible == toast.region, "the toast is cut"
         assert toast.region.height <= rows, toast.region
@@ -166,7 +170,6 @@ async def test_a_link_to_select_by_hand_takes_a_few_rows_where_the_panes_stack(
         # Gone, the toasts are beside the tree again.
         app.clear_notifications()
         rack = app.screen.get_child_by_type(ToastRack)
-        tree = app.query_one(StoryboardTree)
         await wait_for(pilot, lambda: rack.styles.width != FULL, "the rack narrowed again")
         assert rack.styles.width is not None and rack.styles.width.value <= tree.region.x
 

@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets._toast import ToastRack
+from textual.widgets._toast import Toast, ToastRack
 
 from yike_tui.actions import clipboard
 from yike_tui.actions.submitting import GUARD
@@ -288,6 +288,7 @@ class YikeApp(App[int]):
             return
         left = tree.region.x if tree.display and tree.region.width else 0
         width = Scalar.from_number(left) if left >= MIN_TOAST_WIDTH else HALF
+        beside_tree = width
         by_hand = self._by_hand
         if by_hand is not None and by_hand in self._notifications:
             for toast in rack.query(f"#{ToastRack._toast_id(by_hand)} Toast"):
@@ -295,6 +296,11 @@ class YikeApp(App[int]):
             if screen.has_class("-narrow"):
                 width = FULL
         rack.set_class(width == FULL, "-by-hand")
+        for toast in rack.query(Toast):  # the others stay beside the tree meanwhile
+            keep = width == FULL and not toast.has_class("-by-hand")
+            limit = beside_tree if keep and beside_tree.unit is Unit.CELLS else None
+            if toast.styles.max_width != limit:
+                toast.styles.max_width = limit
         if rack.styles.width != width:
             rack.styles.width = width  # a new layout, published again: then unchanged
 
