@@ -81,13 +81,39 @@ def test_download_defaults_to_the_configured_dir_and_never_overwrites(
     config.parent.mkdir(parents=True)
     config.write_text(f'[settings]\ndownloads_dir = "{target}"\n')
     assert run(capsys, "download", harbour)[0] == 0
-    code, out, _ = run(capsys, "download", harbour)
+    first = target / "Harbour Lights — Episode 1.mp4"
+    assert sim.server is not None
+    asked = sim.server.sim.stats.requests
+
+    # Downloaded before: said, with where it is; nothing written, nothing asked of the API.
+    code, out, err = run(capsys, "download", harbour)
+    assert code == 0, err
+    assert f"✓ {harbour} is downloaded already: {first} (--again downloads it anew)" in err
+    assert out.strip() == str(first)  # a script is given the video's path all the same
+    assert sorted(p.name for p in target.iterdir()) == [first.name]
+    assert sim.server.sim.stats.requests == asked
+
+    # --again: a second copy beside it, never over it.
+    code, out, _ = run(capsys, "download", harbour, "--again")
     assert code == 0
     assert out.strip() == str(target / "Harbour Lights — Episode 1 (2).mp4")
     assert sorted(p.name for p in target.iterdir()) == [
         "Harbour Lights — Episode 1 (2).mp4",
-        "Harbour Lights — Episode 1.mp4",
+        first.name,
     ]
+
+
+def test_download_again_when_the_file_downloaded_before_is_gone(
+    sim: SimulatorThread, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    harbour = demo_id(sim, "Harbour")
+    folder = tmp_path / "v"
+    assert run(capsys, "download", harbour, "--dir", str(folder))[0] == 0
+    (saved,) = folder.iterdir()
+    saved.rename(tmp_path / "moved.mp4")
+    code, out, err = run(capsys, "download", harbour, "--dir", str(folder))
+    assert code == 0 and "downloaded already" not in err
+    assert out.strip() == str(saved) and saved.read_bytes()[4:8] == b"ftyp"
 
 
 def test_download_of_a_job_without_output_says_why(

@@ -93,7 +93,8 @@ def test_demo_until_done_watches_only_the_ids_given() -> None:
     kinds = [e["kind"] for e in courier_events]
     assert kinds[0] == "job_added" and courier_events[0]["status"] == "Failed", first
     failed_sb = next(e for e in courier_events if e["kind"] == "storyboard_failed")
-    assert failed_sb["new"] == "Editing/CreateFailed, exception"
+    assert failed_sb["new"] == "Editing/CreateFailed, Exception"  # the tree's words
+    assert failed_sb["exception"] is True
     shots = {(e["storyboard_id"], e["shot_id"], e["error_code"]) for e in courier_events[1:]
              if e["kind"] == "shot_failed"}  # fmt: skip
     assert {code for _, _, code in shots} == {
@@ -142,7 +143,7 @@ def test_first_sight_of_a_failed_job_names_its_failures(
     out = capsys.readouterr().out.splitlines()
     added = next(i for i, line in enumerate(out) if line.endswith("watching (Failed)"))
     reasons = out[added + 1 : added + 5]
-    assert "failed (Editing/CreateFailed, exception)" in reasons[0]
+    assert "failed (Editing/CreateFailed, Exception)" in reasons[0]  # as the tree says it
     assert [line.rsplit(": ", 1)[1] for line in reasons[1:]] == [
         "NoMediaData",
         "ContentModerationFailed",

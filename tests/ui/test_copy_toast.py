@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets._toast import Toast, ToastRack
 
 from tests.tmux_server import tmux_server
 from tests.ui.conftest import AppFactory, by_title
@@ -17,8 +18,10 @@ from tests.ui.scenes import first_pass
 from tests.wait import wait_for
 from yike_tui.actions import clipboard
 from yike_tui.sim import SimulatorThread
-from yike_tui.ui.app import YikeApp
+from yike_tui.ui.app import FULL, YikeApp
 from yike_tui.ui.widgets.job_table import JobTable
+from yike_tui.ui.widgets.status_bar import StatusBar
+from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
 
 CONFIRMED = "Copied output URL: "  # the heading of a copy known to be on the clipboard
 BY_HAND = "Output URL: not confirmed on your terminal's clipboard; select it by hand:"
@@ -31,12 +34,13 @@ async def copy_url(app: YikeApp, pilot: Pilot[int], sim: SimulatorThread) -> tup
     table = app.query_one(JobTable)
     table.move_cursor(row=table.get_row_index(done))
     await pilot.pause()
+    before = len(app._notifications)
     await pilot.press("c")
-    await wait_for(pilot, lambda: app._notifications, "the toast")
+    await wait_for(pilot, lambda: len(app._notifications) > before, "the toast")
     assert app.monitor is not None
     url = app.monitor.jobs[done].job.output_url  # type: ignore[union-attr]
     assert "Signature=" in url
-    (toast,) = [n.message for n in app._notifications]
+    *_, toast = [n.message for n in app._notifications]  # the copy's: the newest
     return url, toast
 
 
@@ -137,3 +141,46 @@ async def test_copying_off_shows_the_link_to_select(
         url,
         'copying is off (settings.clipboard = "off")',
     ]
+
+
+@pytest.mark.parametrize(("size", "rows"), [((60, 20), 6), ((80, 24), 6)])
+async def test_a_link_to_select_by_hand_takes_a_few_rows_where_the_panes_stack(
+    make_app: AppFactory, sim: SimulatorThread, size: tuple[int, int], rows: int
+) -> None:
+    """Beside the tree it was a column 28 wide and 14 rows high at 60×20, over most of the
+    screen. Where the panes stack it spans the screen with no blank rows: a few rows, and
+    the link still whole on the screen, row after row, to select."""
+    app = make_app(clipboard="off")
+    async with app.run_test(size=size, notifications=True) as pilot:
+        app.notify("Harbour Lights is downloaded already", timeout=60)
+        url, _ = await copy_url(app, pilot, sim)
+        await wait_for(pilot, lambda: len(app.screen.query(Toast)) == 2, "the toasts drawn")
+        other, toast = app.screen.query(Toast)
+        await wait_for(pilot, lambda: toast.region.width >= size[0] - 2, "the toast widened")
+        tree = app.query_one(StoryboardTree)
+        await wait_for(pilot, lambda: other.region.right <= tree.region.x, "the other beside")
+        visible = app.screen.find_widget(toast).visible_region
+        assert visible == toast.region, "the toast is cut"
+        assert toast.region.height <= rows, toast.region
+        assert toast.region.bottom <= app.query_one(StatusBar).region.y  # above the status bar
+        screen = app.screen._compositor.render_strips()
+        shown = [strip.text[toast.region.x : toast.region.right] for strip in screen]
+        drawn = "".join(line.strip(" ▌▐") for line in shown[toast.region.y : toast.region.bottom])
+        assert url in drawn  # every character on screen, in order
+        # Gone, the toasts are beside the tree again.
+        app.clear_notifications()
+        rack = app.screen.get_child_by_type(ToastRack)
+        await wait_for(pilot, lambda: rack.styles.width != FULL, "the rack narrowed again")
+        assert rack.styles.width is not None and rack.styles.width.value <= tree.region.x
+
+
+async def test_wide_the_link_to_select_stays_left_of_the_tree(
+    make_app: AppFactory, sim: SimulatorThread
+) -> None:
+    app = make_app(clipboard="off")
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        await copy_url(app, pilot, sim)
+        await wait_for(pilot, lambda: len(app.screen.query(Toast)) == 1, "the toast drawn")
+        await pilot.pause()
+        toast = app.screen.query_one(Toast)
+        assert toast.region.right <= app.query_one(StoryboardTree).region.x

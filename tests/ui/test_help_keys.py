@@ -9,6 +9,7 @@ import inspect
 import pkgutil
 
 import pytest
+from textual import events
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 
@@ -98,3 +99,40 @@ async def test_g_and_home_go_to_the_real_top(
             title = app.screen.query_one(".dialog-title")
             assert title.region.y >= dialog.region.y  # the dialog's title shows, whole
             assert dialog.region.contains_region(title.region)
+
+
+def typed(app: YikeApp, *keys: str) -> None:
+    """Keys as a terminal sends them when typed quickly: one read, handled back to back with
+    no frame between (``pilot.press`` waits for the screen after each)."""
+    for key in keys:
+        char = key if len(key) == 1 else None
+        app.post_message(events.Key(key, char))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+@pytest.mark.parametrize("top", ["g", "home"])
+@pytest.mark.parametrize("before", [("j",), ("j", "j", "j"), ("pagedown",), ("down", "down")])
+async def test_g_and_home_straight_after_other_keys_end_at_the_top(
+    make_app: AppFactory, size: tuple[int, int], top: str, before: tuple[str, ...]
+) -> None:
+    """Typed quickly (as in a terminal: j then g with no frame between), g or Home left the
+    list a line short of the top: j's scroll was put off until after the next frame, so it
+    came after g's. Each key now scrolls when pressed, in the order pressed."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await first_pass(pilot)
+        await open_help(app, pilot)
+        dialog = app.screen.query_one("#help-dialog", VerticalScroll)
+        await wait_for(pilot, lambda: dialog.max_scroll_y > 3, "the help longer than the screen")
+        typed(app, *before, top)
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        assert dialog.scroll_y == 0 and dialog.scroll_target_y == 0
+        title = app.screen.query_one(".dialog-title")
+        assert dialog.region.contains_region(title.region)  # the dialog's title, whole
+        typed(app, *before, "G")  # and G after them: the bottom
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        assert dialog.scroll_y == dialog.max_scroll_y

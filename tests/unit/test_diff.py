@@ -15,6 +15,7 @@ from yike_tui.core.events import (
     job_not_found,
 )
 from yike_tui.core.models import FailedShot, Job, JobStatus, Storyboard
+from yike_tui.core.presentation import stored_storyboard_values
 from yike_tui.engine.diff import diff
 
 SIGNED = (
@@ -107,6 +108,7 @@ def test_storyboard_appeared() -> None:
         "title": "Scene",
         "old": "",
         "new": "Editing/Creating",
+        "exception": False,
     }
     assert not events[0].is_notable
 
@@ -132,7 +134,16 @@ def test_storyboard_flagged_exception_is_failed() -> None:
     flagged = replace(ST2, exception=True)
     (event,) = diff(job(storyboards=(ST2,)), job(storyboards=(flagged,)), ts=1.0)
     assert event.kind is EventKind.STORYBOARD_FAILED
-    assert event.data["new"] == "Editing/Creating, exception"
+    assert event.data["new"] == "Editing/Creating, Exception"  # as the tree says it
+    assert event.data["exception"] is True
+    assert event.message == "storyboard st_2 failed (Editing/Creating, Exception)"
+
+
+def test_storyboard_named_only_as_an_exception_reads_exception() -> None:
+    bare = Storyboard("st_9", exception=True)
+    (event,) = diff(job(storyboards=()), job(storyboards=(bare,)), ts=1.0)
+    assert event.kind is EventKind.STORYBOARD_FAILED
+    assert event.data["new"] == "Exception"
 
 
 def test_storyboard_appearing_already_failed_is_reported_failed() -> None:
@@ -247,3 +258,16 @@ def test_message_is_terminal_safe() -> None:
     sb = Storyboard("st\x1b]52;c;eA==\x07", "t", "Editing", "CreateFailed")
     (event,) = diff(job(storyboards=()), job(storyboards=(sb,)), ts=0.0)
     assert "\x1b" not in event.message and "\x07" not in event.message
+
+
+@pytest.mark.parametrize(
+    ("stored", "today"),
+    [
+        ("Editing/Creating, exception", "Editing/Creating, Exception"),
+        ("exception", "Exception"),
+        ("Editing/CreateFailed", "Editing/CreateFailed"),
+        ("Editing/exceptional", "Editing/exceptional"),
+    ],
+)
+def test_values_stored_by_an_older_version_read_in_todays_words(stored: str, today: str) -> None:
+    assert stored_storyboard_values(stored) == today

@@ -1,5 +1,5 @@
-"""Which finished download holds which job's video, so that ``D`` on a job downloaded
-already says where the file is instead of writing ``Title (2).mp4`` beside it.
+"""Which finished download holds which job's video, so that ``D`` and ``download`` on a job
+downloaded already say where the file is instead of writing ``Title (2).mp4`` beside it.
 
 A file counts as that job's while it is still at the path the download gave it, a regular
 file of the size it had (moved, deleted or replaced: it is downloaded again). The record is
@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 KEY = "downloads"
 RECORDS = 200  # newest downloads remembered (~150 bytes each)
 MAX_TEXT = 60_000  # characters of the record; meta takes 64 KiB (long paths: fewer kept)
+
+
+def downloaded_already(shown: str, path: str, *, sep: str = " ") -> str:
+    """What ``D`` and ``download`` say of a job downloaded before: where its video is."""
+    return f"{shown} is downloaded already:{sep}{path}"
 
 
 class DownloadRecord:

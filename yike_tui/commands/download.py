@@ -1,14 +1,19 @@
-"""``yike-tui download JOBID... [--dir DIR]``: save jobs' output videos, with progress.
+"""``yike-tui download JOBID... [--dir DIR] [--again]``: save jobs' output videos, with
+progress.
 
 Progress goes to stderr (a ``rich.progress`` bar a file on a terminal, one line a file
 otherwise); when stdout is not a terminal it gets the saved paths, one a line, for scripts.
+A job downloaded before (the state db remembers, as for the TUI's ``D``) is not downloaded
+again: its line says where the video is, and that path is the one printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -28,6 +33,7 @@ from rich.text import Text
 
 from yike_tui.actions.download import DownloadError, Progress, download
 from yike_tui.actions.download_names import safe_filename
+from yike_tui.actions.download_record import DownloadRecord, downloaded_already
 from yike_tui.api.client import ApiClient
 from yike_tui.api.errors import ApiError, account_problem
 from yike_tui.commands.options import add_connection_arguments
@@ -38,6 +44,7 @@ from yike_tui.core.config import load_config
 from yike_tui.core.exits import EXIT_API, EXIT_OK, UsageError, error
 from yike_tui.core.models import Job, JobStatus
 from yike_tui.safety.safe_text import clean, fit
+from yike_tui.store import Store
 
 PARALLEL = 3  # files at once: enough to fill a link, few enough to show each bar
 REDRAW_EVERY = 0.1  # seconds
@@ -51,6 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="DIR",
         help="where to save (default: settings.downloads_dir in config, else your downloads dir)",
+    )
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="download a job downloaded before anyway (a new file beside the first)",
     )
     add_connection_arguments(parser)
 
@@ -132,6 +144,16 @@ def _no_output(job: Job) -> str:
     return f"no output video yet (status {status}, {done})"
 
 
+@contextlib.contextmanager
+def _download_record(demo: bool) -> Iterator[DownloadRecord]:
+    """The record the TUI's ``D`` keeps too, in the state db; the demo's lasts the run."""
+    if demo:
+        yield DownloadRecord(None)
+        return
+    with Store.open(prune=False, on_wait=error) as store:
+        yield DownloadRecord(store)
+
+
 async def _one(
     client: ApiClient,
     job_id: str,
@@ -140,8 +162,17 @@ async def _one(
     gate: asyncio.Semaphore,
     print_paths: bool,
     refused: list[ApiError],
+    record: DownloadRecord,
+    again: bool,
 ) -> bool:
     shown = clean(job_id, one_line=True)
+    kept = None if again else record.find(job_id)
+    if kept is not None:  # not a second copy as "Title (2).mp4": where the first is
+        said = downloaded_already(shown, clean(str(kept), one_line=True))
+        board.finish(job_id, f"✓ {said} (--again downloads it anew)")
+        if print_paths:
+            print(kept, flush=True)
+        return True
     async with gate:
         try:
             job = await client.get_job(job_id)
@@ -173,6 +204,7 @@ async def _one(
         except DownloadError as err:
             board.finish(job_id, f"✗ {shown}: {clean(str(err), one_line=True)}")
             return False
+    record.keep(job_id, path)
     size = human_bytes(path.stat().st_size)
     board.finish(job_id, f"✓ {clean(str(path), one_line=True)} ({size})")
     if print_paths:
@@ -188,6 +220,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot use {dest} for downloads: {exc.strerror or exc}") from None
     print_paths = not sys.stdout.isatty()
+    again = bool(args.again)
 
     async def download_all(client: ApiClient, ids: list[str], _: object) -> list[bool]:
         with ProgressBoard(sys.stderr) as board:
@@ -197,13 +230,17 @@ def run(args: argparse.Namespace) -> int:
             gate = asyncio.Semaphore(PARALLEL)
             refused: list[ApiError] = []
             done = await asyncio.gather(
-                *(_one(client, job_id, dest, board, gate, print_paths, refused) for job_id in ids)
+                *(
+                    _one(client, job_id, dest, board, gate, print_paths, refused, record, again)
+                    for job_id in ids
+                )
             )
         stop_if_account(*refused)
         return done
 
     try:
-        results = run_with_client(args, given, download_all)
+        with _download_record(args.demo) as record:  # a busy state db: before any network
+            results = run_with_client(args, given, download_all)
     except KeyboardInterrupt:
         error("interrupted: partial files (.part) are kept; run the same command to resume")
         return 130

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from yike_tui.core.models import Job, JobStatus, Storyboard
 from yike_tui.safety.safe_text import clean
 
@@ -32,11 +34,33 @@ def storyboard_symbol(sb: Storyboard) -> str:
     return "…"
 
 
+# Being named in ExceptionStoryboardIds, said among the vendor's values: the vendor's own
+# status for such a storyboard (``get --json``'s), never a reason.
+EXCEPTION = "Exception"
+_EXCEPTION_AS_0_1_0_WROTE = re.compile(r"(?:(?<=, )|^)exception$")
+
+
+def storyboard_values(sb: Storyboard) -> str:
+    """The vendor's values for a storyboard, as the API gave them: ``Editing/CreateFailed``,
+    ``Editing/Creating, Exception``, ``Exception`` (named only in ExceptionStoryboardIds);
+    "" when the API says nothing of its status. The tree, ``get``, the event log, ``watch``
+    and ``watch --json`` all say these words."""
+    values = [sb.status_text] if sb.status or sb.sub_status else []
+    if sb.exception:
+        values.append(EXCEPTION)
+    return ", ".join(values)
+
+
+def stored_storyboard_values(text: str) -> str:
+    """Values an event stored by version 0.1.0 holds (``Editing/Creating, exception``), in
+    today's words."""
+    return _EXCEPTION_AS_0_1_0_WROTE.sub(EXCEPTION, text)
+
+
 def storyboard_status(sb: Storyboard) -> tuple[str, str]:
     """A storyboard's status as a word and the vendor's values behind it: ``("Failed",
     "Editing/CreateFailed, Exception")``, shown ``Failed … (Editing/CreateFailed,
-    Exception)``. Being named in ExceptionStoryboardIds is the vendor's status
-    ``Exception``, never a reason: it reads among the vendor's values."""
+    Exception)``."""
     if sb.is_failed:
         word = "Failed"
     elif sb.is_done:
@@ -45,10 +69,7 @@ def storyboard_status(sb: Storyboard) -> tuple[str, str]:
         word = "Ready to edit"
     else:
         word = "Running"
-    vendor = [clean(sb.status_text, one_line=True)] if sb.status or sb.sub_status else []
-    if sb.exception:
-        vendor.append("Exception")
-    return word, ", ".join(vendor)
+    return word, clean(storyboard_values(sb), one_line=True)
 
 
 def counted(n: int, thing: str) -> str:

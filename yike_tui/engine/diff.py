@@ -12,6 +12,7 @@ from typing import Any
 
 from yike_tui.core.events import FIRST_SIGHT, Event, EventKind
 from yike_tui.core.models import Job, Storyboard
+from yike_tui.core.presentation import storyboard_values
 
 
 def diff(old: Job | None, new: Job, *, ts: float) -> list[Event]:
@@ -94,16 +95,20 @@ def _storyboard_events(old: Job, new: Job, ts: float) -> list[Event]:
 
 
 def _state_text(sb: Storyboard) -> str:
-    """``Editing/CreateFailed``; ``Editing/Creating, exception`` when flagged as an exception."""
-    if not sb.exception:
-        return sb.status_text
-    return "exception" if sb.status_text == "?" else f"{sb.status_text}, exception"
+    """``Editing/CreateFailed``, ``Editing/Creating, Exception``: the words the tree says."""
+    return storyboard_values(sb) or sb.status_text
 
 
 def _storyboard_event(
     kind: EventKind, job_id: str, ts: float, sb: Storyboard, *, old_text: str
 ) -> Event:
-    data = {"storyboard_id": sb.id, "title": sb.title, "old": old_text, "new": _state_text(sb)}
+    data = {
+        "storyboard_id": sb.id,
+        "title": sb.title,
+        "old": old_text,
+        "new": _state_text(sb),
+        "exception": sb.exception,  # for a program: named in ExceptionStoryboardIds
+    }
     return Event(kind, job_id, ts, data)
 
 

@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets._toast import ToastRack
+from textual.widgets._toast import Toast, ToastRack
 
 from yike_tui.actions import clipboard
 from yike_tui.actions.submitting import GUARD
@@ -52,6 +52,7 @@ MAX_TOASTS = 2  # shown at once; more go to the event log, counted in one toast
 HELD_SAID_AFTER = 0.2  # seconds: toasts sent to the log within this are counted together
 MIN_TOAST_WIDTH = 24  # columns: narrower than this left of the tree, toasts take half the screen
 HALF = Scalar(50, Unit.PERCENT, Unit.WIDTH)
+FULL = Scalar(100, Unit.PERCENT, Unit.WIDTH)
 BY_HAND_TIMEOUT = 30  # seconds a toast stays that shows text to select by hand
 # Jobs of the watch list in the engine before the first frame: a tall terminal's screenful
 # and then some (the others, up to 100,000, come a page at a time after it).
@@ -107,6 +108,7 @@ class YikeApp(App[int]):
         self._held = 0  # toasts sent to the event log, not yet counted in a toast
         self._held_timer: Timer | None = None
         self._held_toast: Notification | None = None
+        self._by_hand: Notification | None = None  # the toast showing a text to select
 
     def get_driver_class(self) -> type[Driver]:
         """Linux's driver, made to let go of a terminal that went away (terminal_driver)."""
@@ -223,12 +225,14 @@ class YikeApp(App[int]):
         if result.ok:
             self.last_copied = text
         told = clipboard.telling(result, text, what)
-        self.notify(
+        toast = self._toast(
             told.message,
             severity="information" if result.confirmed else "warning",
             timeout=BY_HAND_TIMEOUT if told.by_hand else None,
             markup=False,
         )
+        if told.by_hand:
+            self._by_hand = toast
 
     def _write_terminal(self, data: str) -> None:
         driver = self._driver
@@ -259,6 +263,17 @@ class YikeApp(App[int]):
                 markup=markup,
             )
             return
+        self._toast(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def _toast(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> Notification:
         lasts = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
         toast = Notification(message, title, severity, lasts, markup=markup)
         live = [shown for shown in self._toasts if not shown.has_expired]
@@ -266,6 +281,7 @@ class YikeApp(App[int]):
             self._to_the_log(live.pop(0))
         self._toasts = [*live, toast]
         self.post_message(Notify(toast))
+        return toast
 
     def clear_notifications(self) -> None:
         super().clear_notifications()
@@ -295,7 +311,10 @@ class YikeApp(App[int]):
         self.post_message(Notify(self._held_toast))
 
     def _place_toasts(self, screen: Screen[object]) -> None:
-        """Keep the toasts left of the storyboard tree, whatever the layout became."""
+        """Keep the toasts left of the storyboard tree, whatever the layout became; but
+        where the panes stack, a text to select by hand takes the whole width for the
+        time it is up: beside the tree it would be a column of a few characters a row,
+        over most of the screen."""
         try:
             rack = screen.get_child_by_type(ToastRack)
             tree = screen.query_one("#tree")
@@ -303,6 +322,19 @@ class YikeApp(App[int]):
             return
         left = tree.region.x if tree.display and tree.region.width else 0
         width = Scalar.from_number(left) if left >= MIN_TOAST_WIDTH else HALF
+        beside_tree = width
+        by_hand = self._by_hand
+        if by_hand is not None and by_hand in self._notifications:
+            for toast in rack.query(f"#{ToastRack._toast_id(by_hand)} Toast"):
+                toast.add_class("-by-hand")
+            if screen.has_class("-narrow"):
+                width = FULL
+        rack.set_class(width == FULL, "-by-hand")
+        for toast in rack.query(Toast):  # the others stay beside the tree meanwhile
+            keep = width == FULL and not toast.has_class("-by-hand")
+            limit = beside_tree if keep and beside_tree.unit is Unit.CELLS else None
+            if toast.styles.max_width != limit:
+                toast.styles.max_width = limit
         if rack.styles.width != width:
             rack.styles.width = width  # a new layout, published again: then unchanged
 

@@ -13,11 +13,11 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
-from yike_tui.ui.keys import HELP_KEYS, SCROLL_KEYS, key_display
+from yike_tui.ui.keys import HELP_KEYS, key_display
+from yike_tui.ui.widgets.keyed_scroll import KeyedScroll
 
 
 def key_rows(
@@ -33,16 +33,8 @@ def key_rows(
     return rows
 
 
-class HelpBody(VerticalScroll):
-    BINDINGS: ClassVar[list[BindingType]] = list(SCROLL_KEYS)
-
-    # g/Home and G/End go all the way, at once: the dialog's title is the top, the
-    # rebinding hint the bottom (an animated scroll could be overtaken by the next key).
-    def action_scroll_home(self) -> None:
-        self.scroll_to(0, 0, animate=False, immediate=True)
-
-    def action_scroll_end(self) -> None:
-        self.scroll_to(0, self.max_scroll_y, animate=False, immediate=True)
+class HelpBody(KeyedScroll):
+    """The dialog: its title is the top, the rebinding hint the bottom."""
 
 
 class HelpScreen(ModalScreen[None]):

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import time
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
-from textual.binding import BindingType
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from yike_tui.api.credits import Credits, JobCharge
@@ -20,7 +18,7 @@ from yike_tui.engine.job_state import JobState
 from yike_tui.safety.redaction import is_redacted, redact_url
 from yike_tui.safety.safe_text import clean
 from yike_tui.ui import cells
-from yike_tui.ui.keys import SCROLL_KEYS
+from yike_tui.ui.widgets.keyed_scroll import KeyedScroll
 
 
 def missing_output(state: JobState) -> tuple[bool, str]:
@@ -169,11 +167,10 @@ def render_detail(
     return text
 
 
-class DetailPane(VerticalScroll):
+class DetailPane(KeyedScroll):
     """Scrollable, focusable (``enter`` on the table comes here); j/k/g/G as everywhere."""
 
     can_focus = True
-    BINDINGS: ClassVar[list[BindingType]] = list(SCROLL_KEYS)
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(Text("No job selected.", style="dim"), id="detail-body", markup=False)

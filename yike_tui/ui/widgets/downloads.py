@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar
 from textual.worker import Worker, WorkerState
 
-from yike_tui.actions.download_record import DownloadRecord
+from yike_tui.actions.download_record import DownloadRecord, downloaded_already
 from yike_tui.core import paths
 from yike_tui.safety.redaction import is_redacted
 from yike_tui.ui.cells import safe
@@ -140,9 +140,8 @@ class Downloads(Vertical):
             return
         kept = self.record.find(job_id)
         if kept is not None:  # not a second copy as "Title (2).mp4": where the first is
-            self.notify(
-                f"{safe(shown, 40)} is downloaded already:\n{safe(str(kept))}", markup=False
-            )
+            said = downloaded_already(safe(shown, 40), safe(str(kept)), sep="\n")
+            self.notify(said, markup=False)
             return
 
         async def refetch_url() -> str:

@@ -9,7 +9,6 @@ cost most of a second). A storyboard is named by its title where one is known.
 
 from __future__ import annotations
 
-import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -29,6 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from yike_tui.core.events import Event, EventKind
+from yike_tui.core.presentation import stored_storyboard_values
 from yike_tui.safety.safe_text import fit
 from yike_tui.ui import cells
 from yike_tui.ui.keys import EVENT_LOG_KEYS
@@ -58,7 +58,6 @@ _ABOUT_A_STORYBOARD = frozenset(
 )
 
 # The engine's "Editing/Creating, exception": the vendor's status, written as one.
-_EXCEPTION = re.compile(r"(?:(?<=, )|^)exception$")
 
 # (job id, storyboard id) -> the storyboard's title as the job's last answer has it, or "".
 StoryboardTitle = Callable[[str, str], str]
@@ -173,15 +172,14 @@ class EventLog(ScrollView, can_focus=True):
         return text
 
     def _message(self, event: Event) -> str:
-        """The event's sentence, its storyboard named by title where one is known, and its
-        being in ExceptionStoryboardIds said as the tree says it (the vendor's status
-        ``Exception``, not a reason)."""
+        """The event's sentence, its storyboard named by title where one is known (and the
+        words of one stored by an older version made today's)."""
         storyboard_id = str(event.data.get("storyboard_id") or "")
         if not storyboard_id or event.kind not in _ABOUT_A_STORYBOARD:
             return event.message
         data = dict(event.data)
         for side in ("old", "new"):
-            data[side] = _EXCEPTION.sub("Exception", str(data.get(side) or ""))
+            data[side] = stored_storyboard_values(str(data.get(side) or ""))
         title = str(event.data.get("title") or "")
         title = title or self._storyboard_title(event.job_id, storyboard_id)
         if title:
