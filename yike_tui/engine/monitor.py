@@ -34,8 +34,8 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from yike_tui.api.errors import ApiError, ErrorKind, account_problem
@@ -50,20 +50,15 @@ from yike_tui.core.events import (
 from yike_tui.core.models import Job, JobStatus, parse_job
 from yike_tui.engine.diff import diff, same_answer
 from yike_tui.engine.held import HeldAnswers
-from yike_tui.engine.job_state import (
-    JobState,
-    RunningTally,
-    start_from_row,
-    status_of,
-)
+from yike_tui.engine.job_state import JobState, RunningTally, status_of
+from yike_tui.engine.output import Batch, Output
 from yike_tui.engine.ratelimit import RateLimiter
 from yike_tui.engine.reach import ACCOUNT_EVERY, Reach, is_unreachable
 from yike_tui.engine.status import EngineStatus, Tally, Update
+from yike_tui.engine.watching import Watching
 from yike_tui.safety.redaction import unsign
 from yike_tui.safety.safe_text import valid_text
-from yike_tui.store import JobRow, SnapshotItem, Store
-from yike_tui.store.bulk import quiet_gc
-from yike_tui.store.lease import LeaseLost
+from yike_tui.store import SnapshotItem, Store
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +79,11 @@ class JobFetcher(Protocol):
     async def get_job_payload(self, job_id: str) -> dict[str, Any]: ...
 
 
-@dataclass
-class _Batch:
-    events: list[Event] = field(default_factory=list)
-    changed: set[str] = field(default_factory=set)
-    snapshots: list[SnapshotItem] = field(default_factory=list)
-    checked: list[SnapshotItem] = field(default_factory=list)  # the stored answer again
+class Monitor(Watching, Output, Reach):
+    """The engine: the loop and the outcomes of each fetch are here; which jobs it watches
+    (``Watching``), what it saves and tells (``Output``) and what it knows of the endpoint
+    and the account (``Reach``) are its other halves."""
 
-
-class Monitor(Reach):
     def __init__(
         self,
         fetcher: JobFetcher,
@@ -123,7 +114,7 @@ class Monitor(Reach):
         self.status = EngineStatus()
         self._subscribers: list[Callable[[Update], None]] = []
         self._wake = asyncio.Event()
-        self._batch = _Batch()
+        self._batch = Batch()
         self._last_flush = 0.0
         self._rng = random.Random()
         self._answers = 0  # answers from the endpoint so far: did one come while we waited?
@@ -138,82 +129,6 @@ class Monitor(Reach):
         # and who to tell when a write finds another process holds it now.
         self.lease: str | None = None
         self.on_lease_lost: Callable[[], None] | None = None
-
-    # --- watch list ----------------------------------------------------------------------
-
-    def subscribe(self, callback: Callable[[Update], None]) -> None:
-        self._subscribers.append(callback)
-
-    def load_cached(self, job_ids: Iterable[str] | None = None) -> int:
-        """Fill in the last known state of watched jobs (or of ``job_ids`` only) from the
-        store's summaries (no stored answer is read: each is parsed when its job is first
-        looked at); returns how many."""
-        if self.store is None:
-            return 0
-        # 100,000 states and rows, built once and kept: not walked by the collector.
-        with quiet_gc(freeze=True):
-            loaded = self._load_summaries(self.store, job_ids)
-        self._tally.recount()
-        return loaded
-
-    def _load_summaries(self, store: Store, job_ids: Iterable[str] | None) -> int:
-        loaded = 0
-        load, get = store.load_snapshot, self.jobs.get
-        known: dict[str, tuple[JobStatus, bool]] = {}
-        for summary in store.job_rows(job_ids):
-            state = get(summary.job_id)
-            if state is None:
-                continue
-            start_from_row(state, summary, load, known)
-            loaded += 1
-        return loaded
-
-    def add_known(self, entries: Iterable[tuple[str, str, JobRow | None]]) -> list[str]:
-        """Watch these jobs, each (job_id, label, its stored row or None), each starting
-        from its row as ``add`` and ``load_cached`` would: the watch list read a page at a
-        time (``Store.watched_rows``). A job already watched is skipped."""
-        added: list[str] = []
-        jobs, now = self.jobs, self.clock()
-        load = self.store.load_snapshot if self.store is not None else None
-        known: dict[str, tuple[JobStatus, bool]] = {}
-        with quiet_gc(freeze=True):  # long-lived states, as in ``load_cached``
-            for job_id, label, row in entries:
-                if job_id in jobs:
-                    continue
-                state = jobs[job_id] = JobState(job_id, label, due=now)
-                if row is not None and load is not None:
-                    start_from_row(state, row, load, known)
-                added.append(job_id)
-        if added:
-            self._touch(*added)
-            self._wake.set()
-        return added
-
-    def add(self, job_ids: Iterable[str], label: str = "") -> list[str]:
-        """Watch these jobs (those already watched are skipped); they are due at once."""
-        added = []
-        jobs, now = self.jobs, self.clock()  # one call a job for 100,000 at start-up: lean
-        for job_id in job_ids:
-            if job_id in jobs:
-                continue
-            jobs[job_id] = JobState(job_id, label, due=now)
-            added.append(job_id)
-        if added:
-            self._touch(*added)
-            self._wake.set()
-        return added
-
-    def remove(self, job_ids: Iterable[str]) -> list[str]:
-        removed = [job_id for job_id in job_ids if self.jobs.pop(job_id, None) is not None]
-        self._touch(*removed)
-        self.held.forget(removed)
-        self._offline_ids.difference_update(removed)
-        self.status.offline_jobs = len(self._offline_ids)
-        if not self._offline_ids:  # no watched job is left waiting for the endpoint
-            self.status.offline_since, self.status.offline_reason = None, ""
-        if removed:
-            self._emit(Update([], set(removed)))
-        return removed
 
     # --- control -------------------------------------------------------------------------
 
@@ -500,47 +415,6 @@ class Monitor(Reach):
         base = self.interval or 30.0
         backoff = min(BACKOFF_CAP, base * 2 ** (state.failures - 1))
         state.due = now + self._rng.uniform(0.5, 1.0) * backoff
-
-    # --- output --------------------------------------------------------------------------
-
-    def _flush(self) -> None:
-        batch, self._batch = self._batch, _Batch()
-        self._last_flush = self.wall()
-        if self.store is not None and (batch.snapshots or batch.checked or batch.events):
-            try:  # one transaction: never snapshots without the events they made
-                unsaved = self.store.save_batch(
-                    batch.snapshots, batch.checked, batch.events, lease=self.lease
-                )
-            except LeaseLost:  # another process is the engine now: this batch is its to find
-                if self.on_lease_lost is not None:
-                    self.on_lease_lost()
-                return
-            except Exception as exc:  # history is worth a warning, never a crash
-                log.warning("saving state failed: %s", exc)
-                self.status.last_error = f"saving history failed: {exc}"
-                self.status.history_error = self.status.last_error
-            else:
-                self.status.history_error = ""
-                self._saved(batch.snapshots, unsaved)
-                self._saved(batch.checked, unsaved)
-        if batch.events or batch.changed:
-            self._emit(Update(batch.events, batch.changed))
-        self.held.cool(self.jobs, self.store.load_snapshot if self.store is not None else None)
-
-    def _saved(self, items: list[SnapshotItem], unsaved: set[str]) -> None:
-        """The store holds these answers now (unless their job has a newer one meanwhile)."""
-        for item in items:
-            state = self.jobs.get(item.job_id)
-            if state is not None and state.payload is item.payload and item.job_id not in unsaved:
-                state.stored = True
-
-    def _emit(self, update: Update) -> None:
-        self._touch(*update.changed)  # whatever told the subscribers may have changed them
-        for callback in list(self._subscribers):
-            try:
-                callback(update)
-            except Exception:  # one broken subscriber must not stop the engine
-                log.exception("subscriber failed")
 
     # --- summaries -----------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """What the engine knows of the endpoint and the account as a whole, rather than of one job:
 the endpoint unreachable (OFFLINE, one state for the outage, not one job's error after
 another) and the account refused (one job asked every ``account_every`` seconds until it is
-served again). The half of ``Monitor`` that keeps them (monitor.py has the rest)."""
+served again). The part of ``Monitor`` that keeps them (monitor.py has the loop)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def is_unreachable(err: ApiError) -> bool:
 
 
 class Reach:
-    """The account and reachability half of ``Monitor`` (which brings what is declared)."""
+    """The account and reachability part of ``Monitor`` (which brings what is declared)."""
 
     jobs: dict[str, JobState]
     status: EngineStatus

@@ -7,13 +7,13 @@ an in-memory db. ``notice`` says which happened; the watch list is then kept in 
 and the commands that change it refuse (``session``). A db another process keeps locked is
 not unusable, only busy: it is waited for, and then refused (``StateDbBusy``), never
 replaced by an empty in-memory one (which would show an empty watch list as the truth).
-The watch list keeps the order jobs were added in; ``import_watchlist`` takes config.toml's
-old ``[[jobs]]`` once, and ``meta`` records that it did (removing every job later does not
-bring them back).
+The watch list keeps the order jobs were added in (``store/watchlist.py``: it takes
+config.toml's old ``[[jobs]]`` once).
 
 Each snapshot has a summary beside it (``store/summary.py``: what the job's row shows),
 written in the same transaction and deleted with it: ``list``, ``report --cached`` and a
-start-up read summaries, streamed a page at a time, and never parse a payload to show a row.
+start-up read summaries, streamed a page at a time, and never parse a payload to show a row
+(``store/summary_reads.py``).
 
 Retention: events older than 30 days, and all but the newest 50,000, are deleted when the
 store opens (``prune``); so are the snapshots of jobs no longer watched when the watch list is
@@ -28,24 +28,19 @@ The files are 0600 in a 0700 directory (``paths``).
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import logging
 import sqlite3
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from yike_tui.core import paths
-from yike_tui.core.config import WatchedJob, now_iso
-from yike_tui.store.bulk import quiet_gc
-from yike_tui.store.changes import ChangeFeed, bump_watchlist
+from yike_tui.store.changes import ChangeFeed
 from yike_tui.store.db import (
     LOCK_TIMEOUT,
     SCHEMA_VERSION,
-    SUMMARISED,
     TooNew,
     Unreadable,
     connect,
@@ -53,17 +48,11 @@ from yike_tui.store.db import (
     move_aside,
 )
 from yike_tui.store.lease import EngineLease
-from yike_tui.store.rows import (
-    MAX_SNAPSHOT_BYTES,
-    insert_each,
-    log_skipped,
-    minimal_snapshot,
-    stored_job_id,
-    valid_text,
-)
-from yike_tui.store.snapshots import SAVE_SUMMARY, SnapshotItem, SnapshotWriter, summary_of
-from yike_tui.store.summary import COLUMNS as SUMMARY_COLUMNS
-from yike_tui.store.summary import ROW_COLUMNS, JobRow, Summary
+from yike_tui.store.rows import MAX_SNAPSHOT_BYTES
+from yike_tui.store.snapshots import SnapshotItem, SnapshotWriter, summary_of
+from yike_tui.store.summary import JobRow, Summary
+from yike_tui.store.summary_reads import SummaryReads
+from yike_tui.store.watchlist import WatchList
 
 __all__ = [
     "LOCK_TIMEOUT",
@@ -77,23 +66,10 @@ __all__ = [
 ]
 
 
-_SUMMARY_COLUMNS = ", ".join(SUMMARY_COLUMNS)
-_ROW_COLUMNS = ", ".join(ROW_COLUMNS)
-
-
-_WATCHED_ROWS = (
-    "SELECT w.position, w.job_id, w.label, s.job_id, "
-    + ", ".join(f"s.{c}" for c in ROW_COLUMNS)
-    + " FROM watchlist w LEFT JOIN summaries s ON s.job_id = w.job_id "
-    "WHERE w.position > ? ORDER BY w.position LIMIT ?"
-)
-_IMPORTED = "watchlist_imported"  # meta key: when config.toml's [[jobs]] were imported
-_SUMMARISED = SUMMARISED
-
 log = logging.getLogger(__name__)
 
 
-class Store(SnapshotWriter, EngineLease, ChangeFeed):
+class Store(SnapshotWriter, EngineLease, ChangeFeed, WatchList, SummaryReads):
     """Open with ``Store.open()``. Methods are safe to call from several threads."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None, notice: str = "") -> None:
@@ -196,273 +172,7 @@ class Store(SnapshotWriter, EngineLease, ChangeFeed):
         with self._write() as conn:
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
-    # --- the watch list -------------------------------------------------------------------
-
-    def watchlist(self) -> list[WatchedJob]:
-        """The watched jobs, in the order they were added."""
-        # 100,000 rows and jobs, kept for the whole run (the engine adds one state per job
-        # next): no cycle to look for now, and none for later full collections to walk.
-        with self._lock, quiet_gc(freeze=True):
-            rows = self._conn.execute(
-                "SELECT job_id, label, added_at FROM watchlist ORDER BY position"
-            ).fetchall()
-            return [WatchedJob(job_id, label, added_at) for job_id, label, added_at in rows]
-
-    def watched(self, job_ids: Iterable[str], page: int = 500) -> list[WatchedJob]:
-        """Those of ``job_ids`` that are on the watch list (in no particular order)."""
-        out: list[WatchedJob] = []
-        ids = iter(job_ids)
-        while chunk := list(itertools.islice(ids, page)):
-            marks = ",".join("?" * len(chunk))
-            with self._lock:
-                rows = self._conn.execute(
-                    f"SELECT job_id, label, added_at FROM watchlist WHERE job_id IN ({marks})",
-                    chunk,
-                ).fetchall()
-            out += [WatchedJob(job_id, label, added_at) for job_id, label, added_at in rows]
-        return out
-
-    def watch(self, job_ids: Iterable[str], label: str = "") -> tuple[list[str], list[str]]:
-        """Add ``job_ids`` (checked by the one JobId rule: InvalidJobId, nothing written);
-        returns (added, skipped because already watched), in the order given."""
-        wanted = [stored_job_id(job_id) for job_id in job_ids]
-        label, stamp = valid_text(label), now_iso()
-        with self._write_now() as conn:
-            present = {row[0] for row in conn.execute("SELECT job_id FROM watchlist")}
-            added: list[str] = []
-            skipped: list[str] = []
-            for job_id in wanted:
-                (skipped if job_id in present else added).append(job_id)
-                present.add(job_id)
-            conn.executemany(
-                "INSERT INTO watchlist (job_id, label, added_at) VALUES (?, ?, ?)",
-                [(job_id, label, stamp) for job_id in added],
-            )
-            if added:
-                bump_watchlist(conn)
-        return added, skipped
-
-    def unwatch(self, job_ids: Iterable[str]) -> tuple[list[str], list[str]]:
-        """Stop watching ``job_ids``; returns (removed, not watched). Snapshots and history
-        stay (``forget`` drops them)."""
-        unwanted = list(dict.fromkeys(job_ids))
-        with self._write_now() as conn:
-            present = {row[0] for row in conn.execute("SELECT job_id FROM watchlist")}
-            removed = [job_id for job_id in unwanted if job_id in present]
-            missing = [job_id for job_id in unwanted if job_id not in present]
-            conn.executemany(
-                "DELETE FROM watchlist WHERE job_id = ?", [(job_id,) for job_id in removed]
-            )
-            if removed:
-                bump_watchlist(conn)
-        return removed, missing
-
-    def watchlist_imported(self) -> bool:
-        """True once config.toml's ``[[jobs]]`` have been imported."""
-        with self._lock:
-            row = self._conn.execute("SELECT 1 FROM meta WHERE key = ?", (_IMPORTED,)).fetchone()
-        return row is not None
-
-    def import_watchlist(self, jobs: Iterable[WatchedJob]) -> int:
-        """Add config.toml's ``[[jobs]]`` after the jobs already watched, the first time
-        there are any, and record that it happened; later calls do nothing. Returns how
-        many jobs were added. A job the JobId rule refuses costs only itself."""
-        entries = list(jobs)
-        if not entries:
-            return 0  # nothing to import yet: a [[jobs]] list written later still is
-        with self._write_now() as conn:
-            if conn.execute("SELECT 1 FROM meta WHERE key = ?", (_IMPORTED,)).fetchone():
-                return 0
-            present = {row[0] for row in conn.execute("SELECT job_id FROM watchlist")}
-            rows = []
-            for job in entries:
-                try:
-                    job_id = stored_job_id(job.id)
-                except Exception as exc:
-                    log_skipped("watched job", job.id, exc)
-                    continue
-                if job_id not in present:
-                    present.add(job_id)
-                    rows.append((job_id, valid_text(job.label), valid_text(job.added_at)))
-            conn.executemany(
-                "INSERT INTO watchlist (job_id, label, added_at) VALUES (?, ?, ?)", rows
-            )
-            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (_IMPORTED, now_iso()))
-            if rows:
-                bump_watchlist(conn)
-        if rows:
-            log.info("imported %d job(s) from config.toml's [[jobs]]", len(rows))
-        return len(rows)
-
     # --- snapshots ------------------------------------------------------------------------
-
-    def load_summaries(self, page: int = 1000) -> Iterator[Summary]:
-        """Every stored job's summary, streamed a page at a time (no payload is read or
-        parsed; the store is not locked between pages). Snapshots an older version stored
-        without one get theirs first, once (the v2 -> v3 migration, done on first read)."""
-        self.fill_summaries()
-        sql = (
-            f"SELECT rowid, job_id, {_SUMMARY_COLUMNS} FROM summaries "
-            "WHERE rowid > ? ORDER BY rowid LIMIT ?"
-        )
-        for row in self._keyset_rows(sql, page, start=0):
-            yield Summary.from_row(row[1:])
-
-    def job_rows(self, job_ids: Iterable[str] | None = None, page: int = 500) -> list[JobRow]:
-        """Every stored job's row (its summary but the failure codes and output link), in
-        one read: for an engine that keeps them all anyway (``load_summaries`` streams
-        whole summaries). 100,000 in ~85 ms. ``job_ids``: the rows of those jobs only."""
-        self.fill_summaries()
-        if job_ids is None:
-            with self._lock:
-                cursor = self._conn.execute(f"SELECT job_id, {_ROW_COLUMNS} FROM summaries")
-                return list(map(JobRow._make, cursor))
-        out: list[JobRow] = []
-        ids = iter(job_ids)
-        while chunk := list(itertools.islice(ids, page)):
-            marks = ",".join("?" * len(chunk))
-            with self._lock:
-                cursor = self._conn.execute(
-                    f"SELECT job_id, {_ROW_COLUMNS} FROM summaries WHERE job_id IN ({marks})",
-                    chunk,
-                )
-                out.extend(map(JobRow._make, cursor))
-        return out
-
-    def summaries_of(self, job_ids: Iterable[str], page: int = 500) -> Iterator[Summary | None]:
-        """The summary of each of ``job_ids``, in their order (None: nothing stored)."""
-        self.fill_summaries()
-        ids = iter(job_ids)
-        while chunk := list(itertools.islice(ids, page)):
-            marks = ",".join("?" * len(chunk))
-            with self._lock:
-                rows = self._conn.execute(
-                    f"SELECT job_id, {_SUMMARY_COLUMNS} FROM summaries WHERE job_id IN ({marks})",
-                    chunk,
-                ).fetchall()
-            found = {row[0]: row for row in rows}
-            for job_id in chunk:
-                row = found.get(job_id)
-                yield None if row is None else Summary.from_row(row)
-
-    def has_credit_costs(self, job_ids: Iterable[str], page: int = 500) -> bool:
-        """Whether any of ``job_ids`` has a credit cost in its summary (a cached report's
-        credit column is shown only then: its header comes before the rows stream)."""
-        self.fill_summaries()
-        ids = iter(job_ids)
-        while chunk := list(itertools.islice(ids, page)):
-            marks = ",".join("?" * len(chunk))
-            with self._lock:
-                found = self._conn.execute(
-                    "SELECT 1 FROM summaries WHERE credit_total IS NOT NULL "
-                    f"AND job_id IN ({marks}) LIMIT 1",
-                    chunk,
-                ).fetchone()
-            if found:
-                return True
-        return False
-
-    def watched_summaries(self, page: int = 1000) -> Iterator[tuple[WatchedJob, Summary | None]]:
-        """The watch list in its order, each job with its summary: streamed, page by page."""
-        self.fill_summaries()
-        sql = (
-            "SELECT w.position, w.job_id, w.label, w.added_at, s.job_id, "
-            + ", ".join(f"s.{c}" for c in SUMMARY_COLUMNS)
-            + " FROM watchlist w LEFT JOIN summaries s ON s.job_id = w.job_id "
-            "WHERE w.position > ? ORDER BY w.position LIMIT ?"
-        )
-        for row in self._keyset_rows(sql, page, start=-1):
-            watched = WatchedJob(row[1], row[2], row[3])
-            yield watched, None if row[4] is None else Summary.from_row(row[4:])
-
-    def watched_rows(
-        self, after: int = -1, limit: int = 5000
-    ) -> list[tuple[int, str, str, JobRow | None]]:
-        """A page of the watch list in its order: the jobs after position ``after`` (-1: from
-        the first), each as (position, job_id, label, its summary's row or None when nothing
-        is stored). What an engine starts from, a page at a time: the first screenful is
-        read in a millisecond, and 100,000 jobs are never one list of rows."""
-        self.fill_summaries()
-        with self._lock:
-            rows = self._conn.execute(_WATCHED_ROWS, (after, limit)).fetchall()
-        # Each row shares its job's id text, and the few status words are one text each
-        # (100,000 rows kept for the whole run: ~14 MB less).
-        intern = sys.intern
-        return [
-            (
-                row[0],
-                row[1],
-                row[2],
-                None if row[3] is None else JobRow(row[1], intern(row[4]), *row[5:]),
-            )
-            for row in rows
-        ]
-
-    def watched_statuses(
-        self, page: int = 2000
-    ) -> Iterator[tuple[WatchedJob, tuple[str, str, float] | None]]:
-        """The watch list in its order, each job with (status, title, fetched_at) from its
-        summary (None: nothing stored yet): what ``list`` prints, streamed page by page."""
-        self.fill_summaries()
-        sql = (
-            "SELECT w.position, w.job_id, w.label, w.added_at, s.saved_status, "
-            "s.saved_title, "
-            "s.fetched_at FROM watchlist w LEFT JOIN summaries s ON s.job_id = w.job_id "
-            "WHERE w.position > ? ORDER BY w.position LIMIT ?"
-        )
-        for _, job_id, label, added_at, status, title, fetched_at in self._keyset_rows(
-            sql, page, start=-1
-        ):
-            watched = WatchedJob(job_id, label, added_at)
-            yield watched, None if fetched_at is None else (status, title, fetched_at)
-
-    def _keyset_rows(self, sql: str, page: int, *, start: int) -> Iterator[tuple[Any, ...]]:
-        """The rows of ``sql`` (``WHERE key > ? ORDER BY key LIMIT ?``, the key first in each
-        row) a page at a time, the store unlocked between pages: 100,000 rows stream in
-        constant memory, and a page is found by the index, never by skipping."""
-        last = start
-        while True:
-            with self._lock:
-                rows = self._conn.execute(sql, (last, page)).fetchall()
-            if not rows:
-                return
-            last = rows[-1][0]
-            yield from rows
-
-    def fill_summaries(self, page: int = 500) -> int:
-        """Make the summaries a snapshot lacks (a db written by schema 2): each payload read
-        and parsed once, written in pages. Returns how many were made."""
-        made = 0
-        with self._lock:
-            if self._conn.execute("SELECT 1 FROM meta WHERE key = ?", (_SUMMARISED,)).fetchone():
-                return 0  # since then every snapshot is written with its summary
-        while True:
-            with self._lock:
-                missing = self._conn.execute(
-                    "SELECT rowid, job_id, fetched_at, title, status FROM snapshots "
-                    "WHERE job_id NOT IN "
-                    "(SELECT job_id FROM summaries) LIMIT ?",
-                    (page,),
-                ).fetchall()
-                texts = [self._payload_text(row[0], row[1]) for row in missing]
-            if not missing:
-                break
-            summaries = []
-            for (_, job_id, fetched_at, title, status), text in zip(missing, texts, strict=True):
-                payload: Any = None
-                if text is not None:
-                    with contextlib.suppress(ValueError):
-                        payload = json.loads(text)
-                if not isinstance(payload, dict):  # unreadable: what the cap keeps of it
-                    payload = minimal_snapshot(job_id, title or "")
-                summary = Summary.of_payload(job_id, payload, fetched_at)
-                summaries.append((*summary.row(), status or "", title or ""))
-            with self._write() as conn:
-                insert_each(conn, SAVE_SUMMARY, summaries, "a summary")
-            made += len(summaries)
-        with contextlib.suppress(sqlite3.Error):  # read-only: filled again next time
-            self.set_meta(_SUMMARISED, now_iso())
-        return made
 
     def _payload_text(self, rowid: int, job_id: str) -> bytes | None:
         """A snapshot's payload, or None when it is over the cap (its size read, not its

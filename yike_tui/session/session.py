@@ -1,214 +1,38 @@
-"""The one place a connection, a client, a store and an engine are built.
-
-``connect`` resolves the API, region, endpoint (``api/endpoints.py``: the one rule) and
-credentials (or starts the demo simulator);
-``make_client`` builds the API client every command and the TUI use. ``open_session`` sets
-up what a watching session needs, for ``watch`` and the TUI alike: settings from
-config.toml (a broken file is reported: this run uses defaults), the watch list from the
-state db, the connection, one client and one Monitor, the client paced by the engine's rate
-limiter from the moment it is built (for the TUI without credentials: no connection, and
-the watch list as last fetched). ``open_watchlist`` and ``read_watchlist`` are the watch
-list for ``add``, ``remove``, ``list`` and ``report``. Wherever the state db is opened,
-config.toml's old ``[[jobs]]`` are imported into it once, and a db another process keeps
-locked is waited for (said on stderr), then refused (``StateDbBusy``); config.toml is
-never written.
+"""A watching session, for ``watch`` and the TUI alike: ``open_session`` sets up what one
+needs: settings from config.toml (a broken file is reported: this run uses defaults), the
+watch list from the state db, the connection (``session/connection.py``), one client and one
+Monitor, the client paced by the engine's rate limiter from the moment it is built (for the
+TUI without credentials: no connection, and the watch list as last fetched). The engine reads
+the watch list a page at a time (``Session.more_jobs``), never as one list.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
-import logging
-import sqlite3
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from yike_tui.api.credentials import Credentials, CredentialsError, resolve
-from yike_tui.api.endpoints import (
-    APIS,
-    DEFAULT_API,
-    ApiSpec,
-    EndpointError,
-    Target,
-    TargetError,
-    resolve_target,
-    validate_endpoint,
-)
-from yike_tui.core import paths
-from yike_tui.core.config import (
-    Config,
-    ConfigError,
-    Settings,
-    WatchedJob,
-    chosen_yike_user_id,
-    load_config,
-)
+from yike_tui.api.endpoints import APIS, DEFAULT_API, ApiSpec
+from yike_tui.core.config import Config, ConfigError, Settings, load_config
 from yike_tui.core.exits import CredentialsUnusable, UsageError, error
 from yike_tui.core.job_ids import InvalidJobId, resolve_prefixes
 from yike_tui.engine.monitor import JobFetcher, Monitor
 from yike_tui.engine.ratelimit import RateLimiter
 from yike_tui.engine.shared import SharedMonitor
 from yike_tui.engine.sharing import shares_engine
+from yike_tui.session.connection import Connection, RunOptions, connect, make_client
+from yike_tui.session.watchlist import import_once, keep_watched, saving_watchlist
 from yike_tui.store import Store
 from yike_tui.store.bulk import quiet_gc
 
-if TYPE_CHECKING:  # the client (httpx, h11...) is imported when one is made: the TUI's
-    # first frame and ``--help`` never need it
+if TYPE_CHECKING:
     from yike_tui.api.client import ApiClient
 
-log = logging.getLogger(__name__)
-COMMAND_RETRIES = 3  # a one-shot command retries a transient failure a few times itself
 ENGINE_RETRIES = 1  # the engine retries once inside the client; its own backoff does the rest
 WATCHLIST_PAGE = 5000  # jobs of the watch list read (and added to the engine) at a time
-
-
-@dataclass
-class Connection:
-    endpoint: str
-    credentials: Credentials
-    demo_job_ids: list[str]
-    api: ApiSpec = APIS[DEFAULT_API]  # which product API (version) the client speaks
-    region: str = ""  # "" = the API's default region
-    target: Target | None = None  # how API, region and endpoint were chosen (for info)
-    yike_user_id: str = ""  # whose credits ICE reads ("" = none: ICE shows no balance)
-    yike_user_id_from: str = ""  # where it came from (for info)
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """What the command line chose for this run, typed: the CLI turns its flags into this
-    (``cli.run_options``) and nothing below it reads a flag."""
-
-    demo: bool = False  # the built-in simulator, not the user's account or files
-    profile: str | None = None  # an aliyun CLI profile
-    api: str | None = None  # "ice" | "yike"; None: the environment, config.toml, the default
-    region: str | None = None
-    endpoint: str | None = None
-    interval: float | None = None  # seconds between refreshes; None: config.toml's
-
-
-def chosen_target(
-    options: RunOptions, config: Config | None, credentials_region: str | None = None
-) -> Target:
-    """The API, region and endpoint of this run (``endpoints.resolve_target``: flag >
-    environment > config.toml > default); one that does not exist is a UsageError."""
-
-    def from_file(name: str) -> str:  # a setting config.toml sets, else "" (not chosen)
-        return str(getattr(config.settings, name)) if config and name in config.from_file else ""
-
-    try:
-        return resolve_target(
-            api=options.api,
-            region=options.region,
-            endpoint=options.endpoint,
-            settings_api=from_file("api"),
-            settings_region=from_file("region"),
-            credentials_region=credentials_region,
-        )
-    except TargetError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def configured() -> Config | None:
-    """config.toml for a one-shot command (a session passes its own); None when the file is
-    broken (reported where it is used). A missing file gives the defaults."""
-    try:
-        return load_config()
-    except ConfigError:
-        return None
-
-
-@contextlib.contextmanager
-def connect(
-    options: RunOptions, config: Config | Literal["read"] | None = "read"
-) -> Iterator[Connection]:
-    """Resolve API, region, endpoint and credentials (or start the demo simulator) for a
-    run; ``config``: config.toml (read here by default; None: not usable; the demo uses none).
-
-    An unknown API or region, or a bad endpoint, is a UsageError (before credentials are
-    sought); no usable credentials CredentialsUnusable."""
-    if options.demo:
-        from yike_tui.sim import (
-            DEMO_ACCESS_KEY_ID,
-            DEMO_ACCESS_KEY_SECRET,
-            DEMO_YIKE_USER_ID,
-            SimulatorThread,
-        )
-
-        target = chosen_target(options, None)  # the demo simulator answers either API
-        with SimulatorThread(scenario="demo", sample_job=True) as sim:
-            creds = Credentials(
-                access_key_id=DEMO_ACCESS_KEY_ID,
-                access_key_secret=DEMO_ACCESS_KEY_SECRET,
-                source="built-in demo simulator",
-            )
-            target = replace(target, endpoint=sim.endpoint, endpoint_from="the demo simulator")
-            yield Connection(
-                sim.endpoint,
-                creds,
-                list(sim.job_ids),
-                target.api,
-                target.region,
-                target,
-                yike_user_id=DEMO_YIKE_USER_ID,  # the simulator's own Yike user
-                yike_user_id_from="the demo simulator",
-            )
-        return
-
-    used = configured() if config == "read" else config
-    target = chosen_target(options, used)
-    try:
-        endpoint = validate_endpoint(target.endpoint)
-    except EndpointError as exc:
-        raise UsageError(str(exc)) from None
-    try:
-        creds = resolve(profile=options.profile)
-    except CredentialsError as exc:
-        raise CredentialsUnusable(str(exc)) from None
-    # The credentials' region (ALIBABA_CLOUD_REGION_ID, the profile's) when nothing else
-    # chose one and this API serves it; with it may come that region's endpoint.
-    target = chosen_target(options, used, creds.region)
-    endpoint = validate_endpoint(target.endpoint)
-    user_id, user_id_from = chosen_yike_user_id(used)
-    yield Connection(endpoint, creds, [], target.api, target.region, target, user_id, user_id_from)
-
-
-def make_client(
-    conn: Connection,
-    *,
-    retries: int = COMMAND_RETRIES,
-    max_connections: int | None = None,
-    pacer: Callable[[], Awaitable[None]] | None = None,
-    transport_name: str = "",
-) -> ApiClient:
-    """The API client for ``conn``. ``retries``: transient failures retried inside the
-    client (0 for calls that must never repeat); ``pacer``: awaited before every retry, so
-    retries count against the engine's rate limit like first tries; ``transport_name``:
-    config.toml's ``transport`` ("" = not set)."""
-    from yike_tui.api.client import ApiClient
-    from yike_tui.api.transport import UnknownTransport
-
-    config = configured() if not transport_name else None
-    name = transport_name or (config.settings.transport if config else "")
-    options: dict[str, Any] = {
-        "retries": retries,
-        "pacer": pacer,
-        "transport_name": name,
-        "yike_user_id": conn.yike_user_id,
-    }
-    if max_connections is not None:
-        options["max_connections"] = max_connections
-    try:
-        return ApiClient(
-            conn.credentials,
-            endpoint=conn.endpoint,
-            version=conn.api.version,
-            region=conn.region or None,
-            **options,
-        )
-    except UnknownTransport as exc:  # $YIKE_TUI_TRANSPORT names no transport: bad usage
-        raise UsageError(str(exc)) from None
 
 
 @dataclass
@@ -255,13 +79,13 @@ class Session:
 
     def watch(self, job_ids: list[str], label: str = "") -> None:
         """Save ``job_ids`` to the watch list; WatchListError when it cannot be saved."""
-        with _saving():
+        with saving_watchlist():
             if self.store is not None:
                 self.store.watch(job_ids, label)
 
     def unwatch(self, job_ids: list[str]) -> None:
         """Take ``job_ids`` off the watch list; WatchListError when it cannot be saved."""
-        with _saving():
+        with saving_watchlist():
             if self.store is not None:
                 self.store.unwatch(job_ids)
 
@@ -378,7 +202,7 @@ class Session:
             return
         if self.tidy:
             self.tidy = False
-            _keep_watched(store, self.job_ids)
+            keep_watched(store, self.job_ids)
 
     def cached_monitor(self, **overrides: Any) -> Monitor:
         """The watch list as last fetched (the store's summaries), for a session without
@@ -407,85 +231,11 @@ class _Refused:
         raise CredentialsUnusable(self.why)
 
 
-class WatchListError(Exception):
-    """The watch list could not be saved; ``str()`` is one line for the user."""
-
-
-@contextlib.contextmanager
-def _saving() -> Iterator[None]:
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise WatchListError(f"the state db could not be written: {exc}") from None
-
-
 def _load_config() -> tuple[Config | None, str]:
     try:
         return load_config(), ""
     except ConfigError as exc:
         return None, str(exc)
-
-
-def _config_or_usage_error() -> Config:
-    """config.toml for a watch-list command: one that cannot be read is a usage error (its
-    message, exit 2); the file is only read."""
-    try:
-        return load_config()
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def import_once(store: Store, config: Config | None) -> bool:
-    """config.toml's ``[[jobs]]`` into the state db's watch list, once. True when the
-    watch list is whole: imported now or before, or nothing to import; False while a
-    config.toml that cannot be read may still hold jobs to import."""
-    if config is None:
-        return store.watchlist_imported()
-    try:
-        store.import_watchlist(config.jobs)
-    except sqlite3.Error as exc:  # a db that cannot be written now: the next start imports
-        log.warning("importing config.toml's [[jobs]] failed: %s", exc)
-        return False
-    return True
-
-
-@contextlib.contextmanager
-def open_watchlist(config: Config | None = None) -> Iterator[Store]:
-    """The state db, to change its watch list (``add``, ``remove``, ``submit``).
-
-    A config.toml that cannot be read is a UsageError; so is a state db that cannot be
-    used: the list would live in memory and be lost at exit, so nothing is changed.
-    """
-    config = config or _config_or_usage_error()
-    with Store.open(prune=False, on_wait=error) as store:
-        if store.in_memory:
-            raise UsageError(f"the watch list cannot be saved: {store.notice}")
-        import_once(store, config)
-        yield store
-
-
-@contextlib.contextmanager
-def read_watchlist() -> Iterator[tuple[Config, list[WatchedJob], Store | None]]:
-    """(config, the watch list, the state db or None) for ``list`` and ``report``.
-
-    Reading never creates the state db: without one, the watch list is config.toml's
-    ``[[jobs]]`` (what the first write will import). A config.toml that cannot be read is a
-    UsageError.
-    """
-    config = _config_or_usage_error()
-    if not paths.state_db().exists():
-        yield config, list(config.jobs), None
-        return
-    with Store.open(prune=False, on_wait=error) as store:
-        import_once(store, config)
-        yield config, store.watchlist(), store
-
-
-def _keep_watched(store: Store, also: Iterable[str]) -> None:
-    try:  # housekeeping: never a reason to stop
-        store.keep_watched(also)
-    except sqlite3.Error as exc:
-        log.warning("dropping snapshots of jobs not watched failed: %s", exc)
 
 
 def session_for(
