@@ -151,9 +151,12 @@ async def _add(pilot: Pilot[int]) -> None:
     await settled(pilot)
     await pilot.press("a")
     await wait_for(pilot, lambda: pilot.app.screen.query(TextArea), "the add dialog")
+    box = pilot.app.screen.query_one(TextArea)
     # The focused box's cursor blinks on a timer: shown steadily, the shot is the same
-    # whenever a busy machine takes it.
-    pilot.app.screen.query_one(TextArea).cursor_blink = False
+    # whenever a busy machine takes it. Without a blink it shows only once the box has
+    # the focus, which a busy machine gives a frame later.
+    box.cursor_blink = False
+    await wait_for(pilot, lambda: box.has_focus, "the box focused")
     await pilot.pause()
 
 
