@@ -51,7 +51,7 @@ async def test_filter_and_sort_are_reactives_the_list_redraws_from(make_app: App
         table.filter_text = "fail"  # nothing else: the watcher refilters
         await wait_for(pilot, lambda: table.row_count < everything, "the filter applied")
         assert app.monitor is not None
-        assert all("fail" in table._search_text(app.monitor.jobs[j]) for j in table.row_ids)
+        assert all("fail" in table.search_text(app.monitor.jobs[j]) for j in table.row_ids)
         table.filter_text = ""
         await wait_for(pilot, lambda: table.row_count == everything, "every job again")
         table.sort = SortOrder(1)  # by status

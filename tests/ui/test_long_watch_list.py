@@ -17,7 +17,7 @@ from yike_tui.store import Store
 from yike_tui.ui import app as app_module
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.screens.main import MainScreen
-from yike_tui.ui.widgets import job_table
+from yike_tui.ui.widgets import job_sort
 from yike_tui.ui.widgets.job_table import JobTable
 
 JOBS = 40
@@ -58,7 +58,7 @@ async def test_the_jobs_after_the_first_screenful_follow_in_order(
 async def test_a_sort_chosen_before_the_others_come_holds_for_them(
     monkeypatch: pytest.MonkeyPatch, resort_all: int
 ) -> None:
-    monkeypatch.setattr(job_table, "RESORT_ALL", resort_all)
+    monkeypatch.setattr(job_sort, "RESORT_ALL", resort_all)
 
     class SortedFirst(MainScreen):
         def _read_more_jobs(self) -> None:

@@ -17,7 +17,8 @@ from yike_tui.ui.app import YikeApp
 from yike_tui.ui.screens.confirm import ConfirmScreen
 from yike_tui.ui.widgets.downloads import Downloads
 from yike_tui.ui.widgets.event_log import EventLog
-from yike_tui.ui.widgets.job_table import MARKED, JobTable
+from yike_tui.ui.widgets.job_rows import MARKED
+from yike_tui.ui.widgets.job_table import JobTable
 from yike_tui.ui.widgets.status_bar import StatusBar
 
 

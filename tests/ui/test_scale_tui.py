@@ -30,7 +30,8 @@ from yike_tui.store import Store
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.widgets.event_log import EventLog
 from yike_tui.ui.widgets.job_filter import JobFilter
-from yike_tui.ui.widgets.job_table import GUTTER, JobTable
+from yike_tui.ui.widgets.job_rows import GUTTER
+from yike_tui.ui.widgets.job_table import JobTable
 
 JOBS = 3000
 EVENTS = 2000

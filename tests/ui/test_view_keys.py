@@ -22,7 +22,8 @@ from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SimulatorTh
 from yike_tui.ui.app import YikeApp
 from yike_tui.ui.widgets.detail import DetailPane
 from yike_tui.ui.widgets.event_log import EventLog
-from yike_tui.ui.widgets.job_table import GUTTER, JobTable
+from yike_tui.ui.widgets.job_rows import GUTTER
+from yike_tui.ui.widgets.job_table import JobTable
 from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
 
 NEW_ID = "0123456789abcdef0123456789abcdef"  # a well-formed JobId the simulator never made

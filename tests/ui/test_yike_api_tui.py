@@ -78,7 +78,7 @@ async def test_the_detail_pane_says_what_the_job_was_charged_and_the_report_too(
             line = next(x for x in detail_text(app).splitlines() if x.startswith("Charged"))
             assert f"{charge.cost:,f}" in line and charge.status in line
             report = render_report(
-                [s.job for s in screen._states().values() if s.job is not None],
+                [s.job for s in screen.states().values() if s.job is not None],
                 "md",
                 screen._charges_known(),
             )

@@ -9,12 +9,10 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -30,10 +28,11 @@ from yike_tui.engine.job_state import JobState
 from yike_tui.engine.monitor import Monitor
 from yike_tui.engine.shared import SharedMonitor
 from yike_tui.engine.status import Update
-from yike_tui.session import Session, WatchListError
+from yike_tui.session import Session
 from yike_tui.ui import welcome
 from yike_tui.ui.cells import safe
 from yike_tui.ui.engine_feed import EngineFeed
+from yike_tui.ui.job_actions import JobActions
 from yike_tui.ui.keys import (
     CANCEL,
     CONFIRM_KEYS,
@@ -49,9 +48,9 @@ from yike_tui.ui.keys import (
 from yike_tui.ui.messages import CopyRequested
 from yike_tui.ui.notifier import Notifier
 from yike_tui.ui.output_links import OutputLinks
-from yike_tui.ui.resume_job import ask_to_resume, ask_to_resume_marked
-from yike_tui.ui.screens.confirm import ConfirmScreen, listing
+from yike_tui.ui.pane_layout import PaneLayout
 from yike_tui.ui.screens.help import HelpScreen, key_rows
+from yike_tui.ui.watch_list_edits import WatchListEdits
 from yike_tui.ui.widgets.detail import DetailPane
 from yike_tui.ui.widgets.downloads import Downloads
 from yike_tui.ui.widgets.event_log import EventLog
@@ -62,7 +61,6 @@ from yike_tui.ui.widgets.storyboard_tree import StoryboardTree
 
 if TYPE_CHECKING:
     from yike_tui.api.client import ApiClient
-    from yike_tui.ui.screens.add_jobs import AddRequest
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +71,6 @@ CHANGES_STATE = frozenset({"add", "remove", "resume_job", "submit"})
 # Without credentials the list is as last fetched: what asks the API is off too.
 NEEDS_API = frozenset({"refresh", "refresh_all", "pause", "copy_url", "open", "download"})
 WITHOUT_ENGINE = frozenset({"help"})  # the welcome screen: nothing else means anything
-PANES = ("jobs", "detail", "tree", "events")  # 1..4 jump to them, in this order
 
 
 class MainScreen(Screen[None]):
@@ -100,11 +97,13 @@ class MainScreen(Screen[None]):
         self.readonly, self.problem, self.wall = readonly, problem, wall
         self.feed = EngineFeed(self, batch)  # the engine's subscriber
         self.notifier = Notifier()
-        self.outputs = OutputLinks(self, monitor, self._copy, self._charges_known)
+        self.outputs = OutputLinks(self, monitor, self.copy_text, self._charges_known)
+        self.panes = PaneLayout(self)
+        self.job_actions = JobActions(self)  # c, y, m, D, u: the marked jobs' or the selected one's
+        self.list_edits = WatchListEdits(self)  # a, n, d
         self._held: Timer | None = None  # draws what a burst left once the batch is over
         self._ticks = 0
         self._status_drawn_at = -1.0  # monotonic: when the status bar was last brought up to date
-        self._empty_shown: bool | None = None  # what _arrange last laid out for
         # The balance for the status bar and a Suspended job's detail.
         self.credit_watch: CreditWatch | None = None
         self._account_told = ""  # the account refusal a toast has said (the bar keeps it)
@@ -116,7 +115,7 @@ class MainScreen(Screen[None]):
         """The app's API client (made on first use; None without credentials)."""
         return self._client()
 
-    def _copy(self, text: str, what: str, *, link: bool = False) -> None:
+    def copy_text(self, text: str, what: str, *, link: bool = False) -> None:
         self.post_message(CopyRequested(text, what, link))
 
     # --- layout ----------------------------------------------------------------------------
@@ -126,12 +125,12 @@ class MainScreen(Screen[None]):
             yield Static(id="banner-text", markup=False)
         yield JobFilter(id="filter")
         with Horizontal(id="main"):
-            yield JobTable(self._states, id="jobs")
+            yield JobTable(self.states, id="jobs")
             yield Static(welcome.text(self.session, self.problem), id="welcome", markup=False)
             with Vertical(id="side"):
                 yield DetailPane(id="detail")
                 yield StoryboardTree(id="tree")
-        yield EventLog(self._title_of, self._storyboard_title, id="events")
+        yield EventLog(self.title_of, self._storyboard_title, id="events")
         store = self.session.store if self.session else None
         yield Downloads(DownloadRecord(store), id="downloads")
         yield StatusBar(id="status")
@@ -141,9 +140,9 @@ class MainScreen(Screen[None]):
         self.query_one("#detail").border_title = "Detail"
         self.query_one("#tree").border_title = "Storyboards"
         self.query_one("#events").border_title = "Events (e)"
-        self.query_one(JobTable).sync(self._states().keys(), self.wall())
-        self._show_empty_state()
-        self._show_selected()
+        self.query_one(JobTable).sync(self.states().keys(), self.wall())
+        self.panes.show_empty_state()
+        self.show_selected()
         self.set_interval(1.0, self._tick)
         if self.monitor is not None and self.session and self.session.store:
             # A shared engine's news after its marks comes through the feed: not twice.
@@ -165,7 +164,7 @@ class MainScreen(Screen[None]):
             # Beside the engine, cancelled with the screen.
             self.credit_watch = CreditWatch.of_client(client, on_change=self._credits_changed)
             self.run_worker(self.credit_watch.run(), group="credits", exit_on_error=False)
-            self._show_selected()  # what its charge was can be asked now
+            self.show_selected()  # what its charge was can be asked now
         self._read_more_jobs()
 
     def _read_more_jobs(self) -> None:
@@ -181,19 +180,19 @@ class MainScreen(Screen[None]):
         for added in session.more_jobs(monitor):
             table.sync(added, self.wall())
             await asyncio.sleep(0)
-        self._show_empty_state()
-        self._refresh_status()
+        self.panes.show_empty_state()
+        self.refresh_status()
 
-    def _states(self) -> dict[str, JobState]:
+    def states(self) -> dict[str, JobState]:
         return self.monitor.jobs if self.monitor else {}
 
-    def _title_of(self, job_id: str) -> str:
-        state = self._states().get(job_id)
+    def title_of(self, job_id: str) -> str:
+        state = self.states().get(job_id)
         return job_id[:12] if state is None else state.display_title
 
     def _storyboard_title(self, job_id: str, storyboard_id: str) -> str:
         """A storyboard's title as its job's last answer has it ("" if not known)."""
-        state = self._states().get(job_id)
+        state = self.states().get(job_id)
         job = state.job if state is not None else None
         found = (sb for sb in job.storyboards if sb.id == storyboard_id) if job else iter(())
         return next((sb.title for sb in found), "")
@@ -206,7 +205,7 @@ class MainScreen(Screen[None]):
         if not self.feed.pending:
             # Only the engine's status moved (a pass ended, paused, resumed): one line to
             # redraw, so the status bar says it now rather than at the next tick.
-            self._refresh_status()
+            self.refresh_status()
             return
         wait = self.feed.due_in(time.monotonic())
         if wait <= 0:
@@ -227,15 +226,15 @@ class MainScreen(Screen[None]):
         table = self.query_one(JobTable)
         table.sync(update.changed, self.wall())
         if table.selected_id in update.changed or not table.row_count:
-            self._show_selected()
+            self.show_selected()
         if update.events:
             self.query_one(EventLog).add(update.events)
             self._announce(update.events)
-        self._show_empty_state()
-        self._refresh_status()
+        self.panes.show_empty_state()
+        self.refresh_status()
 
     def _announce(self, events: Iterable[Event]) -> None:
-        notes = self.notifier.select(list(events), self._title_of)
+        notes = self.notifier.select(list(events), self.title_of)
         for job_id, title, message, severity in notes:
             self.notify(message, title=title, severity=severity, timeout=6, markup=False)
             if job_id:
@@ -246,11 +245,11 @@ class MainScreen(Screen[None]):
         # While the engine's news comes every second, it redraws the status bar already: a
         # second redraw a moment later would cost a frame (and a terminal write) for nothing.
         if time.monotonic() - self._status_drawn_at >= STATUS_FRESH:
-            self._refresh_status()
+            self.refresh_status()
         if self._ticks % AGES_EVERY == 0:
             self.query_one(JobTable).refresh_ages(self.wall())
 
-    def _refresh_status(self) -> None:
+    def refresh_status(self) -> None:
         self._status_drawn_at = time.monotonic()
         note = self.credit_watch.note if self.credit_watch else ""
         marked = self.query_one(JobTable).marked_count
@@ -270,54 +269,13 @@ class MainScreen(Screen[None]):
         return self.credit_watch.shown if self.credit_watch else None
 
     def _credits_changed(self) -> None:
-        self._refresh_status()
-        self._show_selected()
-
-    def _show_empty_state(self) -> None:
-        if (not self._states()) != self._empty_shown:  # after every update: mostly no change
-            self._arrange()
+        self.refresh_status()
+        self.show_selected()
 
     @property
-    def _no_credentials(self) -> bool:
+    def no_credentials(self) -> bool:
         """A session without credentials: the watch list as last fetched, read-only."""
         return self.session is not None and self.session.conn is None
-
-    def _show_banner(self, empty: bool) -> None:
-        """Without credentials, above the jobs: read-only, as of when, where to look (with
-        no jobs the welcome text says it instead: the credential help once either way)."""
-        banner = self.query_one("#banner")
-        shown = self._no_credentials and not empty
-        if shown and not banner.display:
-            checked = [s.last_checked for s in self._states().values() if s.last_checked]
-            newest = max(checked) if checked else None
-            problem = self.session.no_credentials if self.session else ""
-            self.query_one("#banner-text", Static).update(welcome.offline_banner(problem, newest))
-        banner.display = shown
-
-    def _arrange(self) -> None:
-        """Which panes show: the welcome text alone without jobs; else the list and its side
-        panes, the event log if open, or only the zoomed pane, full size."""
-        empty = self._empty_shown = not self._states()
-        zoom = None if empty else self.zoomed
-        self.query_one("#welcome").display = empty
-        self._show_banner(empty)
-        self.query_one("#main").display = zoom != "events"
-        self.query_one("#jobs").display = not empty and zoom in (None, "jobs")
-        self.query_one("#side").display = not empty and zoom in (None, "detail", "tree")
-        self.query_one("#side").set_class(zoom in ("detail", "tree"), "-zoomed")
-        self.query_one("#detail").display = zoom in (None, "detail")
-        self.query_one("#tree").display = zoom in (None, "tree")
-        log_pane = self.query_one(EventLog)
-        log_pane.set_class(zoom == "events", "-zoomed")
-        shown = self.events_open and zoom in (None, "events")
-        if shown and not log_pane.display:
-            log_pane.opened()
-        log_pane.display = shown
-        for name in PANES:
-            pane = self.query_one(f"#{name}")
-            subtitle = "zoomed · z shows all" if zoom == name else ""
-            if (pane.border_subtitle or "") != subtitle:  # setting it repaints the whole pane
-                pane.border_subtitle = subtitle
 
     # --- background work ---------------------------------------------------------------------
 
@@ -335,10 +293,10 @@ class MainScreen(Screen[None]):
     # --- selection and focus -----------------------------------------------------------------
 
     def on_job_table_highlighted(self) -> None:
-        self._show_selected()
+        self.show_selected()
 
     def on_job_table_marks_changed(self) -> None:
-        self._refresh_status()  # "3 marked"
+        self.refresh_status()  # "3 marked"
 
     def on_job_table_selected(self) -> None:
         self.query_one(DetailPane).focus()  # enter on a row: read its detail
@@ -348,7 +306,7 @@ class MainScreen(Screen[None]):
         focused; a filter that hides the job is cleared, and a job no longer watched is
         said to be."""
         job_id, table = message.job_id, self.query_one(JobTable)
-        if job_id not in self._states():
+        if job_id not in self.states():
             self.notify(f"{safe(job_id[:12])} is no longer watched.", timeout=3, markup=False)
             return
         if job_id not in table.rows:
@@ -367,9 +325,9 @@ class MainScreen(Screen[None]):
 
     def selected_state(self) -> JobState | None:
         job_id = self.query_one(JobTable).selected_id
-        return self._states().get(job_id) if job_id else None
+        return self.states().get(job_id) if job_id else None
 
-    def _show_selected(self) -> None:
+    def show_selected(self) -> None:
         state = self.selected_state()
         charge = self.charges.get(state.job_id) if self.charges and state else None
         self.query_one(DetailPane).show(state, self.wall(), self._balance, charge)
@@ -386,7 +344,7 @@ class MainScreen(Screen[None]):
     def _charge_read(self, job_id: str) -> None:
         state = self.selected_state()
         if state is not None and state.job_id == job_id:
-            self._show_selected()
+            self.show_selected()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -402,13 +360,13 @@ class MainScreen(Screen[None]):
     # --- which keys mean something -------------------------------------------------------
 
     def _turned_off(self) -> frozenset[str]:
-        if self._no_credentials:
+        if self.no_credentials:
             return CHANGES_STATE | NEEDS_API
         return CHANGES_STATE if self.readonly else frozenset()
 
     def on_key(self, event: events.Key) -> None:
         if off := self._turned_off():
-            reason = "no usable credentials" if self._no_credentials else "started with --readonly"
+            reason = "no usable credentials" if self.no_credentials else "started with --readonly"
             bindings = [b for b in MAIN_KEYS if b.action in off]
             why = refusal(event.key, bindings, self.app._keymap, reason)
             if why:
@@ -421,117 +379,44 @@ class MainScreen(Screen[None]):
             return action in WITHOUT_ENGINE
         return True
 
-    # --- copying and opening (y and o on a storyboard are the tree's own) -------------------
+    # --- the selected job, or the marked ones ----------------------------------------------
 
-    def _marked(self) -> list[JobState]:
+    def marked_states(self) -> list[JobState]:
         """The marked rows' jobs (space): what u, d, D, c, y and m act on when any are."""
-        states = self._states()
+        states = self.states()
         return [states[j] for j in self.query_one(JobTable).marked if j in states]
 
     def action_copy_url(self) -> None:
-        if marked := self._marked():
-            self.outputs.copy_urls(marked)
-        else:
-            self.outputs.copy_url(self.selected_state())
+        self.job_actions.copy_url()
 
     def action_copy_id(self) -> None:
-        if marked := self._marked():
-            self._copy("\n".join(s.job_id for s in marked), f"Copied {len(marked)} job ids")
-        elif (state := self.selected_state()) is not None:
-            self._copy(state.job_id, "Copied job id")
+        self.job_actions.copy_id()
 
-    def action_open(self) -> None:
+    def action_open(self) -> None:  # y and o on a storyboard are the tree's own
         self.outputs.open_output(self.selected_state())
 
     def action_report(self) -> None:
-        table = self.query_one(JobTable)
-        marked = self._marked()
-        self.outputs.copy_report(marked or (s for s in table.ordered_states() if table.matches(s)))
+        self.job_actions.report()
+
+    def action_download(self) -> None:
+        self.job_actions.download()
+
+    def action_cancel_downloads(self) -> None:
+        self.query_one(Downloads).cancel_all()
+
+    def action_resume_job(self) -> None:
+        self.job_actions.resume()
 
     # --- the watch list ------------------------------------------------------------------
 
     def action_add(self) -> None:
-        # The dialogs are imported when first opened: none is on the first frame.
-        from yike_tui.ui.screens.add_jobs import AddJobsScreen
-
-        self.app.push_screen(AddJobsScreen(), self._added)
-
-    def _added(self, request: AddRequest | None) -> None:
-        if request is None or self.monitor is None:
-            return
-        added = self.monitor.add(request.job_ids, label=request.label)
-        skipped = len(request.job_ids) - len(added)
-        self.query_one(JobTable).sync(added, self.wall())
-        self._show_empty_state()
-        self._show_selected()
-        note = f"Added {len(added)} job(s)" + (f"; {skipped} already watched" if skipped else "")
-        self.notify(note)
-        if self.session and self.session.watchlist_writable and added:
-            work = self._save_added(added, request.label)
-            self.run_worker(work, group="config", exit_on_error=False)
-
-    async def _save_added(self, ids: list[str], label: str) -> None:
-        try:
-            if self.session:
-                await asyncio.to_thread(self.session.watch, ids, label)
-        except WatchListError as exc:
-            self.notify(f"Not saved to the watch list: {exc}", severity="error", markup=False)
+        self.list_edits.add()
 
     def action_submit(self) -> None:
-        """n: the submit form (a novel on disk → upload → a new job, selected in the list)."""
-        if self.client is None:
-            return
-        store = self.session.store if self.session else None
-        from yike_tui.ui.screens.submit_form import SubmitForm
-
-        form = SubmitForm(self.client, store, readonly=self.readonly)
-        self.app.push_screen(form, self._submitted)
-
-    def _submitted(self, job_id: str | None) -> None:
-        if job_id is None or self.monitor is None:
-            return
-        added = self.monitor.add([job_id])
-        table = self.query_one(JobTable)
-        table.sync(added, self.wall())
-        self._show_empty_state()
-        table.move_cursor(row=table.get_row_index(job_id))
-        self._show_selected()
-        self.notify(f"Submitted {safe(job_id)}: it is selected in the list", markup=False)
-        if self.credit_watch is not None:
-            self.credit_watch.soon()  # the balance to read now, not in ten minutes
-        if self.session and self.session.watchlist_writable and added:
-            self.run_worker(self._save_added(added, ""), group="config", exit_on_error=False)
+        self.list_edits.submit()
 
     def action_remove(self) -> None:
-        """d: the selected job, or every marked one, off the watch list (asked first)."""
-        if marked := self._marked():
-            ids = [s.job_id for s in marked]
-            count = f"{len(ids)} job{'s' if len(ids) > 1 else ''}"
-            question = f"Remove {count} from the watch list?"
-            detail = listing([self._title_of(job_id) for job_id in ids])
-        elif (state := self.selected_state()) is not None:
-            ids = [state.job_id]
-            question = "Remove this job from the watch list?"
-            detail = Text(f"{safe(self._title_of(state.job_id), 80)}\n{safe(state.job_id)}")
-        else:
-            return
-        said = safe(self._title_of(ids[0]), 60) if len(ids) == 1 else f"{len(ids)} jobs"
-
-        def done(yes: bool | None) -> None:
-            if not yes or self.monitor is None:
-                return
-            self.monitor.remove(ids)
-            table = self.query_one(JobTable)
-            for job_id in ids:
-                table.remove_job(job_id)
-            self._show_empty_state()
-            self._show_selected()
-            self.notify(f"Removed {said}", markup=False)
-            if self.session and self.session.watchlist_writable:
-                work = asyncio.to_thread(self.session.unwatch, ids)
-                self.run_worker(work, group="config", exit_on_error=False)
-
-        self.app.push_screen(ConfirmScreen(question, detail, "Remove"), done)
+        self.list_edits.remove()
 
     # --- the engine ----------------------------------------------------------------------
 
@@ -539,7 +424,7 @@ class MainScreen(Screen[None]):
         state = self.selected_state()
         if state is not None and self.monitor is not None:
             self.monitor.refresh_now(state.job_id)
-            title = safe(self._title_of(state.job_id), 60)
+            title = safe(self.title_of(state.job_id), 60)
             self.notify(f"Refreshing {title}", timeout=2, markup=False)
 
     def action_refresh_all(self) -> None:
@@ -558,15 +443,7 @@ class MainScreen(Screen[None]):
         else:
             self.monitor.pause()
             self.notify("Auto-refresh paused (p resumes)", timeout=2)
-        self._refresh_status()
-
-    def action_resume_job(self) -> None:
-        if self.client is None or self.monitor is None:
-            return
-        if marked := self._marked():
-            ask_to_resume_marked(self, self.client, self.monitor, marked, self._title_of)
-        elif (state := self.selected_state()) is not None:
-            ask_to_resume(self, self.client, self.monitor, state, self._title_of(state.job_id))
+        self.refresh_status()
 
     # --- the view ------------------------------------------------------------------------
 
@@ -592,42 +469,20 @@ class MainScreen(Screen[None]):
         self.notify(f"Sorted {table.sort.name}", timeout=2)
 
     def watch_zoomed(self) -> None:
-        self._arrange()
+        self.panes.arrange()
 
     def watch_events_open(self) -> None:
-        self._arrange()
+        self.panes.arrange()
 
     def action_events(self) -> None:
         self.zoomed = None  # the log comes (or goes) beside the others
         self.events_open = not self.events_open
 
-    def _focused_pane(self) -> str | None:
-        node: DOMNode | None = self.focused
-        while node is not None and node is not self:
-            if node.id in PANES:
-                return node.id
-            node = node.parent
-        return None
-
     def action_zoom(self) -> None:
-        if self.zoomed is not None:
-            self.zoomed = None
-            return
-        pane = self._focused_pane()
-        if pane is None:
-            self.notify("Nothing to zoom: focus a pane first (1-4 or tab)", timeout=3)
-            return
-        self.zoomed = pane
+        self.panes.zoom()
 
     def action_pane(self, name: str) -> None:
-        """Focus pane ``name`` (opening the event log for 4); while zoomed, zoom to it."""
-        if name not in PANES or not self._states():
-            return
-        if name == "events":
-            self.events_open = True
-        if self.zoomed is not None:
-            self.zoomed = name
-        self.query_one(f"#{name}").focus()
+        self.panes.focus(name)
 
     def action_help(self) -> None:
         app = self.app
@@ -637,37 +492,3 @@ class MainScreen(Screen[None]):
         dialogs = [submit_key("Submit, add"), CANCEL, *CONFIRM_KEYS]
         rows += key_rows(app, dialogs, "in a dialog")
         app.push_screen(HelpScreen(rows))
-
-    # --- downloads -----------------------------------------------------------------------
-
-    def action_download(self) -> None:
-        """D: the selected job's video; with rows marked, each marked job's that has one
-        (one toast counts those that have none)."""
-        if marked := self._marked():
-            having = [s for s in marked if s.job is not None and s.job.output_url]
-            for each in having:
-                self._download(each)
-            if len(having) < len(marked):
-                none = len(marked) - len(having)
-                note = f"{none} of the {len(marked)} marked jobs have no output video to download."
-                self.notify(note, severity="warning")
-            return
-        if (state := self.outputs.usable(self.selected_state())) is not None:
-            self._download(state)
-
-    def _download(self, state: JobState) -> None:
-        if state.job is None or self.client is None:
-            return
-        job_id = state.job_id
-        self.query_one(Downloads).download_job(
-            job_id,
-            state.job.title,
-            self._title_of(job_id),
-            self.session.settings.downloads_dir if self.session else "",
-            url=state.job.output_url,
-            client=self.client,
-            fresh_url=lambda: self.outputs.fresh_url(job_id),
-        )
-
-    def action_cancel_downloads(self) -> None:
-        self.query_one(Downloads).cancel_all()

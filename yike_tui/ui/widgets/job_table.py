@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -36,56 +36,22 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from yike_tui.engine.job_state import JobState
-from yike_tui.ui import cells
 from yike_tui.ui.keys import TABLE_KEYS
-from yike_tui.ui.widgets.job_sort import SORT_KEYS, SORTS, SortOrder
-
-COLUMNS = (  # (key, header, width); the title takes what the others leave
-    ("status", "Status", 11),
-    ("title", "Title", 30),
-    ("job", "Job", 8),
-    ("boards", "Boards", 7),
-    ("shots", "✗Shots", 6),  # failed shots: the ✗ says so, as in Boards' "6/7 ✗1"
-    ("changed", "Changed", 8),
-    ("checked", "Checked", 8),
+from yike_tui.ui.widgets.job_rows import (
+    ALL_COLUMNS,
+    GUTTER,
+    MARKED,
+    TITLE_WANTED,
+    column_widths,
+    draw_line,
+    fit_columns,
+    header_cells,
+    job_cells,
+    list_title,
+    row_width,
 )
-GAP = 2  # blank cells between columns
-GUTTER = 1  # the cell left of the status: ● on a marked row (space), blank otherwise
-MARKED = "●"
-# Dropped in this order when the list is narrow, before the title is cut below TITLE_WANTED.
-DROP_FIRST = ("checked", "changed", "shots")
-TITLE_WANTED = 30
-TITLE_MIN, TITLE_MAX = 12, 60
-_WIDTH = {key: width for key, _, width in COLUMNS}
-RESORT_ALL = 512  # rows placed again at once above which the whole list is sorted instead
-
-
-def fit_columns(content_width: int) -> tuple[tuple[str, ...], int]:
-    """The columns shown in ``content_width`` cells and the title's width: Checked, then
-    Changed, then Shots go before the title is cut below ``TITLE_WANTED``."""
-    keys = [key for key, _, _ in COLUMNS]
-
-    def title_room() -> int:
-        fixed = sum(_WIDTH[key] for key in keys if key != "title")
-        return content_width - fixed - GAP * len(keys)
-
-    for key in DROP_FIRST:
-        if title_room() >= TITLE_WANTED:
-            break
-        keys.remove(key)
-    return tuple(keys), max(TITLE_MIN, min(TITLE_MAX, title_room()))
-
-
-# Column key -> its cell for (state, now, whether the title carries the failed shots).
-_CELLS: dict[str, Callable[[JobState, float, bool], Text]] = {
-    "status": lambda state, now, marked: cells.status_cell(state),
-    "title": lambda state, now, marked: cells.title_cell(state, shots_mark=marked),
-    "job": lambda state, now, marked: Text(cells.safe(state.job_id[:8])),
-    "boards": lambda state, now, marked: cells.storyboards_cell(state),
-    "shots": lambda state, now, marked: cells.failed_cell(state),
-    "changed": lambda state, now, marked: cells.changed_cell(state, now),
-    "checked": lambda state, now, marked: cells.checked_cell(state, now),
-}
+from yike_tui.ui.widgets.job_search import SearchTexts
+from yike_tui.ui.widgets.job_sort import SortOrder, out_of_order, placed, sorted_states
 
 
 class JobTable(ScrollView, can_focus=True):
@@ -151,10 +117,9 @@ class JobTable(ScrollView, can_focus=True):
         self._flashing: set[str] = set()
         self._title_width = TITLE_WANTED
         self._title = ""  # the border title shown
-        self._shown_columns: tuple[str, ...] = tuple(key for key, _, _ in COLUMNS)
+        self._shown_columns: tuple[str, ...] = ALL_COLUMNS
         self._now = 0.0  # wall time the cells are drawn for ("3m ago")
-        # Job id -> its lowercased search text, until its row changes (``sync``).
-        self._search: dict[str, str] = {}
+        self._search = SearchTexts()  # kept until a job's row changes (``sync``)
 
     # --- what the rest of the app reads ----------------------------------------------------
 
@@ -235,31 +200,11 @@ class JobTable(ScrollView, can_focus=True):
             self._refresh_row(self._index[job_id])
 
     def matches(self, state: JobState) -> bool:
-        if not self.filter_text:
-            return True
-        haystack = self._search_text(state)
-        return all(part in haystack for part in self.filter_text.lower().split())
+        return self._search.matches(state, self.filter_text)
 
-    def _search_text(self, state: JobState) -> str:
+    def search_text(self, state: JobState) -> str:
         """What the filter looks in: JobId, label, title and status word, lowercased."""
-        text = self._search.get(state.job_id)
-        if text is None:
-            row = state.row
-            title = row.title if row is not None else ""
-            words = (state.job_id, state.label, title, cells.status_word(state))
-            text = self._search[state.job_id] = " ".join(words).lower()
-        return text
-
-    def _matching(self, states: Iterable[JobState]) -> list[JobState]:
-        """``states`` that match the filter, in their order."""
-        parts = self.filter_text.lower().split()
-        if not parts:
-            return list(states)
-        text = self._search_text
-        if len(parts) == 1:
-            part = parts[0]
-            return [s for s in states if part in text(s)]
-        return [s for s in states if all(p in text(s) for p in parts)]
+        return self._search.of(state)
 
     # --- keeping rows up to date -----------------------------------------------------------
 
@@ -274,9 +219,7 @@ class JobTable(ScrollView, can_focus=True):
 
     def row_cells(self, state: JobState, now: float) -> list[Text]:
         """The cells of the shown columns; with Shots dropped, the title carries ✗N."""
-        shown = self._shown_columns
-        marked = "shots" not in shown
-        return [_CELLS[key](state, now, marked) for key in shown]
+        return job_cells(state, now, self._shown_columns)
 
     def sync(self, changed: Iterable[str], now: float) -> None:
         """Bring the rows of ``changed`` jobs up to date, adding or removing as needed.
@@ -292,7 +235,7 @@ class JobTable(ScrollView, can_focus=True):
         moved: list[str] = []  # rows whose place the sort in force may have changed
         misplaced = False
         for job_id in changed:
-            self._search.pop(job_id, None)  # its row may have changed
+            self._search.forget(job_id)  # its row may have changed
             state = states.get(job_id)
             if state is None or (self.filter_text and not self.matches(state)):
                 if job_id in self._index:
@@ -312,7 +255,8 @@ class JobTable(ScrollView, can_focus=True):
                 moved.append(job_id)
         # Placed again together: the rows that did not change are still in order among
         # themselves, so each changed one finds its place among them by binary search.
-        if misplaced or any(self._out_of_order(job_id, states) for job_id in moved):
+        index, sort = self._index, self.sort
+        if misplaced or any(out_of_order(self._order, index[j], states, sort) for j in moved):
             self._resort(moved, states)
         if appended:
             self._resized()
@@ -321,49 +265,11 @@ class JobTable(ScrollView, can_focus=True):
         elif self.filter_text:  # one outside the filter came or went: the total moved
             self._show_title()
 
-    # --- the sort kept live: a job whose key changed moves to where the sort puts it --------
-
-    def _sort_key(self) -> Callable[[JobState], Any] | None:
-        return SORT_KEYS.get(SORTS[self.sort.index])
-
-    def _in_order(self, first: Any, then: Any) -> bool:
-        return bool(first >= then) if self.sort.reversed else bool(first <= then)
-
-    def _out_of_order(self, job_id: str, states: dict[str, JobState]) -> bool:
-        """Whether ``job_id``'s row no longer sits between its neighbours' sort keys."""
-        make = self._sort_key()
-        if make is None:  # "as added": a job's place never changes
-            return False
-        at = self._index[job_id]
-        key = make(states[job_id])
-        if at > 0 and not self._in_order(make(states[self._order[at - 1]]), key):
-            return True
-        last = len(self._order) - 1
-        return at < last and not self._in_order(key, make(states[self._order[at + 1]]))
-
     def _resort(self, job_ids: list[str], states: dict[str, JobState]) -> None:
-        """Move each of ``job_ids`` to the place the sort gives it (after its equals), the
-        cursor staying on its job: a binary search each, one reindex for them all."""
+        """Move each of ``job_ids`` to the place the sort gives it, the cursor staying on
+        its job: one reindex for them all."""
         selected = self.selected_id
-        make = self._sort_key()
-        if len(job_ids) > RESORT_ALL:  # a page of the watch list: one sort, not n inserts
-            index = self._index  # every row shown, in the order the jobs were added:
-            shown = self._sorted([state for job_id, state in states.items() if job_id in index])
-            job_ids, self._order = [], [state.job_id for state in shown]
-        gone = set(job_ids)
-        order = self._order = [job_id for job_id in self._order if job_id not in gone]
-        for job_id in job_ids:
-            if make is None:  # "as added", turned over: the newest on top
-                order.insert(0, job_id)
-                continue
-            key, lo, hi = make(states[job_id]), 0, len(order)
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if self._in_order(make(states[order[mid]]), key):
-                    lo = mid + 1
-                else:
-                    hi = mid
-            order.insert(lo, job_id)
+        self._order = placed(self._order, self._index, job_ids, states, self.sort)
         self._reindex()  # cells and lines are cached by job, not by row: they stay
         if selected is not None and selected in self._index:
             self.cursor_row = self._index[selected]
@@ -388,7 +294,7 @@ class JobTable(ScrollView, can_focus=True):
         return [] if len(order) == len(ids) else [j for j in ids if j not in self._index]
 
     def remove_job(self, job_id: str) -> None:
-        self._search.pop(job_id, None)
+        self._search.forget(job_id)
         if job_id in self._marked:
             self._marked.discard(job_id)
             self.post_message(self.MarksChanged(len(self._marked)))
@@ -426,7 +332,8 @@ class JobTable(ScrollView, can_focus=True):
         keep = self.selected_id
         # Filtered first: only what matched is sorted (the sort is stable, so the order is
         # the same as sorting everything and filtering after).
-        shown = self._sorted(self._matching(self._states().values()))
+        matching = self._search.matching(self._states().values(), self.filter_text)
+        shown = sorted_states(matching, self.sort)
         self._order = [s.job_id for s in shown]
         self._reindex()
         if now is not None:
@@ -442,17 +349,7 @@ class JobTable(ScrollView, can_focus=True):
         Z, as added), or that turned over when reversed. Ties keep the order they were added
         in either way (``sort(reverse=True)`` is stable)."""
         # Insertion order = the order jobs were added.
-        return self._sorted(list(self._states().values()))
-
-    def _sorted(self, states: list[JobState]) -> list[JobState]:
-        """``states`` (in the order added) in the sort's order; one key made per job."""
-        name, back = SORTS[self.sort.index], self.sort.reversed
-        make = SORT_KEYS.get(name)
-        if make is None:  # as added
-            return states[::-1] if back else states
-        keys = [make(s) for s in states]
-        order = sorted(range(len(states)), key=keys.__getitem__, reverse=back)
-        return [states[n] for n in order]
+        return sorted_states(list(self._states().values()), self.sort)
 
     def flash(self, job_id: str) -> None:
         """Briefly mark a row that just changed in a way worth noticing."""
@@ -481,7 +378,8 @@ class JobTable(ScrollView, can_focus=True):
         self._index = dict(zip(self._order, range(len(self._order)), strict=True))
 
     def _resized(self) -> None:
-        self.virtual_size = Size(self._row_width(), len(self._order) + 1)
+        width = row_width(self._shown_columns, self._title_width)
+        self.virtual_size = Size(width, len(self._order) + 1)
         self._show_title()
 
     def _show_title(self) -> None:
@@ -491,20 +389,9 @@ class JobTable(ScrollView, can_focus=True):
 
     def view_title(self) -> str:
         """What the list shows, k9s style: ``Jobs 12/500 · /fail · ↓status``."""
-        shown, total = len(self._order), len(self._states())
-        title = f"Jobs {shown}/{total}" if self.filter_text else f"Jobs {total}"
-        if self.filter_text:
-            title += f" · /{cells.safe(self.filter_text, 30)}"
-            if not shown and total:
-                title += " (no match: esc clears)"
-        if self.sort.named:
-            title += f" · {self.sort.name}"
-        return title
+        return list_title(len(self._order), len(self._states()), self.filter_text, self.sort)
 
     # --- drawing ---------------------------------------------------------------------------
-
-    def _row_width(self) -> int:
-        return GUTTER + sum(self._widths()) + GAP * len(self._shown_columns)
 
     def on_resize(self, event: events.Resize) -> None:
         shown, width = fit_columns(self.scrollable_content_region.width - GUTTER)
@@ -515,17 +402,9 @@ class JobTable(ScrollView, can_focus=True):
             self.refresh()
         self._resized()
 
-    def _widths(self) -> list[int]:
-        return [self._title_width if key == "title" else _WIDTH[key] for key in self._shown_columns]
-
     def _line(self, texts: list[Text], gutter: Text | None = None) -> Strip:
-        line = Text(no_wrap=True, overflow="ellipsis", end="")
-        line.append_text(gutter or Text(" " * GUTTER))
-        for text, width in zip(texts, self._widths(), strict=True):
-            line.append_text(cells.fit(text, width))
-            line.append(" " * GAP)
-        segments = list(line.render(self.app.console))
-        return Strip(segments, line.cell_len)
+        widths = column_widths(self._shown_columns, self._title_width)
+        return draw_line(texts, widths, self.app.console, gutter)
 
     def _row_strip(self, job_id: str) -> Strip:
         strip = self._strips.get(job_id)
@@ -545,7 +424,7 @@ class JobTable(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         if y == 0:  # the header never scrolls away
-            header = [Text(label) for key, label, _ in COLUMNS if key in self._shown_columns]
+            header = header_cells(self._shown_columns)
             style = self.get_component_rich_style("job-table--header")
             return self._finish(self._line(header), scroll_x, width, style)
         index = scroll_y + y - 1
