@@ -154,9 +154,13 @@ async def _add(pilot: Pilot[int]) -> None:
     box = pilot.app.screen.query_one(TextArea)
     # The focused box's cursor blinks on a timer: shown steadily, the shot is the same
     # whenever a busy machine takes it. Without a blink it shows only once the box has
-    # the focus, which a busy machine gives a frame later.
+    # the focus, which a busy machine gives a frame later. And TextArea's line cache keys
+    # a line drawn in the blink's off phase as it keys one drawn with no blink at all: a
+    # line cached off-phase would stay cursorless, so the cache is emptied once focused.
     box.cursor_blink = False
     await wait_for(pilot, lambda: box.has_focus, "the box focused")
+    box.notify_style_update()  # empties the line cache
+    box.refresh()
     await pilot.pause()
 
 
