@@ -43,7 +43,7 @@ WAIT = 120.0  # seconds for a first row before giving up
 QUIT_WAIT = 30.0
 
 
-class _Reader(threading.Thread):
+class PtyReader(threading.Thread):
     """Reads the pty as a terminal would; notes when ``marker`` first arrives."""
 
     def __init__(self, fd: int, marker: bytes) -> None:
@@ -80,7 +80,7 @@ def first_rows(
     if pid == 0:  # the child: sized before it starts, as a terminal is
         fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         os.execvpe(argv[0], list(argv), env)
-    reader = _Reader(fd, marker.encode())
+    reader = PtyReader(fd, marker.encode())
     reader.start()
     try:
         if not reader.seen.wait(WAIT):

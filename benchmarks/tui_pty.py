@@ -20,11 +20,11 @@ import struct
 import sys
 import tempfile
 import termios
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.startup_pty import PtyReader
 from yike_tui.sim import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 
 FIRST_FRAME = b"Jobs"  # the job list's title: the first frame was drawn
@@ -36,30 +36,6 @@ def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
     return ticks / os.sysconf("SC_CLK_TCK")
-
-
-class _Drain(threading.Thread):
-    """Reads the pty as a terminal would, keeping only whether the first frame came."""
-
-    def __init__(self, fd: int) -> None:
-        super().__init__(daemon=True)
-        self.fd = fd
-        self.drawn = threading.Event()
-        self.drawn_at = 0.0
-        self.tail = b""
-
-    def run(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:
-                return  # the child closed the pty
-            if not chunk:
-                return
-            self.tail = (self.tail + chunk)[-4096:]
-            if FIRST_FRAME in self.tail and not self.drawn.is_set():
-                self.drawn_at = time.monotonic()
-                self.drawn.set()
 
 
 @dataclass
@@ -90,19 +66,19 @@ def tui_on_pty(
         for name in ("DISPLAY", "WAYLAND_DISPLAY", "TMUX", "COLUMNS", "LINES"):
             env.pop(name, None)  # a terminal of its own, no desktop to notify
         columns, rows = size
-        started = time.monotonic()
+        started = time.perf_counter()
         pid, fd = pty.fork()
         if pid == 0:  # the child: the TUI on the pty, sized before it starts
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
             os.execvpe(
                 sys.executable, [sys.executable, "-m", "yike_tui", "--endpoint", endpoint], env
             )
-        drain = _Drain(fd)
+        drain = PtyReader(fd, FIRST_FRAME)
         drain.start()
         try:
-            if not drain.drawn.wait(timeout=max(60.0, warm)):
+            if not drain.seen.wait(timeout=max(60.0, warm)):
                 raise RuntimeError(f"the TUI drew no first frame: {drain.tail[-200:]!r}")
-            first_frame = drain.drawn_at - started
+            first_frame = drain.seen_at - started
             time.sleep(warm)
             cpu0, wall0 = cpu_seconds(pid), time.monotonic()
             time.sleep(seconds)

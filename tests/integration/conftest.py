@@ -37,3 +37,16 @@ def fast_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
     with SimulatorThread(scenario="demo", speed=300) as sim:
         yield sim
+
+
+@pytest.fixture
+def sim_clock() -> FakeClock:
+    """The clock of ``demo_sim``: it moves when a test moves it."""
+    return FakeClock()
+
+
+@pytest.fixture
+def demo_sim(sim_clock: FakeClock) -> Iterator[SimulatorThread]:
+    """The demo simulator in a thread, on ``sim_clock``."""
+    with SimulatorThread(scenario="demo", clock=sim_clock) as server:
+        yield server

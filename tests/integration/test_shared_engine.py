@@ -11,7 +11,7 @@ import contextlib
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -109,17 +109,6 @@ def keys(updates: list[Update]) -> list[Key]:
 def quick_confirmation(monkeypatch: pytest.MonkeyPatch) -> None:
     """A finished job is confirmed soon (the tests wait for it before time moves on)."""
     monkeypatch.setattr(monitor_module, "CONFIRM_DELAY", 0.2)
-
-
-@pytest.fixture
-def sim_clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def demo_sim(sim_clock: FakeClock) -> Iterator[SimulatorThread]:
-    with SimulatorThread(scenario="demo", clock=sim_clock) as server:
-        yield server
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,17 +27,6 @@ from yike_tui.sim import SimulatorThread
 from yike_tui.store import Store
 
 INTERVAL = "1"
-
-
-@pytest.fixture
-def sim_clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def demo_sim(sim_clock: FakeClock) -> Iterator[SimulatorThread]:
-    with SimulatorThread(scenario="demo", clock=sim_clock) as server:
-        yield server
 
 
 def keys(watcher: Watcher) -> list[Key]:
