@@ -66,3 +66,41 @@ class FinalLines:
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
+
+
+class InOrder:
+    """``watch --once``'s lines, printed in the watch list's order as soon as a job and
+    every job before it have answered, so the output is written while the pass waits on the
+    network rather than after it. A job whose answer is an error stops the stream there:
+    what an error means (a refused key stops the run; a missed one is said plainly) is known
+    only when the pass ends, and its line and every one after it are printed then."""
+
+    def __init__(
+        self, order: list[str], line: Callable[[str], str | None], printed: set[str]
+    ) -> None:
+        self._order = order
+        self._line = line  # the job's line, or None when it must wait for the pass's end
+        self._next = 0
+        self._stopped = False
+        self.printed = printed  # filled here: the jobs whose line is out
+
+    def advance(self, answered: set[str]) -> None:
+        """Print every line from the first not printed up to the first job not answered."""
+        order = self._order
+        while not self._stopped and self._next < len(order) and order[self._next] in answered:
+            job_id = order[self._next]
+            text = self._line(job_id)
+            if text is None:
+                self._stopped = True
+                return
+            try:
+                print(text)
+            except OSError:  # a closed pipe: the end's print says so, as it would have
+                self._stopped = True
+                return
+            self.printed.add(job_id)
+            self._next += 1
+
+    def rest(self) -> list[str]:
+        """The jobs whose lines are still to print, in order."""
+        return self._order[self._next :]

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from yike_tui.actions.exec_hook import TIMEOUT as EXEC_TIMEOUT
 from yike_tui.actions.exec_hook import ExecHook, HookError, parse_command
 from yike_tui.commands.deadline import Stall, add_timeout_argument, deadline_error, pass_length
-from yike_tui.commands.final_lines import FinalLines
+from yike_tui.commands.final_lines import FinalLines, InOrder
 from yike_tui.commands.options import INTERVAL_HELP, add_connection_arguments, interval_seconds
 from yike_tui.commands.skeleton import command_ids
 from yike_tui.commands.watch_outage import AccountLines, OutageLines
@@ -179,10 +179,16 @@ def _final_text(state: JobState, job: Job | None, as_json: bool, now: float) -> 
     return "\n".join([state_line(state, job), *(f"    {e.message}" for e in failures)])
 
 
-def _final_lines(monitor: Monitor, render: Callable[[JobState, Job | None], str]) -> FinalLines:
-    """The engine's dropped answers, each job's final text made first (``final_lines``)."""
+def _final_lines(
+    monitor: Monitor,
+    render: Callable[[JobState, Job | None], str],
+    skip: set[str] | None = None,
+) -> FinalLines:
+    """The engine's dropped answers, each job's final text made first (``final_lines``),
+    but for those in ``skip`` (already printed)."""
     kept = FinalLines(lambda job_id: render(monitor.jobs[job_id], monitor.jobs[job_id].job))
-    monitor.held.on_drop = lambda state: kept.keep(state.job_id)
+    done = skip if skip is not None else set()
+    monitor.held.on_drop = lambda state: None if state.job_id in done else kept.keep(state.job_id)
     return kept
 
 
@@ -437,16 +443,38 @@ async def _once(monitor: Monitor, stall: Stall, as_json: bool) -> int:
     for state in monitor.jobs.values():
         state.due = 0.0  # --once means now, even for jobs known to be finished
     # Each job is answered once and never compared again: the engine keeps few answers in
-    # memory (each job's line is made as its answer is dropped).
+    # memory. Lines are printed in order as jobs answer; a job answered ahead of one still
+    # waiting has its line made when its answer is dropped (``final_lines``).
     monitor.held.limit = min(monitor.held.limit, ONCE_HOT_ANSWERS)
     reached: set[str] = set()  # jobs answered, or refused an answer, in this pass
-    monitor.subscribe(lambda update: reached.update(update.changed))
+    printed: set[str] = set()
 
     def render(state: JobState, job: Job | None) -> str:
         return _dumps(_state_json(state, job)) if as_json else state_line(state, job)
 
-    with contextlib.closing(_final_lines(monitor, render)) as kept:
-        return await _pass_once(monitor, stall, reached, kept, render)
+    with contextlib.closing(_final_lines(monitor, render, skip=printed)) as kept:
+
+        def streamed_line(job_id: str) -> str | None:
+            state, status = monitor.jobs[job_id], monitor.status
+            if state.error is not None or state.not_found:
+                return None
+            if status.pause_reason or status.account_problem:
+                return None  # the run stops with that one message
+            text = kept.get(job_id)
+            if text is None:
+                job = state.look()
+                text = None if job is None else render(state, job)
+            kept.forget(job_id)
+            return text
+
+        printer = InOrder(list(monitor.jobs), streamed_line, printed)
+
+        def on_update(update: Update) -> None:
+            reached.update(update.changed)
+            printer.advance(reached)
+
+        monitor.subscribe(on_update)
+        return await _pass_once(monitor, stall, reached, kept, render, printer)
 
 
 async def _pass_once(
@@ -455,6 +483,7 @@ async def _pass_once(
     reached: set[str],
     kept: FinalLines,
     render: Callable[[JobState, Job | None], str],
+    printer: InOrder,
 ) -> int:
     timeout = stall.seconds
     try:
@@ -468,7 +497,8 @@ async def _pass_once(
         raise AccountUnusable(monitor.status.account_problem)
     late = {job_id for job_id in monitor.jobs if job_id not in reached}
     failed = bool(late)
-    for state in monitor.jobs.values():
+    for job_id in printer.rest():
+        state = monitor.jobs[job_id]
         line = kept.get(state.job_id)  # made when the engine dropped its answer
         if line is None:
             job = state.look()

@@ -5,7 +5,8 @@ and is a strict, well-tested HTTP/1.1 parser; a Protocol (not streams) has the l
 per-request overhead asyncio offers, which keeps the simulator from being the bottleneck
 of a benchmark. Each response goes out in one ``write`` with ``TCP_NODELAY`` set, so a
 keep-alive client never waits on the 40 ms delayed-ACK stall. Added latency is a timer,
-never a sleep, so one slow answer holds up nobody else.
+never a sleep, so one slow answer holds up nobody else; it counts from the request's
+arrival.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class _Connection(asyncio.Protocol):
         self.request: h11.Request | None = None
         self.body = bytearray()
         self.timer: asyncio.TimerHandle | None = None
+        self.received_at = 0.0  # loop time the last bytes came in
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -53,6 +55,7 @@ class _Connection(asyncio.Protocol):
         self.transport = None
 
     def data_received(self, data: bytes) -> None:
+        self.received_at = asyncio.get_running_loop().time()
         self.h11.receive_data(data)
         self._process()
 
@@ -111,7 +114,11 @@ class _Connection(asyncio.Protocol):
         elif reply.behaviour == "hang":
             self.timer = loop.call_later(reply.delay, self.close)
         elif reply.delay > 0:
-            self.timer = loop.call_later(reply.delay, self._send, reply, request.method == b"HEAD")
+            # The added latency counts from the request's arrival, so the simulator's own
+            # work is inside it: a "50 ms" server answers 50 ms after it is asked.
+            self.timer = loop.call_at(
+                self.received_at + reply.delay, self._send, reply, request.method == b"HEAD"
+            )
         else:
             self._send(reply, request.method == b"HEAD")
 
