@@ -200,9 +200,8 @@ async def test_pass_under_way_says_what_looking_at_every_job_says(
         )
     )
     monitor.add(sim.sim.book.ids)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(monitor_module, "FLUSH_EVERY", 0.0)  # news after every answer
-        await monitor.run_pass()
+    monitor.flush_every = 0.0  # news after every answer
+    await monitor.run_pass()
     assert len(seen) > 2
     assert all(cheap == looked for cheap, looked in seen), seen
     assert seen[0] == (True, True)  # news during the pass

@@ -16,9 +16,9 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 import random
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -372,7 +372,7 @@ class ApiClient:
             access_key_secret=self.credentials.access_key_secret,
             security_token=self.credentials.security_token,
             date=self._clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
-            nonce=uuid.uuid4().hex,
+            nonce=os.urandom(16).hex(),  # as unique as uuid4, without importing uuid
             body=body,
             content_type="application/x-www-form-urlencoded" if form else None,
         )

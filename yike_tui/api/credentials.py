@@ -12,7 +12,6 @@ it would land in shell history and ``ps``.
 
 from __future__ import annotations
 
-import configparser
 import dataclasses
 import json
 import os
@@ -257,6 +256,8 @@ def _from_ini(path: Path, env: Mapping[str, str], *, named: bool) -> Credentials
         if named:
             raise _PassOver(f"ALIBABA_CLOUD_CREDENTIALS_FILE {path} does not exist")
         return None
+    import configparser  # only when the file exists: kept off every command's start-up
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(_read_small(path), source=str(path))

@@ -64,6 +64,7 @@ ANNOUNCE_CHECK = 0.5  # seconds between looks for held announcements whose pass 
 # that has nothing to print would otherwise look the same as one that hangs.
 HEARTBEAT = 300.0
 ONCE_HOT_ANSWERS = 1024  # answers --once keeps in memory (engine/held.py)
+ONCE_FLUSH_EVERY = 0.05  # seconds between --once's flushes (the engine's default: 0.5)
 SUSPENDED_CHOICES = ("stop", "wait")
 
 
@@ -446,6 +447,9 @@ async def _once(monitor: Monitor, stall: Stall, as_json: bool) -> int:
     # memory. Lines are printed in order as jobs answer; a job answered ahead of one still
     # waiting has its line made when its answer is dropped (``final_lines``).
     monitor.held.limit = min(monitor.held.limit, ONCE_HOT_ANSWERS)
+    # Each flush saves and prints what came since the last in one go, while answers wait:
+    # small, frequent ones keep every request's wait for the loop short.
+    monitor.flush_every = ONCE_FLUSH_EVERY
     reached: set[str] = set()  # jobs answered, or refused an answer, in this pass
     printed: set[str] = set()
 
@@ -488,7 +492,7 @@ async def _pass_once(
     timeout = stall.seconds
     try:
         async with stall.guard():
-            await monitor.run_pass()
+            await monitor.run_pass(as_listed=True)
     except TimeoutError:
         pass  # what answered is reported below; the rest as not answered
     if monitor.status.pause_reason:

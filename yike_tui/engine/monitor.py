@@ -116,6 +116,8 @@ class Monitor(Watching, Output, Reach):
         self._wake = asyncio.Event()
         self._batch = Batch()
         self._last_flush = 0.0
+        self.flush_every = FLUSH_EVERY
+        self._flush_timer: asyncio.TimerHandle | None = None  # a pass's next hand-on
         self._rng = random.Random()
         self._answers = 0  # answers from the endpoint so far: did one come while we waited?
         self._offline_ids: set[str] = set()  # jobs not reached in the outage under way
@@ -214,11 +216,13 @@ class Monitor(Watching, Output, Reach):
             return None
         return max(0.05, min(upcoming) - self.clock())
 
-    async def run_pass(self) -> int:
-        """Fetch every due job once; returns how many were fetched."""
+    async def run_pass(self, *, as_listed: bool = False) -> int:
+        """Fetch every due job once; returns how many were fetched. ``as_listed``: in the
+        watch list's order (``watch --once`` prints in it as answers come)."""
         due = self.due_jobs()
-        # Running jobs first: confirmations and retries of failing jobs can wait a moment.
-        due.sort(key=lambda s: (s.is_terminal, s.failures))
+        if not as_listed:
+            # Running jobs first: confirmations and retries of failing jobs can wait a moment.
+            due.sort(key=lambda s: (s.is_terminal, s.failures))
         if not due:
             return 0
         queue: asyncio.Queue[JobState] = asyncio.Queue()
@@ -258,16 +262,17 @@ class Monitor(Watching, Output, Reach):
             if self._halted(refusals):
                 break
             async with state.lock:
-                await self._fetch(state)
-            if self.wall() - self._last_flush >= FLUSH_EVERY:
-                self._flush()
+                await self._fetch(state, later=True)
+            self._hand_on_soon()  # a failure is in the batch now; an answer soon after
 
     def _halted(self, refusals: int) -> bool:
         """Paused, or the account was refused since the pass began: the rest of the pass
         would be refused alike (the jobs left stay due for when the account works)."""
         return self.status.paused or self._account_refusals != refusals
 
-    async def _fetch(self, state: JobState) -> None:
+    async def _fetch(self, state: JobState, *, later: bool = False) -> None:
+        """Ask for one job and take in its answer; ``later``: once the answers that came
+        with it have sent their workers' next requests (see ``_answered_soon``)."""
         self.status.in_flight += 1
         self.status.requests += 1
         self.status.peak_in_flight = max(self.status.peak_in_flight, self.status.in_flight)
@@ -285,7 +290,31 @@ class Monitor(Watching, Output, Reach):
             return
         finally:
             self.status.in_flight -= 1
-        self._answered(state, payload)
+        if later:
+            asyncio.get_running_loop().call_soon(self._answered_soon, state, payload)
+        else:
+            self._answered(state, payload)
+
+    def _answered_soon(self, state: JobState, payload: dict[str, Any]) -> None:
+        """``_answered`` for a pass's worker, run after the loop's other ready tasks. Answers
+        come back in bursts (a pass starts its workers together); taking each in before its
+        worker asks again made the last of a burst wait for all the others' parsing, and
+        every request of the pass later by that much."""
+        try:
+            self._answered(state, payload)
+        except Exception:  # as a fetch's own failure: one job's trouble, not the engine's
+            log.exception("taking in the answer of %s failed", ascii(state.job_id)[:40])
+        self._hand_on_soon()
+
+    def _hand_on_soon(self) -> None:
+        """Flush a pass's results every ``flush_every``, and at the latest that long after
+        an answer, even when no other answer follows (one request that hangs must not hold
+        back what the others brought)."""
+        if self.wall() - self._last_flush >= self.flush_every:
+            self._flush()
+        elif self._flush_timer is None:
+            due = max(0.0, self._last_flush + self.flush_every - self.wall())
+            self._flush_timer = asyncio.get_running_loop().call_later(due, self._flush)
 
     # --- outcomes ------------------------------------------------------------------------
 

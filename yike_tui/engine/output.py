@@ -4,6 +4,7 @@ transaction with the events they made, and updates told to subscribers. The outp
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ class Output:
     wall: Callable[[], float]
     _batch: Batch
     _last_flush: float
+    _flush_timer: asyncio.TimerHandle | None
     _subscribers: list[Callable[[Update], None]]
     _touch: Callable[..., None]
 
@@ -47,6 +49,9 @@ class Output:
         self._subscribers.append(callback)
 
     def _flush(self) -> None:
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
         batch, self._batch = self._batch, Batch()
         self._last_flush = self.wall()
         if self.store is not None and (batch.snapshots or batch.checked or batch.events):
