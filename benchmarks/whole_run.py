@@ -6,7 +6,16 @@ fetches every job: benchmarks/sdk_pool.py), side by side in one run, run by run.
 run from bytecode, as installed (``compiled``).
 
 The floor is 1,000 × 50 ms ÷ 16 = 3.125 s. CPU is each child's own (user + system, from
-``wait4``); the simulator runs in a third process so its CPU counts for neither.
+``wait4``); the simulator runs in a third process so its CPU counts for neither. Beside
+them runs the bare client (``benchmarks/bare_pass.py``: the same requests signed and sent,
+answers read and dropped, nothing else) the same way: how near the floor a process can get
+at all on this machine, against this simulator.
+
+Where the machine has two CPUs or more, the simulator runs on one of its own and the
+measured processes on the others, as a server elsewhere would. Sharing a core, the kernel
+woke the simulator on the client's CPU at each request (loopback wake-ups are "sync"): a
+send then took ~0.37 ms instead of ~0.04, and a whole run's CPU read 1.13 s instead of
+0.87 s, the simulator's work counted as the client's.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from benchmarks.harness import (
     Context,
     Figure,
     Results,
+    SimProcess,
     sdk_available,
     sim_process,
 )
@@ -59,7 +69,19 @@ _PEAK = (
 )
 
 
-def run_child(cmd: list[str], env: dict[str, str], stdin: Path | None = None) -> Child:
+def split_cpus(sim: SimProcess) -> set[int] | None:
+    """The simulator on the last CPU this process may use, and the CPUs left for the measured
+    children (None on a machine of one CPU: everything shares it)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None
+    os.sched_setaffinity(sim.pid, {cpus[-1]})
+    return set(cpus[:-1])
+
+
+def run_child(
+    cmd: list[str], env: dict[str, str], stdin: Path | None = None, cpus: set[int] | None = None
+) -> Child:
     """Run ``cmd`` (``python -m MODULE ...``) to its end; wall from spawn to reaped, CPU of
     that child (``wait4``) and its own peak RSS (VmHWM at exit)."""
     with (
@@ -71,7 +93,14 @@ def run_child(cmd: list[str], env: dict[str, str], stdin: Path | None = None) ->
         wrapped = [cmd[0], "-c", _PEAK, *cmd[2:]]
         env = {**env, "BENCH_PEAK_FILE": peak.name}
         t0 = time.perf_counter()
-        proc = subprocess.Popen(wrapped, env=env, stdin=feed, stdout=out, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            wrapped,
+            env=env,
+            stdin=feed,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         peak_kb = int(Path(peak.name).read_text() or 0)
@@ -120,14 +149,21 @@ def prepare(home: Path, ids: list[str], endpoint: str) -> dict[str, str]:
     return env
 
 
-def watch_once(env: dict[str, str]) -> Child:
-    return run_child([sys.executable, "-m", "yike_tui", "watch", "--once", "--json"], env)
+def watch_once(env: dict[str, str], cpus: set[int] | None = None) -> Child:
+    cmd = [sys.executable, "-m", "yike_tui", "watch", "--once", "--json"]
+    return run_child(cmd, env, cpus=cpus)
 
 
-def sdk_pool(env: dict[str, str], endpoint: str, ids_file: Path) -> Child:
+def sdk_pool(env: dict[str, str], endpoint: str, ids_file: Path, cpus: set[int] | None) -> Child:
     """The SDK's whole run (benchmarks/sdk_pool.py: it imports nothing of ours)."""
     cmd = [sys.executable, "-m", "benchmarks.sdk_pool", endpoint, str(ids_file)]
-    return run_child(cmd, env)
+    return run_child(cmd, env, cpus=cpus)
+
+
+def bare_pass(env: dict[str, str], endpoint: str, ids_file: Path, cpus: set[int] | None) -> Child:
+    """The bare client's whole run (benchmarks/bare_pass.py)."""
+    cmd = [sys.executable, "-m", "benchmarks.bare_pass", endpoint, str(ids_file)]
+    return run_child(cmd, env, cpus=cpus)
 
 
 def compiled() -> None:
@@ -149,32 +185,52 @@ def run(ctx: Context, results: Results) -> None:
     floor = jobs * LATENCY_MS / 1000 / CONCURRENCY
     compiled()
     with sim_process(jobs=jobs, latency_ms=LATENCY_MS) as sim, tempfile.TemporaryDirectory() as tmp:
+        cpus = split_cpus(sim)
+        ids_file = Path(tmp) / "ids.txt"
         env = prepare(Path(tmp), sim.ids, sim.endpoint)
-        watch_once(env)  # the jobs planned and the state db made, as on any day but the first
+        watch_once(env, cpus)  # the jobs planned and the state db made, as on any day but the first
         have_sdk = sdk_available()
         ours: list[Child] = []
+        bare: list[Child] = []
         sdk: list[Child] = []
         for _ in range(runs):  # side by side, run by run
-            ours.append(watch_once(env))
+            ours.append(watch_once(env, cpus))
+            bare.append(bare_pass(env, sim.endpoint, ids_file, cpus))
             if have_sdk:
-                sdk.append(sdk_pool(env, sim.endpoint, Path(tmp) / "ids.txt"))
+                sdk.append(sdk_pool(env, sim.endpoint, ids_file, cpus))
+    _report(results, jobs, floor, ours, bare, sdk)
+
+
+def _report(
+    results: Results,
+    jobs: int,
+    floor: float,
+    ours: list[Child],
+    bare: list[Child],
+    sdk: list[Child],
+) -> None:
     ratios = [c.wall / floor for c in ours]
     wall = statistics.median(c.wall for c in ours)
     cpu = statistics.median(c.cpu for c in ours)
+    bare_wall = statistics.median(c.wall for c in bare)
+    bare_cpu = statistics.median(c.cpu for c in bare)
+    pinned = "simulator on a CPU of its own" if len(os.sched_getaffinity(0)) > 1 else "one CPU"
     results.add(
         Figure(
             f"whole run: `watch --once --json`, {jobs:,} jobs, {LATENCY_MS} ms, "
             f"concurrency {CONCURRENCY}",
             ratios,
             "× floor",
-            target="≤ 1.15× floor",
+            target="≤ 1.10× floor",
             reference=(
                 f"floor {jobs:,}×{LATENCY_MS} ms/{CONCURRENCY} = {floor:.3g} s; process "
                 f"{wall:.2f} s wall, {cpu:.2f} s CPU, peak RSS "
                 f"{statistics.median(c.rss_mb for c in ours):.0f} MB, "
-                f"{ours[0].lines:,} lines"
+                f"{ours[0].lines:,} lines; the bare client {bare_wall:.2f} s wall, "
+                f"{bare_cpu:.2f} s CPU ({bare_wall / floor:.2f}× floor; ours "
+                f"{wall / bare_wall:.2f}× its wall); {pinned}"
             ),
-            passed=statistics.median(ratios) <= 1.15,
+            passed=statistics.median(ratios) <= 1.10,
         )
     )
     name = f"whole run: CPU of ours ÷ vendor SDK in {CONCURRENCY} threads (whole process)"
@@ -187,13 +243,13 @@ def run(ctx: Context, results: Results) -> None:
             name,
             cpu_ratios,
             "×",
-            target="≤ 0.5×",
+            target="≤ 0.4×",
             reference=(
                 f"SDK pool {statistics.median(c.wall for c in sdk):.2f} s wall, "
                 f"{statistics.median(c.cpu for c in sdk):.2f} s CPU "
                 f"({statistics.median(c.wall for c in sdk) / floor:.2f}× floor); "
                 f"ours {wall:.2f} s, {cpu:.2f} s CPU"
             ),
-            passed=statistics.median(cpu_ratios) <= 0.5,
+            passed=statistics.median(cpu_ratios) <= 0.4,
         )
     )
