@@ -16,6 +16,19 @@ keep it sending all the time (a pass takes ~500 s), so the figure is CPU per ans
 plus the rest: this process's CPU over 60 s after 60 s of watching (5 s after 2 s with
 ``--quick``). The note counts the answers and those that changed something. Then the TUI's
 own idle CPU over the same state, engine paused (its 1 s tick, the status bar), in a child.
+
+Every CPU figure is a ratio to a floor measured over the same window, the percentages
+beside it. The engine's: ÷ the simulator's own CPU (its process, from /proc) serving the
+answers the engine asked for, what those answers cost on this machine. The real TUI's on a
+pty: ÷ the sum of a bare Textual app ticking once a second (``bare_app.TickingApp``) idling
+on a pty of its own and the simulator's CPU for the TUI's answers. Headless, engine
+paused: ÷ the same ticking bare app, headless, run at the same time. Targets: the old 1%
+of a core divided by the floor as measured (under ``nice``, beside other work) on an Intel
+Xeon @ 2.80 GHz with 2 cores, rounded: 1 ÷ 0.217% → 4.5× (100 jobs); 1 ÷ 0.567% → 1.75×
+(5,000 running); 1 ÷ 0.216% → 4.5× (headless). On the pty the floor (0.45% + 0.90%) is
+itself above 1% there, so the target comes from the machine 1% was set on, where the
+simulator's request took a third of the time (0.19 against 0.68 ms): 1 ÷ (1.35% ÷ 3) ≈ 2.2
+→ 2×.
 """
 
 from __future__ import annotations
@@ -35,11 +48,13 @@ from benchmarks.harness import (
     Context,
     Figure,
     Results,
+    SimProcess,
     demo_credentials,
     ice_client,
+    ratio_figure,
     sim_process,
 )
-from benchmarks.tui_pty import tui_on_pty
+from benchmarks.tui_pty import PtyRun, tui_on_pty
 from yike_tui.core.models import JobStatus
 from yike_tui.engine.monitor import Monitor
 from yike_tui.engine.status import Update
@@ -48,6 +63,11 @@ from yike_tui.store import MAX_EVENTS, Store
 NAME = "idle_cpu"
 JOBS = 100
 INTERVAL = 30.0  # the default
+# Targets as ratios (the module's docstring says how each was set).
+IDLE_100 = 4.5  # ours ÷ the simulator's CPU, 100 running jobs
+IDLE_YEAR = 1.75  # ours ÷ the simulator's CPU, 5,000 running of 100,000
+TUI_PTY = 2.0  # the real TUI ÷ (the ticking bare app on a pty + the simulator's CPU)
+TUI_PAUSED = 4.5  # headless, engine paused ÷ the ticking bare app headless
 
 
 async def running_ids(endpoint: str, ids: list[str], count: int) -> list[str]:
@@ -59,44 +79,55 @@ async def running_ids(endpoint: str, ids: list[str], count: int) -> list[str]:
     return running[:count]
 
 
-async def watch(endpoint: str, ids: list[str], seconds: float, quick: bool) -> float:
-    """Percent of one core used over ``seconds`` of watching."""
+@dataclass
+class Idle:
+    ours: float  # percent of one core over the window
+    sim: float  # the simulator's, over the same window: the answers' own cost
+
+
+async def watch(
+    endpoint: str, ids: list[str], seconds: float, quick: bool, sim: SimProcess
+) -> Idle:
+    """Percent of one core used over ``seconds`` of watching, ours and the simulator's."""
     async with ice_client(endpoint) as client:
         monitor = Monitor(client, interval=INTERVAL, concurrency=8)  # the defaults
         if quick:  # no 10 s wait for the first pass (pacing sleeps; it costs no CPU)
             monitor.limiter.rate = 0
         monitor.add(ids)
-        cpu0 = time.process_time()
+        cpu0, sim0 = time.process_time(), sim.cpu_seconds()
         await monitor.run_pass()
-        pass_cpu = time.process_time() - cpu0
-        cpu0 = time.process_time()
+        pass_cpu, pass_sim = time.process_time() - cpu0, sim.cpu_seconds() - sim0
+        cpu0, sim0 = time.process_time(), sim.cpu_seconds()
         task = asyncio.create_task(monitor.run())
         await asyncio.sleep(seconds)
-        used = time.process_time() - cpu0
+        used, served = time.process_time() - cpu0, sim.cpu_seconds() - sim0
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
     if quick:
         used += pass_cpu * seconds / INTERVAL
-    return used / seconds * 100
+        served += pass_sim * seconds / INTERVAL
+    return Idle(used / seconds * 100, served / seconds * 100)
 
 
 def run(ctx: Context, results: Results) -> None:
     seconds = ctx.pick(60, 5)
     with sim_process(jobs=JOBS * 2) as sim:
         ids = asyncio.run(running_ids(sim.endpoint, sim.ids, JOBS))
-        percent = asyncio.run(watch(sim.endpoint, ids, seconds, quick=ctx.quick))
+        idle = asyncio.run(watch(sim.endpoint, ids, seconds, ctx.quick, sim))
     how = "60 s after the first pass"
     if ctx.quick:
         how = "5 s after the first pass + that pass × 5/30"
     results.add(
-        Figure(
-            f"idle CPU: {JOBS} running jobs at the default {INTERVAL:g} s interval",
-            [percent],
+        ratio_figure(
+            f"idle CPU: {JOBS} running jobs at the default {INTERVAL:g} s interval ÷ the "
+            "simulator's",
+            [idle.ours],
+            [idle.sim],
             "% of a core",
-            target="< 1%",
-            reference=how,
-            passed=percent < 1.0,
+            floor_name="the simulator serving the same answers",
+            target=IDLE_100,
+            note=f"{how}; both processes' CPU over the same window",
         )
     )
     run_year(ctx, results)
@@ -170,9 +201,10 @@ class Steady:
     percent: float  # of one core, over the window
     answers: int  # in the window
     changed: int  # of those, answers with an event
+    sim: float  # the simulator's percent of one core over the same window
 
 
-async def steady(endpoint: str, db: Path, warm: float, seconds: float) -> Steady:
+async def steady(sim: SimProcess, db: Path, warm: float, seconds: float) -> Steady:
     """``watch``'s engine (Session.make_monitor, default settings) over the state: this
     process's CPU over ``seconds`` after ``warm`` seconds of watching."""
     from yike_tui.session import session_for
@@ -187,7 +219,7 @@ async def steady(endpoint: str, db: Path, warm: float, seconds: float) -> Steady
 
     try:
         session = session_for(
-            endpoint,
+            sim.endpoint,
             demo_credentials(),
             [job.id for job in store.watchlist()],
             store=store,
@@ -198,16 +230,16 @@ async def steady(endpoint: str, db: Path, warm: float, seconds: float) -> Steady
             task = asyncio.create_task(monitor.run())
             await asyncio.sleep(warm)
             counting = True
-            requests, cpu0 = monitor.status.requests, time.process_time()
+            requests, cpu0, sim0 = monitor.status.requests, time.process_time(), sim.cpu_seconds()
             await asyncio.sleep(seconds)
-            used = time.process_time() - cpu0
+            used, served = time.process_time() - cpu0, sim.cpu_seconds() - sim0
             answers = monitor.status.requests - requests
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
     finally:
         store.close()
-    return Steady(used / seconds * 100, answers, len(changed))
+    return Steady(used / seconds * 100, answers, len(changed), served / seconds * 100)
 
 
 def run_year(ctx: Context, results: Results) -> None:
@@ -223,36 +255,26 @@ def run_year(ctx: Context, results: Results) -> None:
         db = big_state.fresh_copy(cached, Path(tmp))
         adopt(db, sim_ids)
         asyncio.run(first_answers(sim.endpoint, db, sim_ids))
-        found = asyncio.run(steady(sim.endpoint, db, warm, seconds))
-        live = tui_on_pty(db, sim.endpoint, warm, seconds)
+        found = asyncio.run(steady(sim, db, warm, seconds))
+        live = tui_on_pty(db, sim.endpoint, warm, seconds, bare=True, beside=[sim.pid])
+    watching = f"{jobs:,} watched, {running:,} running"
     per_answer = found.percent * 10 * seconds / max(1, found.answers)  # ms per answer
     results.add(
-        Figure(
-            f"idle CPU: {jobs:,} watched, {running:,} running, default interval and rate limit",
+        ratio_figure(
+            f"idle CPU: {watching}, default interval and rate limit ÷ the simulator's",
             [found.percent],
+            [found.sim],
             "% of a core",
-            target="≤ 1%",
-            reference=f"`watch`'s engine, {seconds} s after {warm} s of watching",
+            floor_name="the simulator serving the same answers",
+            target=IDLE_YEAR,
             note=(
+                f"`watch`'s engine and the simulator, {seconds} s after {warm} s of watching; "
                 f"{found.answers} answers, {found.changed} with an event; "
                 f"{per_answer:.2f} ms CPU an answer"
             ),
-            passed=found.percent <= 1.0,
         )
     )
-    results.add(
-        Figure(
-            f"TUI idle CPU: {jobs:,} watched, {running:,} running, defaults",
-            [live.cpu_percent],
-            "% of a core",
-            target="≤ 1%",
-            reference=(
-                f"the real `yike-tui` on a 160×48 pseudo-terminal, every thread, "
-                f"{seconds} s after {warm} s"
-            ),
-            passed=live.cpu_percent <= 1.0,
-        )
-    )
+    tui_pty_figure(results, watching, live, f"{seconds} s after {warm} s")
     results.add(
         Figure(
             f"`yike-tui` started to its first frame on a pseudo-terminal, {jobs:,} jobs",
@@ -269,34 +291,68 @@ def run_year(ctx: Context, results: Results) -> None:
         paused = tui_idle(db, 2.0, ctx.pick(30, 3))
     if paused is not None:
         results.add(
-            Figure(
-                f"TUI idle CPU: {jobs:,} jobs, engine paused",
-                [paused],
+            ratio_figure(
+                f"TUI idle CPU: {jobs:,} jobs, engine paused ÷ a bare Textual app",
+                [paused[0]],
+                [paused[1]],
                 "% of a core",
-                target="≤ 1%",
-                reference=f"headless 160×48, {ctx.pick(30, 3)} s after the first frame",
-                passed=paused <= 1.0,
+                floor_name="the bare app ticking",
+                target=TUI_PAUSED,
+                note=(
+                    f"both headless 160×48 at once, {ctx.pick(30, 3)} s after the first frame; "
+                    "the bare app (bare_app.TickingApp) redraws a status line each second"
+                ),
             )
         )
 
 
-def tui_idle(db: Path, warm: float, seconds: float) -> float | None:
+def tui_pty_figure(results: Results, watching: str, live: PtyRun, when: str) -> None:
+    """The real TUI on a pty ÷ what its work needs at least: Textual at rest on a pty and
+    the simulator's CPU for the answers the TUI's engine asked for, the same window."""
+    bare, server = live.bare_percent, live.beside[0]
+    results.add(
+        ratio_figure(
+            f"TUI idle CPU: {watching}, defaults ÷ a bare Textual app + the simulator",
+            [live.cpu_percent],
+            [bare + server],
+            "% of a core",
+            floor_name="bare app + simulator",
+            target=TUI_PTY,
+            note=(
+                f"the real `yike-tui` on a 160×48 pseudo-terminal, every thread, {when}; "
+                f"the bare app ticking once a second on its own pty {bare:.2f}%, the "
+                f"simulator serving ours {server:.2f}%, the same window"
+            ),
+        )
+    )
+
+
+def tui_idle(db: Path, warm: float, seconds: float) -> tuple[float, float] | None:
     """The TUI's own idle CPU over the state db, engine paused (its 1 s tick, the status
-    bar), headless in a fresh child. None: no TUI installed."""
+    bar), and the bare Textual app's, each headless in a fresh child, both at once (their
+    windows overlap but for ours' longer start). None: no TUI installed."""
     try:
         from yike_tui.ui.app import YikeApp  # noqa: F401
     except ImportError:
         return None
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.idle_cpu", "--tui", str(db), str(warm), str(seconds)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if done.returncode != 0:
-        last = done.stderr.strip().splitlines()[-1:] or ["no output"]
-        raise RuntimeError(f"TUI child failed: {last[0][:200]}")
-    return float(done.stdout.strip().splitlines()[-1])
+    child = [sys.executable, "-m", "benchmarks.idle_cpu"]
+    procs = [
+        subprocess.Popen(
+            [*child, side, str(db), str(warm), str(seconds)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for side in ("--tui", "--bare")
+    ]
+    percents = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        if proc.returncode != 0:
+            last = err.strip().splitlines()[-1:] or ["no output"]
+            raise RuntimeError(f"TUI child failed: {last[0][:200]}")
+        percents.append(float(out.strip().splitlines()[-1]))
+    return percents[0], percents[1]
 
 
 async def _tui_child(db: Path, warm: float, seconds: float) -> float:
@@ -317,14 +373,30 @@ async def _tui_child(db: Path, warm: float, seconds: float) -> float:
         await pilot.pause()
         if app.monitor is not None:
             app.monitor.pause()
-        await asyncio.sleep(warm)  # the table's rows past the first screenful come in chunks
-        cpu0 = time.process_time()
-        await asyncio.sleep(seconds)
-        used = time.process_time() - cpu0
+        used = await _idle(warm, seconds)
     store.close()
-    return used / seconds * 100
+    return used
+
+
+async def _bare_child(warm: float, seconds: float) -> float:
+    from benchmarks.bare_app import TickingApp
+
+    async with TickingApp().run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        return await _idle(warm, seconds)
+
+
+async def _idle(warm: float, seconds: float) -> float:
+    """Percent of one core this process uses over ``seconds`` after ``warm``."""
+    await asyncio.sleep(warm)  # the table's rows past the first screenful come in chunks
+    cpu0 = time.process_time()
+    await asyncio.sleep(seconds)
+    return (time.process_time() - cpu0) / seconds * 100
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--tui"]:
     where, warm, seconds = sys.argv[2:5]
     print(asyncio.run(_tui_child(Path(where), float(warm), float(seconds))))
+elif __name__ == "__main__" and sys.argv[1:2] == ["--bare"]:
+    warm, seconds = sys.argv[3:5]
+    print(asyncio.run(_bare_child(float(warm), float(seconds))))
