@@ -34,6 +34,12 @@ Format = Literal["md", "csv", "json"]
 FORMATS: tuple[Format, ...] = ("md", "csv", "json")
 
 _MD_SPECIAL = re.compile(r"([\\|`*_\[\]<>#~])")
+# Text with neither a Markdown special nor anything ``clean`` replaces: printable ASCII
+# but those specials, or any character from U+00A0 up but the ones clean replaces.
+_MD_PLAIN = re.compile(
+    "[ !-\"$-)+-;=?-Z^a-{}"  # ASCII but \\|`*_[]<>#~
+    "\u00a0-\u200a\u2010-\u2027\u202f-\u205f\u206a-\ud7ff\ue000-\ufefe\uff00-\U0010ffff]*"
+)
 # Printable ASCII minus what ends an autolink or splits a table cell.
 _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in "<>|`\\")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -144,6 +150,8 @@ def _jobs(count: int) -> str:
 
 
 def _md_text(text: str) -> str:
+    if _MD_PLAIN.fullmatch(text):  # most cells: one scan, nothing to change
+        return text
     return _MD_SPECIAL.sub(r"\\\1", clean(text, one_line=True))
 
 
@@ -324,13 +332,41 @@ def write_report(
         # allow_nan=False: a NaN would make the output not JSON; fail loudly instead.
         for row in rows:
             record = report_record(row, credits, charges)
-            out.write(("[\n  " if count == 0 else ",\n  ") + _indented(record, 1))
+            out.write(("[\n  " if count == 0 else ",\n  ") + _record_text(record))
             count += 1
         out.write("\n]\n" if count else "[]\n")
     return count
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+_encode_str = json.encoder.encode_basestring  # what _encode does with a str (C)
+
+
+_KEY_TEXT: dict[str, str] = {}  # each record key as JSON, encoded once
+
+
+def _record_text(record: dict[str, Any]) -> str:
+    """``_indented(record, 1)`` for a report record, made flat: its values are scalars but
+    ``failed_shots``, mostly empty (one C-encoded value a key, keys encoded once)."""
+    return (
+        "{\n    "
+        + ",\n    ".join(
+            f"{_KEY_TEXT.get(key) or _KEY_TEXT.setdefault(key, _encode(str(key)))}: "
+            f"{_indented(value, 2) if isinstance(value, dict | list | tuple) else _scalar(value)}"
+            for key, value in record.items()
+        )
+        + "\n  }"
+    )
+
+
+def _scalar(value: Any) -> str:
+    """``_encode(value)``, with a str or an int done without the encoder's own call."""
+    kind = type(value)
+    if kind is str:
+        return _encode_str(value)
+    if kind is int:
+        return int.__repr__(value)
+    return _encode(value)
 
 
 def _indented(value: Any, level: int) -> str:
@@ -351,7 +387,7 @@ def _indented(value: Any, level: int) -> str:
         pad = "  " * (level + 1)
         items = ",\n".join(pad + _indented(item, level + 1) for item in value)
         return "[\n" + items + "\n" + "  " * level + "]"
-    return _encode(value)
+    return _scalar(value)
 
 
 def render_report(

@@ -27,14 +27,15 @@ class JobStatus(Enum):
 
     @classmethod
     def from_raw(cls, raw: str) -> JobStatus:
-        for status in cls:
-            if status.value.lower() == raw.strip().lower() and status is not cls.UNKNOWN:
-                return status
-        return cls.UNKNOWN
+        return _STATUS_BY_NAME.get(raw.strip().lower(), cls.UNKNOWN)
 
     @property
     def is_terminal(self) -> bool:
         return self in TERMINAL_STATUSES
+
+
+# A status as the API writes it, in any case, and what it means (read once a row of 100,000).
+_STATUS_BY_NAME = {s.value.lower(): s for s in JobStatus if s is not JobStatus.UNKNOWN}
 
 
 # The one list of the statuses a job ends in: confirmed once, then never fetched again.
