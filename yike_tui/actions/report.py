@@ -37,7 +37,7 @@ _MD_SPECIAL = re.compile(r"([\\|`*_\[\]<>#~])")
 # Text with neither a Markdown special nor anything ``clean`` replaces: printable ASCII
 # but those specials, or any character from U+00A0 up but the ones clean replaces.
 _MD_PLAIN = re.compile(
-    "[ !-\"$-)+-;=?-Z^a-{}"  # ASCII but \\|`*_[]<>#~
+    '[ !-"$-)+-;=?-Z^a-{}'  # ASCII but \\|`*_[]<>#~
     "\u00a0-\u200a\u2010-\u2027\u202f-\u205f\u206a-\ud7ff\ue000-\ufefe\uff00-\U0010ffff]*"
 )
 # Printable ASCII minus what ends an autolink or splits a table cell.
