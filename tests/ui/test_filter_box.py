@@ -62,3 +62,32 @@ async def test_filter_and_sort_are_reactives_the_list_redraws_from(make_app: App
         await pilot.press("S")
         assert table.sort == SortOrder(1, reversed=True)
         assert "↑status" in str(table.border_title)
+
+
+async def test_typing_on_shows_what_the_whole_filter_shows(make_app: AppFactory) -> None:
+    """Each key typed looks only among the rows the filter showed before it; what it
+    shows, and in which order, is what the same filter typed at once shows; a deleted
+    character widens the list again."""
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await first_pass(pilot)
+        table = app.query_one(JobTable)
+        table.sort = SortOrder(1)  # by status: the narrowed rows must keep the sort's order
+        await wait_for(pilot, lambda: "↓status" in str(table.border_title), "sorted")
+
+        def shown_for(text: str) -> list[str]:
+            table.filter_text = ""
+            table.filter_text = text  # the whole filter at once: a full rebuild
+            return list(table.row_ids)
+
+        typed = ["e", "ep", "epi e", "epi ep", "epi ep 1"]
+        wanted = [shown_for(text) for text in typed]
+        assert len(wanted[0]) > len(wanted[-1]) > 0  # the filters narrow, and keep some
+        table.filter_text = ""
+        for text, rows in zip(typed, wanted, strict=True):
+            table.filter_text = text  # one more key: only the rows shown are looked at
+            await pilot.pause()
+            assert list(table.row_ids) == rows, text
+        table.filter_text = "epi ep"  # a character deleted
+        await pilot.pause()
+        assert list(table.row_ids) == wanted[3]

@@ -47,3 +47,12 @@ class SearchTexts:
             part = parts[0]
             return [s for s in states if part in text(s)]
         return [s for s in states if all(p in text(s) for p in parts)]
+
+
+def narrows(old: str, new: str) -> bool:
+    """Whether every job ``new`` matches is one ``old`` matched (each word of ``old`` is
+    inside a word of ``new``: typing on), so ``new`` need only look among ``old``'s."""
+    old_parts, new_parts = old.lower().split(), new.lower().split()
+    if not old_parts or len(old_parts) * len(new_parts) > 1024:  # bounded on any paste
+        return False
+    return all(any(o in n for n in new_parts) for o in old_parts)

@@ -50,7 +50,7 @@ from yike_tui.ui.widgets.job_rows import (
     list_title,
     row_width,
 )
-from yike_tui.ui.widgets.job_search import SearchTexts
+from yike_tui.ui.widgets.job_search import SearchTexts, narrows
 from yike_tui.ui.widgets.job_sort import SortOrder, out_of_order, placed, sorted_states
 
 
@@ -317,8 +317,23 @@ class JobTable(ScrollView, can_focus=True):
         first = int(self.scroll_offset.y)
         self.sync(self._order[first : first + self.size.height], now)
 
-    def watch_filter_text(self) -> None:
-        self.rebuild()
+    def watch_filter_text(self, old: str, new: str) -> None:
+        if narrows(old, new):
+            self._narrow()
+        else:
+            self.rebuild()
+
+    def _narrow(self) -> None:
+        """The rows shown that still match: typing on in the filter looks among the jobs
+        it showed (already in sort order), not among all of them."""
+        keep = self.selected_id
+        states, matches = self._states(), self._search.matches
+        text = self.filter_text
+        self._order = [j for j in self._order if j in states and matches(states[j], text)]
+        self._reindex()
+        self.cursor_row = self._index.get(keep, 0) if keep is not None else 0
+        self._resized()
+        self.refresh()
 
     def watch_sort(self) -> None:
         self.rebuild()
