@@ -33,7 +33,6 @@ from collections import deque
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import h11
 import httpx
 
 from yike_tui.api.transport import http1
@@ -99,6 +98,14 @@ class _Call:
     idempotent: bool  # may be re-sent on a new connection when a kept-alive one was closed
     timeouts: dict[str, float | None]
     request: httpx.Request | None  # for the errors, when the caller has one
+
+
+class _MalformedAnswer(Exception):
+    """The answer broke HTTP/1.1 (h11's RemoteProtocolError, or a body cut short)."""
+
+
+class _RefusedRequest(Exception):
+    """h11 refused to send a request (its LocalProtocolError)."""
 
 
 class _StaleConnection(Exception):
@@ -278,12 +285,12 @@ class LeanTransport(httpx.AsyncBaseTransport):
             # the client's own retry, paced by the rate limiter, decides.
             self._forget(conn)
             raise httpx.ReadError(f"the connection broke: {exc}", request=request) from None
-        except h11.RemoteProtocolError as exc:
+        except _MalformedAnswer as exc:
             self._forget(conn)
             raise httpx.RemoteProtocolError(
                 f"malformed HTTP answer: {exc}", request=request
             ) from None
-        except h11.LocalProtocolError as exc:  # h11 refused the request http1 let through
+        except _RefusedRequest as exc:  # h11 refused the request http1 let through
             self._forget(conn)
             raise httpx.LocalProtocolError(str(exc), request=request) from None
         except BaseException:
@@ -323,7 +330,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
             try:
                 body += await conn.reader.readexactly(length - len(body))
             except asyncio.IncompleteReadError:
-                raise h11.RemoteProtocolError(
+                raise _MalformedAnswer(
                     "peer closed connection without sending complete message body"
                 ) from None
         # Bytes past the answer were never asked for: the connection is not used again.
@@ -332,6 +339,20 @@ class LeanTransport(httpx.AsyncBaseTransport):
     async def _read_with_h11(
         self, conn: _Conn, call: _Call, received: bytes, eof: bool
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes, bool]:
+        import h11  # only for an answer that is not the plain case: kept off the start-up
+
+        try:
+            return await self._h11_answer(conn, call, received, eof)
+        except h11.RemoteProtocolError as exc:
+            raise _MalformedAnswer(str(exc)) from None
+        except h11.LocalProtocolError as exc:
+            raise _RefusedRequest(str(exc)) from None
+
+    async def _h11_answer(
+        self, conn: _Conn, call: _Call, received: bytes, eof: bool
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes, bool]:
+        import h11  # imported by _read_with_h11 already: a lookup
+
         machine = h11.Connection(h11.CLIENT)  # told of the request already sent
         machine.send(h11.Request(method=call.method, target=call.target, headers=call.headers))
         if call.body:
