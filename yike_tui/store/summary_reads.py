@@ -9,7 +9,6 @@ snapshots without summaries: the first read makes them, once (``fill_summaries``
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import sqlite3
 import sys
@@ -18,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from yike_tui.core.config import WatchedJob, now_iso
+from yike_tui.store.by_ids import pages_of_rows
 from yike_tui.store.db import SUMMARISED
 from yike_tui.store.rows import insert_each, minimal_snapshot
 from yike_tui.store.snapshots import SAVE_SUMMARY
@@ -65,29 +65,15 @@ class SummaryReads:
             with self._lock:
                 cursor = self._conn.execute(f"SELECT job_id, {_ROW_COLUMNS} FROM summaries")
                 return list(map(JobRow._make, cursor))
-        out: list[JobRow] = []
-        ids = iter(job_ids)
-        while chunk := list(itertools.islice(ids, page)):
-            marks = ",".join("?" * len(chunk))
-            with self._lock:
-                cursor = self._conn.execute(
-                    f"SELECT job_id, {_ROW_COLUMNS} FROM summaries WHERE job_id IN ({marks})",
-                    chunk,
-                )
-                out.extend(map(JobRow._make, cursor))
-        return out
+        sql = f"SELECT job_id, {_ROW_COLUMNS} FROM summaries WHERE job_id IN ({{marks}})"
+        pages = pages_of_rows(self._conn, self._lock, sql, job_ids, page)
+        return [JobRow._make(row) for _, rows in pages for row in rows]
 
     def summaries_of(self, job_ids: Iterable[str], page: int = 500) -> Iterator[Summary | None]:
         """The summary of each of ``job_ids``, in their order (None: nothing stored)."""
         self.fill_summaries()
-        ids = iter(job_ids)
-        while chunk := list(itertools.islice(ids, page)):
-            marks = ",".join("?" * len(chunk))
-            with self._lock:
-                rows = self._conn.execute(
-                    f"SELECT job_id, {_SUMMARY_COLUMNS} FROM summaries WHERE job_id IN ({marks})",
-                    chunk,
-                ).fetchall()
+        sql = f"SELECT job_id, {_SUMMARY_COLUMNS} FROM summaries WHERE job_id IN ({{marks}})"
+        for chunk, rows in pages_of_rows(self._conn, self._lock, sql, job_ids, page):
             found = {row[0]: row for row in rows}
             for job_id in chunk:
                 row = found.get(job_id)
@@ -97,18 +83,10 @@ class SummaryReads:
         """Whether any of ``job_ids`` has a credit cost in its summary (a cached report's
         credit column is shown only then: its header comes before the rows stream)."""
         self.fill_summaries()
-        ids = iter(job_ids)
-        while chunk := list(itertools.islice(ids, page)):
-            marks = ",".join("?" * len(chunk))
-            with self._lock:
-                found = self._conn.execute(
-                    "SELECT 1 FROM summaries WHERE credit_total IS NOT NULL "
-                    f"AND job_id IN ({marks}) LIMIT 1",
-                    chunk,
-                ).fetchone()
-            if found:
-                return True
-        return False
+        sql = (
+            "SELECT 1 FROM summaries WHERE credit_total IS NOT NULL AND job_id IN ({marks}) LIMIT 1"
+        )
+        return any(rows for _, rows in pages_of_rows(self._conn, self._lock, sql, job_ids, page))
 
     def watched_summaries(self, page: int = 1000) -> Iterator[tuple[WatchedJob, Summary | None]]:
         """The watch list in its order, each job with its summary: streamed, page by page."""

@@ -10,7 +10,6 @@ later does not bring them back).
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import sqlite3
 import threading
@@ -18,6 +17,7 @@ from collections.abc import Callable, Iterable
 
 from yike_tui.core.config import WatchedJob, now_iso
 from yike_tui.store.bulk import quiet_gc
+from yike_tui.store.by_ids import pages_of_rows
 from yike_tui.store.changes import bump_watchlist
 from yike_tui.store.rows import log_skipped, stored_job_id, valid_text
 
@@ -46,17 +46,9 @@ class WatchList:
 
     def watched(self, job_ids: Iterable[str], page: int = 500) -> list[WatchedJob]:
         """Those of ``job_ids`` that are on the watch list (in no particular order)."""
-        out: list[WatchedJob] = []
-        ids = iter(job_ids)
-        while chunk := list(itertools.islice(ids, page)):
-            marks = ",".join("?" * len(chunk))
-            with self._lock:
-                rows = self._conn.execute(
-                    f"SELECT job_id, label, added_at FROM watchlist WHERE job_id IN ({marks})",
-                    chunk,
-                ).fetchall()
-            out += [WatchedJob(job_id, label, added_at) for job_id, label, added_at in rows]
-        return out
+        sql = "SELECT job_id, label, added_at FROM watchlist WHERE job_id IN ({marks})"
+        pages = pages_of_rows(self._conn, self._lock, sql, job_ids, page)
+        return [WatchedJob(*row) for _, rows in pages for row in rows]
 
     def watch(self, job_ids: Iterable[str], label: str = "") -> tuple[list[str], list[str]]:
         """Add ``job_ids`` (checked by the one JobId rule: InvalidJobId, nothing written);
