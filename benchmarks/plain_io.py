@@ -56,6 +56,25 @@ def summary_rows(db: Path, columns: Iterable[str], *, watched: bool) -> tuple[fl
     return (time.perf_counter() - t0) * 1000, len(rows)
 
 
+def newest_events(db: Path, count: int) -> float:
+    """ms: the newest ``count`` events selected by the ts index and each one's JSON decoded,
+    on a fresh connection (what an event log's first page cannot do with less)."""
+    gc.collect()
+    conn = sqlite3.connect(db)
+    try:
+        t0 = time.perf_counter()
+        rows = conn.execute(
+            "SELECT ts, job_id, kind, data FROM events ORDER BY ts DESC LIMIT ?", (count,)
+        ).fetchall()
+        decoded = [json.loads(data) for _, _, _, data in rows]
+        elapsed = time.perf_counter() - t0
+    finally:
+        conn.close()
+    if len(decoded) != count:
+        raise RuntimeError(f"{len(decoded)} events")
+    return elapsed * 1000
+
+
 def _pages(lines: Iterator[str], out: TextIO) -> None:
     page: list[str] = []
     for line in lines:

@@ -233,6 +233,21 @@ def _report(
             passed=statistics.median(ratios) <= 1.10,
         )
     )
+    over_bare = [a.wall / b.wall for a, b in zip(ours, bare, strict=True)]
+    results.add(
+        Figure(
+            "whole run: ours ÷ the bare client's, run the same way",
+            over_bare,
+            "×",
+            target="≤ 1.05×",
+            reference=(
+                f"ours {wall:.2f} s, the bare client {bare_wall:.2f} s (benchmarks/bare_pass.py: "
+                "the same requests signed and sent, answers read and dropped): what yike-tui "
+                "adds to any client's run here"
+            ),
+            passed=statistics.median(over_bare) <= 1.05,
+        )
+    )
     name = f"whole run: CPU of ours ÷ vendor SDK in {CONCURRENCY} threads (whole process)"
     if not sdk:
         results.add(Figure(name, [], "", text=SDK_MISSING))
