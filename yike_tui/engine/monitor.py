@@ -262,17 +262,15 @@ class Monitor(Watching, Output, Reach):
             if self._halted(refusals):
                 break
             async with state.lock:
-                await self._fetch(state, later=True)
-            self._hand_on_soon()  # a failure is in the batch now; an answer soon after
+                await self._fetch(state)
+            self._hand_on_soon()
 
     def _halted(self, refusals: int) -> bool:
         """Paused, or the account was refused since the pass began: the rest of the pass
         would be refused alike (the jobs left stay due for when the account works)."""
         return self.status.paused or self._account_refusals != refusals
 
-    async def _fetch(self, state: JobState, *, later: bool = False) -> None:
-        """Ask for one job and take in its answer; ``later``: once the answers that came
-        with it have sent their workers' next requests (see ``_answered_soon``)."""
+    async def _fetch(self, state: JobState) -> None:
         self.status.in_flight += 1
         self.status.requests += 1
         self.status.peak_in_flight = max(self.status.peak_in_flight, self.status.in_flight)
@@ -290,21 +288,7 @@ class Monitor(Watching, Output, Reach):
             return
         finally:
             self.status.in_flight -= 1
-        if later:
-            asyncio.get_running_loop().call_soon(self._answered_soon, state, payload)
-        else:
-            self._answered(state, payload)
-
-    def _answered_soon(self, state: JobState, payload: dict[str, Any]) -> None:
-        """``_answered`` for a pass's worker, run after the loop's other ready tasks. Answers
-        come back in bursts (a pass starts its workers together); taking each in before its
-        worker asks again made the last of a burst wait for all the others' parsing, and
-        every request of the pass later by that much."""
-        try:
-            self._answered(state, payload)
-        except Exception:  # as a fetch's own failure: one job's trouble, not the engine's
-            log.exception("taking in the answer of %s failed", ascii(state.job_id)[:40])
-        self._hand_on_soon()
+        self._answered(state, payload)
 
     def _hand_on_soon(self) -> None:
         """Flush a pass's results every ``flush_every``, and at the latest that long after
