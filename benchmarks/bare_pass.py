@@ -38,18 +38,24 @@ def _request(host: str, job_id: str, key_id: str, secret: str) -> bytes:
     return f"POST /?{signed.query} HTTP/1.1\r\n{head}content-length: 0\r\n\r\n".encode()
 
 
+async def read_answer(reader: asyncio.StreamReader) -> bytes:
+    """One answer read whole (the simulator's: a Content-Length always); returns its head."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    await reader.readexactly(length)
+    return head
+
+
 async def _connection(host: str, ids: list[str], key_id: str, secret: str) -> int:
     name, port = host.rsplit(":", 1)
     reader, writer = await asyncio.open_connection(name, int(port))
     ok = 0
     for job_id in ids:
         writer.write(_request(host, job_id, key_id, secret))
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line[:15].lower() == b"content-length:":
-                length = int(line[15:])
-        await reader.readexactly(length)
+        head = await read_answer(reader)
         ok += head.startswith(b"HTTP/1.1 200")
     writer.close()
     return ok

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 
+from benchmarks.bare_pass import read_answer
 from benchmarks.harness import Context, Figure, Results, sim_process
 from yike_tui.api.client import API_VERSION
 from yike_tui.api.signing import sign_request
@@ -56,12 +57,7 @@ async def _connection(host: str, requests: list[bytes], latencies: list[float]) 
     for request in requests:
         t0 = time.perf_counter()
         writer.write(request)
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line[:15].lower() == b"content-length:":
-                length = int(line[15:])
-        await reader.readexactly(length)
+        head = await read_answer(reader)
         latencies.append(time.perf_counter() - t0)
         ok += head.startswith(b"HTTP/1.1 200")
     writer.close()
