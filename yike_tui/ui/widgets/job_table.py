@@ -326,14 +326,9 @@ class JobTable(ScrollView, can_focus=True):
     def _narrow(self) -> None:
         """The rows shown that still match: typing on in the filter looks among the jobs
         it showed (already in sort order), not among all of them."""
-        keep = self.selected_id
         states, matches = self._states(), self._search.matches
         text = self.filter_text
-        self._order = [j for j in self._order if j in states and matches(states[j], text)]
-        self._reindex()
-        self.cursor_row = self._index.get(keep, 0) if keep is not None else 0
-        self._resized()
-        self.refresh()
+        self._show([j for j in self._order if j in states and matches(states[j], text)])
 
     def watch_sort(self) -> None:
         self.rebuild()
@@ -344,17 +339,21 @@ class JobTable(ScrollView, can_focus=True):
         A user's sort or filter comes here (their watchers); a refresh moves only the rows
         whose place in the sort changed (``sync``).
         """
-        keep = self.selected_id
         # Filtered first: only what matched is sorted (the sort is stable, so the order is
         # the same as sorting everything and filtering after).
         matching = self._search.matching(self._states().values(), self.filter_text)
         shown = sorted_states(matching, self.sort)
-        self._order = [s.job_id for s in shown]
-        self._reindex()
         if now is not None:
             self._now = now
         self._cells.clear()
         self._strips.clear()
+        self._show([s.job_id for s in shown])
+
+    def _show(self, order: list[str]) -> None:
+        """``order`` as the rows, the cursor staying on its job if it is still shown."""
+        keep = self.selected_id
+        self._order = order
+        self._reindex()
         self.cursor_row = self._index.get(keep, 0) if keep is not None else 0
         self._resized()
         self.refresh()
