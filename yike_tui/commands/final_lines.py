@@ -11,6 +11,7 @@ when the engine drops the answer (``HeldAnswers.on_drop``), and kept on disk, no
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from typing import BinaryIO
 
@@ -41,8 +42,6 @@ class FinalLines:
 
     def _write(self, job_id: str, text: str) -> None:
         if self._file is None:
-            import tempfile  # only once a line must be kept: off --once's start-up
-
             self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         data = text.encode("utf-8", "surrogateescape")
         self._file.seek(self._end)
